@@ -1,0 +1,82 @@
+// safetensors: the only tensor format Citadel writes. Layout (docs/formats/
+// safetensors.md): u64 little-endian header length N, N bytes of JSON header
+// {name: {dtype, shape, data_offsets:[begin,end]}, "__metadata__": {str: str}},
+// then the data buffer. Parsing is strict: every offset in bounds, sizes match
+// dtype × shape, tensors neither overlap nor leave holes, no trailing bytes.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "base/status.h"
+
+namespace citadel::formats {
+
+enum class DType { kBool, kU8, kI8, kI16, kI32, kI64, kF16, kBF16, kF32, kF64 };
+
+std::string_view DTypeName(DType dtype);
+size_t DTypeSize(DType dtype);
+Result<DType> DTypeFromName(std::string_view name);
+
+struct TensorView {
+  std::string name;
+  DType dtype = DType::kF32;
+  std::vector<int64_t> shape;
+  std::string_view data;  // points into the owning SafetensorsFile
+
+  int64_t NumElements() const;
+};
+
+// Builds a safetensors file in memory. Tensors are laid out sorted by name, so
+// the same tensors always serialise to the same bytes.
+class SafetensorsWriter {
+ public:
+  // `data` must hold exactly product(shape) * DTypeSize(dtype) bytes.
+  Status Add(std::string name, DType dtype, std::vector<int64_t> shape, std::string data);
+  void SetMetadata(std::string key, std::string value) { metadata_[std::move(key)] = std::move(value); }
+  std::string Serialize() const;
+
+ private:
+  struct Entry {
+    DType dtype;
+    std::vector<int64_t> shape;
+    std::string data;
+  };
+  std::map<std::string, Entry> tensors_;
+  std::map<std::string, std::string> metadata_;
+};
+
+// A parsed, validated safetensors file that owns its bytes.
+class SafetensorsFile {
+ public:
+  // `source` names the file or artifact in error messages.
+  static Result<SafetensorsFile> Parse(std::string bytes, std::string_view source);
+
+  const std::vector<TensorView>& tensors() const { return tensors_; }
+  const std::map<std::string, std::string>& metadata() const { return metadata_; }
+
+  // NotFound (naming the source) when absent.
+  Result<const TensorView*> Get(std::string_view name) const;
+
+  SafetensorsFile(SafetensorsFile&&) = default;
+  SafetensorsFile& operator=(SafetensorsFile&&) = default;
+
+ private:
+  SafetensorsFile() = default;
+  std::string source_;
+  std::string bytes_;
+  std::vector<TensorView> tensors_;
+  std::map<std::string, std::string> metadata_;
+};
+
+// Typed copies for the common cases.
+template <typename T>
+std::string BytesOf(std::span<const T> values) {
+  return std::string(reinterpret_cast<const char*>(values.data()), values.size_bytes());
+}
+
+}  // namespace citadel::formats

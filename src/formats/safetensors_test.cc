@@ -1,0 +1,97 @@
+#include "formats/safetensors.h"
+
+#include <gtest/gtest.h>
+
+#include <cstring>
+#include <vector>
+
+namespace citadel::formats {
+namespace {
+
+std::string WithHeader(const std::string& header, const std::string& data) {
+  std::string out(8, '\0');
+  uint64_t n = header.size();
+  std::memcpy(out.data(), &n, 8);
+  return out + header + data;
+}
+
+TEST(Safetensors, RoundTripsTensorsAndMetadata) {
+  SafetensorsWriter w;
+  std::vector<float> weights = {1.5f, -2.0f, 3.25f, 0.0f, 7.0f, 8.0f};
+  std::vector<int64_t> labels = {3, 1, 4};
+  ASSERT_TRUE(w.Add("w", DType::kF32, {2, 3}, BytesOf<float>(weights)).ok());
+  ASSERT_TRUE(w.Add("labels", DType::kI64, {3}, BytesOf<int64_t>(labels)).ok());
+  w.SetMetadata("format", "citadel");
+  auto file = SafetensorsFile::Parse(w.Serialize(), "mem");
+  ASSERT_TRUE(file.ok()) << file.status().ToString();
+  auto t = file->Get("w");
+  ASSERT_TRUE(t.ok());
+  EXPECT_EQ((*t)->shape, (std::vector<int64_t>{2, 3}));
+  EXPECT_EQ(std::memcmp((*t)->data.data(), weights.data(), 24), 0);
+  EXPECT_EQ(file->metadata().at("format"), "citadel");
+  EXPECT_EQ(file->Get("missing").status().code(), StatusCode::kNotFound);
+}
+
+TEST(Safetensors, SerialisationIsDeterministicAndAligned) {
+  auto build = [](bool reversed) {
+    SafetensorsWriter w;
+    std::vector<float> a = {1}, b = {2, 3};
+    if (reversed) {
+      EXPECT_TRUE(w.Add("b", DType::kF32, {2}, BytesOf<float>(b)).ok());
+      EXPECT_TRUE(w.Add("a", DType::kF32, {1}, BytesOf<float>(a)).ok());
+    } else {
+      EXPECT_TRUE(w.Add("a", DType::kF32, {1}, BytesOf<float>(a)).ok());
+      EXPECT_TRUE(w.Add("b", DType::kF32, {2}, BytesOf<float>(b)).ok());
+    }
+    return w.Serialize();
+  };
+  std::string x = build(false);
+  EXPECT_EQ(x, build(true));
+  uint64_t n;
+  std::memcpy(&n, x.data(), 8);
+  EXPECT_EQ(n % 8, 0u);
+}
+
+TEST(Safetensors, WriterRejectsSizeMismatch) {
+  SafetensorsWriter w;
+  EXPECT_EQ(w.Add("w", DType::kF32, {2, 2}, std::string(15, '\0')).code(),
+            StatusCode::kInvalidArgument);
+}
+
+struct BadCase {
+  std::string name;
+  std::string bytes;
+  std::string expected_fragment;
+};
+
+TEST(Safetensors, StrictParserRejectsMalformedFiles) {
+  std::string eight(8, '\0');
+  std::vector<BadCase> cases = {
+      {"too short", "abc", "shorter than"},
+      {"header past end", [] { std::string s(8, '\0'); s[0] = 100; return s + "{}"; }(), "runs past"},
+      {"huge header", [] { std::string s(8, '\0'); s[5] = 1; return s; }(), "exceeds"},
+      {"not json", WithHeader("{nope", ""), "not valid JSON"},
+      {"not object", WithHeader("[1]", ""), "not a JSON object"},
+      {"bad dtype", WithHeader(R"({"t":{"dtype":"X9","shape":[1],"data_offsets":[0,1]}})", "a"), "unknown safetensors dtype"},
+      {"size mismatch", WithHeader(R"({"t":{"dtype":"F32","shape":[2],"data_offsets":[0,4]}})", "abcd"), "do not match"},
+      {"out of range", WithHeader(R"({"t":{"dtype":"U8","shape":[8],"data_offsets":[0,8]}})", "abcd"), "outside"},
+      {"reversed offsets", WithHeader(R"({"t":{"dtype":"U8","shape":[0],"data_offsets":[4,0]}})", "abcd"), "outside"},
+      {"overlap", WithHeader(R"({"a":{"dtype":"U8","shape":[4],"data_offsets":[0,4]},"b":{"dtype":"U8","shape":[2],"data_offsets":[2,4]}})", "abcd"), "overlap"},
+      {"hole", WithHeader(R"({"a":{"dtype":"U8","shape":[2],"data_offsets":[2,4]}})", "abcd"), "unreferenced"},
+      {"trailing", WithHeader(R"({"a":{"dtype":"U8","shape":[2],"data_offsets":[0,2]}})", "abcd"), "trailing"},
+      {"negative dim", WithHeader(R"({"a":{"dtype":"U8","shape":[-2],"data_offsets":[0,2]}})", "ab"), "non-natural"},
+      {"overflowing shape", WithHeader(R"({"a":{"dtype":"F64","shape":[4294967296,4294967296,4],"data_offsets":[0,0]}})", ""), "do not match"},
+      {"metadata not strings", WithHeader(R"({"__metadata__":{"a":1}})", ""), "not a string"},
+  };
+  for (const auto& c : cases) {
+    auto r = SafetensorsFile::Parse(c.bytes, "case.safetensors");
+    ASSERT_FALSE(r.ok()) << c.name;
+    EXPECT_EQ(r.status().code(), StatusCode::kInvalidArgument) << c.name;
+    EXPECT_NE(r.status().message().find(c.expected_fragment), std::string::npos)
+        << c.name << ": " << r.status().message();
+    EXPECT_NE(r.status().message().find("case.safetensors"), std::string::npos) << c.name;
+  }
+}
+
+}  // namespace
+}  // namespace citadel::formats

@@ -1,0 +1,76 @@
+#include "store/artifact_files.h"
+
+#include <fmt/format.h>
+
+#include "base/files.h"
+
+namespace citadel::store {
+namespace fs = std::filesystem;
+
+namespace {
+Status InArtifact(const Status& s, const Manifest& manifest, std::string_view path) {
+  return s.WithContext(fmt::format("artifact {}, file {}", manifest.Id().Id(), path));
+}
+}  // namespace
+
+Result<Manifest> StoreDirectory(const BlobStore& blobs, const fs::path& dir) {
+  std::vector<ManifestEntry> entries;
+  std::error_code ec;
+  fs::recursive_directory_iterator it(dir, fs::directory_options::none, ec);
+  if (ec) return ErrnoError("reading directory", dir.string(), ec.value());
+  for (fs::recursive_directory_iterator end; it != end; it.increment(ec)) {
+    if (ec) return ErrnoError("reading directory", dir.string(), ec.value());
+    fs::file_status st = it->symlink_status();
+    if (fs::is_directory(st)) continue;
+    std::string rel = fs::relative(it->path(), dir).generic_string();
+    if (!fs::is_regular_file(st)) {
+      return InvalidArgumentError(fmt::format(
+          "{}: only regular files can be stored in an artifact (symlinks and devices are refused)",
+          it->path().string()));
+    }
+    uint64_t size = 0;
+    ASSIGN_OR_RETURN(auto digest, blobs.PutFile(it->path(), &size));
+    entries.push_back({rel, digest, size});
+  }
+  ASSIGN_OR_RETURN(Manifest manifest, Manifest::FromEntries(std::move(entries)));
+  RETURN_IF_ERROR(blobs.Put(manifest.Canonical()));
+  return manifest;
+}
+
+Result<Manifest> StoreFile(const BlobStore& blobs, const fs::path& file, std::string_view name) {
+  uint64_t size = 0;
+  ASSIGN_OR_RETURN(auto digest, blobs.PutFile(file, &size));
+  ASSIGN_OR_RETURN(Manifest manifest,
+                   Manifest::FromEntries({ManifestEntry{std::string(name), digest, size}}));
+  RETURN_IF_ERROR(blobs.Put(manifest.Canonical()));
+  return manifest;
+}
+
+Result<Manifest> LoadManifest(const BlobStore& blobs, const crypto::Sha256Digest& id) {
+  Result<std::string> text = blobs.Get(id);
+  if (!text.ok()) return text.status().WithContext(fmt::format("manifest of artifact {}", id.Id()));
+  return Manifest::Parse(*text, id.Id());
+}
+
+Result<std::string> ReadArtifactFile(const BlobStore& blobs, const Manifest& manifest,
+                                     std::string_view path) {
+  const ManifestEntry* entry = manifest.Find(path);
+  if (entry == nullptr) {
+    return NotFoundError(fmt::format("artifact {} has no file '{}'", manifest.Id().Id(), path));
+  }
+  Result<std::string> data = blobs.Get(entry->digest);
+  if (!data.ok()) return InArtifact(data.status(), manifest, path);
+  return data;
+}
+
+Status ExportArtifact(const BlobStore& blobs, const Manifest& manifest, const fs::path& dest) {
+  for (const auto& f : manifest.files()) {
+    fs::path target = dest / f.path;
+    RETURN_IF_ERROR(CreateDirectories(target.parent_path()));
+    Status s = blobs.CopyTo(f.digest, target);
+    if (!s.ok()) return InArtifact(s, manifest, f.path);
+  }
+  return Status::Ok();
+}
+
+}  // namespace citadel::store

@@ -1,0 +1,39 @@
+// Moving whole artifacts between directories and the blob store.
+//
+// StoreDirectory turns a directory into blobs plus a manifest blob; the other
+// functions read an artifact back, verifying every byte, and name the
+// artifact and file in any error.
+#pragma once
+
+#include <filesystem>
+#include <string>
+#include <string_view>
+
+#include "base/status.h"
+#include "store/blob_store.h"
+#include "store/manifest.h"
+
+namespace citadel::store {
+
+// Stores every regular file under `dir` (recursively; symlinks and special
+// files are refused) and the manifest itself. Returns the manifest, whose
+// Id() is the artifact id.
+Result<Manifest> StoreDirectory(const BlobStore& blobs, const std::filesystem::path& dir);
+
+// Stores one file as a single-entry artifact named `name_in_artifact`.
+Result<Manifest> StoreFile(const BlobStore& blobs, const std::filesystem::path& file,
+                           std::string_view name_in_artifact);
+
+// Loads the manifest blob of artifact `id` (verified).
+Result<Manifest> LoadManifest(const BlobStore& blobs, const crypto::Sha256Digest& id);
+
+// One file of an artifact, digest verified. DataLoss / NotFound errors name
+// the artifact id and the file path.
+Result<std::string> ReadArtifactFile(const BlobStore& blobs, const Manifest& manifest,
+                                     std::string_view path);
+
+// Writes every file of the artifact under `dest` (created), verified.
+Status ExportArtifact(const BlobStore& blobs, const Manifest& manifest,
+                      const std::filesystem::path& dest);
+
+}  // namespace citadel::store

@@ -1,0 +1,170 @@
+#include "store/blob_store.h"
+
+#include <gtest/gtest.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <fstream>
+#include <thread>
+
+#include "base/files.h"
+#include "store/artifact_files.h"
+
+namespace citadel::store {
+namespace {
+
+namespace fs = std::filesystem;
+
+class BlobStoreTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    root_ = fs::temp_directory_path() /
+            ("citadel_blob_test_" + std::to_string(::getpid()) + "_" +
+             ::testing::UnitTest::GetInstance()->current_test_info()->name());
+    fs::remove_all(root_);
+    auto store = BlobStore::Open(root_ / "blobs");
+    ASSERT_TRUE(store.ok());
+    store_ = std::make_unique<BlobStore>(std::move(*store));
+  }
+  void TearDown() override { fs::remove_all(root_); }
+
+  void FlipByte(const Sha256Digest& d, long offset) {
+    fs::path p = store_->PathOf(d);
+    ::chmod(p.c_str(), 0644);
+    std::fstream f(p, std::ios::in | std::ios::out | std::ios::binary);
+    f.seekg(offset);
+    char c;
+    f.get(c);
+    f.seekp(offset);
+    f.put(static_cast<char>(c ^ 0x01));
+  }
+
+  fs::path root_;
+  std::unique_ptr<BlobStore> store_;
+};
+
+TEST_F(BlobStoreTest, PutThenGetRoundTripsUnderItsDigest) {
+  auto d = store_->Put("hello blob");
+  ASSERT_TRUE(d.ok());
+  EXPECT_EQ(*d, crypto::Sha256::Of("hello blob"));
+  EXPECT_EQ(*store_->Get(*d), "hello blob");
+  EXPECT_TRUE(store_->PathOf(*d).string().find("/sha256/" + d->Hex().substr(0, 2) + "/") !=
+              std::string::npos);
+}
+
+TEST_F(BlobStoreTest, DetectsCorruptedBlobOnRead) {
+  auto d = store_->Put(std::string(10000, 'z'));
+  ASSERT_TRUE(d.ok());
+  FlipByte(*d, 1234);
+  auto r = store_->Get(*d);
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.status().code(), StatusCode::kDataLoss);
+  EXPECT_NE(r.status().message().find(d->Id()), std::string::npos);
+  EXPECT_EQ(store_->Verify(*d).code(), StatusCode::kDataLoss);
+  fs::path dest = root_ / "out.bin";
+  EXPECT_EQ(store_->CopyTo(*d, dest).code(), StatusCode::kDataLoss);
+  EXPECT_FALSE(fs::exists(dest)) << "a corrupt blob must not be exported";
+}
+
+TEST_F(BlobStoreTest, MissingBlobIsNotFound) {
+  auto d = store_->Put("gone");
+  ASSERT_TRUE(d.ok());
+  fs::remove(store_->PathOf(*d));
+  EXPECT_EQ(store_->Get(*d).status().code(), StatusCode::kNotFound);
+  EXPECT_EQ(store_->Verify(*d).code(), StatusCode::kNotFound);
+}
+
+TEST_F(BlobStoreTest, PutRepairsACorruptBlob) {
+  std::string data(5000, 'q');
+  auto d = store_->Put(data);
+  FlipByte(*d, 10);
+  ASSERT_TRUE(store_->Put(data).ok());
+  EXPECT_TRUE(store_->Verify(*d).ok());
+}
+
+TEST_F(BlobStoreTest, ConcurrentThreadWritersOfSameContentAreSafe) {
+  std::string data(1 << 20, 'c');
+  std::vector<std::thread> threads;
+  for (int i = 0; i < 8; ++i) {
+    threads.emplace_back([&] { ASSERT_TRUE(store_->Put(data).ok()); });
+  }
+  for (auto& t : threads) t.join();
+  EXPECT_TRUE(store_->Verify(crypto::Sha256::Of(data)).ok());
+  EXPECT_TRUE(fs::is_empty(root_ / "blobs" / "tmp"));
+}
+
+TEST_F(BlobStoreTest, ConcurrentProcessWritersAreSafe) {
+  std::vector<pid_t> children;
+  for (int p = 0; p < 4; ++p) {
+    pid_t pid = ::fork();
+    ASSERT_GE(pid, 0);
+    if (pid == 0) {
+      auto store = BlobStore::Open(root_ / "blobs");
+      bool ok = store.ok();
+      for (int i = 0; ok && i < 20; ++i) ok = store->Put("blob-" + std::to_string(i % 5)).ok();
+      ::_exit(ok ? 0 : 1);
+    }
+    children.push_back(pid);
+  }
+  for (pid_t pid : children) {
+    int status = 0;
+    ::waitpid(pid, &status, 0);
+    EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+  }
+  auto list = store_->List();
+  ASSERT_TRUE(list.ok());
+  EXPECT_EQ(list->size(), 5u);
+  for (const auto& d : *list) EXPECT_TRUE(store_->Verify(d).ok());
+}
+
+TEST_F(BlobStoreTest, PutFileStreamsLargeFiles) {
+  fs::path src = root_ / "big.bin";
+  std::string data(5 << 20, '\0');
+  for (size_t i = 0; i < data.size(); ++i) data[i] = static_cast<char>(i % 251);
+  ASSERT_TRUE(WriteFileAtomic(src, data).ok());
+  uint64_t size = 0;
+  auto d = store_->PutFile(src, &size);
+  ASSERT_TRUE(d.ok());
+  EXPECT_EQ(size, data.size());
+  EXPECT_EQ(*d, crypto::Sha256::Of(data));
+}
+
+TEST_F(BlobStoreTest, DirectoryArtifactRoundTripsAndNamesCorruptFile) {
+  fs::path dir = root_ / "model";
+  fs::create_directories(dir / "sub");
+  ASSERT_TRUE(WriteFileAtomic(dir / "model.json", "{}").ok());
+  ASSERT_TRUE(WriteFileAtomic(dir / "sub" / "weights.bin", std::string(300, 'w')).ok());
+  auto manifest = StoreDirectory(*store_, dir);
+  ASSERT_TRUE(manifest.ok()) << manifest.status().ToString();
+  ASSERT_EQ(manifest->files().size(), 2u);
+  EXPECT_EQ(manifest->files()[0].path, "model.json");
+  EXPECT_EQ(manifest->files()[1].path, "sub/weights.bin");
+
+  auto loaded = LoadManifest(*store_, manifest->Id());
+  ASSERT_TRUE(loaded.ok());
+  EXPECT_EQ(loaded->Canonical(), manifest->Canonical());
+
+  fs::path out = root_ / "export";
+  ASSERT_TRUE(ExportArtifact(*store_, *loaded, out).ok());
+  EXPECT_EQ(*ReadFile(out / "sub" / "weights.bin"), std::string(300, 'w'));
+
+  FlipByte(manifest->files()[1].digest, 0);
+  auto r = ReadArtifactFile(*store_, *loaded, "sub/weights.bin");
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.status().code(), StatusCode::kDataLoss);
+  EXPECT_NE(r.status().message().find(manifest->Id().Id()), std::string::npos);
+  EXPECT_NE(r.status().message().find("sub/weights.bin"), std::string::npos);
+}
+
+TEST_F(BlobStoreTest, StoreDirectoryRefusesSymlinks) {
+  fs::path dir = root_ / "evil";
+  fs::create_directories(dir);
+  fs::create_symlink("/etc/passwd", dir / "link");
+  auto m = StoreDirectory(*store_, dir);
+  ASSERT_FALSE(m.ok());
+  EXPECT_NE(m.status().message().find("link"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace citadel::store
