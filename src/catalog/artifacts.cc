@@ -1,0 +1,102 @@
+// Catalog: artifact records and their files.
+#include <fmt/format.h>
+
+#include "base/time.h"
+#include "catalog/catalog.h"
+#include "catalog/internal/rows.h"
+
+namespace citadel::catalog {
+
+using internal::ArtifactFromRow;
+using internal::kArtifactColumns;
+
+Status Catalog::PutArtifact(const ArtifactRecord& record, const store::Manifest& manifest) {
+  return db_->Transaction([&]() -> Status {
+    ASSIGN_OR_RETURN(auto insert, db_->Prepare(
+        "INSERT OR IGNORE INTO artifact (id, kind, name, media_type, size, created_by_run, "
+        "created_at, metadata) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)"));
+    insert.Bind(1, record.id)
+        .Bind(2, record.kind)
+        .Bind(3, record.name)
+        .Bind(4, record.media_type)
+        .Bind(5, static_cast<int64_t>(record.size))
+        .BindOptional(6, record.created_by_run)
+        .Bind(7, record.created_at.empty() ? NowIso8601() : record.created_at)
+        .Bind(8, CanonicalJson(record.metadata));
+    RETURN_IF_ERROR(insert.Run());
+    ASSIGN_OR_RETURN(auto file, db_->Prepare(
+        "INSERT OR IGNORE INTO artifact_file (artifact_id, path, blob, size) VALUES (?1, ?2, ?3, ?4)"));
+    for (const auto& f : manifest.files()) {
+      file.Reset();
+      file.Bind(1, record.id).Bind(2, f.path).Bind(3, f.digest.Id()).Bind(4, static_cast<int64_t>(f.size));
+      RETURN_IF_ERROR(file.Run());
+    }
+    return Status::Ok();
+  });
+}
+
+Result<ArtifactRecord> Catalog::GetArtifact(const std::string& id) {
+  ASSIGN_OR_RETURN(auto q, db_->Prepare(fmt::format("SELECT {} FROM artifact a WHERE a.id = ?1", kArtifactColumns)));
+  q.Bind(1, id);
+  ASSIGN_OR_RETURN(bool row, q.Step());
+  if (!row) return NotFoundError(fmt::format("no artifact {} in the catalog", id));
+  return ArtifactFromRow(q);
+}
+
+Result<std::vector<ArtifactRecord>> Catalog::ListArtifacts(const std::string& kind_filter) {
+  ASSIGN_OR_RETURN(auto q, db_->Prepare(fmt::format(
+      "SELECT {} FROM artifact a WHERE ?1 = '' OR a.kind = ?1 ORDER BY a.created_at, a.id",
+      kArtifactColumns)));
+  q.Bind(1, kind_filter);
+  std::vector<ArtifactRecord> out;
+  while (true) {
+    ASSIGN_OR_RETURN(bool row, q.Step());
+    if (!row) break;
+    out.push_back(ArtifactFromRow(q));
+  }
+  return out;
+}
+
+Result<std::vector<std::string>> Catalog::ArtifactIdsWithPrefix(std::string prefix, int limit) {
+  if (prefix.rfind("sha256:", 0) != 0) prefix = "sha256:" + prefix;
+  // Escape LIKE wildcards: ids are hex, but a user-typed prefix may not be.
+  std::string pattern;
+  for (char c : prefix) {
+    if (c == '%' || c == '_' || c == '\\') pattern += '\\';
+    pattern += c;
+  }
+  pattern += '%';
+  ASSIGN_OR_RETURN(auto q, db_->Prepare(
+      "SELECT id FROM artifact WHERE id LIKE ?1 ESCAPE '\\' ORDER BY id LIMIT ?2"));
+  q.Bind(1, pattern).Bind(2, static_cast<int64_t>(limit));
+  std::vector<std::string> out;
+  while (true) {
+    ASSIGN_OR_RETURN(bool row, q.Step());
+    if (!row) break;
+    out.push_back(q.ColumnText(0));
+  }
+  return out;
+}
+
+Result<std::optional<std::string>> Catalog::LatestArtifactNamed(const std::string& name) {
+  ASSIGN_OR_RETURN(auto q, db_->Prepare(
+      "SELECT id FROM artifact WHERE name = ?1 ORDER BY created_at DESC, rowid DESC LIMIT 1"));
+  q.Bind(1, name);
+  ASSIGN_OR_RETURN(bool row, q.Step());
+  if (!row) return std::optional<std::string>();
+  return std::optional<std::string>(q.ColumnText(0));
+}
+
+Result<std::vector<ArtifactFileRecord>> Catalog::ListArtifactFiles() {
+  ASSIGN_OR_RETURN(auto q, db_->Prepare(
+      "SELECT artifact_id, path, blob, size FROM artifact_file ORDER BY blob, artifact_id, path"));
+  std::vector<ArtifactFileRecord> out;
+  while (true) {
+    ASSIGN_OR_RETURN(bool row, q.Step());
+    if (!row) break;
+    out.push_back({q.ColumnText(0), q.ColumnText(1), q.ColumnText(2), static_cast<uint64_t>(q.ColumnInt(3))});
+  }
+  return out;
+}
+
+}  // namespace citadel::catalog

@@ -1,0 +1,88 @@
+// The metadata catalog: artifacts, runs and their lineage edges, metrics and
+// the model registry, in SQLite (WAL). ARCHITECTURE.md §4 is the data model.
+//
+// A Catalog object owns one connection and is not thread-safe; open one per
+// thread. Several processes may share one catalog file.
+#pragma once
+
+#include <filesystem>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "base/status.h"
+#include "catalog/records.h"
+#include "catalog/sqlite.h"
+#include "store/manifest.h"
+
+namespace citadel::catalog {
+
+class Catalog {
+ public:
+  // Opens or creates the catalog and applies pending migrations.
+  static Result<std::unique_ptr<Catalog>> Open(const std::filesystem::path& path);
+
+  // ---- artifacts (artifacts.cc)
+  // Records the artifact and its files. Idempotent: an artifact already
+  // present (same id = same content) keeps its first record.
+  Status PutArtifact(const ArtifactRecord& record, const store::Manifest& manifest);
+  Result<ArtifactRecord> GetArtifact(const std::string& id);
+  Result<std::vector<ArtifactRecord>> ListArtifacts(const std::string& kind_filter = "");
+  // Ids starting with `prefix` ("sha256:" optional), at most `limit`.
+  Result<std::vector<std::string>> ArtifactIdsWithPrefix(std::string prefix, int limit = 2);
+  // Most recent artifact with exactly this name.
+  Result<std::optional<std::string>> LatestArtifactNamed(const std::string& name);
+  Result<std::vector<ArtifactFileRecord>> ListArtifactFiles();
+
+  // ---- runs (runs.cc)
+  Status CreateRun(const RunRecord& run);
+  Status FinishRun(const std::string& id, RunStatus status, const std::string& message);
+  Status AddRunInput(const std::string& run_id, const std::string& artifact_id, const std::string& role);
+  Status AddRunOutput(const std::string& run_id, const std::string& artifact_id, const std::string& role);
+  Result<RunRecord> GetRun(const std::string& id);
+  // Full id for a unique prefix; NotFound / InvalidArgument (ambiguous).
+  Result<std::string> ResolveRunId(const std::string& prefix);
+  Result<std::vector<RunRecord>> ListRuns(int limit = 100);
+  Result<std::vector<RunEdge>> RunInputs(const std::string& run_id);
+  Result<std::vector<RunEdge>> RunOutputs(const std::string& run_id);
+  // The original (non-cached) succeeded run with this cache key, if any.
+  Result<std::optional<RunRecord>> FindCachedRun(const std::string& cache_key);
+  // Runs left `running` by a process that died (e.g. SIGKILL) → failed.
+  Status MarkAbandonedRuns(const std::vector<std::string>& run_ids, const std::string& message);
+
+  // ---- metrics (runs.cc)
+  // All points in one transaction (one fsync for a whole batch).
+  Status AddMetrics(const std::string& run_id, const std::vector<MetricPoint>& points);
+  Result<std::vector<MetricPoint>> Metrics(const std::string& run_id);
+  // Last value of each key (highest step).
+  Result<std::map<std::string, double>> LastMetrics(const std::string& run_id);
+
+  // ---- model registry (models.cc)
+  // Idempotent: the same artifact under the same name keeps its version.
+  Result<ModelVersion> RegisterModelVersion(const std::string& name, const std::string& artifact_id,
+                                            const std::optional<std::string>& run_id);
+  Status SetAlias(const std::string& name, const std::string& alias, int64_t version);
+  Result<std::vector<ModelVersion>> ListModelVersions(const std::string& name = "");
+  // `version` 0 = latest; `alias` non-empty wins over version.
+  Result<ModelVersion> ResolveModel(const std::string& name, int64_t version, const std::string& alias);
+
+  // ---- lineage (lineage.cc)
+  // Recursive walk over run_input / run_output from `artifact_id`. Runs that
+  // merely reused cached outputs are left out: lineage names the run that
+  // actually produced each artifact.
+  Result<LineageGraph> Lineage(const std::string& artifact_id, LineageDirection direction);
+
+  SqliteDb& db() { return *db_; }
+
+ private:
+  explicit Catalog(std::unique_ptr<SqliteDb> db) : db_(std::move(db)) {}
+  Status AddEdge(std::string_view table, const std::string& run_id, const std::string& artifact_id,
+                 const std::string& role);
+  Result<std::vector<RunEdge>> Edges(std::string_view table, const std::string& run_id);
+
+  std::unique_ptr<SqliteDb> db_;
+};
+
+}  // namespace citadel::catalog

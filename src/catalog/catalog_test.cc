@@ -1,0 +1,158 @@
+#include "catalog/catalog.h"
+
+#include <gtest/gtest.h>
+
+#include <thread>
+
+#include "catalog/catalog_test_util.h"
+#include "catalog/migrations.h"
+
+namespace citadel::catalog {
+namespace {
+
+TEST_F(CatalogTest, RecordsSchemaVersionOfLastMigration) {
+  auto q = catalog_->db().Prepare("PRAGMA user_version");
+  ASSERT_TRUE(q.ok());
+  ASSERT_TRUE(*q->Step());
+  EXPECT_EQ(q->ColumnInt(0), AllMigrations().back().version);
+  auto mode = catalog_->db().Prepare("PRAGMA journal_mode");
+  ASSERT_TRUE(*mode->Step());
+  EXPECT_EQ(mode->ColumnText(0), "wal");
+}
+
+TEST_F(CatalogTest, ReopeningAppliesNothingTwice) {
+  catalog_.reset();
+  auto again = Catalog::Open(dir_ / "catalog.db");
+  ASSERT_TRUE(again.ok()) << again.status().ToString();
+}
+
+TEST_F(CatalogTest, RefusesCatalogFromNewerCitadel) {
+  ASSERT_TRUE(catalog_->db().Exec("PRAGMA user_version = 999").ok());
+  catalog_.reset();
+  auto again = Catalog::Open(dir_ / "catalog.db");
+  ASSERT_FALSE(again.ok());
+  EXPECT_EQ(again.status().code(), StatusCode::kFailedPrecondition);
+  EXPECT_NE(again.status().message().find("999"), std::string::npos);
+}
+
+TEST_F(CatalogTest, ConcurrentOpenersMigrateOnce) {
+  std::filesystem::path fresh = dir_ / "fresh.db";
+  std::vector<std::thread> threads;
+  std::atomic<int> failures{0};
+  for (int i = 0; i < 4; ++i) {
+    threads.emplace_back([&] {
+      if (!Catalog::Open(fresh).ok()) failures++;
+    });
+  }
+  for (auto& t : threads) t.join();
+  EXPECT_EQ(failures.load(), 0);
+}
+
+TEST_F(CatalogTest, PutArtifactIsIdempotentAndListsFiles) {
+  std::string id = AddArtifact("dataset", "abc");
+  AddArtifact("dataset", "abc");
+  auto all = catalog_->ListArtifacts();
+  ASSERT_TRUE(all.ok());
+  ASSERT_EQ(all->size(), 1u);
+  EXPECT_EQ((*all)[0].id, id);
+  auto files = catalog_->ListArtifactFiles();
+  ASSERT_EQ(files->size(), 1u);
+  EXPECT_EQ((*files)[0].blob, crypto::Sha256::Of("abc").Id());
+  EXPECT_EQ(catalog_->GetArtifact("sha256:nope").status().code(), StatusCode::kNotFound);
+}
+
+TEST_F(CatalogTest, ArtifactPrefixLookupFindsUniqueAndAmbiguous) {
+  std::string id = AddArtifact("dataset", "one");
+  auto hits = catalog_->ArtifactIdsWithPrefix(id.substr(7, 10));
+  ASSERT_TRUE(hits.ok());
+  ASSERT_EQ(hits->size(), 1u);
+  EXPECT_EQ((*hits)[0], id);
+  AddArtifact("dataset", "two");
+  EXPECT_EQ(catalog_->ArtifactIdsWithPrefix("sha256:")->size(), 2u);
+  EXPECT_TRUE(catalog_->ArtifactIdsWithPrefix("%")->empty()) << "LIKE wildcards must be escaped";
+}
+
+TEST_F(CatalogTest, RunLifecycleAndEdges) {
+  std::string in = AddArtifact("source", "csv");
+  RunRecord r;
+  r.id = NewUuidV7();
+  r.pipeline = "digits";
+  r.step = "prepare";
+  r.kind = "process";
+  r.status = RunStatus::kRunning;
+  r.spec = {{"epochs", 3}};
+  r.cache_key = "k1";
+  r.seed = 7;
+  ASSERT_TRUE(catalog_->CreateRun(r).ok());
+  ASSERT_TRUE(catalog_->AddRunInput(r.id, in, "source").ok());
+  ASSERT_TRUE(catalog_->FinishRun(r.id, RunStatus::kSucceeded, "").ok());
+  auto got = catalog_->GetRun(r.id);
+  ASSERT_TRUE(got.ok());
+  EXPECT_EQ(got->status, RunStatus::kSucceeded);
+  EXPECT_EQ(got->spec["epochs"], 3);
+  EXPECT_EQ(got->seed, 7);
+  EXPECT_TRUE(got->finished_at.has_value());
+  EXPECT_EQ((*catalog_->RunInputs(r.id))[0].role, "source");
+  EXPECT_EQ(*catalog_->ResolveRunId(r.id.substr(0, 13)), r.id);
+  EXPECT_EQ(catalog_->FinishRun("00000000-0000-7000-8000-000000000000", RunStatus::kFailed, "").code(),
+            StatusCode::kNotFound);
+}
+
+TEST_F(CatalogTest, RunEdgeToUnknownArtifactViolatesForeignKey) {
+  std::string run = AddRun("s", {}, {});
+  EXPECT_FALSE(catalog_->AddRunInput(run, "sha256:missing", "in").ok());
+}
+
+TEST_F(CatalogTest, CacheLookupReturnsOriginalSucceededRun) {
+  std::string out = AddArtifact("dataset", "d");
+  std::string original = AddRun("prep", {}, {out});
+  AddRun("prep", {}, {out}, original);  // a cached re-run
+  auto hit = catalog_->FindCachedRun("key-prep");
+  ASSERT_TRUE(hit.ok());
+  ASSERT_TRUE(hit->has_value());
+  EXPECT_EQ((*hit)->id, original);
+  EXPECT_FALSE(catalog_->FindCachedRun("other")->has_value());
+}
+
+TEST_F(CatalogTest, FailedRunsAreNeverCacheHits) {
+  std::string run = AddRun("prep", {}, {});
+  ASSERT_TRUE(catalog_->FinishRun(run, RunStatus::kFailed, "boom").ok());
+  EXPECT_FALSE(catalog_->FindCachedRun("key-prep")->has_value());
+}
+
+TEST_F(CatalogTest, MetricsAreBatchedAndLastValueWins) {
+  std::string run = AddRun("train", {}, {});
+  std::vector<MetricPoint> points;
+  for (int e = 0; e < 500; ++e) points.push_back({"loss", e, 1.0 / (e + 1), 0});
+  points.push_back({"accuracy", 0, 0.5, 0});
+  ASSERT_TRUE(catalog_->AddMetrics(run, points).ok());
+  EXPECT_EQ(catalog_->Metrics(run)->size(), 501u);
+  auto last = catalog_->LastMetrics(run);
+  EXPECT_DOUBLE_EQ(last->at("loss"), 1.0 / 500);
+  EXPECT_DOUBLE_EQ(last->at("accuracy"), 0.5);
+}
+
+TEST_F(CatalogTest, ModelRegistryVersionsAndAliases) {
+  std::string m1 = AddArtifact("model", "w1");
+  std::string m2 = AddArtifact("model", "w2");
+  auto v1 = catalog_->RegisterModelVersion("digits", m1, std::nullopt);
+  ASSERT_TRUE(v1.ok()) << v1.status().ToString();
+  EXPECT_EQ(v1->version, 1);
+  EXPECT_EQ(catalog_->RegisterModelVersion("digits", m1, std::nullopt)->version, 1) << "idempotent";
+  EXPECT_EQ(catalog_->RegisterModelVersion("digits", m2, std::nullopt)->version, 2);
+  ASSERT_TRUE(catalog_->SetAlias("digits", "production", 1).ok());
+  EXPECT_EQ(catalog_->ResolveModel("digits", 0, "production")->artifact_id, m1);
+  EXPECT_EQ(catalog_->ResolveModel("digits", 0, "")->artifact_id, m2);
+  ASSERT_TRUE(catalog_->SetAlias("digits", "production", 2).ok());
+  EXPECT_EQ(catalog_->ResolveModel("digits", 0, "production")->version, 2);
+  EXPECT_EQ(catalog_->ResolveModel("digits", 9, "").status().code(), StatusCode::kNotFound);
+  EXPECT_EQ(catalog_->SetAlias("digits", "x", 9).code(), StatusCode::kNotFound);
+  EXPECT_FALSE(catalog_->SetAlias("digits", "12", 1).ok());
+  EXPECT_FALSE(catalog_->RegisterModelVersion("bad name!", m1, std::nullopt).ok());
+  std::string data = AddArtifact("dataset", "x");
+  EXPECT_EQ(catalog_->RegisterModelVersion("digits", data, std::nullopt).status().code(),
+            StatusCode::kInvalidArgument);
+}
+
+}  // namespace
+}  // namespace citadel::catalog
