@@ -1,0 +1,72 @@
+#include "ml/batch_inference.h"
+
+#include <fmt/format.h>
+
+#include "ml/classification_metrics.h"
+#include "ml/internal/tensors.h"
+
+namespace citadel::ml {
+
+namespace {
+
+struct Scored {
+  internal::DatasetTensors data;
+  std::vector<float> probabilities;
+  std::vector<int64_t> predicted;
+};
+
+Result<Scored> Score(const InferenceSession& session, const DatasetView& dataset) {
+  RETURN_IF_ERROR(session.CheckDatasetCompatible(dataset.schema, dataset.name));
+  Scored s;
+  ASSIGN_OR_RETURN(s.data, internal::LoadDataset(dataset));
+  const int64_t rows = s.data.features.size(0);
+  const float* x = s.data.features.data_ptr<float>();
+  const size_t d = session.feature_names().size();
+  ASSIGN_OR_RETURN(s.probabilities, session.PredictProbabilities({x, static_cast<size_t>(rows) * d}, rows));
+  const size_t k = session.classes().size();
+  s.predicted.resize(static_cast<size_t>(rows));
+  for (size_t r = 0; r < static_cast<size_t>(rows); ++r) {
+    const float* p = s.probabilities.data() + r * k;
+    s.predicted[r] = std::max_element(p, p + k) - p;  // first maximum, like torch.argmax
+  }
+  return s;
+}
+
+std::string CsvField(const std::string& text) {
+  if (text.find_first_of(",\"\n\r") == std::string::npos) return text;
+  std::string out = "\"";
+  for (char c : text) {
+    if (c == '"') out += '"';
+    out += c;
+  }
+  return out + "\"";
+}
+
+}  // namespace
+
+Result<Json> EvaluateDataset(const InferenceSession& session, const DatasetView& dataset) {
+  ASSIGN_OR_RETURN(Scored s, Score(session, dataset));
+  const int64_t* labels = s.data.labels.data_ptr<int64_t>();
+  std::span<const int64_t> truth(labels, static_cast<size_t>(s.data.labels.numel()));
+  ClassificationMetrics m =
+      ComputeClassificationMetrics(truth, s.predicted, static_cast<int64_t>(session.classes().size()));
+  return MetricsToJson(m, session.classes());
+}
+
+Result<std::string> PredictDataset(const InferenceSession& session, const DatasetView& dataset) {
+  ASSIGN_OR_RETURN(Scored s, Score(session, dataset));
+  const auto& classes = session.classes();
+  std::string out = "row_id,predicted_label";
+  for (const auto& c : classes) out += "," + CsvField("prob_" + c);
+  out += "\n";
+  const int64_t* ids = s.data.row_ids.data_ptr<int64_t>();
+  const size_t k = classes.size();
+  for (size_t r = 0; r < s.predicted.size(); ++r) {
+    out += fmt::format("{},{}", ids[r], CsvField(classes[static_cast<size_t>(s.predicted[r])]));
+    for (size_t c = 0; c < k; ++c) out += fmt::format(",{:.6f}", s.probabilities[r * k + c]);
+    out += "\n";
+  }
+  return out;
+}
+
+}  // namespace citadel::ml

@@ -1,0 +1,16 @@
+#include "ml/runtime_info.h"
+
+#include <torch/version.h>
+
+#include "base/host_info.h"
+
+namespace citadel::ml {
+
+std::string TorchVersion() { return TORCH_VERSION; }
+
+std::string BlasLibrary() {
+  std::string blas = LoadedLibrary("blas");
+  return blas.empty() ? LoadedLibrary("openblas") : blas;
+}
+
+}  // namespace citadel::ml
