@@ -1,5 +1,8 @@
 #include "store/artifact_files.h"
 
+#include <cstdio>
+#include <cerrno>
+
 #include <fmt/format.h>
 
 #include "base/files.h"
@@ -64,13 +67,35 @@ Result<std::string> ReadArtifactFile(const BlobStore& blobs, const Manifest& man
 }
 
 Status ExportArtifact(const BlobStore& blobs, const Manifest& manifest, const fs::path& dest) {
+  // Export into a sibling temp directory and rename it into place, so a
+  // failure (a corrupt blob, a full disk) never leaves a partial artifact.
+  fs::path parent = dest.parent_path().empty() ? fs::path(".") : dest.parent_path();
+  RETURN_IF_ERROR(CreateDirectories(parent));
+  fs::path temp = UniqueTempPath(parent, dest.filename().string());
+  auto discard = [&] {
+    std::error_code ec;
+    fs::remove_all(temp, ec);
+  };
+  RETURN_IF_ERROR(CreateDirectories(temp));
   for (const auto& f : manifest.files()) {
-    fs::path target = dest / f.path;
-    RETURN_IF_ERROR(CreateDirectories(target.parent_path()));
-    Status s = blobs.CopyTo(f.digest, target);
-    if (!s.ok()) return InArtifact(s, manifest, f.path);
+    fs::path target = temp / f.path;
+    Status s = CreateDirectories(target.parent_path());
+    if (s.ok()) s = blobs.CopyTo(f.digest, target);
+    if (!s.ok()) {
+      discard();
+      return InArtifact(s, manifest, f.path);
+    }
   }
-  return Status::Ok();
+  // rename(2) replaces `dest` only when it is absent or an empty directory.
+  if (::rename(temp.c_str(), dest.c_str()) != 0) {
+    int err = errno;
+    discard();
+    if (err == ENOTEMPTY || err == EEXIST) {
+      return AlreadyExistsError(fmt::format("{} exists and is not empty; export into a new or empty directory", dest.string()));
+    }
+    return ErrnoError("renaming export into place", dest.string(), err);
+  }
+  return FsyncDirectory(parent);
 }
 
 }  // namespace citadel::store

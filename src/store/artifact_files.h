@@ -32,7 +32,9 @@ Result<Manifest> LoadManifest(const BlobStore& blobs, const crypto::Sha256Digest
 Result<std::string> ReadArtifactFile(const BlobStore& blobs, const Manifest& manifest,
                                      std::string_view path);
 
-// Writes every file of the artifact under `dest` (created), verified.
+// Writes every file of the artifact to the directory `dest`, which must not
+// exist or be empty. All or nothing: files are verified into a temp directory
+// that is renamed to `dest` only when every file checked out.
 Status ExportArtifact(const BlobStore& blobs, const Manifest& manifest,
                       const std::filesystem::path& dest);
 

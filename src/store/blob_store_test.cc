@@ -157,6 +157,33 @@ TEST_F(BlobStoreTest, DirectoryArtifactRoundTripsAndNamesCorruptFile) {
   EXPECT_NE(r.status().message().find("sub/weights.bin"), std::string::npos);
 }
 
+TEST_F(BlobStoreTest, ExportIsAllOrNothing) {
+  fs::path dir = root_ / "two";
+  fs::create_directories(dir);
+  ASSERT_TRUE(WriteFileAtomic(dir / "a.txt", "first file").ok());
+  ASSERT_TRUE(WriteFileAtomic(dir / "b.txt", "second file").ok());
+  auto manifest = StoreDirectory(*store_, dir);
+  ASSERT_TRUE(manifest.ok());
+  FlipByte(manifest->files()[1].digest, 3);  // b.txt: exported after a.txt succeeded
+  fs::path out = root_ / "export";
+  Status s = ExportArtifact(*store_, *manifest, out);
+  EXPECT_EQ(s.code(), StatusCode::kDataLoss);
+  EXPECT_NE(s.message().find("b.txt"), std::string::npos);
+  EXPECT_FALSE(fs::exists(out)) << "no partial export may remain";
+  for (auto& e : fs::directory_iterator(root_)) {
+    EXPECT_EQ(e.path().filename().string().find(".export"), std::string::npos) << "temp dir left behind";
+  }
+}
+
+TEST_F(BlobStoreTest, ExportRefusesNonEmptyDestination) {
+  fs::path dir = root_ / "one";
+  fs::create_directories(dir);
+  ASSERT_TRUE(WriteFileAtomic(dir / "a.txt", "x").ok());
+  auto manifest = StoreDirectory(*store_, dir);
+  EXPECT_EQ(ExportArtifact(*store_, *manifest, dir).code(), StatusCode::kAlreadyExists);
+  EXPECT_EQ(*ReadFile(dir / "a.txt"), "x");
+}
+
 TEST_F(BlobStoreTest, StoreDirectoryRefusesSymlinks) {
   fs::path dir = root_ / "evil";
   fs::create_directories(dir);

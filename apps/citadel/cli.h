@@ -1,0 +1,60 @@
+// Shared plumbing of the citadel command line: global options, the single
+// Status → exit code mapping, workspace opening and output helpers.
+#pragma once
+
+#include <CLI/CLI.hpp>
+
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "base/json.h"
+#include "base/status.h"
+#include "workload/workspace.h"
+
+namespace citadel::cli {
+
+// Exit codes of the CLI contract (ARCHITECTURE.md §7).
+inline constexpr int kExitOk = 0;
+inline constexpr int kExitFailure = 1;  // a failure, or a check that failed
+inline constexpr int kExitUsage = 2;    // the command line itself is wrong
+
+struct Globals {
+  std::string home;  // --home; empty → $CITADEL_HOME or ./.citadel
+  bool quiet = false;
+};
+
+// Subcommand callbacks store their work here; main() runs it after parsing
+// so that parse errors and execution errors are handled in one place.
+struct Command {
+  Globals globals;
+  std::function<Status()> action;
+};
+
+// The one place a Status becomes an exit code: every error is a failure (1);
+// usage errors are detected by the parser and exit 2 before any Status exists.
+int ExitCodeFor(const Status& status);
+
+// Prints "citadel: error: <code>: <message>" on stderr.
+void PrintError(const Status& status);
+
+Result<std::unique_ptr<workload::Workspace>> OpenWorkspace(const Globals& globals);
+
+void PrintJson(const Json& value);
+
+// Left-aligned columns, two spaces apart.
+std::string FormatTable(const std::vector<std::vector<std::string>>& rows);
+
+// "sha256:0123456789ab" — short enough for tables, unique in practice.
+std::string ShortId(const std::string& id);
+std::string HumanBytes(uint64_t bytes);
+
+void AddWorkspaceCommands(CLI::App& app, Command& cmd);  // init, run
+void AddRunsCommands(CLI::App& app, Command& cmd);       // runs ls|show|logs
+void AddArtifactsCommands(CLI::App& app, Command& cmd);  // artifacts ls|show|export
+void AddLineageCommand(CLI::App& app, Command& cmd);     // lineage
+void AddStoreCommands(CLI::App& app, Command& cmd);      // store verify
+void AddModelsCommands(CLI::App& app, Command& cmd);     // models ls|show|register|alias
+
+}  // namespace citadel::cli

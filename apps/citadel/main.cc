@@ -1,0 +1,50 @@
+// citadel: the one binary. Each subcommand is a thin layer over library calls
+// (see cmd_*.cc); this file wires the parser and maps outcomes to exit codes.
+#include <CLI/CLI.hpp>
+
+#include <fmt/format.h>
+
+#include "base/logging.h"
+#include "base/version.h"
+#include "cli.h"
+
+int main(int argc, char** argv) {
+  using namespace citadel;
+  CLI::App app{"Citadel: run AI workloads and secure them end to end"};
+  app.set_version_flag("--version", fmt::format("citadel {} ({})", CitadelVersion(), CitadelGitCommit()));
+  app.require_subcommand(1);
+  app.fallthrough();
+
+  cli::Command cmd;
+  app.add_option("--home", cmd.globals.home, "Workspace directory (default: $CITADEL_HOME, else ./.citadel)");
+  app.add_flag("-q,--quiet", cmd.globals.quiet, "Only warnings and errors on stderr");
+
+  cli::AddWorkspaceCommands(app, cmd);
+  cli::AddRunsCommands(app, cmd);
+  cli::AddArtifactsCommands(app, cmd);
+  cli::AddLineageCommand(app, cmd);
+  cli::AddStoreCommands(app, cmd);
+  cli::AddModelsCommands(app, cmd);
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::CallForHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::CallForAllHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::CallForVersion& e) {
+    return app.exit(e);
+  } catch (const CLI::ParseError& e) {
+    fmt::print(stderr, "citadel: usage error: {}\nRun `citadel --help` (or `citadel COMMAND --help`) for usage.\n",
+               e.what());
+    return cli::kExitUsage;
+  }
+  if (cmd.globals.quiet) log::SetStderrLevel(log::Level::kWarning);
+  if (!cmd.action) {
+    fmt::print(stderr, "citadel: usage error: missing subcommand\n");
+    return cli::kExitUsage;
+  }
+  Status status = cmd.action();
+  if (!status.ok()) cli::PrintError(status);
+  return cli::ExitCodeFor(status);
+}

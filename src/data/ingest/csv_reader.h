@@ -1,0 +1,64 @@
+// CSV ingest: RFC 4180 records from plain or gzip text into a CsvTable.
+//
+// Quoted fields may hold the delimiter, line breaks and doubled quotes ("");
+// CRLF and LF line ends are both accepted; blank lines between records are
+// skipped; a UTF-8 byte order mark is ignored. Every row must have as many
+// fields as the first record. Errors are InvalidArgument and start with
+// "FILE:LINE: " (1-based; a record spanning lines reports its first line).
+#pragma once
+
+#include <filesystem>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "base/status.h"
+
+namespace citadel::data {
+
+struct CsvOptions {
+  enum class Header { kAuto, kPresent, kAbsent };
+  Header header = Header::kAuto;  // kAuto: a header when any field of line 1 is not a number
+  char delimiter = ',';
+};
+
+// The cells of a CSV file, stored in one buffer (no allocation per cell).
+// Immutable once built; safe to read from several threads.
+class CsvTable {
+ public:
+  const std::string& source() const { return source_; }
+  // From the header, or "col_0", "col_1", … when there is none.
+  const std::vector<std::string>& columns() const { return columns_; }
+  bool has_header() const { return has_header_; }
+  size_t num_rows() const { return lines_.size(); }
+  size_t num_columns() const { return columns_.size(); }
+
+  // Data rows only (the header is not a row). Preconditions: in range.
+  std::string_view cell(size_t row, size_t column) const {
+    size_t i = row * columns_.size() + column;
+    size_t begin = i == 0 ? 0 : cell_ends_[i - 1];
+    return std::string_view(cells_).substr(begin, cell_ends_[i] - begin);
+  }
+  // 1-based line of the file on which `row` starts.
+  int line(size_t row) const { return lines_[row]; }
+
+ private:
+  friend Result<CsvTable> ParseCsv(std::string_view, std::string, const CsvOptions&);
+
+  std::string source_;
+  std::vector<std::string> columns_;
+  bool has_header_ = false;
+  std::string cells_;              // every cell's text, back to back
+  std::vector<size_t> cell_ends_;  // end offset in cells_ of each cell, row-major
+  std::vector<int> lines_;         // per row
+};
+
+// Parses decoded CSV text. `source` names the file in messages. Errors: an
+// empty input, a ragged row, an unterminated quote, a stray character after a
+// closing quote, duplicate header names, an unusable delimiter.
+Result<CsvTable> ParseCsv(std::string_view text, std::string source, const CsvOptions& options);
+
+// Reads `path` (gzip detected by content) and parses it.
+Result<CsvTable> ReadCsv(const std::filesystem::path& path, const CsvOptions& options);
+
+}  // namespace citadel::data

@@ -1,0 +1,56 @@
+#include "workload/run_recorder.h"
+
+#include "base/files.h"
+#include "base/ids.h"
+#include "base/time.h"
+
+namespace citadel::workload {
+
+Result<std::unique_ptr<RunRecorder>> RunRecorder::Start(Workspace& ws, catalog::RunRecord run) {
+  run.id = NewUuidV7();
+  run.status = catalog::RunStatus::kRunning;
+  run.started_at = NowIso8601();
+  RETURN_IF_ERROR(CreateDirectories(ws.RunDir(run.id)));
+  RETURN_IF_ERROR(ws.catalog().CreateRun(run));
+  std::unique_ptr<RunRecorder> recorder(new RunRecorder(ws, std::move(run)));
+  ASSIGN_OR_RETURN(recorder->log_sink_, log::RunLogSink::Open(recorder->dir() / "log.txt"));
+  return recorder;
+}
+
+RunRecorder::~RunRecorder() {
+  if (!finished_) Finish(catalog::RunStatus::kFailed, "interrupted before the step finished").IgnoreError();
+}
+
+Status RunRecorder::AddInput(const std::string& role, const std::string& artifact_id) {
+  return ws_.catalog().AddRunInput(run_.id, artifact_id, role);
+}
+
+Status RunRecorder::AddOutput(const std::string& role, const std::string& artifact_id) {
+  return ws_.catalog().AddRunOutput(run_.id, artifact_id, role);
+}
+
+Status RunRecorder::AddMetric(const std::string& key, int64_t step, double value) {
+  pending_.push_back({key, step, value, NowUnixMillis()});
+  if (pending_.size() >= kFlushEvery) return FlushMetrics();
+  return Status::Ok();
+}
+
+Status RunRecorder::FlushMetrics() {
+  Status s = ws_.catalog().AddMetrics(run_.id, pending_);
+  pending_.clear();
+  return s;
+}
+
+Status RunRecorder::Finish(catalog::RunStatus status, const std::string& message) {
+  finished_ = true;
+  Status flushed = FlushMetrics();
+  log_sink_.reset();
+  if (!flushed.ok() && status == catalog::RunStatus::kSucceeded) {
+    status = catalog::RunStatus::kFailed;
+    RETURN_IF_ERROR(ws_.catalog().FinishRun(run_.id, status, "recording metrics failed: " + flushed.ToString()));
+    return flushed;
+  }
+  return ws_.catalog().FinishRun(run_.id, status, message);
+}
+
+}  // namespace citadel::workload

@@ -1,0 +1,56 @@
+#include "workload/step_runner.h"
+
+#include <fmt/format.h>
+
+#include "base/files.h"
+#include "workload/steps/steps.h"
+
+namespace citadel::workload {
+
+Result<std::filesystem::path> StepContext::ScratchDir(const std::string& name) {
+  std::filesystem::path dir = run_.dir() / "work" / name;
+  std::error_code ec;
+  std::filesystem::remove_all(dir, ec);
+  RETURN_IF_ERROR(CreateDirectories(dir));
+  return dir;
+}
+
+Result<const LoadedArtifact*> StepContext::Input(const std::string& role) const {
+  auto it = inputs_.find(role);
+  if (it == inputs_.end()) return InternalError(fmt::format("step {} has no input '{}'", step_, role));
+  return &it->second;
+}
+
+Result<std::string> StepContext::AddOutputDir(const std::string& role, const std::filesystem::path& dir,
+                                              const std::string& kind, std::string_view media_type,
+                                              Json metadata) {
+  NewArtifact info{kind, fmt::format("{}/{}.{}", pipeline_, step_, role), media_type, run_.run_id(),
+                   std::move(metadata)};
+  ASSIGN_OR_RETURN(std::string id, StoreArtifactDir(ws_, dir, info));
+  RETURN_IF_ERROR(run_.AddOutput(role, id));
+  outputs_[role] = id;
+  return id;
+}
+
+Status StepContext::AddSummaryMetric(const std::string& key, double value) {
+  summary_[key] = value;
+  return run_.AddMetric(key, 0, value);
+}
+
+const StepRunner* FindStepRunner(std::string_view kind) {
+  static const auto* runners = new std::map<std::string, std::unique_ptr<StepRunner>, std::less<>>([] {
+    std::map<std::string, std::unique_ptr<StepRunner>, std::less<>> m;
+    m["process"] = steps::MakeProcessStep();
+    m["train"] = steps::MakeTrainStep();
+    m["evaluate"] = steps::MakeEvaluateStep();
+    m["predict"] = steps::MakePredictStep();
+    m["register"] = steps::MakeRegisterStep();
+    return m;
+  }());
+  auto it = runners->find(kind);
+  return it == runners->end() ? nullptr : it->second.get();
+}
+
+std::vector<std::string_view> StepKinds() { return {"process", "train", "evaluate", "predict", "register"}; }
+
+}  // namespace citadel::workload

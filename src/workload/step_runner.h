@@ -1,0 +1,92 @@
+// One StepRunner per step kind (process, train, evaluate, predict, register).
+//
+// Plan() validates a step's fields before anything in the pipeline runs and
+// names its inputs; Execute() does the work through a StepContext, which
+// hands out verified inputs and records outputs and metrics on the run.
+#pragma once
+
+#include <filesystem>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "base/spec_reader.h"
+#include "base/status.h"
+#include "workload/artifact_access.h"
+#include "workload/run_recorder.h"
+#include "workload/workspace.h"
+
+namespace citadel::workload {
+
+struct StepPlan {
+  struct ArtifactInput {
+    std::string role;
+    std::string ref;    // "prepare.train", "sha256:…", "digits@production" …
+    std::string field;  // spec field holding the ref, for error messages
+  };
+  struct FileInput {
+    std::string role;
+    std::filesystem::path path;  // absolute
+    std::string field;
+  };
+  std::vector<ArtifactInput> artifacts;
+  std::vector<FileInput> files;  // stored as `source` artifacts before running
+  std::optional<int64_t> seed;
+  int threads = 1;
+};
+
+class StepContext {
+ public:
+  StepContext(Workspace& ws, RunRecorder& run, const SpecReader& spec, const std::filesystem::path& spec_dir,
+              std::string pipeline, std::string step, std::map<std::string, LoadedArtifact> inputs)
+      : ws_(ws), run_(run), spec_(spec), spec_dir_(spec_dir), pipeline_(std::move(pipeline)),
+        step_(std::move(step)), inputs_(std::move(inputs)) {}
+
+  Workspace& workspace() { return ws_; }
+  const SpecReader& spec() const { return spec_; }
+  const std::filesystem::path& spec_dir() const { return spec_dir_; }
+  const std::string& run_id() const { return run_.run_id(); }
+  // Scratch space for this run (runs/<id>/work/<name>), created empty.
+  Result<std::filesystem::path> ScratchDir(const std::string& name);
+
+  Result<const LoadedArtifact*> Input(const std::string& role) const;
+
+  // Stores `dir` as artifact "<pipeline>/<step>.<role>" and records it as an
+  // output of the run.
+  Result<std::string> AddOutputDir(const std::string& role, const std::filesystem::path& dir,
+                                   const std::string& kind, std::string_view media_type,
+                                   Json metadata = Json::object());
+  // Per-epoch / per-step series.
+  Status AddMetric(const std::string& key, int64_t step, double value) { return run_.AddMetric(key, step, value); }
+  // Headline numbers of the step, shown in the run summary (also recorded as
+  // metrics at step 0).
+  Status AddSummaryMetric(const std::string& key, double value);
+
+  const std::map<std::string, std::string>& outputs() const { return outputs_; }
+  const std::map<std::string, double>& summary() const { return summary_; }
+
+ private:
+  Workspace& ws_;
+  RunRecorder& run_;
+  const SpecReader& spec_;
+  std::filesystem::path spec_dir_;
+  std::string pipeline_;
+  std::string step_;
+  std::map<std::string, LoadedArtifact> inputs_;
+  std::map<std::string, std::string> outputs_;  // role → artifact id
+  std::map<std::string, double> summary_;
+};
+
+class StepRunner {
+ public:
+  virtual ~StepRunner() = default;
+  virtual Result<StepPlan> Plan(const SpecReader& step, const std::filesystem::path& spec_dir) const = 0;
+  virtual Status Execute(StepContext& ctx) const = 0;
+};
+
+// nullptr for an unknown kind.
+const StepRunner* FindStepRunner(std::string_view kind);
+std::vector<std::string_view> StepKinds();
+
+}  // namespace citadel::workload

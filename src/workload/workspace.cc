@@ -1,0 +1,68 @@
+#include "workload/workspace.h"
+
+#include <sys/stat.h>
+
+#include <cstdlib>
+
+#include <fmt/format.h>
+
+#include "base/files.h"
+#include "base/yaml.h"
+
+namespace citadel::workload {
+namespace fs = std::filesystem;
+
+namespace {
+
+constexpr std::string_view kDefaultConfig =
+    "# Citadel workspace configuration (ARCHITECTURE.md §5).\n"
+    "format: citadel.workspace/v1\n"
+    "store: blobs          # content-addressed blob store, relative to this directory\n"
+    "catalog: catalog.db   # SQLite catalog (WAL)\n";
+
+}  // namespace
+
+fs::path Workspace::DefaultRoot() {
+  const char* home = std::getenv("CITADEL_HOME");
+  if (home != nullptr && home[0] != '\0') return fs::path(home);
+  return fs::current_path() / ".citadel";
+}
+
+Result<std::unique_ptr<Workspace>> Workspace::Init(const fs::path& root, bool* created) {
+  bool exists = fs::exists(root / "config.yaml");
+  if (created != nullptr) *created = !exists;
+  if (!exists) {
+    RETURN_IF_ERROR(CreateDirectories(root));
+    for (const char* dir : {"blobs", "runs", "keys"}) RETURN_IF_ERROR(CreateDirectories(root / dir));
+    // Signing keys will live here: owner-only from the start.
+    if (::chmod((root / "keys").c_str(), 0700) != 0) return ErrnoError("chmod", (root / "keys").string(), errno);
+    RETURN_IF_ERROR(WriteFileAtomic(root / "config.yaml", kDefaultConfig));
+  }
+  return Open(root);
+}
+
+Result<std::unique_ptr<Workspace>> Workspace::Open(const fs::path& root) {
+  fs::path config_path = root / "config.yaml";
+  if (!fs::exists(config_path)) {
+    return FailedPreconditionError(fmt::format(
+        "{} is not a Citadel workspace (no config.yaml); create one with `citadel init` or point "
+        "CITADEL_HOME at an existing workspace",
+        root.string()));
+  }
+  auto ws = std::unique_ptr<Workspace>(new Workspace());
+  ws->root_ = fs::absolute(root).lexically_normal();
+  ASSIGN_OR_RETURN(YamlDocument config, LoadYamlFile(config_path));
+  if (!config.root.is_object() || config.root.value("format", "") != "citadel.workspace/v1") {
+    return FailedPreconditionError(fmt::format("{}: not a citadel.workspace/v1 configuration", config_path.string()));
+  }
+  ws->config_ = config.root;
+  fs::path store = ws->root_ / config.root.value("store", "blobs");
+  fs::path catalog = ws->root_ / config.root.value("catalog", "catalog.db");
+  ASSIGN_OR_RETURN(auto blobs, store::BlobStore::Open(store));
+  ws->blobs_ = std::make_unique<store::BlobStore>(std::move(blobs));
+  ASSIGN_OR_RETURN(ws->catalog_, catalog::Catalog::Open(catalog));
+  RETURN_IF_ERROR(CreateDirectories(ws->root_ / "runs"));
+  return ws;
+}
+
+}  // namespace citadel::workload

@@ -1,0 +1,44 @@
+// A Citadel workspace on disk (ARCHITECTURE.md §5): config, catalog, blob
+// store and per-run directories under one root ($CITADEL_HOME, default
+// ./.citadel).
+//
+// Not thread-safe (it owns one catalog connection); one per thread.
+#pragma once
+
+#include <filesystem>
+#include <memory>
+#include <string>
+
+#include "base/json.h"
+#include "base/status.h"
+#include "catalog/catalog.h"
+#include "store/blob_store.h"
+
+namespace citadel::workload {
+
+class Workspace {
+ public:
+  // The root named by $CITADEL_HOME, else ./.citadel.
+  static std::filesystem::path DefaultRoot();
+
+  // Creates the layout (idempotent: an existing workspace is left as is and
+  // reported through `created`).
+  static Result<std::unique_ptr<Workspace>> Init(const std::filesystem::path& root, bool* created = nullptr);
+  // FailedPrecondition, with the `citadel init` hint, when root is not a workspace.
+  static Result<std::unique_ptr<Workspace>> Open(const std::filesystem::path& root);
+
+  const std::filesystem::path& root() const { return root_; }
+  std::filesystem::path RunDir(const std::string& run_id) const { return root_ / "runs" / run_id; }
+  const Json& config() const { return config_; }
+  catalog::Catalog& catalog() { return *catalog_; }
+  const store::BlobStore& blobs() const { return *blobs_; }
+
+ private:
+  Workspace() = default;
+  std::filesystem::path root_;
+  Json config_;
+  std::unique_ptr<catalog::Catalog> catalog_;
+  std::unique_ptr<store::BlobStore> blobs_;
+};
+
+}  // namespace citadel::workload

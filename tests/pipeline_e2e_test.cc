@@ -1,0 +1,199 @@
+// The main job end to end: accuracy, reproducibility, caching, lineage.
+#include <gtest/gtest.h>
+
+#include <fstream>
+#include <set>
+
+#include "base/files.h"
+#include "cli_runner.h"
+
+namespace citadel::testing {
+namespace {
+
+namespace fs = std::filesystem;
+
+std::map<std::string, Json> StepsByName(const Json& outcome) {
+  std::map<std::string, Json> steps;
+  for (const Json& s : outcome["steps"]) steps[s["name"].get<std::string>()] = s;
+  return steps;
+}
+
+class DigitsPipeline : public CliTest {
+ protected:
+  void SetUp() override {
+    CliTest::SetUp();
+    spec_ = CopyDigitsExample();
+    ASSERT_EQ(Citadel({"init"}).exit_code, 0);
+  }
+  fs::path spec_;
+};
+
+TEST_F(DigitsPipeline, TrainsAnMlpAboveNinetyFivePercentTestAccuracy) {
+  Json outcome = CitadelJson({"run", spec_.string(), "--json"});
+  ASSERT_EQ(outcome["pipeline"], "digits");
+  auto steps = StepsByName(outcome);
+  ASSERT_EQ(steps.size(), 5u);
+  for (const auto& [name, s] : steps) {
+    EXPECT_EQ(s["status"], "succeeded") << name;
+    EXPECT_EQ(s["cached"], false) << name;
+    EXPECT_TRUE(s["run_id"].is_string()) << name;
+  }
+  double accuracy = steps["evaluate"]["metrics"]["accuracy"].get<double>();
+  EXPECT_GE(accuracy, 0.95);
+  EXPECT_TRUE(steps["prepare"]["outputs"].contains("train"));
+  EXPECT_TRUE(steps["prepare"]["outputs"].contains("test"));
+  EXPECT_TRUE(steps["train"]["outputs"].contains("model"));
+
+  // The report artifact agrees with the run summary.
+  fs::path report = tmp_ / "report";
+  ASSERT_EQ(Citadel({"artifacts", "export", steps["evaluate"]["outputs"]["report"], report.string()}).exit_code, 0);
+  Json r = Json::parse(*ReadFile(report / "report.json"));
+  EXPECT_DOUBLE_EQ(r["metrics"]["accuracy"].get<double>(), accuracy);
+  EXPECT_EQ(r["confusion_matrix"]["counts"].size(), 10u);
+
+  // Predictions: one line per test row plus the header, ten probabilities each.
+  fs::path preds = tmp_ / "preds";
+  ASSERT_EQ(Citadel({"artifacts", "export", steps["predict"]["outputs"]["predictions"], preds.string()}).exit_code, 0);
+  std::ifstream csv(preds / "predictions.csv");
+  std::string header;
+  std::getline(csv, header);
+  EXPECT_EQ(header.rfind("row_id,predicted_label,prob_0,", 0), 0u) << header;
+  int lines = 0;
+  for (std::string line; std::getline(csv, line);) ++lines;
+  EXPECT_EQ(lines, static_cast<int>(steps["prepare"]["metrics"]["test_rows"].get<double>()));
+
+  // The register step made version 1 of "digits" point at the trained model.
+  Json models = CitadelJson({"models", "ls", "--json"});
+  ASSERT_EQ(models.size(), 1u);
+  EXPECT_EQ(models[0]["artifact"], steps["train"]["outputs"]["model"]);
+  EXPECT_EQ(models[0]["aliases"], Json::array({"candidate"}));
+}
+
+TEST_F(DigitsPipeline, FreshWorkspacesProduceIdenticalArtifactIds) {
+  Json a = CitadelJson({"run", spec_.string(), "--json"});
+  fs::path other = tmp_ / "ws2";
+  ASSERT_EQ(Citadel({"init"}, other).exit_code, 0);
+  CliResult second = Citadel({"run", spec_.string(), "--json"}, other);
+  ASSERT_EQ(second.exit_code, 0) << second.err;
+  Json b = Json::parse(second.out);
+  auto sa = StepsByName(a), sb = StepsByName(b);
+  for (const char* step : {"prepare", "train", "evaluate", "predict"}) {
+    EXPECT_EQ(sa[step]["outputs"], sb[step]["outputs"]) << step;
+    EXPECT_FALSE(sa[step]["outputs"].empty()) << step;
+  }
+  EXPECT_NE(sa["train"]["run_id"], sb["train"]["run_id"]) << "runs are distinct records";
+}
+
+TEST_F(DigitsPipeline, RerunIsFullyCachedAndAParameterChangeRerunsOnlyDownstream) {
+  Json first = CitadelJson({"run", spec_.string(), "--json"});
+
+  CliResult again = Citadel({"run", spec_.string(), "--json"});
+  ASSERT_EQ(again.exit_code, 0) << again.err;
+  EXPECT_LT(again.seconds, 2.0) << "a fully cached re-run must return in under 2 s";
+  Json cached = Json::parse(again.out);
+  auto before = StepsByName(first);
+  for (const auto& [name, s] : StepsByName(cached)) {
+    EXPECT_EQ(s["cached"], true) << name;
+    EXPECT_EQ(s["outputs"], before[name]["outputs"]) << name;
+    EXPECT_EQ(s["metrics"], before[name]["metrics"]) << name;
+  }
+
+  // Change one training parameter.
+  std::string text = *ReadFile(spec_);
+  ASSERT_TRUE(WriteFileAtomic(spec_, ReplaceOnce(text, "epochs: 30", "epochs: 12")).ok());
+  Json changed = CitadelJson({"run", spec_.string(), "--json"});
+  auto after = StepsByName(changed);
+  EXPECT_EQ(after["prepare"]["cached"], true);
+  EXPECT_EQ(after["prepare"]["outputs"], before["prepare"]["outputs"]);
+  for (const char* step : {"train", "evaluate", "predict"}) {
+    EXPECT_EQ(after[step]["cached"], false) << step;
+  }
+  EXPECT_NE(after["train"]["outputs"]["model"], before["train"]["outputs"]["model"]);
+
+  // --force re-executes everything and, being deterministic, reproduces the ids.
+  Json forced = CitadelJson({"run", spec_.string(), "--json", "--force"});
+  for (const auto& [name, s] : StepsByName(forced)) {
+    EXPECT_EQ(s["cached"], false) << name;
+    EXPECT_EQ(s["outputs"], after[name]["outputs"]) << name;
+  }
+}
+
+TEST_F(DigitsPipeline, LineageUpFromTheModelReachesEveryProducingRunAndTheCsv) {
+  Json outcome = CitadelJson({"run", spec_.string(), "--json"});
+  auto steps = StepsByName(outcome);
+  std::string model = steps["train"]["outputs"]["model"];
+  Json graph = CitadelJson({"lineage", model, "--up", "--json"});
+
+  std::set<std::string> runs, artifacts;
+  std::string source_name;
+  for (const Json& n : graph["nodes"]) {
+    if (n["type"] == "run") runs.insert(n["id"].get<std::string>());
+    if (n["type"] == "artifact") {
+      artifacts.insert(n["id"].get<std::string>());
+      if (n["kind"] == "source") source_name = n["name"];
+    }
+  }
+  EXPECT_TRUE(runs.count(steps["prepare"]["run_id"].get<std::string>()));
+  EXPECT_TRUE(runs.count(steps["train"]["run_id"].get<std::string>()));
+  EXPECT_EQ(source_name, "digits.csv.gz");
+  EXPECT_TRUE(artifacts.count(steps["prepare"]["outputs"]["train"].get<std::string>()));
+  EXPECT_FALSE(artifacts.count(steps["prepare"]["outputs"]["test"].get<std::string>()))
+      << "the test split did not feed the model";
+  for (const Json& e : graph["edges"]) {
+    EXPECT_TRUE(runs.count(e["from"]) || artifacts.count(e["from"])) << e.dump();
+    EXPECT_TRUE(runs.count(e["to"]) || artifacts.count(e["to"])) << e.dump();
+  }
+
+  // The same model by registry name, and the source CSV digest is the file's.
+  Json by_name = CitadelJson({"lineage", "digits@candidate", "--json"});
+  EXPECT_EQ(by_name["nodes"].size(), graph["nodes"].size());
+
+  // Down from the source reaches every step that ran.
+  std::string source_id;
+  for (const Json& n : graph["nodes"]) {
+    if (n["type"] == "artifact" && n["kind"] == "source") source_id = n["id"];
+  }
+  Json down = CitadelJson({"lineage", source_id, "--down", "--json"});
+  std::set<std::string> down_runs;
+  for (const Json& n : down["nodes"]) {
+    if (n["type"] == "run") down_runs.insert(n["step"].get<std::string>());
+  }
+  EXPECT_EQ(down_runs, (std::set<std::string>{"prepare", "train", "evaluate", "predict", "register"}));
+
+  // Text and DOT renderings name the same things.
+  CliResult tree = Citadel({"lineage", model});
+  EXPECT_NE(tree.out.find("digits.csv.gz"), std::string::npos) << tree.out;
+  CliResult dot = Citadel({"lineage", model, "--dot"});
+  EXPECT_EQ(dot.out.rfind("digraph lineage {", 0), 0u);
+  EXPECT_NE(dot.out.find(source_id), std::string::npos);
+}
+
+TEST_F(DigitsPipeline, RunRecordsSpecInputsMetricsEnvironmentAndLogs) {
+  Json outcome = CitadelJson({"run", spec_.string(), "--json"});
+  std::string train_run = StepsByName(outcome)["train"]["run_id"];
+  Json run = CitadelJson({"runs", "show", train_run, "--json"});
+  EXPECT_EQ(run["id"], train_run);
+  EXPECT_EQ(run["kind"], "train");
+  EXPECT_EQ(run["status"], "succeeded");
+  EXPECT_EQ(run["spec"]["epochs"], 30);
+  EXPECT_EQ(run["seed"], 42);
+  ASSERT_EQ(run["inputs"].size(), 1u);
+  EXPECT_EQ(run["inputs"][0]["role"], "train");
+  EXPECT_EQ(run["outputs"][0]["role"], "model");
+  EXPECT_GT(run["metrics"]["accuracy"].get<double>(), 0.9);
+  for (const char* key : {"citadel_version", "git_commit", "libtorch", "blas", "cpu", "hostname", "threads"}) {
+    EXPECT_TRUE(run["env"].contains(key)) << key;
+  }
+  EXPECT_EQ(run["env"]["libtorch"].get<std::string>().rfind("1.", 0), 0u);
+  EXPECT_NE(run["env"]["blas"].get<std::string>().find("blas"), std::string::npos) << run["env"]["blas"];
+
+  CliResult logs = Citadel({"runs", "logs", train_run.substr(0, 23)});
+  EXPECT_EQ(logs.exit_code, 0) << logs.err;
+  EXPECT_NE(logs.out.find("epoch 30/30"), std::string::npos) << logs.out;
+
+  Json listed = CitadelJson({"runs", "ls", "--json"});
+  EXPECT_EQ(listed.size(), 5u);
+}
+
+}  // namespace
+}  // namespace citadel::testing
