@@ -62,16 +62,20 @@ std::string Tree(const catalog::LineageGraph& g, const std::string& root, bool u
       next.emplace(e.from, std::make_pair(e.to, e.role));
     }
   }
+  // The edge role reads differently by direction: walking up, a run is the
+  // producer of its child's parent and an artifact is an input; walking down,
+  // the reverse.
   auto label = [&](const std::string& id, const std::string& role) {
-    std::string prefix = role.empty() ? "" : fmt::format("[{}] ", role);
     if (auto a = artifacts.find(id); a != artifacts.end()) {
-      return fmt::format("{}{} {} {}", prefix, a->second->kind, a->second->name, a->second->id);
+      std::string via = role.empty() ? "" : fmt::format("{} '{}': ", up ? "input" : "output", role);
+      return fmt::format("{}{} {} {}", via, a->second->kind, a->second->name, a->second->id);
     }
     if (auto r = runs.find(id); r != runs.end()) {
-      return fmt::format("{}run {}.{} ({}) {} {}", prefix, r->second->pipeline, r->second->step, r->second->kind,
-                         r->second->id, catalog::RunStatusName(r->second->status));
+      std::string via = role.empty() ? "" : fmt::format(" ({} '{}')", up ? "as output" : "as input", role);
+      return fmt::format("{} run {}.{} [{}] {} {}{}", up ? "produced by" : "consumed by", r->second->pipeline,
+                         r->second->step, r->second->kind, r->second->id, catalog::RunStatusName(r->second->status), via);
     }
-    return prefix + id;
+    return role + " " + id;
   };
   std::string out = label(root, "") + "\n";
   std::set<std::string> on_path;

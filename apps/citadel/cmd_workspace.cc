@@ -43,7 +43,7 @@ void PrintOutcome(const workload::PipelineOutcome& outcome, double seconds) {
   for (const auto& s : outcome.steps) {
     rows.push_back({s.name, s.kind, s.status, s.cached ? "yes" : "no",
                     s.run_id.empty() ? "-" : fmt::format("{:.2f} s", s.seconds),
-                    s.run_id.empty() ? "-" : s.run_id.substr(0, 13), MetricsText(s.metrics)});
+                    s.run_id.empty() ? "-" : s.run_id.substr(0, 18), MetricsText(s.metrics)});
   }
   std::string table = FormatTable(rows);
   for (size_t pos = 0; pos < table.size();) {
