@@ -1,0 +1,13 @@
+#!/usr/bin/env bash
+# `make bench`: micro-benchmarks, then side-by-side comparisons with peer tools.
+# Results and the machine they came from belong in docs/benchmarks.md.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+BUILD=${1:-build}
+echo "== machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs)"
+echo "== micro-benchmarks (medians of 5)"
+"$BUILD/bench/micro_bench" --benchmark_repetitions=5 --benchmark_report_aggregates_only=true \
+  --benchmark_display_aggregates_only=true 2>&1 | grep -E 'Benchmark|----|_median'
+echo
+echo "== SHA-256 vs openssl"
+bench/compare/sha256_vs_openssl.sh "$BUILD/bench/micro_bench"
