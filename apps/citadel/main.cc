@@ -44,7 +44,16 @@ int main(int argc, char** argv) {
     fmt::print(stderr, "citadel: usage error: missing subcommand\n");
     return cli::kExitUsage;
   }
-  Status status = cmd.action();
+  Status status;
+  try {
+    status = cmd.action();
+  } catch (const std::bad_alloc&) {
+    status = UnavailableError("out of memory; free memory or process smaller inputs");
+  } catch (const std::exception& e) {
+    // Library code returns Status; reaching here is a bug, but the user still
+    // gets a message and exit code 1 rather than an abort.
+    status = InternalError(fmt::format("unexpected exception: {}", e.what()));
+  }
   if (!status.ok()) cli::PrintError(status);
   return cli::ExitCodeFor(status);
 }

@@ -1,5 +1,7 @@
 #include "base/files.h"
 
+#include "base/testing/scratch_dir.h"
+
 #include <gtest/gtest.h>
 
 #include <filesystem>
@@ -13,15 +15,8 @@ namespace fs = std::filesystem;
 
 class FilesTest : public ::testing::Test {
  protected:
-  void SetUp() override {
-    dir_ = fs::temp_directory_path() /
-           ("citadel_files_test_" + std::to_string(::getpid()) + "_" +
-            ::testing::UnitTest::GetInstance()->current_test_info()->name());
-    fs::remove_all(dir_);
-    fs::create_directories(dir_);
-  }
-  void TearDown() override { fs::remove_all(dir_); }
-  fs::path dir_;
+  citadel::testing::ScratchDir scratch_;
+  const fs::path& dir_ = scratch_.path();
 };
 
 TEST_F(FilesTest, AtomicWriteThenReadRoundTrips) {

@@ -48,13 +48,7 @@ Result<std::vector<ArtifactRecord>> Catalog::ListArtifacts(const std::string& ki
       "SELECT {} FROM artifact a WHERE ?1 = '' OR a.kind = ?1 ORDER BY a.created_at, a.id",
       kArtifactColumns)));
   q.Bind(1, kind_filter);
-  std::vector<ArtifactRecord> out;
-  while (true) {
-    ASSIGN_OR_RETURN(bool row, q.Step());
-    if (!row) break;
-    out.push_back(ArtifactFromRow(q));
-  }
-  return out;
+  return CollectRows(q, ArtifactFromRow);
 }
 
 Result<std::vector<std::string>> Catalog::ArtifactIdsWithPrefix(std::string prefix, int limit) {
@@ -69,16 +63,23 @@ Result<std::vector<std::string>> Catalog::ArtifactIdsWithPrefix(std::string pref
   ASSIGN_OR_RETURN(auto q, db_->Prepare(
       "SELECT id FROM artifact WHERE id LIKE ?1 ESCAPE '\\' ORDER BY id LIMIT ?2"));
   q.Bind(1, pattern).Bind(2, static_cast<int64_t>(limit));
-  std::vector<std::string> out;
-  while (true) {
-    ASSIGN_OR_RETURN(bool row, q.Step());
-    if (!row) break;
-    out.push_back(q.ColumnText(0));
-  }
-  return out;
+  return CollectRows(q, [](const SqliteStatement& row) { return row.ColumnText(0); });
 }
 
 Result<std::optional<std::string>> Catalog::LatestArtifactNamed(const std::string& name) {
+  size_t slash = name.find('/');
+  size_t dot = name.find('.', slash == std::string::npos ? 0 : slash);
+  if (slash != std::string::npos && dot != std::string::npos) {
+    ASSIGN_OR_RETURN(auto by_run, db_->Prepare(
+        "SELECT ro.artifact_id FROM run r JOIN run_output ro ON ro.run_id = r.id "
+        "WHERE r.pipeline = ?1 AND r.step = ?2 AND ro.role = ?3 AND r.status = 'succeeded' "
+        "ORDER BY r.id DESC LIMIT 1"));
+    by_run.Bind(1, name.substr(0, slash))
+        .Bind(2, name.substr(slash + 1, dot - slash - 1))
+        .Bind(3, name.substr(dot + 1));
+    ASSIGN_OR_RETURN(bool found, by_run.Step());
+    if (found) return std::optional<std::string>(by_run.ColumnText(0));
+  }
   ASSIGN_OR_RETURN(auto q, db_->Prepare(
       "SELECT id FROM artifact WHERE name = ?1 ORDER BY created_at DESC, rowid DESC LIMIT 1"));
   q.Bind(1, name);
@@ -90,13 +91,10 @@ Result<std::optional<std::string>> Catalog::LatestArtifactNamed(const std::strin
 Result<std::vector<ArtifactFileRecord>> Catalog::ListArtifactFiles() {
   ASSIGN_OR_RETURN(auto q, db_->Prepare(
       "SELECT artifact_id, path, blob, size FROM artifact_file ORDER BY blob, artifact_id, path"));
-  std::vector<ArtifactFileRecord> out;
-  while (true) {
-    ASSIGN_OR_RETURN(bool row, q.Step());
-    if (!row) break;
-    out.push_back({q.ColumnText(0), q.ColumnText(1), q.ColumnText(2), static_cast<uint64_t>(q.ColumnInt(3))});
-  }
-  return out;
+  return CollectRows(q, [](const SqliteStatement& row) {
+    return ArtifactFileRecord{row.ColumnText(0), row.ColumnText(1), row.ColumnText(2),
+                              static_cast<uint64_t>(row.ColumnInt(3))};
+  });
 }
 
 }  // namespace citadel::catalog

@@ -32,12 +32,19 @@ class Catalog {
   Result<std::vector<ArtifactRecord>> ListArtifacts(const std::string& kind_filter = "");
   // Ids starting with `prefix` ("sha256:" optional), at most `limit`.
   Result<std::vector<std::string>> ArtifactIdsWithPrefix(std::string prefix, int limit = 2);
-  // Most recent artifact with exactly this name.
+  // The artifact a name refers to now. Names of step outputs
+  // ("pipeline/step.role") follow the newest succeeded run of that step,
+  // cached runs included, so they always mean what the last run produced;
+  // other names (source files) fall back to the newest artifact record.
   Result<std::optional<std::string>> LatestArtifactNamed(const std::string& name);
   Result<std::vector<ArtifactFileRecord>> ListArtifactFiles();
 
   // ---- runs (runs.cc)
   Status CreateRun(const RunRecord& run);
+  // A finished run and all its edges in one transaction (cached runs): a
+  // crash never leaves a "succeeded" run without its outputs.
+  Status CreateRunWithEdges(const RunRecord& run, const std::vector<RunEdge>& inputs,
+                            const std::vector<RunEdge>& outputs);
   Status FinishRun(const std::string& id, RunStatus status, const std::string& message);
   Status AddRunInput(const std::string& run_id, const std::string& artifact_id, const std::string& role);
   Status AddRunOutput(const std::string& run_id, const std::string& artifact_id, const std::string& role);
@@ -45,6 +52,7 @@ class Catalog {
   // Full id for a unique prefix; NotFound / InvalidArgument (ambiguous).
   Result<std::string> ResolveRunId(const std::string& prefix);
   Result<std::vector<RunRecord>> ListRuns(int limit = 100);
+  Result<std::vector<RunRecord>> RunsWithStatus(RunStatus status);
   Result<std::vector<RunEdge>> RunInputs(const std::string& run_id);
   Result<std::vector<RunEdge>> RunOutputs(const std::string& run_id);
   // The original (non-cached) succeeded run with this cache key, if any.
@@ -54,6 +62,7 @@ class Catalog {
 
   // ---- metrics (runs.cc)
   // All points in one transaction (one fsync for a whole batch).
+  // InvalidArgument, and nothing written, when a value is NaN or infinite.
   Status AddMetrics(const std::string& run_id, const std::vector<MetricPoint>& points);
   Result<std::vector<MetricPoint>> Metrics(const std::string& run_id);
   // Last value of each key (highest step).

@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include <cmath>
 #include <thread>
 
 #include "catalog/catalog_test_util.h"
@@ -130,6 +131,65 @@ TEST_F(CatalogTest, MetricsAreBatchedAndLastValueWins) {
   auto last = catalog_->LastMetrics(run);
   EXPECT_DOUBLE_EQ(last->at("loss"), 1.0 / 500);
   EXPECT_DOUBLE_EQ(last->at("accuracy"), 0.5);
+}
+
+TEST_F(CatalogTest, NonFiniteMetricsAreRejectedWholeBatch) {
+  std::string run = AddRun("train", {}, {});
+  Status s = catalog_->AddMetrics(run, {{"loss", 1, 0.5, 0}, {"loss", 2, std::nan(""), 0}});
+  EXPECT_EQ(s.code(), StatusCode::kInvalidArgument);
+  EXPECT_NE(s.message().find("'loss' at step 2"), std::string::npos) << s.message();
+  EXPECT_TRUE(catalog_->Metrics(run)->empty()) << "nothing of the batch is written";
+}
+
+TEST_F(CatalogTest, CachedRunIsRecordedWithItsEdgesAtomically) {
+  std::string in = AddArtifact("dataset", "in");
+  std::string out = AddArtifact("model", "out");
+  RunRecord r;
+  r.id = NewUuidV7();
+  r.pipeline = "p";
+  r.step = "s";
+  r.kind = "train";
+  r.status = RunStatus::kSucceeded;
+  ASSERT_TRUE(catalog_->CreateRunWithEdges(r, {{r.id, in, "train"}}, {{r.id, out, "model"}}).ok());
+  EXPECT_EQ(catalog_->RunInputs(r.id)->size(), 1u);
+  EXPECT_EQ(catalog_->RunOutputs(r.id)->size(), 1u);
+
+  RunRecord broken = r;
+  broken.id = NewUuidV7();
+  EXPECT_FALSE(catalog_->CreateRunWithEdges(broken, {}, {{broken.id, "sha256:missing", "model"}}).ok());
+  EXPECT_EQ(catalog_->GetRun(broken.id).status().code(), StatusCode::kNotFound) << "rolled back whole";
+}
+
+TEST_F(CatalogTest, StepOutputNamesFollowTheNewestRun) {
+  std::string v1 = AddArtifact("model", "v1");
+  std::string v2 = AddArtifact("model", "v2");
+  auto run_with_output = [&](const std::string& artifact) {
+    RunRecord r;
+    r.id = NewUuidV7();
+    r.pipeline = "digits";
+    r.step = "train";
+    r.kind = "train";
+    r.status = RunStatus::kSucceeded;
+    EXPECT_TRUE(catalog_->CreateRunWithEdges(r, {}, {{r.id, artifact, "model"}}).ok());
+  };
+  run_with_output(v1);
+  run_with_output(v2);
+  EXPECT_EQ(**catalog_->LatestArtifactNamed("digits/train.model"), v2);
+  run_with_output(v1);  // back to the first data: a cached run re-producing v1
+  EXPECT_EQ(**catalog_->LatestArtifactNamed("digits/train.model"), v1);
+  EXPECT_FALSE(catalog_->LatestArtifactNamed("digits/train.report")->has_value());
+}
+
+TEST_F(CatalogTest, RunsWithStatusFindsOnlyThatStatus) {
+  std::string done = AddRun("a", {}, {});
+  RunRecord running;
+  running.id = NewUuidV7();
+  running.pipeline = running.step = running.kind = "x";
+  running.status = RunStatus::kRunning;
+  ASSERT_TRUE(catalog_->CreateRun(running).ok());
+  auto found = catalog_->RunsWithStatus(RunStatus::kRunning);
+  ASSERT_EQ(found->size(), 1u);
+  EXPECT_EQ((*found)[0].id, running.id);
 }
 
 TEST_F(CatalogTest, ModelRegistryVersionsAndAliases) {

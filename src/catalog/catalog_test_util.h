@@ -7,6 +7,7 @@
 #include <filesystem>
 
 #include "base/ids.h"
+#include "base/testing/scratch_dir.h"
 #include "catalog/catalog.h"
 
 namespace citadel::catalog {
@@ -14,18 +15,9 @@ namespace citadel::catalog {
 class CatalogTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    dir_ = std::filesystem::temp_directory_path() /
-           ("citadel_catalog_test_" + std::to_string(::getpid()) + "_" +
-            ::testing::UnitTest::GetInstance()->current_test_info()->name());
-    std::filesystem::remove_all(dir_);
-    std::filesystem::create_directories(dir_);
     auto c = Catalog::Open(dir_ / "catalog.db");
     ASSERT_TRUE(c.ok()) << c.status().ToString();
     catalog_ = std::move(*c);
-  }
-  void TearDown() override {
-    catalog_.reset();
-    std::filesystem::remove_all(dir_);
   }
 
   // An artifact with a single file whose content is `content`.
@@ -61,7 +53,8 @@ class CatalogTest : public ::testing::Test {
     return r.id;
   }
 
-  std::filesystem::path dir_;
+  citadel::testing::ScratchDir scratch_;  // declared first: outlives the catalog
+  const std::filesystem::path& dir_ = scratch_.path();
   std::unique_ptr<Catalog> catalog_;
 };
 

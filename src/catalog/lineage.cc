@@ -82,32 +82,29 @@ Result<LineageGraph> Catalog::Lineage(const std::string& artifact_id, LineageDir
   if (direction != LineageDirection::kDown) passes.push_back(BuildQueries(kUpReach, kUpRuns));
   if (direction != LineageDirection::kUp) passes.push_back(BuildQueries(kDownReach, kDownRuns));
 
-  std::set<std::string> seen_artifacts, seen_runs, seen_edges;
+  auto query = [&](const std::string& sql, auto decode) -> Result<std::vector<decltype(decode(std::declval<const SqliteStatement&>()))>> {
+    ASSIGN_OR_RETURN(auto statement, db_->Prepare(sql));
+    statement.Bind(1, artifact_id);
+    return CollectRows(statement, decode);
+  };
+  auto edge = [](const SqliteStatement& row) {
+    return LineageEdge{row.ColumnText(0), row.ColumnText(1), row.ColumnText(2)};
+  };
+  // With both directions, the root is reached twice: keep each node and edge once.
+  std::set<std::string> seen;
   for (const Queries& q : passes) {
-    ASSIGN_OR_RETURN(auto artifacts, db_->Prepare(q.artifacts));
-    artifacts.Bind(1, artifact_id);
-    while (true) {
-      ASSIGN_OR_RETURN(bool row, artifacts.Step());
-      if (!row) break;
-      ArtifactRecord a = internal::ArtifactFromRow(artifacts);
-      if (seen_artifacts.insert(a.id).second) graph.artifacts.push_back(std::move(a));
+    ASSIGN_OR_RETURN(auto artifacts, query(q.artifacts, internal::ArtifactFromRow));
+    for (auto& a : artifacts) {
+      if (seen.insert(a.id).second) graph.artifacts.push_back(std::move(a));
     }
-    ASSIGN_OR_RETURN(auto runs, db_->Prepare(q.runs));
-    runs.Bind(1, artifact_id);
-    while (true) {
-      ASSIGN_OR_RETURN(bool row, runs.Step());
-      if (!row) break;
-      RunRecord r = internal::RunFromRow(runs);
-      if (seen_runs.insert(r.id).second) graph.runs.push_back(std::move(r));
+    ASSIGN_OR_RETURN(auto runs, query(q.runs, internal::RunFromRow));
+    for (auto& r : runs) {
+      if (seen.insert(r.id).second) graph.runs.push_back(std::move(r));
     }
     for (const std::string* sql : {&q.inputs, &q.outputs}) {
-      ASSIGN_OR_RETURN(auto edges, db_->Prepare(*sql));
-      edges.Bind(1, artifact_id);
-      while (true) {
-        ASSIGN_OR_RETURN(bool row, edges.Step());
-        if (!row) break;
-        LineageEdge e{edges.ColumnText(0), edges.ColumnText(1), edges.ColumnText(2)};
-        if (seen_edges.insert(e.from + "\n" + e.to + "\n" + e.role).second) graph.edges.push_back(std::move(e));
+      ASSIGN_OR_RETURN(auto edges, query(*sql, edge));
+      for (auto& e : edges) {
+        if (seen.insert(e.from + "\n" + e.to + "\n" + e.role).second) graph.edges.push_back(std::move(e));
       }
     }
   }

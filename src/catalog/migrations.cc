@@ -46,6 +46,7 @@ CREATE TABLE run (
   message     TEXT NOT NULL DEFAULT ''
 );
 CREATE INDEX run_by_cache_key ON run(cache_key, status);
+CREATE INDEX run_by_status ON run(status);
 CREATE INDEX run_by_pipeline ON run(pipeline, step);
 
 CREATE TABLE run_input (

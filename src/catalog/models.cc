@@ -63,22 +63,19 @@ Result<std::vector<ModelVersion>> Catalog::ListModelVersions(const std::string& 
       "     WHERE a.model_name = v.model_name AND a.version = v.version ORDER BY alias)) "
       "FROM model_version v WHERE ?1 = '' OR v.model_name = ?1 ORDER BY v.model_name, v.version"));
   q.Bind(1, name);
-  std::vector<ModelVersion> out;
-  while (true) {
-    ASSIGN_OR_RETURN(bool row, q.Step());
-    if (!row) break;
-    ModelVersion v{q.ColumnText(0), q.ColumnInt(1), q.ColumnText(2), q.ColumnOptionalText(3), q.ColumnText(4), {}};
-    std::string aliases = q.ColumnText(5);
-    size_t start = 0;
-    while (!aliases.empty() && start <= aliases.size()) {
+  return CollectRows(q, [](const SqliteStatement& row) {
+    ModelVersion v{row.ColumnText(0), row.ColumnInt(1), row.ColumnText(2), row.ColumnOptionalText(3),
+                   row.ColumnText(4), {}};
+    // Aliases are validated names without commas, so the list splits cleanly.
+    std::string aliases = row.ColumnText(5);
+    for (size_t start = 0; !aliases.empty();) {
       size_t comma = aliases.find(',', start);
       v.aliases.push_back(aliases.substr(start, comma == std::string::npos ? std::string::npos : comma - start));
       if (comma == std::string::npos) break;
       start = comma + 1;
     }
-    out.push_back(std::move(v));
-  }
-  return out;
+    return v;
+  });
 }
 
 Result<ModelVersion> Catalog::ResolveModel(const std::string& name, int64_t version, const std::string& alias) {

@@ -1,4 +1,6 @@
 // Catalog: runs, their input/output edges, and metrics.
+#include <cmath>
+
 #include <fmt/format.h>
 
 #include "base/time.h"
@@ -34,6 +36,16 @@ Status Catalog::CreateRun(const RunRecord& run) {
     q.BindNull(10);
   }
   return q.Run();
+}
+
+Status Catalog::CreateRunWithEdges(const RunRecord& run, const std::vector<RunEdge>& inputs,
+                                  const std::vector<RunEdge>& outputs) {
+  return db_->Transaction([&]() -> Status {
+    RETURN_IF_ERROR(CreateRun(run));
+    for (const auto& e : inputs) RETURN_IF_ERROR(AddRunInput(run.id, e.artifact_id, e.role));
+    for (const auto& e : outputs) RETURN_IF_ERROR(AddRunOutput(run.id, e.artifact_id, e.role));
+    return Status::Ok();
+  });
 }
 
 Status Catalog::FinishRun(const std::string& id, RunStatus status, const std::string& message) {
@@ -77,12 +89,7 @@ Result<std::string> Catalog::ResolveRunId(const std::string& prefix) {
   }
   ASSIGN_OR_RETURN(auto q, db_->Prepare("SELECT id FROM run WHERE id LIKE ?1 ORDER BY id LIMIT 2"));
   q.Bind(1, prefix + "%");
-  std::vector<std::string> ids;
-  while (true) {
-    ASSIGN_OR_RETURN(bool row, q.Step());
-    if (!row) break;
-    ids.push_back(q.ColumnText(0));
-  }
+  ASSIGN_OR_RETURN(auto ids, CollectRows(q, [](const SqliteStatement& row) { return row.ColumnText(0); }));
   if (ids.empty()) return NotFoundError(fmt::format("no run matches '{}' (see `citadel runs ls`)", prefix));
   if (ids.size() > 1) {
     return InvalidArgumentError(fmt::format("run prefix '{}' is ambiguous ({}, {}, …); type more of it",
@@ -96,26 +103,22 @@ Result<std::vector<RunRecord>> Catalog::ListRuns(int limit) {
   ASSIGN_OR_RETURN(auto q, db_->Prepare(fmt::format(
       "SELECT {} FROM (SELECT * FROM run ORDER BY id DESC LIMIT ?1) r ORDER BY r.id DESC", kRunColumns)));
   q.Bind(1, static_cast<int64_t>(limit));
-  std::vector<RunRecord> out;
-  while (true) {
-    ASSIGN_OR_RETURN(bool row, q.Step());
-    if (!row) break;
-    out.push_back(RunFromRow(q));
-  }
-  return out;
+  return CollectRows(q, RunFromRow);
+}
+
+Result<std::vector<RunRecord>> Catalog::RunsWithStatus(RunStatus status) {
+  ASSIGN_OR_RETURN(auto q, db_->Prepare(fmt::format("SELECT {} FROM run r WHERE r.status = ?1 ORDER BY r.id", kRunColumns)));
+  q.Bind(1, RunStatusName(status));
+  return CollectRows(q, RunFromRow);
 }
 
 Result<std::vector<RunEdge>> Catalog::Edges(std::string_view table, const std::string& run_id) {
   ASSIGN_OR_RETURN(auto q, db_->Prepare(fmt::format(
       "SELECT run_id, artifact_id, role FROM {} WHERE run_id = ?1 ORDER BY role, artifact_id", table)));
   q.Bind(1, run_id);
-  std::vector<RunEdge> out;
-  while (true) {
-    ASSIGN_OR_RETURN(bool row, q.Step());
-    if (!row) break;
-    out.push_back({q.ColumnText(0), q.ColumnText(1), q.ColumnText(2)});
-  }
-  return out;
+  return CollectRows(q, [](const SqliteStatement& row) {
+    return RunEdge{row.ColumnText(0), row.ColumnText(1), row.ColumnText(2)};
+  });
 }
 
 Result<std::vector<RunEdge>> Catalog::RunInputs(const std::string& run_id) {
@@ -153,6 +156,12 @@ Status Catalog::MarkAbandonedRuns(const std::vector<std::string>& run_ids, const
 
 Status Catalog::AddMetrics(const std::string& run_id, const std::vector<MetricPoint>& points) {
   if (points.empty()) return Status::Ok();
+  for (const auto& p : points) {
+    if (!std::isfinite(p.value)) {
+      return InvalidArgumentError(fmt::format("run {}: metric '{}' at step {} is {}; only finite values are recorded",
+                                              run_id, p.key, p.step, p.value));
+    }
+  }
   return db_->Transaction([&]() -> Status {
     ASSIGN_OR_RETURN(auto q, db_->Prepare(
         "INSERT INTO metric (run_id, key, step, value, time_ms) VALUES (?1, ?2, ?3, ?4, ?5)"));
@@ -169,13 +178,9 @@ Result<std::vector<MetricPoint>> Catalog::Metrics(const std::string& run_id) {
   ASSIGN_OR_RETURN(auto q, db_->Prepare(
       "SELECT key, step, value, time_ms FROM metric WHERE run_id = ?1 ORDER BY key, step, rowid"));
   q.Bind(1, run_id);
-  std::vector<MetricPoint> out;
-  while (true) {
-    ASSIGN_OR_RETURN(bool row, q.Step());
-    if (!row) break;
-    out.push_back({q.ColumnText(0), q.ColumnInt(1), q.ColumnDouble(2), q.ColumnInt(3)});
-  }
-  return out;
+  return CollectRows(q, [](const SqliteStatement& row) {
+    return MetricPoint{row.ColumnText(0), row.ColumnInt(1), row.ColumnDouble(2), row.ColumnInt(3)};
+  });
 }
 
 Result<std::map<std::string, double>> Catalog::LastMetrics(const std::string& run_id) {

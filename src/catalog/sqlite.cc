@@ -15,7 +15,11 @@ Status FromSqlite(sqlite3* db, int rc, std::string_view what) {
     case SQLITE_FULL:
       return UnavailableError(std::move(message));
     case SQLITE_CONSTRAINT:
-      return AlreadyExistsError(std::move(message));
+      if (rc == SQLITE_CONSTRAINT_PRIMARYKEY || rc == SQLITE_CONSTRAINT_UNIQUE) {
+        return AlreadyExistsError(std::move(message));
+      }
+      // NOT NULL, CHECK, FOREIGN KEY: the value or reference is wrong.
+      return FailedPreconditionError(std::move(message));
     case SQLITE_CORRUPT:
     case SQLITE_NOTADB:
       return DataLossError(std::move(message));
@@ -133,6 +137,8 @@ Result<SqliteStatement> SqliteDb::Prepare(std::string_view sql) {
 Status SqliteDb::ErrorStatus(std::string_view what) const {
   return FromSqlite(db_, sqlite3_errcode(db_), what);
 }
+
+bool SqliteDb::InTransaction() const { return sqlite3_get_autocommit(db_) == 0; }
 
 int64_t SqliteDb::Changes() const { return sqlite3_changes64(db_); }
 

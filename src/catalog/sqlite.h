@@ -11,6 +11,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "base/status.h"
 
@@ -52,6 +53,18 @@ class SqliteStatement {
   sqlite3_stmt* stmt_;
 };
 
+// Steps `statement` to the end, decoding each row with `decode(statement)`.
+template <typename Decode>
+auto CollectRows(SqliteStatement& statement, Decode decode)
+    -> Result<std::vector<decltype(decode(statement))>> {
+  std::vector<decltype(decode(statement))> rows;
+  while (true) {
+    ASSIGN_OR_RETURN(bool row, statement.Step());
+    if (!row) return rows;
+    rows.push_back(decode(statement));
+  }
+}
+
 class SqliteDb {
  public:
   // Opens (creating) the database file in WAL mode with foreign keys on and a
@@ -73,8 +86,14 @@ class SqliteDb {
       Exec("ROLLBACK").IgnoreError();
       return status;
     }
-    return Exec("COMMIT");
+    Status committed = Exec("COMMIT");
+    // A failed COMMIT (disk full, I/O error) can leave the transaction open;
+    // without a rollback every later BEGIN would fail on this connection.
+    if (!committed.ok() && InTransaction()) Exec("ROLLBACK").IgnoreError();
+    return committed;
   }
+
+  bool InTransaction() const;
 
   Status ErrorStatus(std::string_view what) const;
   int64_t Changes() const;

@@ -16,9 +16,9 @@ struct Scored {
 };
 
 Result<Scored> Score(const InferenceSession& session, const DatasetView& dataset) {
-  RETURN_IF_ERROR(session.CheckDatasetCompatible(dataset.schema, dataset.name));
   Scored s;
-  ASSIGN_OR_RETURN(s.data, internal::LoadDataset(dataset));
+  ASSIGN_OR_RETURN(s.data, internal::LoadDataset(dataset));  // validates the schema's shape first
+  RETURN_IF_ERROR(session.CheckDatasetCompatible(dataset.schema, dataset.name));
   const int64_t rows = s.data.features.size(0);
   const float* x = s.data.features.data_ptr<float>();
   const size_t d = session.feature_names().size();

@@ -43,6 +43,19 @@ Result<std::vector<std::string>> Strings(const Json& j, std::string_view what, s
 }  // namespace
 
 Result<std::unique_ptr<InferenceSession>> InferenceSession::Load(const ModelFiles& files, std::string_view source) {
+  // model.json comes from outside the process: any type surprise in it must
+  // become an error, never an escaped exception.
+  std::unique_ptr<InferenceSession> session;
+  Status status = internal::CatchTorch(fmt::format("loading model {}", source), [&]() -> Status {
+    ASSIGN_OR_RETURN(session, LoadUnchecked(files, source));
+    return Status::Ok();
+  });
+  if (!status.ok()) return status;
+  return session;
+}
+
+Result<std::unique_ptr<InferenceSession>> InferenceSession::LoadUnchecked(const ModelFiles& files,
+                                                                        std::string_view source) {
   auto impl = std::make_unique<Impl>();
   impl->source = std::string(source);
   impl->model_json = files.model_json;
@@ -147,22 +160,27 @@ Result<std::vector<float>> InferenceSession::PredictProbabilitiesRaw(std::span<c
 }
 
 Status InferenceSession::CheckDatasetCompatible(const Json& schema, std::string_view dataset_name) const {
-  const Json& mj = impl_->model_json;
-  if (schema.value("features", Json()) != mj["input"]["features"]) {
-    return FailedPreconditionError(fmt::format(
-        "dataset {} has different features from those model {} was trained on", dataset_name, impl_->source));
-  }
-  if (schema.value("label", Json::object()).value("classes", Json()) != mj["output"]["classes"]) {
-    return FailedPreconditionError(fmt::format(
-        "dataset {} has different classes from model {}", dataset_name, impl_->source));
-  }
-  if (schema.value("preprocessing", Json::array()) != mj.value("preprocessing", Json::array())) {
-    return FailedPreconditionError(fmt::format(
-        "dataset {} was preprocessed with different fitted parameters than model {}'s training data; "
-        "prepare it in the same process step",
-        dataset_name, impl_->source));
-  }
-  return Status::Ok();
+  return internal::CatchTorch(fmt::format("checking dataset {}", dataset_name), [&]() -> Status {
+    if (!schema.is_object()) {
+      return InvalidArgumentError(fmt::format("dataset {}: schema.json is not an object", dataset_name));
+    }
+    const Json& mj = impl_->model_json;
+    if (schema.value("features", Json()) != mj["input"]["features"]) {
+      return FailedPreconditionError(fmt::format(
+          "dataset {} has different features from those model {} was trained on", dataset_name, impl_->source));
+    }
+    if (schema.value("label", Json::object()).value("classes", Json()) != mj["output"]["classes"]) {
+      return FailedPreconditionError(fmt::format(
+          "dataset {} has different classes from model {}", dataset_name, impl_->source));
+    }
+    if (schema.value("preprocessing", Json::array()) != mj.value("preprocessing", Json::array())) {
+      return FailedPreconditionError(fmt::format(
+          "dataset {} was preprocessed with different fitted parameters than model {}'s training data; "
+          "prepare it in the same process step",
+          dataset_name, impl_->source));
+    }
+    return Status::Ok();
+  });
 }
 
 }  // namespace citadel::ml

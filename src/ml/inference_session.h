@@ -42,6 +42,7 @@ class InferenceSession {
 
  private:
   struct Impl;
+  static Result<std::unique_ptr<InferenceSession>> LoadUnchecked(const ModelFiles& files, std::string_view source);
   explicit InferenceSession(std::unique_ptr<Impl> impl);
   std::unique_ptr<Impl> impl_;
 };

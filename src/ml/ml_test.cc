@@ -150,6 +150,30 @@ TEST_F(LoadedModel, RefusesWeightsThatDoNotMatchTheArchitecture) {
   EXPECT_FALSE(InferenceSession::Load(truncated, "m").ok());
 }
 
+TEST_F(LoadedModel, MistypedModelJsonIsAnErrorNotACrash) {
+  std::vector<std::pair<std::string, Json>> edits = {
+      {"/input", Json::array()},
+      {"/output/classes", "not-a-list"},
+      {"/architecture/dropout", "high"},
+      {"/architecture/hidden", Json::array({"wide"})},
+      {"/preprocessing", Json::array({{{"op", "standardize"}, {"columns", {"a"}}, {"mean", {"zero"}}, {"scale", {1}}}})},
+  };
+  for (const auto& [pointer, value] : edits) {
+    ModelFiles bad = model_;
+    bad.model_json[Json::json_pointer(pointer)] = value;
+    auto s = InferenceSession::Load(bad, "m");
+    EXPECT_FALSE(s.ok()) << pointer;
+  }
+  auto session = InferenceSession::Load(model_, "m");
+  ASSERT_TRUE(session.ok());
+  DatasetView weird = Blobs(10, 3);
+  weird.schema["label"] = "not-an-object";
+  EXPECT_EQ(EvaluateDataset(**session, weird).status().code(), StatusCode::kInvalidArgument);
+  weird = Blobs(10, 3);
+  weird.schema["label"]["name"] = 7;
+  EXPECT_FALSE(EvaluateDataset(**session, weird).ok());
+}
+
 TEST_F(LoadedModel, PredictionsCsvHasOneLinePerRowAndValidProbabilities) {
   auto session = InferenceSession::Load(model_, "m");
   ASSERT_TRUE(session.ok());

@@ -47,6 +47,12 @@ Result<ModelFiles> Train(const TrainSpec& spec, const DatasetView& train, const 
   }
 
   ModelFiles files;
+  // The intra-op thread count is process-global in torch: restore it so that
+  // later steps in this process do not inherit the training setting.
+  struct ThreadCountGuard {
+    int previous = torch::get_num_threads();
+    ~ThreadCountGuard() { torch::set_num_threads(previous); }
+  } thread_guard;
   Status status = internal::CatchTorch("training", [&]() -> Status {
     torch::set_num_threads(spec.threads);
     torch::manual_seed(spec.seed);

@@ -16,6 +16,27 @@ namespace fs = std::filesystem;
 namespace {
 constexpr size_t kChunk = 1 << 20;
 
+// Copies `in` to `out` in chunks, feeding every byte to `hasher`.
+Status CopyHashing(int in, const fs::path& in_path, int out, const fs::path& out_path,
+                   crypto::Sha256& hasher, uint64_t* total) {
+  std::string buffer(kChunk, '\0');
+  uint64_t copied = 0;
+  while (true) {
+    ssize_t n = ::read(in, buffer.data(), buffer.size());
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      return ErrnoError("reading", in_path.string(), errno);
+    }
+    if (n == 0) break;
+    std::string_view chunk(buffer.data(), static_cast<size_t>(n));
+    hasher.Update(chunk);
+    copied += chunk.size();
+    RETURN_IF_ERROR(WriteAll(out, chunk, out_path));
+  }
+  if (total != nullptr) *total = copied;
+  return Status::Ok();
+}
+
 Status CorruptError(const Sha256Digest& expected, const Sha256Digest& actual, const fs::path& path) {
   return DataLossError(fmt::format(
       "blob {} is corrupt: its content hashes to {} ({}); restore it from a backup or re-run "
@@ -42,7 +63,11 @@ bool BlobStore::Contains(const Sha256Digest& digest) const {
 
 Status BlobStore::Commit(const fs::path& temp, const Sha256Digest& digest) const {
   fs::path final_path = PathOf(digest);
+  // A new shard directory (sha256/ab/) must itself be durable, or a power
+  // loss could drop the blob that the catalog already points to.
+  bool new_shard = !fs::exists(final_path.parent_path());
   Status status = CreateDirectories(final_path.parent_path());
+  if (status.ok() && new_shard) status = FsyncDirectory(final_path.parent_path().parent_path());
   if (status.ok() && Contains(digest) && Verify(digest).ok()) {
     ::unlink(temp.c_str());  // identical content already in place
     return Status::Ok();
@@ -87,22 +112,8 @@ Result<Sha256Digest> BlobStore::PutFile(const fs::path& source, uint64_t* size) 
   if (!out.valid()) return ErrnoError("creating", temp.string(), errno);
 
   crypto::Sha256 hasher;
-  std::string buffer(kChunk, '\0');
   uint64_t total = 0;
-  Status status;
-  while (status.ok()) {
-    ssize_t n = ::read(in.get(), buffer.data(), buffer.size());
-    if (n < 0) {
-      if (errno == EINTR) continue;
-      status = ErrnoError("reading", source.string(), errno);
-      break;
-    }
-    if (n == 0) break;
-    std::string_view chunk(buffer.data(), static_cast<size_t>(n));
-    hasher.Update(chunk);
-    total += chunk.size();
-    status = WriteAll(out.get(), chunk, temp);
-  }
+  Status status = CopyHashing(in.get(), source, out.get(), temp, hasher, &total);
   if (status.ok() && ::fsync(out.get()) != 0) status = ErrnoError("fsync", temp.string(), errno);
   out.Reset();
   if (!status.ok()) {
@@ -156,20 +167,7 @@ Status BlobStore::CopyTo(const Sha256Digest& digest, const fs::path& dest) const
   UniqueFd out(::open(temp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644));
   if (!out.valid()) return ErrnoError("creating", temp.string(), errno);
   crypto::Sha256 hasher;
-  std::string buffer(kChunk, '\0');
-  Status status;
-  while (status.ok()) {
-    ssize_t n = ::read(in.get(), buffer.data(), buffer.size());
-    if (n < 0) {
-      if (errno == EINTR) continue;
-      status = ErrnoError("reading", path.string(), errno);
-      break;
-    }
-    if (n == 0) break;
-    std::string_view chunk(buffer.data(), static_cast<size_t>(n));
-    hasher.Update(chunk);
-    status = WriteAll(out.get(), chunk, temp);
-  }
+  Status status = CopyHashing(in.get(), path, out.get(), temp, hasher, nullptr);
   if (status.ok()) {
     Sha256Digest actual = hasher.Finish();
     if (actual != digest) status = CorruptError(digest, actual, path);

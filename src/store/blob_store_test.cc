@@ -9,6 +9,7 @@
 #include <thread>
 
 #include "base/files.h"
+#include "base/testing/scratch_dir.h"
 #include "store/artifact_files.h"
 
 namespace citadel::store {
@@ -19,15 +20,10 @@ namespace fs = std::filesystem;
 class BlobStoreTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    root_ = fs::temp_directory_path() /
-            ("citadel_blob_test_" + std::to_string(::getpid()) + "_" +
-             ::testing::UnitTest::GetInstance()->current_test_info()->name());
-    fs::remove_all(root_);
     auto store = BlobStore::Open(root_ / "blobs");
     ASSERT_TRUE(store.ok());
     store_ = std::make_unique<BlobStore>(std::move(*store));
   }
-  void TearDown() override { fs::remove_all(root_); }
 
   void FlipByte(const Sha256Digest& d, long offset) {
     fs::path p = store_->PathOf(d);
@@ -40,7 +36,8 @@ class BlobStoreTest : public ::testing::Test {
     f.put(static_cast<char>(c ^ 0x01));
   }
 
-  fs::path root_;
+  citadel::testing::ScratchDir scratch_;
+  const fs::path& root_ = scratch_.path();
   std::unique_ptr<BlobStore> store_;
 };
 

@@ -34,11 +34,11 @@ Json PipelineOutcome::ToJson() const {
 }
 
 Result<int> ReapAbandonedRuns(Workspace& ws) {
-  ASSIGN_OR_RETURN(auto runs, ws.catalog().ListRuns(1000));
+  ASSIGN_OR_RETURN(auto runs, ws.catalog().RunsWithStatus(catalog::RunStatus::kRunning));
   std::string host = Hostname();
   std::vector<std::string> dead;
   for (const auto& r : runs) {
-    if (r.status != catalog::RunStatus::kRunning || r.env.value("hostname", "") != host) continue;
+    if (r.env.value("hostname", "") != host) continue;
     int64_t pid = r.env.value("pid", int64_t{0});
     if (pid > 0 && ::kill(static_cast<pid_t>(pid), 0) != 0 && errno == ESRCH) dead.push_back(r.id);
   }
@@ -218,12 +218,10 @@ class PipelineExecution {
     run.cached_from = hit.id;
     run.started_at = NowIso8601();
     run.finished_at = run.started_at;
-    RETURN_IF_ERROR(ws_.catalog().CreateRun(run));
-    for (const auto& [role, id] : input_ids) RETURN_IF_ERROR(ws_.catalog().AddRunInput(run.id, id, role));
-    for (const auto& o : outputs) {
-      RETURN_IF_ERROR(ws_.catalog().AddRunOutput(run.id, o.artifact_id, o.role));
-      outcome.outputs[o.role] = o.artifact_id;
-    }
+    std::vector<catalog::RunEdge> inputs;
+    for (const auto& [role, id] : input_ids) inputs.push_back({run.id, id, role});
+    RETURN_IF_ERROR(ws_.catalog().CreateRunWithEdges(run, inputs, outputs));
+    for (const auto& o : outputs) outcome.outputs[o.role] = o.artifact_id;
     ASSIGN_OR_RETURN(auto metrics, ws_.catalog().Metrics(hit.id));
     for (const auto& m : metrics) {
       if (m.step == 0) outcome.metrics[m.key] = m.value;

@@ -42,6 +42,24 @@ Result<std::string> ByRunOutput(catalog::Catalog& catalog, std::string_view run,
 
 Result<std::string> ResolveArtifactRef(catalog::Catalog& catalog, std::string_view ref) {
   if (ref.empty()) return InvalidArgumentError("empty artifact reference");
+  // "model:NAME[@ALIAS|:VERSION]" names the registry explicitly (ARCHITECTURE §6).
+  if (ref.rfind("model:", 0) == 0) {
+    std::string_view rest = ref.substr(6);
+    size_t at = rest.find('@');
+    size_t colon = rest.find(':');
+    std::string name(rest.substr(0, std::min(at, colon)));
+    int64_t version = 0;
+    if (colon != std::string_view::npos && at == std::string_view::npos) {
+      std::string_view v = rest.substr(colon + 1);
+      auto [ptr, ec] = std::from_chars(v.data(), v.data() + v.size(), version);
+      if (ec != std::errc() || ptr != v.data() + v.size() || version <= 0) {
+        return InvalidArgumentError(fmt::format("'{}': the version must be a positive number", ref));
+      }
+    }
+    ASSIGN_OR_RETURN(auto v, catalog.ResolveModel(name, version,
+                                                  at == std::string_view::npos ? "" : std::string(rest.substr(at + 1))));
+    return v.artifact_id;
+  }
   if (ref.rfind("sha256:", 0) == 0) {
     std::string_view hex = ref.substr(7);
     if (!IsHex(hex)) return InvalidArgumentError(fmt::format("'{}' is not a sha256 id (lowercase hex expected)", ref));

@@ -6,6 +6,7 @@
 #include <map>
 
 #include "base/ids.h"
+#include "base/testing/scratch_dir.h"
 #include "workload/workspace.h"
 
 namespace citadel::workload {
@@ -14,8 +15,6 @@ namespace {
 class RefResolverTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    root_ = std::filesystem::temp_directory_path() / ("citadel_refs_" + std::to_string(::getpid()));
-    std::filesystem::remove_all(root_);
     auto ws = Workspace::Init(root_);
     ASSERT_TRUE(ws.ok()) << ws.status().ToString();
     ws_ = std::move(*ws);
@@ -34,10 +33,6 @@ class RefResolverTest : public ::testing::Test {
     ASSERT_TRUE(ws_->catalog().RegisterModelVersion("digits", model2_, std::nullopt).ok());
     ASSERT_TRUE(ws_->catalog().SetAlias("digits", "production", 1).ok());
   }
-  void TearDown() override {
-    ws_.reset();
-    std::filesystem::remove_all(root_);
-  }
   std::string Add(const std::string& kind, const std::string& name, const std::string& content) {
     auto m = store::Manifest::FromEntries({{"f", crypto::Sha256::Of(content), content.size()}});
     catalog::ArtifactRecord a;
@@ -50,7 +45,8 @@ class RefResolverTest : public ::testing::Test {
   }
   Result<std::string> Resolve(const std::string& ref) { return ResolveArtifactRef(ws_->catalog(), ref); }
 
-  std::filesystem::path root_;
+  citadel::testing::ScratchDir scratch_;
+  const std::filesystem::path& root_ = scratch_.path();
   std::unique_ptr<Workspace> ws_;
   std::string model_, model2_, run_;
 };
@@ -62,9 +58,15 @@ TEST_F(RefResolverTest, ResolvesEveryRefForm) {
   EXPECT_EQ(*Resolve("digits"), model2_) << "latest version";
   EXPECT_EQ(*Resolve("digits:1"), model_);
   EXPECT_EQ(*Resolve("digits@production"), model_);
+  EXPECT_EQ(*Resolve("model:digits@production"), model_);
+  EXPECT_EQ(*Resolve("model:digits:2"), model2_);
+  EXPECT_EQ(*Resolve("model:digits"), model2_);
   EXPECT_EQ(*Resolve(run_ + ":model"), model_);
   EXPECT_EQ(*Resolve(run_.substr(0, 13) + ":model"), model_);
-  EXPECT_EQ(*Resolve("digits/train.model"), model2_) << "latest artifact with that name";
+  EXPECT_EQ(*Resolve("digits/train.model"), model_)
+      << "a step output name means what the newest run of that step produced";
+  std::string csv = Add("source", "data.csv", "a,b\n1,2\n");
+  EXPECT_EQ(*Resolve("data.csv"), csv) << "other names: the artifact with that name";
 }
 
 TEST_F(RefResolverTest, ExplainsWhatIsMissing) {

@@ -7,6 +7,7 @@
 #include "base/files.h"
 #include "base/host_info.h"
 #include "base/ids.h"
+#include "base/testing/scratch_dir.h"
 #include "workload/pipeline_runner.h"
 
 namespace citadel::workload {
@@ -15,17 +16,9 @@ namespace {
 class RunRecorderTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    root_ = std::filesystem::temp_directory_path() /
-            ("citadel_recorder_" + std::to_string(::getpid()) + "_" +
-             ::testing::UnitTest::GetInstance()->current_test_info()->name());
-    std::filesystem::remove_all(root_);
-    auto ws = Workspace::Init(root_);
+    auto ws = Workspace::Init(scratch_ / "ws");
     ASSERT_TRUE(ws.ok()) << ws.status().ToString();
     ws_ = std::move(*ws);
-  }
-  void TearDown() override {
-    ws_.reset();
-    std::filesystem::remove_all(root_);
   }
   catalog::RunRecord Template() {
     catalog::RunRecord r;
@@ -35,7 +28,7 @@ class RunRecorderTest : public ::testing::Test {
     r.cache_key = "k";
     return r;
   }
-  std::filesystem::path root_;
+  citadel::testing::ScratchDir scratch_;
   std::unique_ptr<Workspace> ws_;
 };
 

@@ -40,7 +40,8 @@ Result<std::vector<std::string>> StringList(const Json& json, const char* key, s
 }
 }  // namespace
 
-Result<DatasetTensors> LoadDataset(const DatasetView& view) {
+namespace {
+Result<DatasetTensors> LoadDatasetUnchecked(const DatasetView& view) {
   DatasetTensors d;
   const Json& schema = view.schema;
   if (!schema.is_object() || schema.value("format", "") != "citadel.dataset/v1") {
@@ -80,6 +81,19 @@ Result<DatasetTensors> LoadDataset(const DatasetView& view) {
                                                 view.name, lo < 0 ? lo : hi, d.classes.size()));
       }
     }
+    return Status::Ok();
+  });
+  RETURN_IF_ERROR(s);
+  return d;
+}
+}  // namespace
+
+Result<DatasetTensors> LoadDataset(const DatasetView& view) {
+  // schema.json comes from an artifact: a wrongly typed field must be an
+  // error, not an escaped nlohmann exception.
+  DatasetTensors d;
+  Status s = CatchTorch("loading dataset " + view.name, [&]() -> Status {
+    ASSIGN_OR_RETURN(d, LoadDatasetUnchecked(view));
     return Status::Ok();
   });
   RETURN_IF_ERROR(s);

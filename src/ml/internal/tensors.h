@@ -32,7 +32,7 @@ struct DatasetTensors {
 // Validates shapes against schema.json and class indices against the class list.
 Result<DatasetTensors> LoadDataset(const DatasetView& view);
 
-// Runs `body`, turning torch (c10::Error) and std exceptions into a Status
+// Runs `body`, turning torch (c10::Error), JSON and std exceptions into a Status
 // with `context` — the one place the ml boundary catches.
 template <typename F>
 Status CatchTorch(std::string_view context, F&& body) {
@@ -40,6 +40,9 @@ Status CatchTorch(std::string_view context, F&& body) {
     return body();
   } catch (const c10::Error& e) {
     return InternalError(std::string(context) + ": " + e.what_without_backtrace());
+  } catch (const Json::exception& e) {
+    // A model.json / schema.json field of the wrong type: bad input, not a bug.
+    return InvalidArgumentError(std::string(context) + ": malformed JSON field: " + e.what());
   } catch (const std::exception& e) {
     return InternalError(std::string(context) + ": " + e.what());
   }

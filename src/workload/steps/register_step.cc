@@ -1,5 +1,7 @@
 // kind: register — a model artifact becomes the next version of a registered
-// model name, optionally with aliases (production, canary …).
+// model name, optionally with aliases (production, canary …). Cached like any
+// step: re-running an unchanged pipeline does not move an alias that an
+// operator has since pointed elsewhere by hand.
 #include <fmt/format.h>
 #include <fmt/ranges.h>
 
