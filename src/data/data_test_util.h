@@ -1,5 +1,5 @@
-// Test helpers for src/data: a private scratch directory per test, and gzip
-// fixtures built in memory. Test-only; not part of citadel::data.
+// Test helpers for src/data: gzip fixtures built in memory (and the shared
+// ScratchDir). Test-only; not part of citadel::data.
 #pragma once
 
 #include <gtest/gtest.h>
@@ -11,37 +11,11 @@
 #include <string_view>
 
 #include "base/files.h"
+#include "base/testing/scratch_dir.h"
 
 namespace citadel::data::testing {
 
-// A fresh directory under the system temp dir, removed with its contents.
-class ScratchDir {
- public:
-  ScratchDir() {
-    std::string pattern = (std::filesystem::temp_directory_path() / "citadel_data_XXXXXX").string();
-    char* made = mkdtemp(pattern.data());
-    EXPECT_NE(made, nullptr) << "mkdtemp failed";
-    path_ = pattern;
-  }
-  ~ScratchDir() {
-    std::error_code ignored;
-    std::filesystem::remove_all(path_, ignored);
-  }
-  ScratchDir(const ScratchDir&) = delete;
-  ScratchDir& operator=(const ScratchDir&) = delete;
-
-  const std::filesystem::path& path() const { return path_; }
-
-  // Writes `content` to `name` inside the directory and returns its path.
-  std::filesystem::path Write(const std::string& name, std::string_view content) const {
-    std::filesystem::path p = path_ / name;
-    EXPECT_TRUE(WriteFileAtomic(p, content).ok()) << p;
-    return p;
-  }
-
- private:
-  std::filesystem::path path_;
-};
+using citadel::testing::ScratchDir;
 
 // `text` compressed as one gzip member.
 inline std::string Gzip(std::string_view text) {

@@ -15,21 +15,21 @@
 namespace citadel::data {
 namespace {
 
-constexpr std::string_view kTrain = "train";
 constexpr std::string_view kWholeDataset = "data";
-
-// The split that fitted transforms learn from: "train", else the first.
-size_t FitSplitIndex(const SplitSpec& split) {
-  for (size_t i = 0; i < split.fractions.size(); ++i) {
-    if (split.fractions[i].first == kTrain) return i;
-  }
-  return 0;
-}
 
 }  // namespace
 
 Result<PrepareResult> PrepareDataset(const ProcessSpec& spec) {
   RETURN_IF_ERROR(ValidateSplitSpec(spec.split));
+  bool fitted = std::any_of(spec.transforms.begin(), spec.transforms.end(),
+                            [](const TransformSpec& t) { return t.op == kStandardize; });
+  size_t fit_split = 0;
+  if (fitted) {
+    // Checked before reading the file: a misnamed split is a spec error.
+    Result<size_t> index = FitSplitIndex(spec.split);
+    if (!index.ok()) return index.status().WithContext("split");
+    fit_split = *index;
+  }
   ASSIGN_OR_RETURN(CsvTable table, ReadCsv(spec.csv, spec.csv_options));
   if (table.num_rows() == 0) {
     return InvalidArgumentError(fmt::format(
@@ -55,18 +55,20 @@ Result<PrepareResult> PrepareDataset(const ProcessSpec& spec) {
   } else {
     rows = AssignSplits(split, frame.labels, frame.classes.size());
   }
+  // An empty split would train or evaluate on nothing further down the pipeline.
+  for (size_t s = 0; s < split.fractions.size(); ++s) {
+    if (!rows[s].empty()) continue;
+    return InvalidArgumentError(fmt::format(
+        "{}: split '{}' (fraction {}) would get 0 of {} rows{}; use more data or a larger fraction",
+        table.source(), split.fractions[s].first, split.fractions[s].second, frame.num_rows(),
+        source.duplicates_dropped > 0 ? " left after drop_duplicates" : ""));
+  }
 
-  size_t fit_split = FitSplitIndex(split);
   Json preprocessing = Json::array();
   for (const TransformSpec& t : spec.transforms) {
     if (t.op != kStandardize) continue;
-    if (rows[fit_split].empty()) {
-      return InvalidArgumentError(fmt::format(
-          "{}: standardize is fitted on split '{}', which has no rows ({} rows in all); use more "
-          "data or a larger fraction",
-          table.source(), split.fractions[fit_split].first, frame.num_rows()));
-    }
-    StandardizeFit fit = FitStandardize(frame, StandardizeColumns(t, frame), rows[fit_split]);
+    ASSIGN_OR_RETURN(StandardizeFit fit,
+                     FitStandardize(frame, StandardizeColumns(t, frame), rows[fit_split]));
     ApplyStandardize(fit, frame);
     preprocessing.push_back(fit.ToJson(frame));
   }

@@ -2,9 +2,12 @@
 // row-level cleaning → seeded (stratified) split → fitted transforms → one
 // dataset directory per split.
 //
-// Fitted transforms (standardize) learn their parameters on the "train" split
-// only (or the first split when none is called "train") and apply them
-// verbatim to every split, so no test-set statistic leaks into training.
+// Fitted transforms (standardize) learn their parameters on the split named
+// exactly "train" and apply them verbatim to every split, so no test-set
+// statistic leaks into training. With several splits and none named "train"
+// that is an error (split names are sorted, so any fallback could pick
+// "test"); with one split, or none (one "data" output), they fit on it all.
+// Every split must receive at least one row.
 // Row-level operations (drop_duplicates) run before the split so a duplicate
 // can never sit on both sides of it.
 #pragma once
@@ -46,7 +49,8 @@ struct ProcessSpec {
 // the directory of the spec file, for resolving input.csv. Split names come
 // out sorted by name: a YAML mapping's order is not kept in Json, and the
 // step's cache key is a digest of key-sorted JSON, so the split must not
-// depend on the order the names were written in.
+// depend on the order the names were written in. With a standardize transform
+// and several splits, one split must be named "train" (error at the split's line).
 Result<ProcessSpec> ParseProcessSpec(const SpecReader& step, const std::filesystem::path& spec_dir,
                                      std::initializer_list<std::string_view> extra_known);
 
@@ -65,7 +69,9 @@ struct PrepareResult {
 };
 
 // Pure function of (spec, file content): the same input gives bit-identical
-// output. Errors name the file, line and column of bad data.
+// output. Errors name the file, line and column of bad data; a split that
+// would get no rows, and a fitted transform whose mean or scale is not
+// finite, are InvalidArgument too.
 Result<PrepareResult> PrepareDataset(const ProcessSpec& spec);
 
 // Writes data.safetensors and schema.json into `dir` (created).

@@ -263,17 +263,80 @@ TEST(PrepareDataset, LabelByNegativeIndexWithoutHeaderNamesColumnsByPosition) {
   EXPECT_EQ(d.row_ids, (std::vector<int64_t>{0, 1, 2, 3}));
 }
 
-TEST(PrepareDataset, SingleRowInputGivesOneTrainRowAndAnEmptyTestSplit) {
+TEST(PrepareDataset, SplitThatWouldGetNoRowsIsAnErrorNamingItAndItsFraction) {
   ScratchDir dir;
   auto csv = dir.Write("one.csv", "a,b,y\n1,2,p\n");
   auto result = PrepareDataset(Spec(csv, "y"));
+  ASSERT_FALSE(result.ok());
+  EXPECT_EQ(result.status().code(), StatusCode::kInvalidArgument);
+  EXPECT_EQ(result.status().message(),
+            csv.string() +
+                ": split 'test' (fraction 0.2) would get 0 of 1 rows; use more data or a larger "
+                "fraction");
+}
+
+TEST(PrepareDataset, EmptySplitAfterDropDuplicatesSaysSo) {
+  ScratchDir dir;
+  auto csv = dir.Write("dup.csv", "a,y\n1,p\n1,p\n1,p\n");
+  ProcessSpec spec = Spec(csv, "y");
+  spec.split.stratify = false;
+  auto result = PrepareDataset(spec);
+  ASSERT_FALSE(result.ok());
+  EXPECT_NE(result.status().message().find(
+                "split 'test' (fraction 0.2) would get 0 of 1 rows left after drop_duplicates"),
+            std::string::npos)
+      << result.status().message();
+}
+
+TEST(PrepareDataset, SingleRowWithoutASplitIsFittedOnThatRow) {
+  ScratchDir dir;
+  ProcessSpec spec = Spec(dir.Write("one.csv", "a,b,y\n1,2,p\n"), "y");
+  spec.split = {};
+  auto result = PrepareDataset(spec);
   ASSERT_TRUE(result.ok()) << result.status().ToString();
-  SplitData train = Decode(Role(*result, "train"));
-  SplitData test = Decode(Role(*result, "test"));
-  EXPECT_EQ(train.rows, 1);
-  EXPECT_EQ(train.features, (std::vector<float>{0, 0}));
-  EXPECT_EQ(test.rows, 0);
-  EXPECT_EQ(test.width, 2);
+  ASSERT_EQ(result->splits.size(), 1u);
+  SplitData all = Decode(Role(*result, "data"));
+  EXPECT_EQ(all.rows, 1);
+  EXPECT_EQ(all.features, (std::vector<float>{0, 0}));
+}
+
+TEST(PrepareDataset, StandardizeWithSeveralSplitsAndNoneNamedTrainIsAnError) {
+  ScratchDir dir;
+  ProcessSpec spec = Spec(dir.Write("s.csv", SyntheticCsv()), "label");
+  // As ParseProcessSpec delivers them: sorted, so "test" comes first.
+  spec.split.fractions = {{"test", 0.2}, {"training", 0.8}};
+  auto result = PrepareDataset(spec);
+  ASSERT_FALSE(result.ok());
+  EXPECT_EQ(result.status().code(), StatusCode::kInvalidArgument);
+  EXPECT_EQ(result.status().message(),
+            "split: fitted transforms (standardize) learn on the `train` split, but the splits "
+            "are named 'test', 'training'; name the training split `train`");
+
+  spec.transforms = {Op("drop_duplicates")};  // nothing fitted: any names will do
+  EXPECT_TRUE(PrepareDataset(spec).ok());
+}
+
+TEST(PrepareDataset, StandardizeWithASingleSplitFitsOnAllItsRows) {
+  ScratchDir dir;
+  ProcessSpec spec = Spec(dir.Write("s.csv", "a,y\n1,p\n3,q\n"), "y");
+  spec.split.fractions = {{"everything", 1.0}};
+  auto result = PrepareDataset(spec);
+  ASSERT_TRUE(result.ok()) << result.status().ToString();
+  const Json& fit = Role(*result, "everything").schema["preprocessing"][0];
+  EXPECT_EQ(fit["mean"], Json({2.0}));
+  EXPECT_EQ(fit["scale"], Json({1.0}));
+}
+
+TEST(PrepareDataset, RejectsAColumnStandardizedTwice) {
+  ScratchDir dir;
+  ProcessSpec spec = Spec(dir.Write("s.csv", SyntheticCsv()), "label");
+  spec.transforms = {Op("standardize"),
+                     {.op = "standardize", .all_numeric = false, .columns = {"z"}}};
+  auto result = PrepareDataset(spec);
+  ASSERT_FALSE(result.ok());
+  EXPECT_NE(result.status().message().find("column 'z' is already standardized by transform 1"),
+            std::string::npos)
+      << result.status().message();
 }
 
 TEST(PrepareDataset, EmptyOrHeaderOnlyInputIsAnError) {

@@ -8,6 +8,7 @@
 #include <limits>
 
 #include "data/dataset_prep.h"
+#include "data/internal/split.h"
 #include "data/internal/transforms.h"
 
 namespace citadel::data {
@@ -175,7 +176,15 @@ Result<ProcessSpec> ParseProcessSpec(const SpecReader& step, const std::filesyst
       spec.transforms.push_back(std::move(t));
     }
   }
-  if (step.Has("split")) RETURN_IF_ERROR(ParseSplit(step.Child("split"), spec.label, spec.split));
+  if (step.Has("split")) {
+    SpecReader split = step.Child("split");
+    RETURN_IF_ERROR(ParseSplit(split, spec.label, spec.split));
+    bool fitted = std::any_of(spec.transforms.begin(), spec.transforms.end(),
+                              [](const TransformSpec& t) { return t.op == kStandardize; });
+    if (Result<size_t> fit = FitSplitIndex(spec.split); fitted && !fit.ok()) {
+      return split.Error(fit.status().message());
+    }
+  }
   return spec;
 }
 

@@ -71,6 +71,21 @@ TEST(ProcessSpec, NoSplitMeansOneWholeDataset) {
   EXPECT_TRUE(spec->transforms.empty());
 }
 
+TEST(ProcessSpec, SplitNamesAreFreeWhenNothingIsFitted) {
+  auto spec = ParseStep(R"(  - name: p
+    input: { csv: d.csv, label: y }
+    transforms: [{ op: drop_duplicates }]
+    split: { training: 0.8, test: 0.2 }
+)");
+  ASSERT_TRUE(spec.ok()) << spec.status().ToString();
+  auto one = ParseStep(R"(  - name: p
+    input: { csv: d.csv, label: y }
+    transforms: [{ op: standardize }]
+    split: { all: 1 }
+)");
+  ASSERT_TRUE(one.ok()) << one.status().ToString();
+}
+
 struct BadSpecCase {
   const char* name;
   const char* step;
@@ -123,6 +138,11 @@ TEST(ProcessSpec, RejectsBadSpecsWithFileLineAndField) {
        "  - name: p\n    input: { csv: d.csv, label: y }\n    transforms:\n"
        "      - { op: drop_duplicates, columns: [a] }\n",
        "steps/0/transforms/0/columns: unknown field 'columns'"},
+      {"standardize with several splits and none named train",
+       "  - name: p\n    input: { csv: d.csv, label: y }\n    transforms:\n"
+       "      - { op: standardize }\n    split: { training: 0.8, test: 0.2 }\n",
+       "spec.yaml:7: steps/0/split: fitted transforms (standardize) learn on the `train` split, "
+       "but the splits are named 'test', 'training'"},
       {"transforms not a list",
        "  - name: p\n    input: { csv: d.csv, label: y }\n    transforms: { op: x }\n",
        "steps/0/transforms: expected a list"},

@@ -8,6 +8,8 @@ namespace citadel::ml {
 
 std::string TorchVersion() { return TORCH_VERSION; }
 
+std::string TorchLibrary() { return LoadedLibrary("libtorch_cpu"); }
+
 std::string BlasLibrary() {
   std::string blas = LoadedLibrary("blas");
   return blas.empty() ? LoadedLibrary("openblas") : blas;

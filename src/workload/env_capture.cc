@@ -22,6 +22,7 @@ Json CaptureRunEnvironment(int threads) {
       {"citadel_version", CitadelVersion()},
       {"git_commit", CitadelGitCommit()},
       {"libtorch", ml::TorchVersion()},
+      {"libtorch_library", ml::TorchLibrary()},
       {"blas", blas.empty() ? "none loaded" : blas},
       {"cpu", CpuModel()},
       {"cpu_count", std::thread::hardware_concurrency()},

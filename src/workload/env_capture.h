@@ -6,7 +6,7 @@
 
 namespace citadel::workload {
 
-// {citadel_version, git_commit, libtorch, blas, cpu, cpu_count, hostname, os,
+// {citadel_version, git_commit, libtorch, libtorch_library, blas, cpu, cpu_count, hostname, os,
 //  pid, threads}. `threads` is the intra-op thread count the step asked for.
 Json CaptureRunEnvironment(int threads);
 

@@ -3,8 +3,10 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <cstdint>
 #include <unordered_map>
 
+#include "base/utf8.h"
 #include "data/ingest/number.h"
 #include "data/ingest/text_source.h"
 
@@ -50,7 +52,7 @@ class RecordScanner {
     }
   }
 
-  int record_line() const { return record_line_; }
+  int64_t record_line() const { return record_line_; }
   size_t num_fields() const { return field_ends_.size(); }
   std::string_view field(size_t i) const {
     size_t begin = i == 0 ? 0 : field_ends_[i - 1];
@@ -85,7 +87,7 @@ class RecordScanner {
   }
 
   Status ReadQuotedField() {
-    int open_line = line_;
+    int64_t open_line = line_;
     ++pos_;
     for (;;) {
       size_t quote = text_.find('"', pos_);
@@ -96,7 +98,7 @@ class RecordScanner {
             source_, open_line, field_ends_.size() + 1));
       }
       std::string_view chunk = text_.substr(pos_, quote - pos_);
-      line_ += static_cast<int>(std::count(chunk.begin(), chunk.end(), '\n'));
+      line_ += std::count(chunk.begin(), chunk.end(), '\n');
       fields_.append(chunk);
       if (quote + 1 < text_.size() && text_[quote + 1] == '"') {
         fields_.push_back('"');
@@ -112,17 +114,28 @@ class RecordScanner {
   std::string_view source_;
   char delimiter_;
   size_t pos_ = 0;
-  int line_ = 1;
-  int record_line_ = 1;
+  int64_t line_ = 1;
+  int64_t record_line_ = 1;
   std::string fields_;
   std::vector<size_t> field_ends_;
 };
 
-bool LooksLikeHeader(const RecordScanner& record) {
-  for (size_t i = 0; i < record.num_fields(); ++i) {
-    if (!ParseNumber(record.field(i)).has_value()) return true;
+// The CsvOptions::Header::kAuto rule (see csv_reader.h). `second` is null for
+// a file of one record.
+bool LooksLikeHeader(const std::vector<std::string>& first, const RecordScanner* second) {
+  bool all_text = true;
+  bool text_above_number = false;
+  for (size_t i = 0; i < first.size(); ++i) {
+    if (ParseNumber(first[i]).has_value()) {
+      all_text = false;
+      continue;
+    }
+    if (second != nullptr && !first[i].empty() && i < second->num_fields() &&
+        ParseNumber(second->field(i)).has_value()) {
+      text_above_number = true;
+    }
   }
-  return false;
+  return all_text || text_above_number;
 }
 
 }  // namespace
@@ -144,33 +157,46 @@ Result<CsvTable> ParseCsv(std::string_view text, std::string source, const CsvOp
     return InvalidArgumentError(
         fmt::format("{}: the file is empty (no CSV records); check the input path", table.source_));
   }
+  // Header detection looks at the second record too, so the first is copied
+  // out before the scanner moves on.
   size_t width = scanner.num_fields();
+  int64_t first_line = scanner.record_line();
+  std::vector<std::string> first;
+  first.reserve(width);
+  for (size_t i = 0; i < width; ++i) first.emplace_back(scanner.field(i));
+  ASSIGN_OR_RETURN(bool more, scanner.Next());
+
   table.has_header_ = options.header == CsvOptions::Header::kPresent ||
-                      (options.header == CsvOptions::Header::kAuto && LooksLikeHeader(scanner));
+                      (options.header == CsvOptions::Header::kAuto &&
+                       LooksLikeHeader(first, more ? &scanner : nullptr));
   if (table.has_header_) {
     std::unordered_map<std::string_view, size_t> seen;
     for (size_t i = 0; i < width; ++i) {
-      table.columns_.emplace_back(scanner.field(i));
-    }
-    for (size_t i = 0; i < width; ++i) {
-      auto [it, inserted] = seen.emplace(table.columns_[i], i);
+      if (!IsValidUtf8(first[i])) {
+        return InvalidArgumentError(fmt::format(
+            "{}:{}: invalid UTF-8 in column {} of the header; column names are recorded in "
+            "schema.json, which is UTF-8: re-save the file as UTF-8 (for example with iconv -f "
+            "latin1 -t utf-8)",
+            table.source_, first_line, i + 1));
+      }
+      auto [it, inserted] = seen.emplace(first[i], i);
       if (!inserted) {
         return InvalidArgumentError(fmt::format(
             "{}:{}: duplicate column name '{}' (columns {} and {}); column names must be unique",
-            table.source_, scanner.record_line(), table.columns_[i], it->second + 1, i + 1));
+            table.source_, first_line, first[i], it->second + 1, i + 1));
       }
     }
+    table.columns_ = std::move(first);
   } else {
     for (size_t i = 0; i < width; ++i) table.columns_.push_back(fmt::format("col_{}", i));
+    for (const std::string& field : first) {
+      table.cells_.append(field);
+      table.cell_ends_.push_back(table.cells_.size());
+    }
+    table.lines_.push_back(first_line);
   }
 
-  bool pending = !table.has_header_;  // the first record is data
-  for (;;) {
-    if (!pending) {
-      ASSIGN_OR_RETURN(bool more, scanner.Next());
-      if (!more) break;
-    }
-    pending = false;
+  while (more) {
     if (scanner.num_fields() != width) {
       return InvalidArgumentError(fmt::format("{}:{}: expected {} fields, got {}", table.source_,
                                               scanner.record_line(), width, scanner.num_fields()));
@@ -179,6 +205,7 @@ Result<CsvTable> ParseCsv(std::string_view text, std::string source, const CsvOp
     table.cells_.append(scanner.fields_buffer());
     for (size_t end : scanner.field_ends()) table.cell_ends_.push_back(base + end);
     table.lines_.push_back(scanner.record_line());
+    ASSIGN_OR_RETURN(more, scanner.Next());
   }
   return table;
 }

@@ -5,8 +5,10 @@
 // skipped; a UTF-8 byte order mark is ignored. Every row must have as many
 // fields as the first record. Errors are InvalidArgument and start with
 // "FILE:LINE: " (1-based; a record spanning lines reports its first line).
+// Header names must be valid UTF-8 (they are written to schema.json).
 #pragma once
 
+#include <cstdint>
 #include <filesystem>
 #include <string>
 #include <string_view>
@@ -18,7 +20,14 @@ namespace citadel::data {
 
 struct CsvOptions {
   enum class Header { kAuto, kPresent, kAbsent };
-  Header header = Header::kAuto;  // kAuto: a header when any field of line 1 is not a number
+  // kAuto: the first record is a header when none of its fields is a number,
+  // or when some column holds text in the first record and a number in the
+  // second (as Python's csv.Sniffer decides). So "5.1,3.5,Iris-setosa" stays
+  // data: its text column is text on every line. An empty field counts as
+  // text for the first test but is no evidence for the second (a missing
+  // value in a header-less first row must not turn that row into a header).
+  // A file of one record is a header only when every field is text.
+  Header header = Header::kAuto;
   char delimiter = ',';
 };
 
@@ -40,7 +49,7 @@ class CsvTable {
     return std::string_view(cells_).substr(begin, cell_ends_[i] - begin);
   }
   // 1-based line of the file on which `row` starts.
-  int line(size_t row) const { return lines_[row]; }
+  int64_t line(size_t row) const { return lines_[row]; }
 
  private:
   friend Result<CsvTable> ParseCsv(std::string_view, std::string, const CsvOptions&);
@@ -50,12 +59,13 @@ class CsvTable {
   bool has_header_ = false;
   std::string cells_;              // every cell's text, back to back
   std::vector<size_t> cell_ends_;  // end offset in cells_ of each cell, row-major
-  std::vector<int> lines_;         // per row
+  std::vector<int64_t> lines_;     // per row
 };
 
 // Parses decoded CSV text. `source` names the file in messages. Errors: an
 // empty input, a ragged row, an unterminated quote, a stray character after a
-// closing quote, duplicate header names, an unusable delimiter.
+// closing quote, duplicate header names, a header name that is not valid
+// UTF-8, an unusable delimiter.
 Result<CsvTable> ParseCsv(std::string_view text, std::string source, const CsvOptions& options);
 
 // Reads `path` (gzip detected by content) and parses it.

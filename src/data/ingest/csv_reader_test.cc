@@ -2,6 +2,10 @@
 
 #include <gtest/gtest.h>
 
+#include <cstdint>
+#include <type_traits>
+#include <utility>
+
 #include "data/data_test_util.h"
 #include "data/ingest/number.h"
 #include "data/ingest/text_source.h"
@@ -65,12 +69,51 @@ TEST(CsvReader, UsesAConfiguredDelimiter) {
   EXPECT_EQ(Row(*t, 0), (std::vector<std::string>{"1,5", "x;y"}));
 }
 
-TEST(CsvReader, AutoDetectsAHeaderWhenLineOneHasANonNumber) {
+struct HeaderCase {
+  const char* name;
+  const char* text;
+  bool header;
+};
+
+TEST(CsvReader, AutoDetectsAHeaderLikeCsvSniffer) {
+  const HeaderCase cases[] = {
+      {"every field text", "x1,x2,label\n1,2,0\n", true},
+      {"every field text, text labels", "x1,x2,label\n1,2,cat\n", true},
+      {"text above a number in some column", "id,5\n1,6\n", true},
+      {"index column with an empty name", ",a,b\n0,1,2\n", true},
+      {"every field a number", "1,-2.5e3, +7\n3,4,5\n", false},
+      {"iris: text labels on every line",
+       "5.1,3.5,1.4,0.2,Iris-setosa\n4.9,3.0,1.4,0.2,Iris-setosa\n", false},
+      {"empty first-row cell is not a header", "1,,x\n2,3,y\n", false},
+      {"numeric header names need header: true", "2019,2020,label\n5,6,a\n", false},
+      {"single line, every field text", "a,b,c\n", true},
+      {"single line with a number", "1.5,setosa\n", false},
+  };
+  for (const HeaderCase& c : cases) {
+    auto t = Parse(c.text);
+    ASSERT_TRUE(t.ok()) << c.name << ": " << t.status().ToString();
+    EXPECT_EQ(t->has_header(), c.header) << c.name;
+  }
+}
+
+TEST(CsvReader, KeepsTheFirstRowOfAHeaderlessFileWithTextLabels) {
+  auto t = Parse("5.1,3.5,1.4,0.2,Iris-setosa\n4.9,3.0,1.4,0.2,Iris-setosa\n");
+  ASSERT_TRUE(t.ok()) << t.status().ToString();
+  EXPECT_FALSE(t->has_header());
+  EXPECT_EQ(t->columns(), (std::vector<std::string>{"col_0", "col_1", "col_2", "col_3", "col_4"}));
+  ASSERT_EQ(t->num_rows(), 2u);
+  EXPECT_EQ(Row(*t, 0), (std::vector<std::string>{"5.1", "3.5", "1.4", "0.2", "Iris-setosa"}));
+  EXPECT_EQ(t->line(0), 1);
+  EXPECT_EQ(t->line(1), 2);
+}
+
+TEST(CsvReader, AutoDetectedHeaderNamesTheColumnsAndIsNotARow) {
   auto t = Parse("x1,x2,label\n1,2,0\n");
   ASSERT_TRUE(t.ok());
   EXPECT_TRUE(t->has_header());
   EXPECT_EQ(t->columns(), (std::vector<std::string>{"x1", "x2", "label"}));
   EXPECT_EQ(t->num_rows(), 1u);
+  EXPECT_EQ(t->line(0), 2);
 }
 
 TEST(CsvReader, AutoDetectsNoHeaderWhenLineOneIsAllNumbers) {
@@ -80,6 +123,28 @@ TEST(CsvReader, AutoDetectsNoHeaderWhenLineOneIsAllNumbers) {
   EXPECT_EQ(t->columns(), (std::vector<std::string>{"col_0", "col_1", "col_2"}));
   EXPECT_EQ(t->num_rows(), 2u);
   EXPECT_EQ(t->line(0), 1);
+}
+
+TEST(CsvReader, LineNumbersAreInt64) {
+  // Line numbers flow into messages for files of any size; an int would wrap
+  // after 2^31 lines.
+  static_assert(std::is_same_v<decltype(std::declval<const CsvTable&>().line(0)), int64_t>);
+  auto t = Parse("a\n\n\n7\n");
+  ASSERT_TRUE(t.ok());
+  EXPECT_EQ(t->line(0), int64_t{4});
+}
+
+TEST(CsvReader, InvalidUtf8InAHeaderNameIsAnErrorNamingLineAndColumn) {
+  auto bad = Parse("\n\"ok\",caf\xE9,y\n1,2,3\n");
+  ASSERT_FALSE(bad.ok());
+  EXPECT_EQ(bad.status().code(), StatusCode::kInvalidArgument);
+  EXPECT_EQ(bad.status().message().rfind("t.csv:2: invalid UTF-8 in column 2 of the header", 0), 0u)
+      << bad.status().message();
+  auto good = Parse("caf\xC3\xA9,y\n1,2\n");
+  ASSERT_TRUE(good.ok()) << good.status().ToString();
+  EXPECT_EQ(good->columns()[0], "caf\xC3\xA9");
+  // Without a header the cells are data, checked where they are used.
+  EXPECT_TRUE(Parse("caf\xE9,y\n1,2\n", Header::kAbsent).ok());
 }
 
 TEST(CsvReader, ExplicitHeaderSettingOverridesDetection) {
@@ -171,6 +236,33 @@ TEST(CsvReader, CorruptGzipIsAClearError) {
   ASSERT_FALSE(trailing.ok());
   EXPECT_NE(trailing.status().message().find("unexpected bytes after the end"), std::string::npos);
 }
+
+TEST(Gunzip, RefusesOutputBeyondTheCapAsAPossibleGzipBomb) {
+  const std::string zeros(1 << 20, '\0');
+  std::string gz = testing::Gzip(zeros);
+  ASSERT_LT(gz.size(), 8192u);  // ~1000:1, the shape of a bomb
+  auto capped = Gunzip(gz, "bomb.csv.gz", 64 << 10);
+  ASSERT_FALSE(capped.ok());
+  EXPECT_EQ(capped.status().code(), StatusCode::kInvalidArgument);
+  EXPECT_EQ(capped.status().message(),
+            "bomb.csv.gz: decompresses to more than 65536 bytes; refusing (possible gzip bomb)");
+  auto one_short = Gunzip(gz, "bomb.csv.gz", zeros.size() - 1);
+  EXPECT_FALSE(one_short.ok());
+  auto exact = Gunzip(gz, "bomb.csv.gz", zeros.size());
+  ASSERT_TRUE(exact.ok()) << exact.status().ToString();
+  EXPECT_EQ(*exact, zeros);
+}
+
+TEST(Gunzip, CapCountsEveryConcatenatedMember) {
+  std::string half(1 << 19, 'a');
+  std::string gz = testing::Gzip(half) + testing::Gzip(half);
+  EXPECT_TRUE(Gunzip(gz, "two.gz", 1 << 20).ok());
+  auto over = Gunzip(gz, "two.gz", (1 << 20) - 1);
+  ASSERT_FALSE(over.ok());
+  EXPECT_NE(over.status().message().find("possible gzip bomb"), std::string::npos);
+}
+
+TEST(Gunzip, DefaultCapIsEightGibibytes) { EXPECT_EQ(kMaxDecompressedBytes, uint64_t{8} << 30); }
 
 TEST(CsvReader, MissingFileIsNotFound) {
   auto t = ReadCsv("/nonexistent/citadel/x.csv", {});

@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <climits>
+#include <cstdint>
 
 #include "base/files.h"
 
@@ -34,6 +35,9 @@ class GzipInflater {
 };
 
 constexpr size_t kMaxChunk = 1u << 30;  // z_stream counts in 32-bit uInt
+// The first output buffer: 4× the input is a good guess for text, but a bomb
+// must not get a huge allocation before a single byte is inflated.
+constexpr size_t kMaxInitialOutput = size_t{64} << 20;
 
 }  // namespace
 
@@ -42,17 +46,21 @@ bool IsGzip(std::string_view bytes) {
          static_cast<unsigned char>(bytes[1]) == 0x8b;
 }
 
-Result<std::string> Gunzip(std::string_view bytes, std::string_view source) {
+Result<std::string> Gunzip(std::string_view bytes, std::string_view source, uint64_t max_bytes) {
   GzipInflater inflater;
   if (!inflater.Init()) return InternalError(fmt::format("{}: cannot initialise zlib", source));
   z_stream& zs = inflater.stream();
 
+  // The buffer may hold one byte past the cap: producing that byte is how an
+  // oversized stream is told apart from one of exactly max_bytes.
+  size_t cap = static_cast<size_t>(std::min<uint64_t>(max_bytes, SIZE_MAX - 1));
+  size_t limit = cap + 1;
   std::string out;
-  out.resize(std::max<size_t>(bytes.size() * 4, 4096));
+  out.resize(std::min({std::max<size_t>(bytes.size() * 4, 4096), kMaxInitialOutput, limit}));
   size_t produced = 0;
   size_t consumed = 0;
   for (;;) {
-    if (produced == out.size()) out.resize(out.size() * 2);
+    if (produced == out.size()) out.resize(std::min(out.size() * 2, limit));
     size_t in_chunk = std::min(bytes.size() - consumed, kMaxChunk);
     size_t out_chunk = std::min(out.size() - produced, kMaxChunk);
     zs.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(bytes.data() + consumed));
@@ -62,6 +70,10 @@ Result<std::string> Gunzip(std::string_view bytes, std::string_view source) {
     int rc = inflate(&zs, Z_NO_FLUSH);
     consumed += in_chunk - zs.avail_in;
     produced += out_chunk - zs.avail_out;
+    if (produced > cap) {
+      return InvalidArgumentError(fmt::format(
+          "{}: decompresses to more than {} bytes; refusing (possible gzip bomb)", source, cap));
+    }
 
     if (rc == Z_STREAM_END) {
       std::string_view rest = bytes.substr(consumed);

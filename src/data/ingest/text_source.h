@@ -5,6 +5,7 @@
 // holding plain text both read correctly.
 #pragma once
 
+#include <cstdint>
 #include <filesystem>
 #include <string>
 #include <string_view>
@@ -16,10 +17,16 @@ namespace citadel::data {
 // True when `bytes` starts with the gzip magic.
 bool IsGzip(std::string_view bytes);
 
+// The most bytes Gunzip will produce. Deflate compresses a run of zeros about
+// 1000:1, so a few megabytes of "gzip bomb" would otherwise exhaust memory.
+inline constexpr uint64_t kMaxDecompressedBytes = uint64_t{8} << 30;  // 8 GiB
+
 // Decompresses one or more concatenated gzip members. `source` names the
 // file in messages. Errors (InvalidArgument): a stream that ends early
-// (truncated file), corrupt data or checksum, bytes after the last member.
-Result<std::string> Gunzip(std::string_view bytes, std::string_view source);
+// (truncated file), corrupt data or checksum, bytes after the last member,
+// output beyond `max_bytes` (tests pass a small cap; callers use the default).
+Result<std::string> Gunzip(std::string_view bytes, std::string_view source,
+                           uint64_t max_bytes = kMaxDecompressedBytes);
 
 // Reads `path` whole; gunzips it when it is gzip data. Errors: the file
 // cannot be read (NotFound, PermissionDenied, …), or Gunzip's errors.

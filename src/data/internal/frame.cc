@@ -4,9 +4,11 @@
 
 #include <algorithm>
 #include <charconv>
+#include <cmath>
 #include <optional>
 #include <unordered_map>
 
+#include "base/utf8.h"
 #include "data/ingest/number.h"
 
 namespace citadel::data {
@@ -16,6 +18,11 @@ std::string Shorten(std::string_view text) {
   if (text.size() <= 40) return std::string(text);
   return std::string(text.substr(0, 37)) + "...";
 }
+
+// Doubles at or beyond this magnitude round to ±infinity as float32 (it lies
+// halfway between FLT_MAX and 2^128). Anything below rounds to a finite
+// float, so FLT_MAX as printed (3.4028235e38) is accepted.
+constexpr double kFloat32Overflow = 0x1.ffffffp127;
 
 std::string ColumnList(const std::vector<std::string>& columns) {
   std::string out;
@@ -119,7 +126,16 @@ Result<Frame> BuildFrame(const CsvTable& table, std::string_view label) {
               table.source(), table.line(r), frame.label_name));
         }
         auto [it, inserted] = first_seen.emplace(cell, static_cast<int64_t>(distinct.size()));
-        if (inserted) distinct.push_back(cell);
+        if (inserted) {
+          if (!IsValidUtf8(cell)) {
+            return InvalidArgumentError(fmt::format(
+                "{}:{}: invalid UTF-8 in column '{}'; label values become class names in "
+                "schema.json, which is UTF-8: re-save the file as UTF-8 (for example with iconv "
+                "-f latin1 -t utf-8)",
+                table.source(), table.line(r), frame.label_name));
+          }
+          distinct.push_back(cell);
+        }
         frame.labels[r] = it->second;
         continue;
       }
@@ -131,6 +147,13 @@ Result<Frame> BuildFrame(const CsvTable& table, std::string_view label) {
             "engine), so fix or remove the row, or drop the column",
             table.source(), table.line(r), columns[c],
             cell.empty() ? std::string("an empty cell") : fmt::format("'{}'", Shorten(cell))));
+      }
+      if (std::fabs(*x) >= kFloat32Overflow) {
+        return InvalidArgumentError(fmt::format(
+            "{}:{}: column '{}': value '{}' does not fit in float32 (largest magnitude "
+            "3.4028235e38); features are stored as F32, so rescale the column (for example "
+            "change its unit) before this step",
+            table.source(), table.line(r), columns[c], Shorten(cell)));
       }
       *out++ = *x;
     }

@@ -40,8 +40,9 @@ Result<size_t> ResolveLabelColumn(const std::vector<std::string>& columns, std::
 // Class order for the distinct label values (see Frame::classes).
 std::vector<std::string> OrderClasses(std::vector<std::string> distinct);
 
-// Builds a Frame: every non-label column must hold a finite number in every
-// row. Errors name file:line, the column and the offending value.
+// Builds a Frame: every non-label column must hold a finite number that fits
+// in float32 in every row, and every label must be valid UTF-8 (class names
+// go to schema.json). Errors name file:line, the column and the offending value.
 Result<Frame> BuildFrame(const CsvTable& table, std::string_view label);
 
 }  // namespace citadel::data

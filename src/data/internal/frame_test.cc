@@ -1,6 +1,9 @@
 #include "data/internal/frame.h"
 
+#include <fmt/format.h>
 #include <gtest/gtest.h>
+
+#include <limits>
 
 namespace citadel::data {
 namespace {
@@ -76,6 +79,45 @@ TEST(Frame, EmptyFeatureCellIsAnError) {
   EXPECT_NE(f.status().message().find("p.csv:3: column 'b': expected a number, got an empty cell"),
             std::string::npos)
       << f.status().message();
+}
+
+TEST(Frame, FeatureBeyondFloat32RangeIsAnErrorNamingLineColumnAndValue) {
+  for (const char* value : {"1e39", "-1e39", "3.5e38", "1e300"}) {
+    auto table = ParseCsv(fmt::format("a,b,label\n1,2,x\n3,{},y\n", value), "p.csv", {});
+    ASSERT_TRUE(table.ok());
+    auto f = BuildFrame(*table, "label");
+    ASSERT_FALSE(f.ok()) << value;
+    EXPECT_EQ(f.status().code(), StatusCode::kInvalidArgument);
+    std::string m = f.status().message();
+    EXPECT_EQ(
+        m.rfind(fmt::format("p.csv:3: column 'b': value '{}' does not fit in float32", value), 0),
+        0u)
+        << m;
+  }
+}
+
+TEST(Frame, FeatureAtTheFloat32LimitIsAccepted) {
+  // FLT_MAX as printed, and values that round to it, convert to a finite float.
+  Frame f = Build("a,label\n3.4028235e38,x\n-3.4028235e38,y\n3.40282356e38,z\n", "label");
+  ASSERT_EQ(f.num_rows(), 3u);
+  EXPECT_EQ(static_cast<float>(f.features[0]), std::numeric_limits<float>::max());
+  EXPECT_EQ(static_cast<float>(f.features[1]), -std::numeric_limits<float>::max());
+  EXPECT_EQ(static_cast<float>(f.features[2]), std::numeric_limits<float>::max());
+}
+
+TEST(Frame, InvalidUtf8LabelIsAnErrorNamingLineAndColumn) {
+  auto table = ParseCsv("a,kind\n1,caf\xC3\xA9\n2,caf\xE9\n", "p.csv", {});
+  ASSERT_TRUE(table.ok()) << table.status().ToString();
+  auto f = BuildFrame(*table, "kind");
+  ASSERT_FALSE(f.ok());
+  EXPECT_EQ(f.status().code(), StatusCode::kInvalidArgument);
+  EXPECT_EQ(f.status().message().rfind("p.csv:3: invalid UTF-8 in column 'kind'", 0), 0u)
+      << f.status().message();
+}
+
+TEST(Frame, ValidUtf8LabelsBecomeClasses) {
+  Frame f = Build("a,kind\n1,caf\xC3\xA9\n2,\xE2\x82\xAC\n", "kind");
+  EXPECT_EQ(f.classes, (std::vector<std::string>{"caf\xC3\xA9", "\xE2\x82\xAC"}));
 }
 
 TEST(Frame, EmptyLabelIsAnError) {

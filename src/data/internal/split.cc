@@ -46,6 +46,19 @@ Status ValidateSplitSpec(const SplitSpec& spec) {
   return Status::Ok();
 }
 
+Result<size_t> FitSplitIndex(const SplitSpec& spec) {
+  std::string names;
+  for (size_t i = 0; i < spec.fractions.size(); ++i) {
+    if (spec.fractions[i].first == "train") return i;
+    names += fmt::format("{}'{}'", i == 0 ? "" : ", ", spec.fractions[i].first);
+  }
+  if (spec.fractions.size() <= 1) return size_t{0};
+  return InvalidArgumentError(fmt::format(
+      "fitted transforms (standardize) learn on the `train` split, but the splits are named {}; "
+      "name the training split `train`",
+      names));
+}
+
 std::vector<size_t> LargestRemainderCounts(size_t n, std::span<const double> fractions) {
   size_t k = fractions.size();
   std::vector<size_t> counts(k, 0);

@@ -17,6 +17,13 @@ namespace citadel::data {
 // Each fraction in (0, 1], names unique and non-empty, sum 1 within 1e-6.
 Status ValidateSplitSpec(const SplitSpec& spec);
 
+// The split that fitted transforms (standardize) learn from: the one named
+// exactly "train", or the only one (0 also when there is no split at all).
+// Errors (InvalidArgument, listing the names): several splits and none named
+// "train". Names come out sorted, so any fallback would silently fit on, say,
+// "test" next to "training", which leaks held-out statistics into training.
+Result<size_t> FitSplitIndex(const SplitSpec& spec);
+
 // Splits `n` items by `fractions`: floor(n·f) each, then one more to the
 // largest remainders (ties to the earlier split) until the total is n.
 std::vector<size_t> LargestRemainderCounts(size_t n, std::span<const double> fractions);

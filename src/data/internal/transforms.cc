@@ -72,6 +72,22 @@ Status ValidateTransforms(const std::vector<TransformSpec>& transforms, const Fr
       }
     }
   }
+  // Serving folds one affine map per column, so a second standardize of the
+  // same column cannot be represented.
+  std::vector<size_t> standardized_by(frame.num_features(), 0);  // 1-based transform, 0: none
+  for (size_t i = 0; i < transforms.size(); ++i) {
+    if (transforms[i].op != kStandardize) continue;
+    for (size_t c : StandardizeColumns(transforms[i], frame)) {
+      if (standardized_by[c] != 0) {
+        return InvalidArgumentError(fmt::format(
+            "transform {} (standardize): column '{}' is already standardized by transform {}; "
+            "a column may be standardized only once (serving applies one affine map per "
+            "column), so list it in a single standardize",
+            i + 1, frame.feature_names[c], standardized_by[c]));
+      }
+      standardized_by[c] = i + 1;
+    }
+  }
   return Status::Ok();
 }
 
@@ -108,8 +124,8 @@ std::vector<size_t> StandardizeColumns(const TransformSpec& spec, const Frame& f
   return out;
 }
 
-StandardizeFit FitStandardize(const Frame& frame, std::vector<size_t> columns,
-                              std::span<const size_t> fit_rows) {
+Result<StandardizeFit> FitStandardize(const Frame& frame, std::vector<size_t> columns,
+                                      std::span<const size_t> fit_rows) {
   StandardizeFit fit;
   fit.columns = std::move(columns);
   size_t k = fit.columns.size();
@@ -145,6 +161,14 @@ StandardizeFit FitStandardize(const Frame& frame, std::vector<size_t> columns,
     }
     double sd = std::sqrt(sq[j] / n);
     fit.scale[j] = sd > 0.0 ? sd : 1.0;
+  }
+  for (size_t j = 0; j < k; ++j) {
+    if (!std::isfinite(fit.mean[j]) || !std::isfinite(fit.scale[j])) {
+      return InvalidArgumentError(fmt::format(
+          "{}: standardize: column '{}' has mean {} and scale {} on the fitted rows, which are "
+          "not finite (the values are too large to sum); rescale the column before this step",
+          frame.source, frame.feature_names[fit.columns[j]], fit.mean[j], fit.scale[j]));
+    }
   }
   return fit;
 }

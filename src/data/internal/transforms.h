@@ -19,7 +19,9 @@ namespace citadel::data {
 inline constexpr std::string_view kDropDuplicates = "drop_duplicates";
 inline constexpr std::string_view kStandardize = "standardize";
 
-// Checks every op name, and that standardize's columns exist in `frame`.
+// Checks every op name, that standardize's columns exist in `frame`, and that
+// no column is covered by two standardize transforms (serving folds exactly
+// one affine map per column).
 Status ValidateTransforms(const std::vector<TransformSpec>& transforms, const Frame& frame);
 
 // Removes every row whose features and label equal an earlier row's (the
@@ -41,9 +43,11 @@ struct StandardizeFit {
 // Precondition: ValidateTransforms passed.
 std::vector<size_t> StandardizeColumns(const TransformSpec& spec, const Frame& frame);
 
-// Fits on `fit_rows` (non-empty) of `frame`.
-StandardizeFit FitStandardize(const Frame& frame, std::vector<size_t> columns,
-                              std::span<const size_t> fit_rows);
+// Fits on `fit_rows` (non-empty) of `frame`. Errors (InvalidArgument, naming
+// the column): a mean or scale that is not finite (values near the double
+// range overflow the sums).
+Result<StandardizeFit> FitStandardize(const Frame& frame, std::vector<size_t> columns,
+                                      std::span<const size_t> fit_rows);
 
 // Applies `fit` to every row of `frame`.
 void ApplyStandardize(const StandardizeFit& fit, Frame& frame);

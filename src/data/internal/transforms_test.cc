@@ -1,8 +1,10 @@
 #include "data/internal/transforms.h"
 
+#include <fmt/format.h>
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <span>
 
 namespace citadel::data {
 namespace {
@@ -23,6 +25,13 @@ Frame Build(std::string_view text) {
   return frame.ok() ? *std::move(frame) : Frame{};
 }
 
+// FitStandardize that must succeed.
+StandardizeFit Fit(const Frame& f, std::vector<size_t> columns, std::span<const size_t> rows) {
+  auto fit = FitStandardize(f, std::move(columns), rows);
+  EXPECT_TRUE(fit.ok()) << fit.status().ToString();
+  return fit.ok() ? *std::move(fit) : StandardizeFit{};
+}
+
 TEST(DropDuplicates, DropsRowsEqualInFeaturesAndLabelKeepingTheFirst) {
   Frame f = Build("1,2,a\n1,2,b\n1,2,a\n-0,2.0,a\n0,2,a\n3,4,a\n1,2,b\n");
   EXPECT_EQ(DropDuplicateRows(f), 3u);
@@ -34,7 +43,7 @@ TEST(DropDuplicates, DropsRowsEqualInFeaturesAndLabelKeepingTheFirst) {
 TEST(Standardize, FitsPopulationMeanAndStdOnTheGivenRowsOnly) {
   Frame f = Build("1,10,a\n3,10,a\n5,10,b\n100,7,b\n");
   std::vector<size_t> fit_rows = {0, 1, 2};
-  StandardizeFit fit = FitStandardize(f, {0, 1}, fit_rows);
+  StandardizeFit fit = Fit(f, {0, 1}, fit_rows);
   EXPECT_DOUBLE_EQ(fit.mean[0], 3.0);
   EXPECT_DOUBLE_EQ(fit.scale[0], std::sqrt(8.0 / 3.0));  // ddof = 0
   EXPECT_DOUBLE_EQ(fit.mean[1], 10.0);
@@ -49,7 +58,7 @@ TEST(Standardize, FitsPopulationMeanAndStdOnTheGivenRowsOnly) {
 TEST(Standardize, ConstantColumnWithInexactMeanStillMapsToZero) {
   Frame f = Build("0.1,1,a\n0.1,2,a\n0.1,3,b\n");
   std::vector<size_t> rows = {0, 1, 2};
-  StandardizeFit fit = FitStandardize(f, {0}, rows);
+  StandardizeFit fit = Fit(f, {0}, rows);
   EXPECT_EQ(fit.scale[0], 1.0);
   ApplyStandardize(fit, f);
   for (size_t r = 0; r < 3; ++r) EXPECT_EQ(f.row(r)[0], 0.0);
@@ -64,9 +73,70 @@ TEST(Standardize, SelectsNamedColumnsAndRecordsThemInTheSchema) {
   std::vector<size_t> columns = StandardizeColumns(spec, *f);
   EXPECT_EQ(columns, (std::vector<size_t>{2, 0}));
   std::vector<size_t> rows = {0};
-  Json j = FitStandardize(*f, columns, rows).ToJson(*f);
+  Json j = Fit(*f, columns, rows).ToJson(*f);
   EXPECT_EQ(j["columns"], Json({"c", "a"}));
   EXPECT_EQ(j["mean"], Json({3.0, 1.0}));
+}
+
+TEST(Standardize, NonFiniteMeanOrScaleIsAnErrorNamingTheColumn) {
+  // Finite doubles whose sum (mean) or squared deviation (scale) overflows.
+  Frame f;
+  f.source = "big.csv";
+  f.feature_names = {"ok", "huge_mean", "huge_spread"};
+  f.label_name = "y";
+  f.classes = {"a"};
+  f.features = {1, 1e308, -1e200, 2, 1.5e308, 1e200};
+  f.labels = {0, 0};
+  f.row_ids = {0, 1};
+  std::vector<size_t> rows = {0, 1};
+  EXPECT_TRUE(FitStandardize(f, {0}, rows).ok());
+  for (size_t column : {1, 2}) {
+    auto fit = FitStandardize(f, {0, column}, rows);
+    ASSERT_FALSE(fit.ok()) << column;
+    EXPECT_EQ(fit.status().code(), StatusCode::kInvalidArgument);
+    std::string m = fit.status().message();
+    EXPECT_NE(m.find(fmt::format("big.csv: standardize: column '{}'", f.feature_names[column])),
+              std::string::npos)
+        << m;
+    EXPECT_NE(m.find("not finite"), std::string::npos) << m;
+  }
+}
+
+struct OverlapCase {
+  const char* name;
+  std::vector<TransformSpec> transforms;
+  const char* expected;  // substring of the error, or nullptr when valid
+};
+
+TEST(ValidateTransforms, RejectsAColumnStandardizedByTwoTransforms) {
+  Frame f = Build("1,2,3,a\n");  // features col_0, col_1, col_2
+  auto named = [](std::vector<std::string> columns) {
+    return TransformSpec{.op = "standardize", .all_numeric = false, .columns = std::move(columns)};
+  };
+  const OverlapCase cases[] = {
+      {"disjoint named columns", {named({"col_0"}), named({"col_1", "col_2"})}, nullptr},
+      {"one standardize with a repeated name", {named({"col_0", "col_0"})}, nullptr},
+      {"all_numeric twice",
+       {Op("standardize"), Op("drop_duplicates"), Op("standardize")},
+       "transform 3 (standardize): column 'col_0' is already standardized by transform 1"},
+      {"named after all_numeric",
+       {Op("standardize"), named({"col_2"})},
+       "transform 2 (standardize): column 'col_2' is already standardized by transform 1"},
+      {"overlapping named lists",
+       {named({"col_0", "col_1"}), named({"col_2", "col_1"})},
+       "transform 2 (standardize): column 'col_1' is already standardized by transform 1"},
+  };
+  for (const OverlapCase& c : cases) {
+    Status s = ValidateTransforms(c.transforms, f);
+    if (c.expected == nullptr) {
+      EXPECT_TRUE(s.ok()) << c.name << ": " << s.ToString();
+      continue;
+    }
+    ASSERT_FALSE(s.ok()) << c.name;
+    EXPECT_EQ(s.code(), StatusCode::kInvalidArgument) << c.name;
+    EXPECT_NE(s.message().find(c.expected), std::string::npos) << c.name << ": " << s.message();
+    EXPECT_NE(s.message().find("one affine map per column"), std::string::npos) << c.name;
+  }
 }
 
 TEST(ValidateTransforms, RejectsUnknownOpsAndColumns) {
