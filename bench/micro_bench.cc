@@ -4,7 +4,7 @@
 
 #include <filesystem>
 
-#include "base/files.h"
+#include "base/system/files.h"
 #include "base/ids.h"
 #include "catalog/catalog.h"
 #include "crypto/sha256.h"

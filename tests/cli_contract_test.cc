@@ -1,7 +1,7 @@
 // The CLI contract of ARCHITECTURE.md §7: exit codes, JSON shapes, messages.
 #include <gtest/gtest.h>
 
-#include "base/files.h"
+#include "base/system/files.h"
 #include "cli_runner.h"
 
 namespace citadel::testing {

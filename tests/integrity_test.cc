@@ -3,7 +3,7 @@
 
 #include <fstream>
 
-#include "base/files.h"
+#include "base/system/files.h"
 #include "cli_runner.h"
 
 namespace citadel::testing {

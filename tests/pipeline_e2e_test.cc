@@ -4,7 +4,7 @@
 #include <fstream>
 #include <set>
 
-#include "base/files.h"
+#include "base/system/files.h"
 #include "cli_runner.h"
 
 namespace citadel::testing {

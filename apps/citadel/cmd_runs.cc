@@ -1,7 +1,7 @@
 // citadel runs ls | show RUN_ID | logs RUN_ID.
 #include <fmt/format.h>
 
-#include "base/files.h"
+#include "base/system/files.h"
 #include "cli.h"
 
 namespace citadel::cli {

@@ -4,7 +4,7 @@
 #include "base/logging.h"
 #include "base/time.h"
 #include "cli.h"
-#include "workload/pipeline_runner.h"
+#include "workload/pipeline/pipeline_runner.h"
 
 namespace citadel::cli {
 namespace {

@@ -10,7 +10,7 @@
 
 #include <fmt/format.h>
 
-#include "base/files.h"
+#include "base/system/files.h"
 
 namespace citadel::crypto {
 

@@ -4,7 +4,7 @@
 
 #include <filesystem>
 
-#include "base/files.h"
+#include "base/system/files.h"
 
 namespace citadel::crypto {
 namespace {

@@ -10,7 +10,7 @@
 #include <string>
 #include <string_view>
 
-#include "base/files.h"
+#include "base/system/files.h"
 #include "base/testing/scratch_dir.h"
 
 namespace citadel::data::testing {

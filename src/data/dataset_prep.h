@@ -17,8 +17,8 @@
 #include <utility>
 #include <vector>
 
-#include "base/json.h"
-#include "base/spec_reader.h"
+#include "base/text/json.h"
+#include "base/text/spec_reader.h"
 #include "base/status.h"
 #include "data/ingest/csv_reader.h"  // CsvOptions
 

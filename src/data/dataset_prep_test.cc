@@ -8,7 +8,7 @@
 #include <map>
 #include <set>
 
-#include "base/files.h"
+#include "base/system/files.h"
 #include "base/random.h"
 #include "data/data_test_util.h"
 #include "formats/safetensors.h"

@@ -6,7 +6,7 @@
 
 #include <fmt/format.h>
 
-#include "base/json.h"
+#include "base/text/json.h"
 
 namespace citadel::formats {
 namespace {

@@ -4,7 +4,7 @@
 
 #include <string>
 
-#include "base/json.h"
+#include "base/text/json.h"
 #include "base/status.h"
 #include "ml/dataset_view.h"
 #include "ml/inference_session.h"

@@ -4,7 +4,7 @@
 
 #include <random>
 
-#include "base/yaml.h"
+#include "base/text/yaml.h"
 #include "formats/safetensors.h"
 #include "ml/batch_inference.h"
 #include "ml/inference_session.h"

@@ -2,7 +2,7 @@
 
 #include <torch/version.h>
 
-#include "base/host_info.h"
+#include "base/system/host_info.h"
 
 namespace citadel::ml {
 

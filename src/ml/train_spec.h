@@ -6,8 +6,8 @@
 #include <string>
 #include <vector>
 
-#include "base/json.h"
-#include "base/spec_reader.h"
+#include "base/text/json.h"
+#include "base/text/spec_reader.h"
 #include "base/status.h"
 
 namespace citadel::ml {

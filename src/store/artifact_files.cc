@@ -5,7 +5,7 @@
 
 #include <fmt/format.h>
 
-#include "base/files.h"
+#include "base/system/files.h"
 
 namespace citadel::store {
 namespace fs = std::filesystem;

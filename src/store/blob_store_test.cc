@@ -8,7 +8,7 @@
 #include <fstream>
 #include <thread>
 
-#include "base/files.h"
+#include "base/system/files.h"
 #include "base/testing/scratch_dir.h"
 #include "store/artifact_files.h"
 

@@ -7,7 +7,7 @@
 #include <optional>
 #include <string>
 
-#include "base/json.h"
+#include "base/text/json.h"
 #include "base/status.h"
 #include "catalog/records.h"
 #include "ml/dataset_view.h"

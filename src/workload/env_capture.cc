@@ -7,7 +7,7 @@
 
 #include <fmt/format.h>
 
-#include "base/host_info.h"
+#include "base/system/host_info.h"
 #include "base/version.h"
 #include "ml/runtime_info.h"
 

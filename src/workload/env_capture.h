@@ -2,7 +2,7 @@
 // same step might differ (ARCHITECTURE.md §4, run.env).
 #pragma once
 
-#include "base/json.h"
+#include "base/text/json.h"
 
 namespace citadel::workload {
 

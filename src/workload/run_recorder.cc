@@ -1,6 +1,6 @@
 #include "workload/run_recorder.h"
 
-#include "base/files.h"
+#include "base/system/files.h"
 #include "base/ids.h"
 #include "base/time.h"
 

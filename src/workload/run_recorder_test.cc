@@ -4,11 +4,11 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "base/files.h"
-#include "base/host_info.h"
+#include "base/system/files.h"
+#include "base/system/host_info.h"
 #include "base/ids.h"
 #include "base/testing/scratch_dir.h"
-#include "workload/pipeline_runner.h"
+#include "workload/pipeline/pipeline_runner.h"
 
 namespace citadel::workload {
 namespace {

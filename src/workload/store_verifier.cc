@@ -5,7 +5,7 @@
 #include <map>
 #include <mutex>
 
-#include "base/thread_pool.h"
+#include "base/system/thread_pool.h"
 
 namespace citadel::workload {
 

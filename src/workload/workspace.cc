@@ -6,8 +6,8 @@
 
 #include <fmt/format.h>
 
-#include "base/files.h"
-#include "base/yaml.h"
+#include "base/system/files.h"
+#include "base/text/yaml.h"
 
 namespace citadel::workload {
 namespace fs = std::filesystem;

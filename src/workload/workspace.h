@@ -9,7 +9,7 @@
 #include <memory>
 #include <string>
 
-#include "base/json.h"
+#include "base/text/json.h"
 #include "base/status.h"
 #include "catalog/catalog.h"
 #include "store/blob_store.h"

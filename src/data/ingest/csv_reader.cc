@@ -6,7 +6,7 @@
 #include <cstdint>
 #include <unordered_map>
 
-#include "base/utf8.h"
+#include "base/text/utf8.h"
 #include "data/ingest/number.h"
 #include "data/ingest/text_source.h"
 

@@ -7,7 +7,7 @@
 #include <climits>
 #include <cstdint>
 
-#include "base/files.h"
+#include "base/system/files.h"
 
 namespace citadel::data {
 namespace {

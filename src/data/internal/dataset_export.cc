@@ -4,7 +4,7 @@
 
 #include <vector>
 
-#include "base/files.h"
+#include "base/system/files.h"
 #include "formats/safetensors.h"
 
 namespace citadel::data {

@@ -5,7 +5,7 @@
 #include <span>
 #include <string>
 
-#include "base/json.h"
+#include "base/text/json.h"
 #include "base/status.h"
 #include "data/dataset_prep.h"
 #include "data/internal/frame.h"

@@ -8,7 +8,7 @@
 #include <optional>
 #include <unordered_map>
 
-#include "base/utf8.h"
+#include "base/text/utf8.h"
 #include "data/ingest/number.h"
 
 namespace citadel::data {

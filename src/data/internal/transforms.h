@@ -9,7 +9,7 @@
 #include <string>
 #include <vector>
 
-#include "base/json.h"
+#include "base/text/json.h"
 #include "base/status.h"
 #include "data/dataset_prep.h"
 #include "data/internal/frame.h"

@@ -3,7 +3,7 @@
 // tensor names in model.safetensors.
 #pragma once
 
-#include "base/json.h"
+#include "base/text/json.h"
 #include "base/status.h"
 #include "ml/pch.h"
 #include "ml/train_spec.h"

@@ -4,7 +4,7 @@
 #include <string>
 #include <vector>
 
-#include "base/json.h"
+#include "base/text/json.h"
 #include "base/status.h"
 #include "formats/safetensors.h"
 #include "ml/dataset_view.h"

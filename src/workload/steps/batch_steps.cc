@@ -2,7 +2,7 @@
 // ml::InferenceSession (the same session type serving uses).
 #include <fmt/format.h>
 
-#include "base/files.h"
+#include "base/system/files.h"
 #include "base/logging.h"
 #include "ml/batch_inference.h"
 #include "workload/steps/steps.h"

@@ -3,7 +3,7 @@
 
 #include <memory>
 
-#include "workload/step_runner.h"
+#include "workload/pipeline/step_runner.h"
 
 namespace citadel::workload::steps {
 

@@ -1,7 +1,7 @@
 // kind: train — dataset → model artifact {model.safetensors, model.json}.
 #include <fmt/format.h>
 
-#include "base/files.h"
+#include "base/system/files.h"
 #include "base/logging.h"
 #include "ml/trainer.h"
 #include "workload/steps/steps.h"

@@ -13,9 +13,9 @@
 #include <string_view>
 #include <vector>
 
-#include "base/json.h"
+#include "base/text/json.h"
 #include "base/status.h"
-#include "base/yaml.h"
+#include "base/text/yaml.h"
 
 namespace citadel {
 

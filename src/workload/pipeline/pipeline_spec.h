@@ -7,9 +7,9 @@
 #include <string>
 #include <vector>
 
-#include "base/spec_reader.h"
+#include "base/text/spec_reader.h"
 #include "base/status.h"
-#include "base/yaml.h"
+#include "base/text/yaml.h"
 
 namespace citadel::workload {
 

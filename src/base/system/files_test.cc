@@ -1,4 +1,4 @@
-#include "base/files.h"
+#include "base/system/files.h"
 
 #include "base/testing/scratch_dir.h"
 

@@ -11,7 +11,7 @@
 #include <string>
 #include <vector>
 
-#include "base/spec_reader.h"
+#include "base/text/spec_reader.h"
 #include "base/status.h"
 #include "workload/artifact_access.h"
 #include "workload/run_recorder.h"

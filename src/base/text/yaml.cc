@@ -1,4 +1,4 @@
-#include "base/yaml.h"
+#include "base/text/yaml.h"
 
 #include <yaml-cpp/yaml.h>
 
@@ -8,7 +8,7 @@
 
 #include <fmt/format.h>
 
-#include "base/files.h"
+#include "base/system/files.h"
 
 namespace citadel {
 namespace {

@@ -1,4 +1,4 @@
-#include "base/spec_reader.h"
+#include "base/text/spec_reader.h"
 
 #include <fmt/format.h>
 

@@ -1,9 +1,9 @@
-#include "workload/pipeline_spec.h"
+#include "workload/pipeline/pipeline_spec.h"
 
 #include <gtest/gtest.h>
 #include <unistd.h>
 
-#include "base/files.h"
+#include "base/system/files.h"
 
 namespace citadel::workload {
 namespace {

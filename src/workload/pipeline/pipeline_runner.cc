@@ -1,20 +1,20 @@
-#include "workload/pipeline_runner.h"
+#include "workload/pipeline/pipeline_runner.h"
 
 #include <signal.h>
 
 #include <fmt/format.h>
 
-#include "base/host_info.h"
+#include "base/system/host_info.h"
 #include "base/ids.h"
 #include "base/logging.h"
 #include "base/time.h"
 #include "base/version.h"
 #include "crypto/sha256.h"
 #include "workload/env_capture.h"
-#include "workload/pipeline_spec.h"
+#include "workload/pipeline/pipeline_spec.h"
 #include "workload/ref_resolver.h"
 #include "workload/run_recorder.h"
-#include "workload/step_runner.h"
+#include "workload/pipeline/step_runner.h"
 
 namespace citadel::workload {
 

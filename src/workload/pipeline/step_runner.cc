@@ -1,8 +1,8 @@
-#include "workload/step_runner.h"
+#include "workload/pipeline/step_runner.h"
 
 #include <fmt/format.h>
 
-#include "base/files.h"
+#include "base/system/files.h"
 #include "workload/steps/steps.h"
 
 namespace citadel::workload {

@@ -1,10 +1,10 @@
-#include "workload/pipeline_spec.h"
+#include "workload/pipeline/pipeline_spec.h"
 
 #include <set>
 
 #include <fmt/format.h>
 
-#include "workload/step_runner.h"
+#include "workload/pipeline/step_runner.h"
 
 namespace citadel::workload {
 

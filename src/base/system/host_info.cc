@@ -1,4 +1,4 @@
-#include "base/host_info.h"
+#include "base/system/host_info.h"
 
 #include <link.h>
 #include <unistd.h>
