@@ -4,8 +4,8 @@
 
 #include <filesystem>
 
-#include "base/system/files.h"
 #include "base/ids.h"
+#include "base/system/files.h"
 #include "catalog/catalog.h"
 #include "crypto/sha256.h"
 #include "data/dataset_prep.h"
@@ -17,7 +17,8 @@ namespace {
 namespace fs = std::filesystem;
 
 fs::path BenchDir(const char* name) {
-  fs::path dir = fs::temp_directory_path() / (std::string("citadel_bench_") + name + "_" + std::to_string(::getpid()));
+  fs::path dir = fs::temp_directory_path() /
+                 (std::string("citadel_bench_") + name + "_" + std::to_string(::getpid()));
   fs::remove_all(dir);
   fs::create_directories(dir);
   return dir;

@@ -70,9 +70,11 @@ TEST_F(CliContract, BadSpecsFailBeforeAnyStepRunsWithFileAndLine) {
   std::string original = *ReadFile(spec);
   std::vector<BadSpecCase> cases = {
       {"typo in a field", "    epochs: 30\n", "    epoch: 30\n", "unknown field 'epoch'"},
-      {"bad value", "    batch_size: 64\n", "    batch_size: -1\n", "batch_size: expected an integer"},
+      {"bad value", "    batch_size: 64\n", "    batch_size: -1\n",
+       "batch_size: expected an integer"},
       {"unknown architecture", "arch: mlp", "arch: resnet", "unknown architecture 'resnet'"},
-      {"reference to a later step", "    dataset: prepare.train\n", "    dataset: predict.predictions\n", "comes later"},
+      {"reference to a later step", "    dataset: prepare.train\n",
+       "    dataset: predict.predictions\n", "comes later"},
       {"missing csv", "csv: data/digits.csv.gz", "csv: data/missing.csv", "missing.csv"},
       {"unknown transform", "op: drop_duplicates", "op: shuffle_columns", "shuffle_columns"},
   };
@@ -94,7 +96,8 @@ TEST_F(CliContract, RegistryCommandsManageVersionsAndAliases) {
   for (const Json& s : outcome["steps"]) {
     if (s["name"] == "train") run = s["run_id"];
   }
-  CliResult reg = Citadel({"models", "register", "prod-digits", run + ":model", "--alias", "production"});
+  CliResult reg =
+      Citadel({"models", "register", "prod-digits", run + ":model", "--alias", "production"});
   EXPECT_EQ(reg.exit_code, 0) << reg.err;
   Json shown = CitadelJson({"models", "show", "prod-digits", "--json"});
   ASSERT_EQ(shown.size(), 1u);

@@ -34,8 +34,8 @@ std::string Slurp(const fs::path& p) {
 
 void CliTest::SetUp() {
   const auto* info = ::testing::UnitTest::GetInstance()->current_test_info();
-  tmp_ = fs::temp_directory_path() /
-         ("citadel_cli_" + std::to_string(::getpid()) + "_" + info->test_suite_name() + "_" + info->name());
+  tmp_ = fs::temp_directory_path() / ("citadel_cli_" + std::to_string(::getpid()) + "_" +
+                                      info->test_suite_name() + "_" + info->name());
   fs::remove_all(tmp_);
   fs::create_directories(tmp_);
   home_ = tmp_ / "ws";

@@ -29,7 +29,9 @@ class StoreIntegrity : public CliTest {
     ASSERT_EQ(weights_blob_.size(), 64u);
   }
 
-  fs::path BlobPath(const std::string& hex) { return home_ / "blobs" / "sha256" / hex.substr(0, 2) / hex; }
+  fs::path BlobPath(const std::string& hex) {
+    return home_ / "blobs" / "sha256" / hex.substr(0, 2) / hex;
+  }
 
   void FlipOneByte(const fs::path& p, long offset) {
     fs::permissions(p, fs::perms::owner_write, fs::perm_options::add);
@@ -47,7 +49,8 @@ class StoreIntegrity : public CliTest {
     fs::path out = tmp_ / "export";
     CliResult exp = Citadel({"artifacts", "export", model_, out.string()});
     EXPECT_EQ(exp.exit_code, 1);
-    EXPECT_NE(exp.err.find(problem == "corrupt" ? "DataLoss" : "NotFound"), std::string::npos) << exp.err;
+    EXPECT_NE(exp.err.find(problem == "corrupt" ? "DataLoss" : "NotFound"), std::string::npos)
+        << exp.err;
     EXPECT_NE(exp.err.find(model_), std::string::npos) << exp.err;
     EXPECT_NE(exp.err.find("model.safetensors"), std::string::npos) << exp.err;
     EXPECT_FALSE(fs::exists(out));
@@ -100,9 +103,11 @@ TEST_F(StoreIntegrity, EvaluatingACorruptModelFailsTheStepWithDataLoss) {
   FlipOneByte(BlobPath(weights_blob_), 100);
   // Change only the evaluate step so it re-executes and must read the model.
   std::string text = *ReadFile(spec_);
-  std::string edited = ReplaceOnce(text, "  - name: evaluate\n    kind: evaluate\n    model: train.model\n",
-                                   "  - name: evaluate\n    kind: evaluate\n    model: \"train.model\" # edited\n");
-  edited = ReplaceOnce(edited, "    dataset: prepare.test\n\n  - name: predict", "    dataset: prepare.train\n\n  - name: predict");
+  std::string edited =
+      ReplaceOnce(text, "  - name: evaluate\n    kind: evaluate\n    model: train.model\n",
+                  "  - name: evaluate\n    kind: evaluate\n    model: \"train.model\" # edited\n");
+  edited = ReplaceOnce(edited, "    dataset: prepare.test\n\n  - name: predict",
+                       "    dataset: prepare.train\n\n  - name: predict");
   ASSERT_TRUE(WriteFileAtomic(spec_, edited).ok());
   CliResult r = Citadel({"run", spec_.string(), "--json"});
   EXPECT_EQ(r.exit_code, 1);

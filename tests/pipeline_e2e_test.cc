@@ -46,14 +46,20 @@ TEST_F(DigitsPipeline, TrainsAnMlpAboveNinetyFivePercentTestAccuracy) {
 
   // The report artifact agrees with the run summary.
   fs::path report = tmp_ / "report";
-  ASSERT_EQ(Citadel({"artifacts", "export", steps["evaluate"]["outputs"]["report"], report.string()}).exit_code, 0);
+  ASSERT_EQ(
+      Citadel({"artifacts", "export", steps["evaluate"]["outputs"]["report"], report.string()})
+          .exit_code,
+      0);
   Json r = Json::parse(*ReadFile(report / "report.json"));
   EXPECT_DOUBLE_EQ(r["metrics"]["accuracy"].get<double>(), accuracy);
   EXPECT_EQ(r["confusion_matrix"]["counts"].size(), 10u);
 
   // Predictions: one line per test row plus the header, ten probabilities each.
   fs::path preds = tmp_ / "preds";
-  ASSERT_EQ(Citadel({"artifacts", "export", steps["predict"]["outputs"]["predictions"], preds.string()}).exit_code, 0);
+  ASSERT_EQ(
+      Citadel({"artifacts", "export", steps["predict"]["outputs"]["predictions"], preds.string()})
+          .exit_code,
+      0);
   std::ifstream csv(preds / "predictions.csv");
   std::string header;
   std::getline(csv, header);
@@ -158,7 +164,8 @@ TEST_F(DigitsPipeline, LineageUpFromTheModelReachesEveryProducingRunAndTheCsv) {
   for (const Json& n : down["nodes"]) {
     if (n["type"] == "run") down_runs.insert(n["step"].get<std::string>());
   }
-  EXPECT_EQ(down_runs, (std::set<std::string>{"prepare", "train", "evaluate", "predict", "register"}));
+  EXPECT_EQ(down_runs,
+            (std::set<std::string>{"prepare", "train", "evaluate", "predict", "register"}));
 
   // Text and DOT renderings name the same things.
   CliResult tree = Citadel({"lineage", model});
@@ -181,11 +188,13 @@ TEST_F(DigitsPipeline, RunRecordsSpecInputsMetricsEnvironmentAndLogs) {
   EXPECT_EQ(run["inputs"][0]["role"], "train");
   EXPECT_EQ(run["outputs"][0]["role"], "model");
   EXPECT_GT(run["metrics"]["accuracy"].get<double>(), 0.9);
-  for (const char* key : {"citadel_version", "git_commit", "libtorch", "blas", "cpu", "hostname", "threads"}) {
+  for (const char* key :
+       {"citadel_version", "git_commit", "libtorch", "blas", "cpu", "hostname", "threads"}) {
     EXPECT_TRUE(run["env"].contains(key)) << key;
   }
   EXPECT_EQ(run["env"]["libtorch"].get<std::string>().rfind("1.", 0), 0u);
-  EXPECT_NE(run["env"]["blas"].get<std::string>().find("blas"), std::string::npos) << run["env"]["blas"];
+  EXPECT_NE(run["env"]["blas"].get<std::string>().find("blas"), std::string::npos)
+      << run["env"]["blas"];
 
   CliResult logs = Citadel({"runs", "logs", train_run.substr(0, 23)});
   EXPECT_EQ(logs.exit_code, 0) << logs.err;

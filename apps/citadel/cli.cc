@@ -1,17 +1,20 @@
 #include "cli.h"
 
-#include <cstdio>
-
 #include <fmt/format.h>
+
+#include <cstdio>
 
 namespace citadel::cli {
 
 int ExitCodeFor(const Status& status) { return status.ok() ? kExitOk : kExitFailure; }
 
-void PrintError(const Status& status) { fmt::print(stderr, "citadel: error: {}\n", status.ToString()); }
+void PrintError(const Status& status) {
+  fmt::print(stderr, "citadel: error: {}\n", status.ToString());
+}
 
 Result<std::unique_ptr<workload::Workspace>> OpenWorkspace(const Globals& globals) {
-  std::filesystem::path root = globals.home.empty() ? workload::Workspace::DefaultRoot() : std::filesystem::path(globals.home);
+  std::filesystem::path root = globals.home.empty() ? workload::Workspace::DefaultRoot()
+                                                    : std::filesystem::path(globals.home);
   return workload::Workspace::Open(root);
 }
 

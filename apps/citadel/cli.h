@@ -3,14 +3,13 @@
 #pragma once
 
 #include <CLI/CLI.hpp>
-
 #include <functional>
 #include <memory>
 #include <string>
 #include <vector>
 
-#include "base/text/json.h"
 #include "base/status.h"
+#include "base/text/json.h"
 #include "workload/workspace.h"
 
 namespace citadel::cli {

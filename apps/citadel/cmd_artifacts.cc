@@ -30,7 +30,8 @@ Status List(const Globals& globals, const std::string& kind, bool json) {
     return Status::Ok();
   }
   std::vector<std::vector<std::string>> rows = {{"ID", "KIND", "NAME", "SIZE", "CREATED"}};
-  for (const auto& a : artifacts) rows.push_back({ShortId(a.id), a.kind, a.name, HumanBytes(a.size), a.created_at});
+  for (const auto& a : artifacts)
+    rows.push_back({ShortId(a.id), a.kind, a.name, HumanBytes(a.size), a.created_at});
   fmt::print("{}", FormatTable(rows));
   return Status::Ok();
 }
@@ -49,13 +50,15 @@ Status Show(const Globals& globals, const std::string& ref, bool json) {
     PrintJson(out);
     return Status::Ok();
   }
-  fmt::print("artifact  {}\nkind      {}  ({})\nname      {}\nsize      {}\ncreated   {}{}\n", artifact.record.id,
-             artifact.record.kind, artifact.record.media_type, artifact.record.name, HumanBytes(artifact.record.size),
-             artifact.record.created_at,
+  fmt::print("artifact  {}\nkind      {}  ({})\nname      {}\nsize      {}\ncreated   {}{}\n",
+             artifact.record.id, artifact.record.kind, artifact.record.media_type,
+             artifact.record.name, HumanBytes(artifact.record.size), artifact.record.created_at,
              artifact.record.created_by_run ? " by run " + *artifact.record.created_by_run : "");
   fmt::print("files\n");
-  for (const auto& f : artifact.manifest.files()) fmt::print("  {:<24} {:>10}  sha256:{}\n", f.path, HumanBytes(f.size), f.digest.Hex());
-  if (!artifact.record.metadata.empty()) fmt::print("metadata  {}\n", CanonicalJson(artifact.record.metadata));
+  for (const auto& f : artifact.manifest.files())
+    fmt::print("  {:<24} {:>10}  sha256:{}\n", f.path, HumanBytes(f.size), f.digest.Hex());
+  if (!artifact.record.metadata.empty())
+    fmt::print("metadata  {}\n", CanonicalJson(artifact.record.metadata));
   return Status::Ok();
 }
 
@@ -81,21 +84,30 @@ void AddArtifactsCommands(CLI::App& app, Command& cmd) {
   auto json = std::make_shared<bool>(false);
   ls->add_option("--kind", *kind, "Only this kind (dataset, model, report, predictions, source)");
   ls->add_flag("--json", *json, "JSON output");
-  ls->callback([&cmd, kind, json] { cmd.action = [&cmd, kind, json] { return List(cmd.globals, *kind, *json); }; });
+  ls->callback([&cmd, kind, json] {
+    cmd.action = [&cmd, kind, json] { return List(cmd.globals, *kind, *json); };
+  });
 
   auto* show = artifacts->add_subcommand("show", "Show an artifact and its files");
   auto ref = std::make_shared<std::string>();
   auto show_json = std::make_shared<bool>(false);
-  show->add_option("ref", *ref, "Artifact id (or prefix), model NAME[@ALIAS|:VERSION], RUN_ID:ROLE or name")->required();
+  show->add_option("ref", *ref,
+                   "Artifact id (or prefix), model NAME[@ALIAS|:VERSION], RUN_ID:ROLE or name")
+      ->required();
   show->add_flag("--json", *show_json, "JSON output");
-  show->callback([&cmd, ref, show_json] { cmd.action = [&cmd, ref, show_json] { return Show(cmd.globals, *ref, *show_json); }; });
+  show->callback([&cmd, ref, show_json] {
+    cmd.action = [&cmd, ref, show_json] { return Show(cmd.globals, *ref, *show_json); };
+  });
 
-  auto* exp = artifacts->add_subcommand("export", "Write an artifact's files to a directory, verifying every byte");
+  auto* exp = artifacts->add_subcommand(
+      "export", "Write an artifact's files to a directory, verifying every byte");
   auto exp_ref = std::make_shared<std::string>();
   auto dest = std::make_shared<std::string>();
   exp->add_option("ref", *exp_ref, "Artifact reference")->required();
   exp->add_option("dir", *dest, "Destination directory (new or empty)")->required();
-  exp->callback([&cmd, exp_ref, dest] { cmd.action = [&cmd, exp_ref, dest] { return Export(cmd.globals, *exp_ref, *dest); }; });
+  exp->callback([&cmd, exp_ref, dest] {
+    cmd.action = [&cmd, exp_ref, dest] { return Export(cmd.globals, *exp_ref, *dest); };
+  });
 }
 
 }  // namespace citadel::cli

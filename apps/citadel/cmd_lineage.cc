@@ -15,11 +15,21 @@ namespace {
 Json GraphJson(const catalog::LineageGraph& g) {
   Json nodes = Json::array();
   for (const auto& a : g.artifacts) {
-    nodes.push_back({{"id", a.id}, {"type", "artifact"}, {"kind", a.kind}, {"name", a.name}, {"created_by_run", a.created_by_run ? Json(*a.created_by_run) : Json(nullptr)}});
+    nodes.push_back(
+        {{"id", a.id},
+         {"type", "artifact"},
+         {"kind", a.kind},
+         {"name", a.name},
+         {"created_by_run", a.created_by_run ? Json(*a.created_by_run) : Json(nullptr)}});
   }
   for (const auto& r : g.runs) {
-    nodes.push_back({{"id", r.id}, {"type", "run"}, {"pipeline", r.pipeline}, {"step", r.step}, {"kind", r.kind},
-                     {"status", catalog::RunStatusName(r.status)}, {"started_at", r.started_at}});
+    nodes.push_back({{"id", r.id},
+                     {"type", "run"},
+                     {"pipeline", r.pipeline},
+                     {"step", r.step},
+                     {"kind", r.kind},
+                     {"status", catalog::RunStatusName(r.status)},
+                     {"started_at", r.started_at}});
   }
   Json edges = Json::array();
   for (const auto& e : g.edges) edges.push_back({{"from", e.from}, {"to", e.to}, {"role", e.role}});
@@ -38,13 +48,17 @@ std::string DotEscape(const std::string& s) {
 std::string Dot(const catalog::LineageGraph& g) {
   std::string out = "digraph lineage {\n  rankdir=LR;\n  node [fontname=\"Helvetica\"];\n";
   for (const auto& a : g.artifacts) {
-    out += fmt::format("  \"{}\" [shape=box, label=\"{}\\n{}\\n{}\"];\n", a.id, DotEscape(a.kind), DotEscape(a.name), ShortId(a.id));
+    out += fmt::format("  \"{}\" [shape=box, label=\"{}\\n{}\\n{}\"];\n", a.id, DotEscape(a.kind),
+                       DotEscape(a.name), ShortId(a.id));
   }
   for (const auto& r : g.runs) {
-    out += fmt::format("  \"{}\" [shape=ellipse, style=filled, fillcolor=\"#e8eefc\", label=\"{}.{} ({})\\n{}\"];\n", r.id,
-                       DotEscape(r.pipeline), DotEscape(r.step), DotEscape(r.kind), r.id.substr(0, 13));
+    out += fmt::format(
+        "  \"{}\" [shape=ellipse, style=filled, fillcolor=\"#e8eefc\", label=\"{}.{} "
+        "({})\\n{}\"];\n",
+        r.id, DotEscape(r.pipeline), DotEscape(r.step), DotEscape(r.kind), r.id.substr(0, 13));
   }
-  for (const auto& e : g.edges) out += fmt::format("  \"{}\" -> \"{}\" [label=\"{}\"];\n", e.from, e.to, DotEscape(e.role));
+  for (const auto& e : g.edges)
+    out += fmt::format("  \"{}\" -> \"{}\" [label=\"{}\"];\n", e.from, e.to, DotEscape(e.role));
   return out + "}\n";
 }
 
@@ -71,26 +85,29 @@ std::string Tree(const catalog::LineageGraph& g, const std::string& root, bool u
       return fmt::format("{}{} {} {}", via, a->second->kind, a->second->name, a->second->id);
     }
     if (auto r = runs.find(id); r != runs.end()) {
-      std::string via = role.empty() ? "" : fmt::format(" ({} '{}')", up ? "as output" : "as input", role);
-      return fmt::format("{} run {}.{} [{}] {} {}{}", up ? "produced by" : "consumed by", r->second->pipeline,
-                         r->second->step, r->second->kind, r->second->id, catalog::RunStatusName(r->second->status), via);
+      std::string via =
+          role.empty() ? "" : fmt::format(" ({} '{}')", up ? "as output" : "as input", role);
+      return fmt::format("{} run {}.{} [{}] {} {}{}", up ? "produced by" : "consumed by",
+                         r->second->pipeline, r->second->step, r->second->kind, r->second->id,
+                         catalog::RunStatusName(r->second->status), via);
     }
     return role + " " + id;
   };
   std::string out = label(root, "") + "\n";
   std::set<std::string> on_path;
-  std::function<void(const std::string&, const std::string&)> walk = [&](const std::string& node, const std::string& indent) {
-    auto [begin, end] = next.equal_range(node);
-    for (auto it = begin; it != end; ++it) {
-      bool last = std::next(it) == end;
-      const auto& [child, role] = it->second;
-      out += indent + (last ? "└─ " : "├─ ") + label(child, role) + "\n";
-      if (on_path.insert(child).second) {
-        walk(child, indent + (last ? "   " : "│  "));
-        on_path.erase(child);
-      }
-    }
-  };
+  std::function<void(const std::string&, const std::string&)> walk =
+      [&](const std::string& node, const std::string& indent) {
+        auto [begin, end] = next.equal_range(node);
+        for (auto it = begin; it != end; ++it) {
+          bool last = std::next(it) == end;
+          const auto& [child, role] = it->second;
+          out += indent + (last ? "└─ " : "├─ ") + label(child, role) + "\n";
+          if (on_path.insert(child).second) {
+            walk(child, indent + (last ? "   " : "│  "));
+            on_path.erase(child);
+          }
+        }
+      };
   on_path.insert(root);
   walk(root, "");
   return out;
@@ -99,7 +116,8 @@ std::string Tree(const catalog::LineageGraph& g, const std::string& root, bool u
 Status Lineage(const Globals& globals, const std::string& ref, bool down, bool json, bool dot) {
   ASSIGN_OR_RETURN(auto ws, OpenWorkspace(globals));
   ASSIGN_OR_RETURN(std::string id, workload::ResolveArtifactRef(ws->catalog(), ref));
-  ASSIGN_OR_RETURN(auto graph, ws->catalog().Lineage(id, down ? catalog::LineageDirection::kDown : catalog::LineageDirection::kUp));
+  ASSIGN_OR_RETURN(auto graph, ws->catalog().Lineage(id, down ? catalog::LineageDirection::kDown
+                                                              : catalog::LineageDirection::kUp));
   if (json) {
     Json out = GraphJson(graph);
     out["root"] = id;
@@ -116,19 +134,25 @@ Status Lineage(const Globals& globals, const std::string& ref, bool down, bool j
 }  // namespace
 
 void AddLineageCommand(CLI::App& app, Command& cmd) {
-  auto* lineage = app.add_subcommand("lineage", "Show where an artifact came from (--up, default) or what was made from it (--down)");
+  auto* lineage = app.add_subcommand(
+      "lineage",
+      "Show where an artifact came from (--up, default) or what was made from it (--down)");
   auto ref = std::make_shared<std::string>();
   auto up = std::make_shared<bool>(false);
   auto down = std::make_shared<bool>(false);
   auto json = std::make_shared<bool>(false);
   auto dot = std::make_shared<bool>(false);
   lineage->add_option("ref", *ref, "Artifact reference")->required();
-  auto* up_flag = lineage->add_flag("--up", *up, "Ancestors: runs and inputs that produced it (default)");
-  lineage->add_flag("--down", *down, "Descendants: runs and outputs made from it")->excludes(up_flag);
+  auto* up_flag =
+      lineage->add_flag("--up", *up, "Ancestors: runs and inputs that produced it (default)");
+  lineage->add_flag("--down", *down, "Descendants: runs and outputs made from it")
+      ->excludes(up_flag);
   auto* json_flag = lineage->add_flag("--json", *json, "JSON graph {nodes, edges}");
   lineage->add_flag("--dot", *dot, "Graphviz DOT")->excludes(json_flag);
   lineage->callback([&cmd, ref, down, json, dot] {
-    cmd.action = [&cmd, ref, down, json, dot] { return Lineage(cmd.globals, *ref, *down, *json, *dot); };
+    cmd.action = [&cmd, ref, down, json, dot] {
+      return Lineage(cmd.globals, *ref, *down, *json, *dot);
+    };
   });
 }
 

@@ -27,7 +27,8 @@ Status List(const Globals& globals, bool json, int limit) {
     PrintJson(out);
     return Status::Ok();
   }
-  std::vector<std::vector<std::string>> rows = {{"RUN", "PIPELINE", "STEP", "KIND", "STATUS", "CACHED", "STARTED"}};
+  std::vector<std::vector<std::string>> rows = {
+      {"RUN", "PIPELINE", "STEP", "KIND", "STATUS", "CACHED", "STARTED"}};
   for (const auto& r : runs) {
     rows.push_back({r.id, r.pipeline, r.step, r.kind, std::string(catalog::RunStatusName(r.status)),
                     r.cached_from ? "yes" : "no", r.started_at});
@@ -64,10 +65,11 @@ Status Show(const Globals& globals, const std::string& prefix, bool json) {
     PrintJson(out);
     return Status::Ok();
   }
-  fmt::print("run       {}\npipeline  {}  step {}  ({})\nstatus    {}{}\nstarted   {}\nfinished  {}\n", run.id,
-             run.pipeline, run.step, run.kind, catalog::RunStatusName(run.status),
-             run.cached_from ? " (cached from " + *run.cached_from + ")" : "", run.started_at,
-             run.finished_at.value_or("-"));
+  fmt::print(
+      "run       {}\npipeline  {}  step {}  ({})\nstatus    {}{}\nstarted   {}\nfinished  {}\n",
+      run.id, run.pipeline, run.step, run.kind, catalog::RunStatusName(run.status),
+      run.cached_from ? " (cached from " + *run.cached_from + ")" : "", run.started_at,
+      run.finished_at.value_or("-"));
   if (!run.message.empty()) fmt::print("message   {}\n", run.message);
   fmt::print("inputs\n");
   for (const auto& e : inputs) fmt::print("  {:<10} {}\n", e.role, e.artifact_id);
@@ -76,7 +78,8 @@ Status Show(const Globals& globals, const std::string& prefix, bool json) {
   fmt::print("metrics (last value)\n");
   for (const auto& [k, v] : metrics) fmt::print("  {:<20} {:.6g}\n", k, v);
   fmt::print("environment\n");
-  for (const auto& [k, v] : run.env.items()) fmt::print("  {:<16} {}\n", k, v.is_string() ? v.get<std::string>() : v.dump());
+  for (const auto& [k, v] : run.env.items())
+    fmt::print("  {:<16} {}\n", k, v.is_string() ? v.get<std::string>() : v.dump());
   return Status::Ok();
 }
 
@@ -85,7 +88,8 @@ Status Logs(const Globals& globals, const std::string& prefix) {
   ASSIGN_OR_RETURN(std::string id, ws->catalog().ResolveRunId(prefix));
   ASSIGN_OR_RETURN(auto run, ws->catalog().GetRun(id));
   if (run.cached_from) {
-    fmt::print(stderr, "run {} reused the outputs of run {}; showing that run's log\n", id, *run.cached_from);
+    fmt::print(stderr, "run {} reused the outputs of run {}; showing that run's log\n", id,
+               *run.cached_from);
     id = *run.cached_from;
   }
   Result<std::string> text = ReadFile(ws->RunDir(id) / "log.txt");
@@ -105,19 +109,25 @@ void AddRunsCommands(CLI::App& app, Command& cmd) {
   auto limit = std::make_shared<int>(50);
   ls->add_flag("--json", *json, "JSON output");
   ls->add_option("--limit", *limit, "At most this many runs")->check(CLI::PositiveNumber);
-  ls->callback([&cmd, json, limit] { cmd.action = [&cmd, json, limit] { return List(cmd.globals, *json, *limit); }; });
+  ls->callback([&cmd, json, limit] {
+    cmd.action = [&cmd, json, limit] { return List(cmd.globals, *json, *limit); };
+  });
 
-  auto* show = runs->add_subcommand("show", "Show one run: spec, inputs, outputs, metrics, environment");
+  auto* show =
+      runs->add_subcommand("show", "Show one run: spec, inputs, outputs, metrics, environment");
   auto id = std::make_shared<std::string>();
   auto show_json = std::make_shared<bool>(false);
   show->add_option("run_id", *id, "Run id or unique prefix")->required();
   show->add_flag("--json", *show_json, "JSON output");
-  show->callback([&cmd, id, show_json] { cmd.action = [&cmd, id, show_json] { return Show(cmd.globals, *id, *show_json); }; });
+  show->callback([&cmd, id, show_json] {
+    cmd.action = [&cmd, id, show_json] { return Show(cmd.globals, *id, *show_json); };
+  });
 
   auto* logs = runs->add_subcommand("logs", "Print a run's log");
   auto log_id = std::make_shared<std::string>();
   logs->add_option("run_id", *log_id, "Run id or unique prefix")->required();
-  logs->callback([&cmd, log_id] { cmd.action = [&cmd, log_id] { return Logs(cmd.globals, *log_id); }; });
+  logs->callback(
+      [&cmd, log_id] { cmd.action = [&cmd, log_id] { return Logs(cmd.globals, *log_id); }; });
 }
 
 }  // namespace citadel::cli

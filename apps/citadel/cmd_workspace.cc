@@ -10,12 +10,13 @@ namespace citadel::cli {
 namespace {
 
 Status Init(const Globals& globals, const std::string& dir) {
-  std::filesystem::path root = !dir.empty()              ? std::filesystem::path(dir)
-                               : !globals.home.empty()   ? std::filesystem::path(globals.home)
-                                                         : workload::Workspace::DefaultRoot();
+  std::filesystem::path root = !dir.empty()            ? std::filesystem::path(dir)
+                               : !globals.home.empty() ? std::filesystem::path(globals.home)
+                                                       : workload::Workspace::DefaultRoot();
   bool created = false;
   ASSIGN_OR_RETURN(auto ws, workload::Workspace::Init(root, &created));
-  fmt::print("{} Citadel workspace at {}\n", created ? "Created" : "Found existing", ws->root().string());
+  fmt::print("{} Citadel workspace at {}\n", created ? "Created" : "Found existing",
+             ws->root().string());
   return Status::Ok();
 }
 
@@ -23,7 +24,8 @@ std::string MetricsText(const std::map<std::string, double>& metrics) {
   std::string out;
   for (const auto& [k, v] : metrics) {
     out += fmt::format("{}{}={}", out.empty() ? "" : " ", k,
-                       v == static_cast<int64_t>(v) ? fmt::format("{}", static_cast<int64_t>(v)) : fmt::format("{:.4f}", v));
+                       v == static_cast<int64_t>(v) ? fmt::format("{}", static_cast<int64_t>(v))
+                                                    : fmt::format("{:.4f}", v));
   }
   return out;
 }
@@ -37,9 +39,11 @@ void PrintOutcome(const workload::PipelineOutcome& outcome, double seconds) {
       ++ran;
     }
   }
-  fmt::print("pipeline {}: {} steps, {} executed, {} cached, {:.2f} s — {}\n", outcome.pipeline, outcome.steps.size(),
-             ran, cached, seconds, outcome.status.ok() ? "succeeded" : "FAILED");
-  std::vector<std::vector<std::string>> rows = {{"STEP", "KIND", "STATUS", "CACHED", "TIME", "RUN", "METRICS"}};
+  fmt::print("pipeline {}: {} steps, {} executed, {} cached, {:.2f} s — {}\n", outcome.pipeline,
+             outcome.steps.size(), ran, cached, seconds,
+             outcome.status.ok() ? "succeeded" : "FAILED");
+  std::vector<std::vector<std::string>> rows = {
+      {"STEP", "KIND", "STATUS", "CACHED", "TIME", "RUN", "METRICS"}};
   for (const auto& s : outcome.steps) {
     rows.push_back({s.name, s.kind, s.status, s.cached ? "yes" : "no",
                     s.run_id.empty() ? "-" : fmt::format("{:.2f} s", s.seconds),
@@ -65,7 +69,8 @@ void PrintOutcome(const workload::PipelineOutcome& outcome, double seconds) {
 Status Run(const Globals& globals, const std::string& spec, bool force, bool json) {
   ASSIGN_OR_RETURN(auto ws, OpenWorkspace(globals));
   Stopwatch clock;
-  ASSIGN_OR_RETURN(workload::PipelineOutcome outcome, workload::RunPipeline(*ws, spec, {.force = force}));
+  ASSIGN_OR_RETURN(workload::PipelineOutcome outcome,
+                   workload::RunPipeline(*ws, spec, {.force = force}));
   if (json) {
     PrintJson(outcome.ToJson());
   } else {
@@ -79,10 +84,12 @@ Status Run(const Globals& globals, const std::string& spec, bool force, bool jso
 void AddWorkspaceCommands(CLI::App& app, Command& cmd) {
   auto* init = app.add_subcommand("init", "Create a workspace (idempotent)");
   auto dir = std::make_shared<std::string>();
-  init->add_option("--dir", *dir, "Where to create it (default: --home, $CITADEL_HOME, else ./.citadel)");
+  init->add_option("--dir", *dir,
+                   "Where to create it (default: --home, $CITADEL_HOME, else ./.citadel)");
   init->callback([&cmd, dir] { cmd.action = [&cmd, dir] { return Init(cmd.globals, *dir); }; });
 
-  auto* run = app.add_subcommand("run", "Run a pipeline spec; unchanged steps are reused from the cache");
+  auto* run =
+      app.add_subcommand("run", "Run a pipeline spec; unchanged steps are reused from the cache");
   auto spec = std::make_shared<std::string>();
   auto force = std::make_shared<bool>(false);
   auto json = std::make_shared<bool>(false);

@@ -1,8 +1,8 @@
 // citadel: the one binary. Each subcommand is a thin layer over library calls
 // (see cmd_*.cc); this file wires the parser and maps outcomes to exit codes.
-#include <CLI/CLI.hpp>
-
 #include <fmt/format.h>
+
+#include <CLI/CLI.hpp>
 
 #include "base/logging.h"
 #include "base/version.h"
@@ -11,12 +11,14 @@
 int main(int argc, char** argv) {
   using namespace citadel;
   CLI::App app{"Citadel: run AI workloads and secure them end to end"};
-  app.set_version_flag("--version", fmt::format("citadel {} ({})", CitadelVersion(), CitadelGitCommit()));
+  app.set_version_flag("--version",
+                       fmt::format("citadel {} ({})", CitadelVersion(), CitadelGitCommit()));
   app.require_subcommand(1);
   app.fallthrough();
 
   cli::Command cmd;
-  app.add_option("--home", cmd.globals.home, "Workspace directory (default: $CITADEL_HOME, else ./.citadel)");
+  app.add_option("--home", cmd.globals.home,
+                 "Workspace directory (default: $CITADEL_HOME, else ./.citadel)");
   app.add_flag("-q,--quiet", cmd.globals.quiet, "Only warnings and errors on stderr");
 
   cli::AddWorkspaceCommands(app, cmd);
@@ -35,8 +37,10 @@ int main(int argc, char** argv) {
   } catch (const CLI::CallForVersion& e) {
     return app.exit(e);
   } catch (const CLI::ParseError& e) {
-    fmt::print(stderr, "citadel: usage error: {}\nRun `citadel --help` (or `citadel COMMAND --help`) for usage.\n",
-               e.what());
+    fmt::print(
+        stderr,
+        "citadel: usage error: {}\nRun `citadel --help` (or `citadel COMMAND --help`) for usage.\n",
+        e.what());
     return cli::kExitUsage;
   }
   if (cmd.globals.quiet) log::SetStderrLevel(log::Level::kWarning);

@@ -1,11 +1,11 @@
 #include "base/ids.h"
 
+#include <fmt/format.h>
+
 #include <array>
 #include <cstdint>
 #include <mutex>
 #include <random>
-
-#include <fmt/format.h>
 
 #include "base/time.h"
 
@@ -42,8 +42,8 @@ std::string NewUuidV7() {
   return fmt::format(
       "{:02x}{:02x}{:02x}{:02x}-{:02x}{:02x}-{:02x}{:02x}-{:02x}{:02x}-"
       "{:02x}{:02x}{:02x}{:02x}{:02x}{:02x}",
-      b[0], b[1], b[2], b[3], b[4], b[5], b[6], b[7], b[8], b[9], b[10], b[11], b[12], b[13],
-      b[14], b[15]);
+      b[0], b[1], b[2], b[3], b[4], b[5], b[6], b[7], b[8], b[9], b[10], b[11], b[12], b[13], b[14],
+      b[15]);
 }
 
 }  // namespace citadel

@@ -34,10 +34,14 @@ LoggerState& State() {
 
 std::string_view LevelName(Level level) {
   switch (level) {
-    case Level::kDebug: return "DEBUG";
-    case Level::kInfo: return "INFO ";
-    case Level::kWarning: return "WARN ";
-    case Level::kError: return "ERROR";
+    case Level::kDebug:
+      return "DEBUG";
+    case Level::kInfo:
+      return "INFO ";
+    case Level::kWarning:
+      return "WARN ";
+    case Level::kError:
+      return "ERROR";
   }
   return "?";
 }

@@ -70,7 +70,7 @@ Status ErrnoError(std::string_view operation, std::string_view path, int err);
 template <typename T>
 class [[nodiscard]] Result {
  public:
-  Result(T value) : state_(std::move(value)) {}  // NOLINT: implicit by design
+  Result(T value) : state_(std::move(value)) {}        // NOLINT: implicit by design
   Result(Status status) : state_(std::move(status)) {  // NOLINT: implicit by design
     assert(!std::get<Status>(state_).ok() && "Result built from an OK status");
   }
@@ -104,10 +104,10 @@ Status AsStatus(const Result<T>& r) {
 #define CITADEL_CONCAT_INNER(a, b) a##b
 #define CITADEL_CONCAT(a, b) CITADEL_CONCAT_INNER(a, b)
 
-#define RETURN_IF_ERROR(expr)                                         \
-  do {                                                                \
+#define RETURN_IF_ERROR(expr)                                                \
+  do {                                                                       \
     ::citadel::Status _citadel_status = ::citadel::internal::AsStatus(expr); \
-    if (!_citadel_status.ok()) return _citadel_status;                \
+    if (!_citadel_status.ok()) return _citadel_status;                       \
   } while (false)
 
 #define ASSIGN_OR_RETURN_IMPL(tmp, lhs, expr) \

@@ -12,9 +12,11 @@ using internal::kArtifactColumns;
 
 Status Catalog::PutArtifact(const ArtifactRecord& record, const store::Manifest& manifest) {
   return db_->Transaction([&]() -> Status {
-    ASSIGN_OR_RETURN(auto insert, db_->Prepare(
-        "INSERT OR IGNORE INTO artifact (id, kind, name, media_type, size, created_by_run, "
-        "created_at, metadata) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)"));
+    ASSIGN_OR_RETURN(
+        auto insert,
+        db_->Prepare(
+            "INSERT OR IGNORE INTO artifact (id, kind, name, media_type, size, created_by_run, "
+            "created_at, metadata) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)"));
     insert.Bind(1, record.id)
         .Bind(2, record.kind)
         .Bind(3, record.name)
@@ -24,11 +26,14 @@ Status Catalog::PutArtifact(const ArtifactRecord& record, const store::Manifest&
         .Bind(7, record.created_at.empty() ? NowIso8601() : record.created_at)
         .Bind(8, CanonicalJson(record.metadata));
     RETURN_IF_ERROR(insert.Run());
-    ASSIGN_OR_RETURN(auto file, db_->Prepare(
-        "INSERT OR IGNORE INTO artifact_file (artifact_id, path, blob, size) VALUES (?1, ?2, ?3, ?4)"));
+    ASSIGN_OR_RETURN(auto file, db_->Prepare("INSERT OR IGNORE INTO artifact_file (artifact_id, "
+                                             "path, blob, size) VALUES (?1, ?2, ?3, ?4)"));
     for (const auto& f : manifest.files()) {
       file.Reset();
-      file.Bind(1, record.id).Bind(2, f.path).Bind(3, f.digest.Id()).Bind(4, static_cast<int64_t>(f.size));
+      file.Bind(1, record.id)
+          .Bind(2, f.path)
+          .Bind(3, f.digest.Id())
+          .Bind(4, static_cast<int64_t>(f.size));
       RETURN_IF_ERROR(file.Run());
     }
     return Status::Ok();
@@ -36,7 +41,8 @@ Status Catalog::PutArtifact(const ArtifactRecord& record, const store::Manifest&
 }
 
 Result<ArtifactRecord> Catalog::GetArtifact(const std::string& id) {
-  ASSIGN_OR_RETURN(auto q, db_->Prepare(fmt::format("SELECT {} FROM artifact a WHERE a.id = ?1", kArtifactColumns)));
+  ASSIGN_OR_RETURN(auto q, db_->Prepare(fmt::format("SELECT {} FROM artifact a WHERE a.id = ?1",
+                                                    kArtifactColumns)));
   q.Bind(1, id);
   ASSIGN_OR_RETURN(bool row, q.Step());
   if (!row) return NotFoundError(fmt::format("no artifact {} in the catalog", id));
@@ -44,9 +50,11 @@ Result<ArtifactRecord> Catalog::GetArtifact(const std::string& id) {
 }
 
 Result<std::vector<ArtifactRecord>> Catalog::ListArtifacts(const std::string& kind_filter) {
-  ASSIGN_OR_RETURN(auto q, db_->Prepare(fmt::format(
-      "SELECT {} FROM artifact a WHERE ?1 = '' OR a.kind = ?1 ORDER BY a.created_at, a.id",
-      kArtifactColumns)));
+  ASSIGN_OR_RETURN(
+      auto q,
+      db_->Prepare(fmt::format(
+          "SELECT {} FROM artifact a WHERE ?1 = '' OR a.kind = ?1 ORDER BY a.created_at, a.id",
+          kArtifactColumns)));
   q.Bind(1, kind_filter);
   return CollectRows(q, ArtifactFromRow);
 }
@@ -60,8 +68,9 @@ Result<std::vector<std::string>> Catalog::ArtifactIdsWithPrefix(std::string pref
     pattern += c;
   }
   pattern += '%';
-  ASSIGN_OR_RETURN(auto q, db_->Prepare(
-      "SELECT id FROM artifact WHERE id LIKE ?1 ESCAPE '\\' ORDER BY id LIMIT ?2"));
+  ASSIGN_OR_RETURN(
+      auto q,
+      db_->Prepare("SELECT id FROM artifact WHERE id LIKE ?1 ESCAPE '\\' ORDER BY id LIMIT ?2"));
   q.Bind(1, pattern).Bind(2, static_cast<int64_t>(limit));
   return CollectRows(q, [](const SqliteStatement& row) { return row.ColumnText(0); });
 }
@@ -70,18 +79,22 @@ Result<std::optional<std::string>> Catalog::LatestArtifactNamed(const std::strin
   size_t slash = name.find('/');
   size_t dot = name.find('.', slash == std::string::npos ? 0 : slash);
   if (slash != std::string::npos && dot != std::string::npos) {
-    ASSIGN_OR_RETURN(auto by_run, db_->Prepare(
-        "SELECT ro.artifact_id FROM run r JOIN run_output ro ON ro.run_id = r.id "
-        "WHERE r.pipeline = ?1 AND r.step = ?2 AND ro.role = ?3 AND r.status = 'succeeded' "
-        "ORDER BY r.id DESC LIMIT 1"));
+    ASSIGN_OR_RETURN(
+        auto by_run,
+        db_->Prepare(
+            "SELECT ro.artifact_id FROM run r JOIN run_output ro ON ro.run_id = r.id "
+            "WHERE r.pipeline = ?1 AND r.step = ?2 AND ro.role = ?3 AND r.status = 'succeeded' "
+            "ORDER BY r.id DESC LIMIT 1"));
     by_run.Bind(1, name.substr(0, slash))
         .Bind(2, name.substr(slash + 1, dot - slash - 1))
         .Bind(3, name.substr(dot + 1));
     ASSIGN_OR_RETURN(bool found, by_run.Step());
     if (found) return std::optional<std::string>(by_run.ColumnText(0));
   }
-  ASSIGN_OR_RETURN(auto q, db_->Prepare(
-      "SELECT id FROM artifact WHERE name = ?1 ORDER BY created_at DESC, rowid DESC LIMIT 1"));
+  ASSIGN_OR_RETURN(
+      auto q,
+      db_->Prepare(
+          "SELECT id FROM artifact WHERE name = ?1 ORDER BY created_at DESC, rowid DESC LIMIT 1"));
   q.Bind(1, name);
   ASSIGN_OR_RETURN(bool row, q.Step());
   if (!row) return std::optional<std::string>();
@@ -89,8 +102,8 @@ Result<std::optional<std::string>> Catalog::LatestArtifactNamed(const std::strin
 }
 
 Result<std::vector<ArtifactFileRecord>> Catalog::ListArtifactFiles() {
-  ASSIGN_OR_RETURN(auto q, db_->Prepare(
-      "SELECT artifact_id, path, blob, size FROM artifact_file ORDER BY blob, artifact_id, path"));
+  ASSIGN_OR_RETURN(auto q, db_->Prepare("SELECT artifact_id, path, blob, size FROM artifact_file "
+                                        "ORDER BY blob, artifact_id, path"));
   return CollectRows(q, [](const SqliteStatement& row) {
     return ArtifactFileRecord{row.ColumnText(0), row.ColumnText(1), row.ColumnText(2),
                               static_cast<uint64_t>(row.ColumnInt(3))};

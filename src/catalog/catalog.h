@@ -46,8 +46,10 @@ class Catalog {
   Status CreateRunWithEdges(const RunRecord& run, const std::vector<RunEdge>& inputs,
                             const std::vector<RunEdge>& outputs);
   Status FinishRun(const std::string& id, RunStatus status, const std::string& message);
-  Status AddRunInput(const std::string& run_id, const std::string& artifact_id, const std::string& role);
-  Status AddRunOutput(const std::string& run_id, const std::string& artifact_id, const std::string& role);
+  Status AddRunInput(const std::string& run_id, const std::string& artifact_id,
+                     const std::string& role);
+  Status AddRunOutput(const std::string& run_id, const std::string& artifact_id,
+                      const std::string& role);
   Result<RunRecord> GetRun(const std::string& id);
   // Full id for a unique prefix; NotFound / InvalidArgument (ambiguous).
   Result<std::string> ResolveRunId(const std::string& prefix);
@@ -75,7 +77,8 @@ class Catalog {
   Status SetAlias(const std::string& name, const std::string& alias, int64_t version);
   Result<std::vector<ModelVersion>> ListModelVersions(const std::string& name = "");
   // `version` 0 = latest; `alias` non-empty wins over version.
-  Result<ModelVersion> ResolveModel(const std::string& name, int64_t version, const std::string& alias);
+  Result<ModelVersion> ResolveModel(const std::string& name, int64_t version,
+                                    const std::string& alias);
 
   // ---- lineage (lineage.cc)
   // Recursive walk over run_input / run_output from `artifact_id`. Runs that

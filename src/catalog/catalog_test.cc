@@ -95,8 +95,9 @@ TEST_F(CatalogTest, RunLifecycleAndEdges) {
   EXPECT_TRUE(got->finished_at.has_value());
   EXPECT_EQ((*catalog_->RunInputs(r.id))[0].role, "source");
   EXPECT_EQ(*catalog_->ResolveRunId(r.id.substr(0, 13)), r.id);
-  EXPECT_EQ(catalog_->FinishRun("00000000-0000-7000-8000-000000000000", RunStatus::kFailed, "").code(),
-            StatusCode::kNotFound);
+  EXPECT_EQ(
+      catalog_->FinishRun("00000000-0000-7000-8000-000000000000", RunStatus::kFailed, "").code(),
+      StatusCode::kNotFound);
 }
 
 TEST_F(CatalogTest, RunEdgeToUnknownArtifactViolatesForeignKey) {
@@ -156,8 +157,10 @@ TEST_F(CatalogTest, CachedRunIsRecordedWithItsEdgesAtomically) {
 
   RunRecord broken = r;
   broken.id = NewUuidV7();
-  EXPECT_FALSE(catalog_->CreateRunWithEdges(broken, {}, {{broken.id, "sha256:missing", "model"}}).ok());
-  EXPECT_EQ(catalog_->GetRun(broken.id).status().code(), StatusCode::kNotFound) << "rolled back whole";
+  EXPECT_FALSE(
+      catalog_->CreateRunWithEdges(broken, {}, {{broken.id, "sha256:missing", "model"}}).ok());
+  EXPECT_EQ(catalog_->GetRun(broken.id).status().code(), StatusCode::kNotFound)
+      << "rolled back whole";
 }
 
 TEST_F(CatalogTest, StepOutputNamesFollowTheNewestRun) {

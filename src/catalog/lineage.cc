@@ -54,10 +54,11 @@ struct Queries {
 Queries BuildQueries(std::string_view reach, std::string_view walked) {
   std::string prefix = std::string(reach) + std::string(walked);
   Queries q;
-  q.artifacts = fmt::format("{} SELECT {} FROM artifact a JOIN reach ON reach.id = a.id ORDER BY a.created_at, a.id",
-                            prefix, internal::kArtifactColumns);
-  q.runs = fmt::format("{} SELECT {} FROM run r JOIN walked ON walked.run_id = r.id ORDER BY r.id", prefix,
-                       internal::kRunColumns);
+  q.artifacts = fmt::format(
+      "{} SELECT {} FROM artifact a JOIN reach ON reach.id = a.id ORDER BY a.created_at, a.id",
+      prefix, internal::kArtifactColumns);
+  q.runs = fmt::format("{} SELECT {} FROM run r JOIN walked ON walked.run_id = r.id ORDER BY r.id",
+                       prefix, internal::kRunColumns);
   // Only edges between nodes of the graph: a sibling output (the test split
   // when walking up from a model trained on train) is not lineage.
   q.inputs = fmt::format(
@@ -82,7 +83,8 @@ Result<LineageGraph> Catalog::Lineage(const std::string& artifact_id, LineageDir
   if (direction != LineageDirection::kDown) passes.push_back(BuildQueries(kUpReach, kUpRuns));
   if (direction != LineageDirection::kUp) passes.push_back(BuildQueries(kDownReach, kDownRuns));
 
-  auto query = [&](const std::string& sql, auto decode) -> Result<std::vector<decltype(decode(std::declval<const SqliteStatement&>()))>> {
+  auto query = [&](const std::string& sql, auto decode)
+      -> Result<std::vector<decltype(decode(std::declval<const SqliteStatement&>()))>> {
     ASSIGN_OR_RETURN(auto statement, db_->Prepare(sql));
     statement.Bind(1, artifact_id);
     return CollectRows(statement, decode);
@@ -104,7 +106,8 @@ Result<LineageGraph> Catalog::Lineage(const std::string& artifact_id, LineageDir
     for (const std::string* sql : {&q.inputs, &q.outputs}) {
       ASSIGN_OR_RETURN(auto edges, query(*sql, edge));
       for (auto& e : edges) {
-        if (seen.insert(e.from + "\n" + e.to + "\n" + e.role).second) graph.edges.push_back(std::move(e));
+        if (seen.insert(e.from + "\n" + e.to + "\n" + e.role).second)
+          graph.edges.push_back(std::move(e));
       }
     }
   }

@@ -58,7 +58,8 @@ TEST_F(LineageTest, CachedRunsAreNotLineage) {
 }
 
 TEST_F(LineageTest, UnknownArtifactIsNotFound) {
-  EXPECT_EQ(catalog_->Lineage("sha256:00", LineageDirection::kUp).status().code(), StatusCode::kNotFound);
+  EXPECT_EQ(catalog_->Lineage("sha256:00", LineageDirection::kUp).status().code(),
+            StatusCode::kNotFound);
 }
 
 TEST_F(LineageTest, CyclesTerminate) {

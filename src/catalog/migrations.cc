@@ -115,9 +115,10 @@ Status Migrate(SqliteDb& db) {
   int latest = migrations.empty() ? 0 : migrations.back().version;
   ASSIGN_OR_RETURN(int current, SchemaVersion(db));
   if (current > latest) {
-    return FailedPreconditionError(fmt::format(
-        "catalog {} has schema version {}, newer than this citadel understands ({}); upgrade citadel",
-        db.path().string(), current, latest));
+    return FailedPreconditionError(
+        fmt::format("catalog {} has schema version {}, newer than this citadel understands ({}); "
+                    "upgrade citadel",
+                    db.path().string(), current, latest));
   }
   for (const Migration& m : migrations) {
     if (m.version <= current) continue;
@@ -129,7 +130,9 @@ Status Migrate(SqliteDb& db) {
       RETURN_IF_ERROR(db.Exec(m.sql));
       return db.Exec(fmt::format("PRAGMA user_version = {}", m.version));
     });
-    if (!s.ok()) return s.WithContext(fmt::format("applying catalog migration {} ({})", m.version, m.description));
+    if (!s.ok())
+      return s.WithContext(
+          fmt::format("applying catalog migration {} ({})", m.version, m.description));
   }
   return Status::Ok();
 }

@@ -1,8 +1,7 @@
 #include "catalog/sqlite.h"
 
-#include <sqlite3.h>
-
 #include <fmt/format.h>
+#include <sqlite3.h>
 
 namespace citadel::catalog {
 
@@ -94,15 +93,18 @@ std::optional<std::string> SqliteStatement::ColumnOptionalText(int column) const
 }
 
 int64_t SqliteStatement::ColumnInt(int column) const { return sqlite3_column_int64(stmt_, column); }
-double SqliteStatement::ColumnDouble(int column) const { return sqlite3_column_double(stmt_, column); }
+double SqliteStatement::ColumnDouble(int column) const {
+  return sqlite3_column_double(stmt_, column);
+}
 bool SqliteStatement::ColumnIsNull(int column) const {
   return sqlite3_column_type(stmt_, column) == SQLITE_NULL;
 }
 
 Result<std::unique_ptr<SqliteDb>> SqliteDb::Open(const std::filesystem::path& path) {
   sqlite3* raw = nullptr;
-  int rc = sqlite3_open_v2(path.c_str(), &raw,
-                           SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, nullptr);
+  int rc =
+      sqlite3_open_v2(path.c_str(), &raw,
+                      SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, nullptr);
   std::unique_ptr<SqliteDb> db(new SqliteDb(raw, path));
   if (rc != SQLITE_OK) return FromSqlite(raw, rc, fmt::format("opening catalog {}", path.string()));
   sqlite3_busy_timeout(raw, 10000);

@@ -1,14 +1,13 @@
 #include "crypto/sha256.h"
 
 #include <fcntl.h>
+#include <fmt/format.h>
 #include <openssl/evp.h>
 #include <unistd.h>
 
 #include <cerrno>
 #include <cstdlib>
 #include <vector>
-
-#include <fmt/format.h>
 
 #include "base/system/files.h"
 

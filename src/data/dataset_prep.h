@@ -17,9 +17,9 @@
 #include <utility>
 #include <vector>
 
+#include "base/status.h"
 #include "base/text/json.h"
 #include "base/text/spec_reader.h"
-#include "base/status.h"
 #include "data/ingest/csv_reader.h"  // CsvOptions
 
 namespace citadel::data {

@@ -8,8 +8,8 @@
 #include <map>
 #include <set>
 
-#include "base/system/files.h"
 #include "base/random.h"
+#include "base/system/files.h"
 #include "data/data_test_util.h"
 #include "formats/safetensors.h"
 

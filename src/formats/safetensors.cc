@@ -1,10 +1,10 @@
 #include "formats/safetensors.h"
 
+#include <fmt/format.h>
+
 #include <algorithm>
 #include <cstring>
 #include <limits>
-
-#include <fmt/format.h>
 
 #include "base/text/json.h"
 
@@ -107,12 +107,16 @@ Result<SafetensorsFile> SafetensorsFile::Parse(std::string bytes, std::string_vi
   auto fail = [&](const std::string& what) {
     return InvalidArgumentError(fmt::format("{}: invalid safetensors: {}", source, what));
   };
-  if (bytes.size() < 8) return fail(fmt::format("file is {} bytes, shorter than the 8-byte header length", bytes.size()));
+  if (bytes.size() < 8)
+    return fail(
+        fmt::format("file is {} bytes, shorter than the 8-byte header length", bytes.size()));
   uint64_t header_size = 0;
   for (int i = 0; i < 8; ++i) header_size |= uint64_t(static_cast<uint8_t>(bytes[i])) << (8 * i);
-  if (header_size > kMaxHeaderSize) return fail(fmt::format("header length {} exceeds the 100 MiB limit", header_size));
+  if (header_size > kMaxHeaderSize)
+    return fail(fmt::format("header length {} exceeds the 100 MiB limit", header_size));
   if (header_size > bytes.size() - 8) {
-    return fail(fmt::format("header length {} runs past the end of the {}-byte file", header_size, bytes.size()));
+    return fail(fmt::format("header length {} runs past the end of the {}-byte file", header_size,
+                            bytes.size()));
   }
 
   SafetensorsFile file;
@@ -144,15 +148,18 @@ Result<SafetensorsFile> SafetensorsFile::Parse(std::string bytes, std::string_vi
         !entry.contains("data_offsets")) {
       return fail(fmt::format("tensor '{}' lacks dtype, shape or data_offsets", name));
     }
-    if (!entry["dtype"].is_string()) return fail(fmt::format("tensor '{}': dtype is not a string", name));
+    if (!entry["dtype"].is_string())
+      return fail(fmt::format("tensor '{}': dtype is not a string", name));
     auto dtype = DTypeFromName(entry["dtype"].get<std::string>());
     if (!dtype.ok()) return fail(fmt::format("tensor '{}': {}", name, dtype.status().message()));
     TensorView view;
     view.name = name;
     view.dtype = *dtype;
-    if (!entry["shape"].is_array()) return fail(fmt::format("tensor '{}': shape is not a list", name));
+    if (!entry["shape"].is_array())
+      return fail(fmt::format("tensor '{}': shape is not a list", name));
     for (const Json& d : entry["shape"]) {
-      if (!d.is_number_unsigned()) return fail(fmt::format("tensor '{}': shape has a non-natural dimension", name));
+      if (!d.is_number_unsigned())
+        return fail(fmt::format("tensor '{}': shape has a non-natural dimension", name));
       if (d.get<uint64_t>() > uint64_t(std::numeric_limits<int64_t>::max())) {
         return fail(fmt::format("tensor '{}': dimension too large", name));
       }
@@ -166,12 +173,15 @@ Result<SafetensorsFile> SafetensorsFile::Parse(std::string bytes, std::string_vi
     uint64_t begin = offsets[0].get<uint64_t>();
     uint64_t end = offsets[1].get<uint64_t>();
     if (begin > end || end > buffer_size) {
-      return fail(fmt::format("tensor '{}': data_offsets [{}, {}] outside the {}-byte buffer", name, begin, end, buffer_size));
+      return fail(fmt::format("tensor '{}': data_offsets [{}, {}] outside the {}-byte buffer", name,
+                              begin, end, buffer_size));
     }
     int64_t n = view.NumElements();
-    if (n < 0 || static_cast<uint64_t>(n) > (end - begin) / std::max<size_t>(1, DTypeSize(view.dtype)) ||
+    if (n < 0 ||
+        static_cast<uint64_t>(n) > (end - begin) / std::max<size_t>(1, DTypeSize(view.dtype)) ||
         static_cast<uint64_t>(n) * DTypeSize(view.dtype) != end - begin) {
-      return fail(fmt::format("tensor '{}': {} bytes do not match shape and dtype {}", name, end - begin, DTypeName(view.dtype)));
+      return fail(fmt::format("tensor '{}': {} bytes do not match shape and dtype {}", name,
+                              end - begin, DTypeName(view.dtype)));
     }
     view.data = std::string_view(file.bytes_.data() + data_start + begin, end - begin);
     ranges.emplace_back(begin, end);
@@ -184,7 +194,8 @@ Result<SafetensorsFile> SafetensorsFile::Parse(std::string bytes, std::string_vi
   uint64_t cursor = 0;
   for (const auto& [begin, end] : ranges) {
     if (begin < cursor) return fail(fmt::format("tensor data ranges overlap at byte {}", begin));
-    if (begin > cursor) return fail(fmt::format("unreferenced bytes between offsets {} and {}", cursor, begin));
+    if (begin > cursor)
+      return fail(fmt::format("unreferenced bytes between offsets {} and {}", cursor, begin));
     cursor = end;
   }
   if (cursor != buffer_size) {

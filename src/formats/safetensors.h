@@ -37,7 +37,9 @@ class SafetensorsWriter {
  public:
   // `data` must hold exactly product(shape) * DTypeSize(dtype) bytes.
   Status Add(std::string name, DType dtype, std::vector<int64_t> shape, std::string data);
-  void SetMetadata(std::string key, std::string value) { metadata_[std::move(key)] = std::move(value); }
+  void SetMetadata(std::string key, std::string value) {
+    metadata_[std::move(key)] = std::move(value);
+  }
   std::string Serialize() const;
 
  private:

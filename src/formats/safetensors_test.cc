@@ -68,19 +68,47 @@ TEST(Safetensors, StrictParserRejectsMalformedFiles) {
   std::string eight(8, '\0');
   std::vector<BadCase> cases = {
       {"too short", "abc", "shorter than"},
-      {"header past end", [] { std::string s(8, '\0'); s[0] = 100; return s + "{}"; }(), "runs past"},
-      {"huge header", [] { std::string s(8, '\0'); s[5] = 1; return s; }(), "exceeds"},
+      {"header past end",
+       [] {
+         std::string s(8, '\0');
+         s[0] = 100;
+         return s + "{}";
+       }(),
+       "runs past"},
+      {"huge header",
+       [] {
+         std::string s(8, '\0');
+         s[5] = 1;
+         return s;
+       }(),
+       "exceeds"},
       {"not json", WithHeader("{nope", ""), "not valid JSON"},
       {"not object", WithHeader("[1]", ""), "not a JSON object"},
-      {"bad dtype", WithHeader(R"({"t":{"dtype":"X9","shape":[1],"data_offsets":[0,1]}})", "a"), "unknown safetensors dtype"},
-      {"size mismatch", WithHeader(R"({"t":{"dtype":"F32","shape":[2],"data_offsets":[0,4]}})", "abcd"), "do not match"},
-      {"out of range", WithHeader(R"({"t":{"dtype":"U8","shape":[8],"data_offsets":[0,8]}})", "abcd"), "outside"},
-      {"reversed offsets", WithHeader(R"({"t":{"dtype":"U8","shape":[0],"data_offsets":[4,0]}})", "abcd"), "outside"},
-      {"overlap", WithHeader(R"({"a":{"dtype":"U8","shape":[4],"data_offsets":[0,4]},"b":{"dtype":"U8","shape":[2],"data_offsets":[2,4]}})", "abcd"), "overlap"},
-      {"hole", WithHeader(R"({"a":{"dtype":"U8","shape":[2],"data_offsets":[2,4]}})", "abcd"), "unreferenced"},
-      {"trailing", WithHeader(R"({"a":{"dtype":"U8","shape":[2],"data_offsets":[0,2]}})", "abcd"), "trailing"},
-      {"negative dim", WithHeader(R"({"a":{"dtype":"U8","shape":[-2],"data_offsets":[0,2]}})", "ab"), "non-natural"},
-      {"overflowing shape", WithHeader(R"({"a":{"dtype":"F64","shape":[4294967296,4294967296,4],"data_offsets":[0,0]}})", ""), "do not match"},
+      {"bad dtype", WithHeader(R"({"t":{"dtype":"X9","shape":[1],"data_offsets":[0,1]}})", "a"),
+       "unknown safetensors dtype"},
+      {"size mismatch",
+       WithHeader(R"({"t":{"dtype":"F32","shape":[2],"data_offsets":[0,4]}})", "abcd"),
+       "do not match"},
+      {"out of range",
+       WithHeader(R"({"t":{"dtype":"U8","shape":[8],"data_offsets":[0,8]}})", "abcd"), "outside"},
+      {"reversed offsets",
+       WithHeader(R"({"t":{"dtype":"U8","shape":[0],"data_offsets":[4,0]}})", "abcd"), "outside"},
+      {"overlap",
+       WithHeader(
+           R"({"a":{"dtype":"U8","shape":[4],"data_offsets":[0,4]},"b":{"dtype":"U8","shape":[2],"data_offsets":[2,4]}})",
+           "abcd"),
+       "overlap"},
+      {"hole", WithHeader(R"({"a":{"dtype":"U8","shape":[2],"data_offsets":[2,4]}})", "abcd"),
+       "unreferenced"},
+      {"trailing", WithHeader(R"({"a":{"dtype":"U8","shape":[2],"data_offsets":[0,2]}})", "abcd"),
+       "trailing"},
+      {"negative dim",
+       WithHeader(R"({"a":{"dtype":"U8","shape":[-2],"data_offsets":[0,2]}})", "ab"),
+       "non-natural"},
+      {"overflowing shape",
+       WithHeader(R"({"a":{"dtype":"F64","shape":[4294967296,4294967296,4],"data_offsets":[0,0]}})",
+                  ""),
+       "do not match"},
       {"metadata not strings", WithHeader(R"({"__metadata__":{"a":1}})", ""), "not a string"},
   };
   for (const auto& c : cases) {

@@ -22,7 +22,8 @@ Result<Scored> Score(const InferenceSession& session, const DatasetView& dataset
   const int64_t rows = s.data.features.size(0);
   const float* x = s.data.features.data_ptr<float>();
   const size_t d = session.feature_names().size();
-  ASSIGN_OR_RETURN(s.probabilities, session.PredictProbabilities({x, static_cast<size_t>(rows) * d}, rows));
+  ASSIGN_OR_RETURN(s.probabilities,
+                   session.PredictProbabilities({x, static_cast<size_t>(rows) * d}, rows));
   const size_t k = session.classes().size();
   s.predicted.resize(static_cast<size_t>(rows));
   for (size_t r = 0; r < static_cast<size_t>(rows); ++r) {
@@ -48,8 +49,8 @@ Result<Json> EvaluateDataset(const InferenceSession& session, const DatasetView&
   ASSIGN_OR_RETURN(Scored s, Score(session, dataset));
   const int64_t* labels = s.data.labels.data_ptr<int64_t>();
   std::span<const int64_t> truth(labels, static_cast<size_t>(s.data.labels.numel()));
-  ClassificationMetrics m =
-      ComputeClassificationMetrics(truth, s.predicted, static_cast<int64_t>(session.classes().size()));
+  ClassificationMetrics m = ComputeClassificationMetrics(
+      truth, s.predicted, static_cast<int64_t>(session.classes().size()));
   return MetricsToJson(m, session.classes());
 }
 

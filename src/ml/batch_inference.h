@@ -4,8 +4,8 @@
 
 #include <string>
 
-#include "base/text/json.h"
 #include "base/status.h"
+#include "base/text/json.h"
 #include "ml/dataset_view.h"
 #include "ml/inference_session.h"
 

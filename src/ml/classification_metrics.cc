@@ -11,7 +11,8 @@ ClassificationMetrics ComputeClassificationMetrics(std::span<const int64_t> trut
   m.samples = static_cast<int64_t>(truth.size());
   int64_t correct = 0;
   for (size_t i = 0; i < truth.size() && i < predicted.size(); ++i) {
-    if (truth[i] < 0 || truth[i] >= num_classes || predicted[i] < 0 || predicted[i] >= num_classes) continue;
+    if (truth[i] < 0 || truth[i] >= num_classes || predicted[i] < 0 || predicted[i] >= num_classes)
+      continue;
     m.confusion[static_cast<size_t>(truth[i])][static_cast<size_t>(predicted[i])]++;
     if (truth[i] == predicted[i]) ++correct;
   }
@@ -28,7 +29,8 @@ ClassificationMetrics ComputeClassificationMetrics(std::span<const int64_t> trut
       actual_c += m.confusion[c][o];
     }
     m.support[c] = actual_c;
-    m.precision[c] = predicted_c > 0 ? static_cast<double>(tp) / static_cast<double>(predicted_c) : 0.0;
+    m.precision[c] =
+        predicted_c > 0 ? static_cast<double>(tp) / static_cast<double>(predicted_c) : 0.0;
     m.recall[c] = actual_c > 0 ? static_cast<double>(tp) / static_cast<double>(actual_c) : 0.0;
     double denominator = m.precision[c] + m.recall[c];
     m.f1[c] = denominator > 0 ? 2 * m.precision[c] * m.recall[c] / denominator : 0.0;
@@ -55,13 +57,15 @@ Json MetricsToJson(const ClassificationMetrics& m, const std::vector<std::string
   }
   return {{"format", "citadel.report.classification/v1"},
           {"samples", m.samples},
-          {"metrics", {{"accuracy", m.accuracy},
-                       {"macro_precision", m.macro_precision},
-                       {"macro_recall", m.macro_recall},
-                       {"macro_f1", m.macro_f1}}},
+          {"metrics",
+           {{"accuracy", m.accuracy},
+            {"macro_precision", m.macro_precision},
+            {"macro_recall", m.macro_recall},
+            {"macro_f1", m.macro_f1}}},
           {"classes", classes},
           {"per_class", per_class},
-          {"confusion_matrix", {{"rows", "true class"}, {"columns", "predicted class"}, {"counts", m.confusion}}}};
+          {"confusion_matrix",
+           {{"rows", "true class"}, {"columns", "predicted class"}, {"counts", m.confusion}}}};
 }
 
 }  // namespace citadel::ml

@@ -18,8 +18,8 @@ struct ClassificationMetrics {
   double macro_precision = 0;
   double macro_recall = 0;
   double macro_f1 = 0;
-  std::vector<double> precision, recall, f1;  // per class
-  std::vector<int64_t> support;               // true count per class
+  std::vector<double> precision, recall, f1;    // per class
+  std::vector<int64_t> support;                 // true count per class
   std::vector<std::vector<int64_t>> confusion;  // [true][predicted]
 };
 

@@ -10,8 +10,8 @@
 #include <string>
 #include <vector>
 
-#include "base/text/json.h"
 #include "base/status.h"
+#include "base/text/json.h"
 #include "ml/model_files.h"
 
 namespace citadel::ml {
@@ -21,7 +21,8 @@ class InferenceSession {
   // Validates model.json and that model.safetensors holds exactly the
   // parameters of the architecture, with matching shapes. `source` names the
   // model (artifact id or path) in errors.
-  static Result<std::unique_ptr<InferenceSession>> Load(const ModelFiles& files, std::string_view source);
+  static Result<std::unique_ptr<InferenceSession>> Load(const ModelFiles& files,
+                                                        std::string_view source);
   ~InferenceSession();
 
   const std::vector<std::string>& feature_names() const;
@@ -31,10 +32,12 @@ class InferenceSession {
   // `features`: rows × feature_names().size(), row-major, already
   // preprocessed the way the training data was. Returns rows × classes()
   // probabilities (softmax), row-major.
-  Result<std::vector<float>> PredictProbabilities(std::span<const float> features, int64_t rows) const;
+  Result<std::vector<float>> PredictProbabilities(std::span<const float> features,
+                                                  int64_t rows) const;
 
   // Same for raw features: the stored preprocessing is applied first.
-  Result<std::vector<float>> PredictProbabilitiesRaw(std::span<const float> features, int64_t rows) const;
+  Result<std::vector<float>> PredictProbabilitiesRaw(std::span<const float> features,
+                                                     int64_t rows) const;
 
   // OK when a dataset with this schema.json can be fed to PredictProbabilities:
   // same features in the same order, same classes, same fitted preprocessing.
@@ -42,7 +45,8 @@ class InferenceSession {
 
  private:
   struct Impl;
-  static Result<std::unique_ptr<InferenceSession>> LoadUnchecked(const ModelFiles& files, std::string_view source);
+  static Result<std::unique_ptr<InferenceSession>> LoadUnchecked(const ModelFiles& files,
+                                                                 std::string_view source);
   explicit InferenceSession(std::unique_ptr<Impl> impl);
   std::unique_ptr<Impl> impl_;
 };

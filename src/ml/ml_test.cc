@@ -21,7 +21,8 @@ DatasetView Blobs(int rows, uint64_t seed, double spread = 0.5, double scale = 1
   std::vector<int64_t> y, ids;
   for (int i = 0; i < rows; ++i) {
     int c = i % 3;
-    for (int j = 0; j < 4; ++j) x.push_back(static_cast<float>((centers[c][j] + noise(rng)) * scale));
+    for (int j = 0; j < 4; ++j)
+      x.push_back(static_cast<float>((centers[c][j] + noise(rng)) * scale));
     y.push_back(c);
     ids.push_back(i);
   }
@@ -140,10 +141,12 @@ TEST_F(LoadedModel, RefusesWeightsThatDoNotMatchTheArchitecture) {
   ModelFiles extra = model_;
   auto parsed = formats::SafetensorsFile::Parse(model_.safetensors, "m");
   formats::SafetensorsWriter w;
-  for (const auto& t : parsed->tensors()) ASSERT_TRUE(w.Add(t.name, t.dtype, t.shape, std::string(t.data)).ok());
+  for (const auto& t : parsed->tensors())
+    ASSERT_TRUE(w.Add(t.name, t.dtype, t.shape, std::string(t.data)).ok());
   ASSERT_TRUE(w.Add("payload", formats::DType::kU8, {3}, "abc").ok());
   extra.safetensors = w.Serialize();
-  EXPECT_NE(InferenceSession::Load(extra, "m").status().message().find("unexpected tensor"), std::string::npos);
+  EXPECT_NE(InferenceSession::Load(extra, "m").status().message().find("unexpected tensor"),
+            std::string::npos);
 
   ModelFiles truncated = model_;
   truncated.safetensors.resize(truncated.safetensors.size() - 4);
@@ -156,7 +159,9 @@ TEST_F(LoadedModel, MistypedModelJsonIsAnErrorNotACrash) {
       {"/output/classes", "not-a-list"},
       {"/architecture/dropout", "high"},
       {"/architecture/hidden", Json::array({"wide"})},
-      {"/preprocessing", Json::array({{{"op", "standardize"}, {"columns", {"a"}}, {"mean", {"zero"}}, {"scale", {1}}}})},
+      {"/preprocessing",
+       Json::array(
+           {{{"op", "standardize"}, {"columns", {"a"}}, {"mean", {"zero"}}, {"scale", {1}}}})},
   };
   for (const auto& [pointer, value] : edits) {
     ModelFiles bad = model_;
@@ -189,14 +194,17 @@ TEST_F(LoadedModel, RefusesDatasetPreparedDifferently) {
   other.schema["features"] = {"a", "b", "d", "c"};
   EXPECT_EQ(EvaluateDataset(**session, other).status().code(), StatusCode::kFailedPrecondition);
   other = Blobs(30, 9);
-  other.schema["preprocessing"] = Json::array({{{"op", "standardize"}, {"columns", {"a"}}, {"mean", {1}}, {"scale", {2}}}});
+  other.schema["preprocessing"] =
+      Json::array({{{"op", "standardize"}, {"columns", {"a"}}, {"mean", {1}}, {"scale", {2}}}});
   EXPECT_EQ(EvaluateDataset(**session, other).status().code(), StatusCode::kFailedPrecondition);
 }
 
 TEST_F(LoadedModel, RawInputGetsTheStoredStandardization) {
   ModelFiles scaled = model_;
-  scaled.model_json["preprocessing"] =
-      Json::array({{{"op", "standardize"}, {"columns", {"a", "b", "c", "d"}}, {"mean", {1, 2, 3, 4}}, {"scale", {2, 2, 2, 2}}}});
+  scaled.model_json["preprocessing"] = Json::array({{{"op", "standardize"},
+                                                     {"columns", {"a", "b", "c", "d"}},
+                                                     {"mean", {1, 2, 3, 4}},
+                                                     {"scale", {2, 2, 2, 2}}}});
   auto session = InferenceSession::Load(scaled, "m");
   ASSERT_TRUE(session.ok()) << session.status().ToString();
   std::vector<float> raw = {3, 2, 3, 6};
@@ -213,7 +221,8 @@ TEST(TrainSpec, ParsesAndRejectsWithLineNumbers) {
       "steps:\n"
       "  - name: t\n    kind: train\n    model: { arch: mlp, hidden: [8] }\n    epochs: 3\n"
       "  - name: u\n    kind: train\n    model: { arch: transformer }\n"
-      "  - name: v\n    kind: train\n    model: { arch: mlp, hidden: [8] }\n    optimizer: { name: adam, momentum: 0.9 }\n",
+      "  - name: v\n    kind: train\n    model: { arch: mlp, hidden: [8] }\n    optimizer: { name: "
+      "adam, momentum: 0.9 }\n",
       "p.yaml");
   ASSERT_TRUE(doc.ok());
   auto ok = ParseTrainSpec(SpecReader(*doc, "/steps/0"), {});

@@ -7,15 +7,16 @@ namespace citadel::ml {
 
 Result<TrainSpec> ParseTrainSpec(const SpecReader& step,
                                  std::initializer_list<std::string_view> extra_known) {
-  std::vector<std::string_view> known = {"name", "kind", "model", "optimizer", "epochs",
-                                         "batch_size", "seed", "resources"};
+  std::vector<std::string_view> known = {"name",   "kind",       "model", "optimizer",
+                                         "epochs", "batch_size", "seed",  "resources"};
   known.insert(known.end(), extra_known.begin(), extra_known.end());
   if (!step.json().is_object()) return step.Error("a step must be a mapping");
   for (const auto& [key, unused] : step.json().items()) {
     if (std::find(known.begin(), known.end(), key) == known.end()) {
       std::string names;
       for (auto k : known) names += (names.empty() ? "" : ", ") + std::string(k);
-      return step.FieldError(key, "unknown field '" + key + "' for a train step (known fields: " + names + ")");
+      return step.FieldError(
+          key, "unknown field '" + key + "' for a train step (known fields: " + names + ")");
     }
   }
 
@@ -26,13 +27,15 @@ Result<TrainSpec> ParseTrainSpec(const SpecReader& step,
   ASSIGN_OR_RETURN(spec.model.arch, model.String("arch"));
   if (spec.model.arch == "mlp") {
     ASSIGN_OR_RETURN(spec.model.hidden, model.IntList("hidden", 1, 1 << 16));
-    if (spec.model.hidden.empty()) return model.FieldError("hidden", "an mlp needs at least one hidden layer");
+    if (spec.model.hidden.empty())
+      return model.FieldError("hidden", "an mlp needs at least one hidden layer");
     ASSIGN_OR_RETURN(spec.model.dropout, model.Number("dropout", 0.0, 0.95, 0.0));
   } else if (spec.model.arch == "logreg") {
     if (model.Has("hidden")) return model.FieldError("hidden", "logreg has no hidden layers");
     if (model.Has("dropout")) return model.FieldError("dropout", "logreg has no dropout");
   } else {
-    return model.FieldError("arch", "unknown architecture '" + spec.model.arch + "' (supported: logreg, mlp)");
+    return model.FieldError(
+        "arch", "unknown architecture '" + spec.model.arch + "' (supported: logreg, mlp)");
   }
 
   if (step.Has("optimizer")) {
@@ -40,9 +43,11 @@ Result<TrainSpec> ParseTrainSpec(const SpecReader& step,
     RETURN_IF_ERROR(opt.ExpectObject({"name", "lr", "momentum", "weight_decay"}));
     ASSIGN_OR_RETURN(spec.optimizer.name, opt.String("name", "adam"));
     if (spec.optimizer.name != "adam" && spec.optimizer.name != "sgd") {
-      return opt.FieldError("name", "unknown optimizer '" + spec.optimizer.name + "' (supported: sgd, adam)");
+      return opt.FieldError(
+          "name", "unknown optimizer '" + spec.optimizer.name + "' (supported: sgd, adam)");
     }
-    ASSIGN_OR_RETURN(spec.optimizer.lr, opt.Number("lr", 1e-12, 10.0, spec.optimizer.name == "sgd" ? 0.01 : 1e-3));
+    ASSIGN_OR_RETURN(spec.optimizer.lr,
+                     opt.Number("lr", 1e-12, 10.0, spec.optimizer.name == "sgd" ? 0.01 : 1e-3));
     ASSIGN_OR_RETURN(spec.optimizer.momentum, opt.Number("momentum", 0.0, 0.999, 0.0));
     if (spec.optimizer.name == "adam" && opt.Has("momentum")) {
       return opt.FieldError("momentum", "momentum applies to sgd only (adam has its own betas)");

@@ -6,9 +6,9 @@
 #include <string>
 #include <vector>
 
+#include "base/status.h"
 #include "base/text/json.h"
 #include "base/text/spec_reader.h"
-#include "base/status.h"
 
 namespace citadel::ml {
 
@@ -21,7 +21,7 @@ struct ModelSpec {
 struct OptimizerSpec {
   std::string name = "adam";  // "sgd" | "adam"
   double lr = 1e-3;
-  double momentum = 0.0;      // sgd
+  double momentum = 0.0;  // sgd
   double weight_decay = 0.0;
 };
 

@@ -15,10 +15,11 @@ namespace citadel::ml {
 namespace {
 
 std::unique_ptr<torch::optim::Optimizer> MakeOptimizer(const OptimizerSpec& spec,
-                                                      std::vector<torch::Tensor> params) {
+                                                       std::vector<torch::Tensor> params) {
   if (spec.name == "sgd") {
     return std::make_unique<torch::optim::SGD>(
-        params, torch::optim::SGDOptions(spec.lr).momentum(spec.momentum).weight_decay(spec.weight_decay));
+        params,
+        torch::optim::SGDOptions(spec.lr).momentum(spec.momentum).weight_decay(spec.weight_decay));
   }
   return std::make_unique<torch::optim::Adam>(
       params, torch::optim::AdamOptions(spec.lr).weight_decay(spec.weight_decay));
@@ -28,7 +29,8 @@ Result<std::string> SerializeWeights(torch::nn::Sequential& net) {
   formats::SafetensorsWriter writer;
   for (const auto& item : net->named_parameters()) {
     const torch::Tensor& p = item.value();
-    RETURN_IF_ERROR(writer.Add(item.key(), formats::DType::kF32, p.sizes().vec(), internal::Float32Bytes(p)));
+    RETURN_IF_ERROR(
+        writer.Add(item.key(), formats::DType::kF32, p.sizes().vec(), internal::Float32Bytes(p)));
   }
   writer.SetMetadata("format", std::string(kModelFormat));
   return writer.Serialize();
@@ -36,14 +38,16 @@ Result<std::string> SerializeWeights(torch::nn::Sequential& net) {
 
 }  // namespace
 
-Result<ModelFiles> Train(const TrainSpec& spec, const DatasetView& train, const EpochCallback& on_epoch) {
+Result<ModelFiles> Train(const TrainSpec& spec, const DatasetView& train,
+                         const EpochCallback& on_epoch) {
   ASSIGN_OR_RETURN(internal::DatasetTensors data, internal::LoadDataset(train));
   const int64_t rows = data.features.size(0);
   const int64_t classes = static_cast<int64_t>(data.classes.size());
-  if (rows == 0) return InvalidArgumentError(fmt::format("{}: the training dataset has no rows", train.name));
+  if (rows == 0)
+    return InvalidArgumentError(fmt::format("{}: the training dataset has no rows", train.name));
   if (classes < 2) {
-    return InvalidArgumentError(fmt::format("{}: the training data has {} class; a classifier needs at least 2",
-                                            train.name, classes));
+    return InvalidArgumentError(fmt::format(
+        "{}: the training data has {} class; a classifier needs at least 2", train.name, classes));
   }
 
   ModelFiles files;
@@ -109,14 +113,26 @@ Result<ModelFiles> Train(const TrainSpec& spec, const DatasetView& train, const 
       {"format", kModelFormat},
       {"task", "classification"},
       {"architecture", ModelSpecToJson(spec.model)},
-      {"input", {{"name", "features"}, {"datatype", "FP32"}, {"shape", {-1, data.feature_names.size()}},
-                 {"features", data.feature_names}}},
-      {"output", {{"name", "probabilities"}, {"datatype", "FP32"}, {"shape", {-1, classes}},
-                  {"label", data.label_name}, {"classes", data.classes}}},
+      {"input",
+       {{"name", "features"},
+        {"datatype", "FP32"},
+        {"shape", {-1, data.feature_names.size()}},
+        {"features", data.feature_names}}},
+      {"output",
+       {{"name", "probabilities"},
+        {"datatype", "FP32"},
+        {"shape", {-1, classes}},
+        {"label", data.label_name},
+        {"classes", data.classes}}},
       {"preprocessing", data.preprocessing},
-      {"training", {{"optimizer", OptimizerSpecToJson(spec.optimizer)}, {"epochs", spec.epochs},
-                    {"batch_size", spec.batch_size}, {"seed", spec.seed}, {"threads", spec.threads},
-                    {"rows", rows}, {"loss", "cross_entropy"}}},
+      {"training",
+       {{"optimizer", OptimizerSpecToJson(spec.optimizer)},
+        {"epochs", spec.epochs},
+        {"batch_size", spec.batch_size},
+        {"seed", spec.seed},
+        {"threads", spec.threads},
+        {"rows", rows},
+        {"loss", "cross_entropy"}}},
   };
   return files;
 }

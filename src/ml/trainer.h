@@ -24,6 +24,7 @@ using EpochCallback = std::function<Status(const EpochMetrics&)>;
 
 // Errors: InvalidArgument for unusable data (empty, one class, bad schema);
 // FailedPrecondition when the loss diverges (NaN/inf), naming the epoch.
-Result<ModelFiles> Train(const TrainSpec& spec, const DatasetView& train, const EpochCallback& on_epoch);
+Result<ModelFiles> Train(const TrainSpec& spec, const DatasetView& train,
+                         const EpochCallback& on_epoch);
 
 }  // namespace citadel::ml

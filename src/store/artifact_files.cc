@@ -1,9 +1,9 @@
 #include "store/artifact_files.h"
 
-#include <cstdio>
-#include <cerrno>
-
 #include <fmt/format.h>
+
+#include <cerrno>
+#include <cstdio>
 
 #include "base/system/files.h"
 
@@ -91,7 +91,8 @@ Status ExportArtifact(const BlobStore& blobs, const Manifest& manifest, const fs
     int err = errno;
     discard();
     if (err == ENOTEMPTY || err == EEXIST) {
-      return AlreadyExistsError(fmt::format("{} exists and is not empty; export into a new or empty directory", dest.string()));
+      return AlreadyExistsError(fmt::format(
+          "{} exists and is not empty; export into a new or empty directory", dest.string()));
     }
     return ErrnoError("renaming export into place", dest.string(), err);
   }

@@ -1,12 +1,11 @@
 #include "store/blob_store.h"
 
 #include <fcntl.h>
+#include <fmt/format.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include <cerrno>
-
-#include <fmt/format.h>
 
 #include "base/system/files.h"
 
@@ -37,7 +36,8 @@ Status CopyHashing(int in, const fs::path& in_path, int out, const fs::path& out
   return Status::Ok();
 }
 
-Status CorruptError(const Sha256Digest& expected, const Sha256Digest& actual, const fs::path& path) {
+Status CorruptError(const Sha256Digest& expected, const Sha256Digest& actual,
+                    const fs::path& path) {
   return DataLossError(fmt::format(
       "blob {} is corrupt: its content hashes to {} ({}); restore it from a backup or re-run "
       "the step that produced it",
@@ -57,7 +57,7 @@ fs::path BlobStore::PathOf(const Sha256Digest& digest) const {
 }
 
 bool BlobStore::Contains(const Sha256Digest& digest) const {
-  struct stat st{};
+  struct stat st {};
   return ::stat(PathOf(digest).c_str(), &st) == 0 && S_ISREG(st.st_mode);
 }
 
@@ -131,7 +131,8 @@ Result<std::string> BlobStore::Get(const Sha256Digest& digest) const {
   Result<std::string> data = ReadFile(path);
   if (!data.ok()) {
     if (data.status().code() == StatusCode::kNotFound) {
-      return NotFoundError(fmt::format("blob {} is missing from the store ({})", digest.Id(), path.string()));
+      return NotFoundError(
+          fmt::format("blob {} is missing from the store ({})", digest.Id(), path.string()));
     }
     return data.status();
   }
@@ -145,7 +146,8 @@ Status BlobStore::Verify(const Sha256Digest& digest) const {
   Result<Sha256Digest> actual = crypto::HashFile(path);
   if (!actual.ok()) {
     if (actual.status().code() == StatusCode::kNotFound) {
-      return NotFoundError(fmt::format("blob {} is missing from the store ({})", digest.Id(), path.string()));
+      return NotFoundError(
+          fmt::format("blob {} is missing from the store ({})", digest.Id(), path.string()));
     }
     return actual.status();
   }
@@ -158,7 +160,8 @@ Status BlobStore::CopyTo(const Sha256Digest& digest, const fs::path& dest) const
   UniqueFd in(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
   if (!in.valid()) {
     if (errno == ENOENT) {
-      return NotFoundError(fmt::format("blob {} is missing from the store ({})", digest.Id(), path.string()));
+      return NotFoundError(
+          fmt::format("blob {} is missing from the store ({})", digest.Id(), path.string()));
     }
     return ErrnoError("opening", path.string(), errno);
   }
@@ -184,7 +187,8 @@ Status BlobStore::CopyTo(const Sha256Digest& digest, const fs::path& dest) const
 Result<std::vector<Sha256Digest>> BlobStore::List() const {
   std::vector<Sha256Digest> digests;
   std::error_code ec;
-  for (fs::recursive_directory_iterator it(root_ / "sha256", ec), end; it != end; it.increment(ec)) {
+  for (fs::recursive_directory_iterator it(root_ / "sha256", ec), end; it != end;
+       it.increment(ec)) {
     if (ec) break;
     if (!it->is_regular_file()) continue;
     auto digest = Sha256Digest::FromHex(it->path().filename().string());

@@ -168,7 +168,8 @@ TEST_F(BlobStoreTest, ExportIsAllOrNothing) {
   EXPECT_NE(s.message().find("b.txt"), std::string::npos);
   EXPECT_FALSE(fs::exists(out)) << "no partial export may remain";
   for (auto& e : fs::directory_iterator(root_)) {
-    EXPECT_EQ(e.path().filename().string().find(".export"), std::string::npos) << "temp dir left behind";
+    EXPECT_EQ(e.path().filename().string().find(".export"), std::string::npos)
+        << "temp dir left behind";
   }
 }
 

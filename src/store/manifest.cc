@@ -1,8 +1,8 @@
 #include "store/manifest.h"
 
-#include <algorithm>
-
 #include <fmt/format.h>
+
+#include <algorithm>
 
 #include "base/text/json.h"
 
@@ -10,11 +10,13 @@ namespace citadel::store {
 
 bool IsSafeRelativePath(std::string_view path) {
   if (path.empty() || path.front() == '/' || path.back() == '/') return false;
-  if (path.find('\0') != std::string_view::npos || path.find('\\') != std::string_view::npos) return false;
+  if (path.find('\0') != std::string_view::npos || path.find('\\') != std::string_view::npos)
+    return false;
   size_t start = 0;
   while (start <= path.size()) {
     size_t slash = path.find('/', start);
-    std::string_view part = path.substr(start, slash == std::string_view::npos ? std::string_view::npos : slash - start);
+    std::string_view part = path.substr(
+        start, slash == std::string_view::npos ? std::string_view::npos : slash - start);
     if (part.empty() || part == "." || part == "..") return false;
     if (slash == std::string_view::npos) break;
     start = slash + 1;
@@ -27,7 +29,8 @@ Result<Manifest> Manifest::FromEntries(std::vector<ManifestEntry> entries) {
             [](const ManifestEntry& a, const ManifestEntry& b) { return a.path < b.path; });
   for (size_t i = 0; i < entries.size(); ++i) {
     if (!IsSafeRelativePath(entries[i].path)) {
-      return InvalidArgumentError(fmt::format("manifest path '{}' is not a safe relative path", entries[i].path));
+      return InvalidArgumentError(
+          fmt::format("manifest path '{}' is not a safe relative path", entries[i].path));
     }
     if (i > 0 && entries[i].path == entries[i - 1].path) {
       return InvalidArgumentError(fmt::format("manifest lists '{}' twice", entries[i].path));
@@ -47,7 +50,8 @@ Result<Manifest> Manifest::Parse(std::string_view text, std::string_view source)
   for (const Json& f : json["files"]) {
     if (!f.is_object() || !f.contains("path") || !f["path"].is_string() || !f.contains("sha256") ||
         !f["sha256"].is_string() || !f.contains("size") || !f["size"].is_number_unsigned()) {
-      return InvalidArgumentError(fmt::format("{}: manifest entry {} lacks path, sha256 or size", source, f.dump()));
+      return InvalidArgumentError(
+          fmt::format("{}: manifest entry {} lacks path, sha256 or size", source, f.dump()));
     }
     ASSIGN_OR_RETURN(auto digest, crypto::Sha256Digest::FromHex(f["sha256"].get<std::string>()));
     entries.push_back({f["path"].get<std::string>(), digest, f["size"].get<uint64_t>()});

@@ -12,30 +12,35 @@ Result<LoadedArtifact> LoadArtifact(Workspace& ws, const std::string& id) {
   ASSIGN_OR_RETURN(auto digest, crypto::Sha256Digest::FromHex(id));
   Result<store::Manifest> manifest = store::LoadManifest(ws.blobs(), digest);
   if (!manifest.ok()) {
-    return manifest.status().WithContext(fmt::format("reading artifact {} ({})", id, a.record.name));
+    return manifest.status().WithContext(
+        fmt::format("reading artifact {} ({})", id, a.record.name));
   }
   a.manifest = std::move(*manifest);
   return a;
 }
 
-Result<std::string> ReadArtifactFile(Workspace& ws, const LoadedArtifact& artifact, std::string_view path) {
+Result<std::string> ReadArtifactFile(Workspace& ws, const LoadedArtifact& artifact,
+                                     std::string_view path) {
   Result<std::string> data = store::ReadArtifactFile(ws.blobs(), artifact.manifest, path);
-  if (!data.ok()) return data.status().WithContext(fmt::format("reading {} artifact '{}'", artifact.record.kind, artifact.record.name));
+  if (!data.ok())
+    return data.status().WithContext(
+        fmt::format("reading {} artifact '{}'", artifact.record.kind, artifact.record.name));
   return data;
 }
 
 namespace {
 Status ExpectKind(const LoadedArtifact& a, std::string_view kind) {
   if (a.record.kind == kind) return Status::Ok();
-  return InvalidArgumentError(fmt::format("artifact {} ({}) is a {}, but a {} is needed here", a.record.id,
-                                          a.record.name, a.record.kind, kind));
+  return InvalidArgumentError(fmt::format("artifact {} ({}) is a {}, but a {} is needed here",
+                                          a.record.id, a.record.name, a.record.kind, kind));
 }
 }  // namespace
 
 Result<ml::DatasetView> LoadDatasetView(Workspace& ws, const LoadedArtifact& artifact) {
   RETURN_IF_ERROR(ExpectKind(artifact, "dataset"));
   ml::DatasetView view;
-  view.name = fmt::format("dataset {} ({})", artifact.record.id.substr(0, 19), artifact.record.name);
+  view.name =
+      fmt::format("dataset {} ({})", artifact.record.id.substr(0, 19), artifact.record.name);
   ASSIGN_OR_RETURN(std::string schema, ReadArtifactFile(ws, artifact, "schema.json"));
   ASSIGN_OR_RETURN(view.schema, ParseJson(schema, view.name + " schema.json"));
   ASSIGN_OR_RETURN(view.safetensors, ReadArtifactFile(ws, artifact, "data.safetensors"));
@@ -52,7 +57,8 @@ Result<ml::ModelFiles> LoadModelFiles(Workspace& ws, const LoadedArtifact& artif
 }
 
 namespace {
-Result<std::string> Record(Workspace& ws, const store::Manifest& manifest, const NewArtifact& info) {
+Result<std::string> Record(Workspace& ws, const store::Manifest& manifest,
+                           const NewArtifact& info) {
   catalog::ArtifactRecord record;
   record.id = manifest.Id().Id();
   record.kind = info.kind;
@@ -66,7 +72,8 @@ Result<std::string> Record(Workspace& ws, const store::Manifest& manifest, const
 }
 }  // namespace
 
-Result<std::string> StoreArtifactDir(Workspace& ws, const std::filesystem::path& dir, const NewArtifact& info) {
+Result<std::string> StoreArtifactDir(Workspace& ws, const std::filesystem::path& dir,
+                                     const NewArtifact& info) {
   ASSIGN_OR_RETURN(store::Manifest manifest, store::StoreDirectory(ws.blobs(), dir));
   return Record(ws, manifest, info);
 }

@@ -7,8 +7,8 @@
 #include <optional>
 #include <string>
 
-#include "base/text/json.h"
 #include "base/status.h"
+#include "base/text/json.h"
 #include "catalog/records.h"
 #include "ml/dataset_view.h"
 #include "ml/model_files.h"
@@ -33,7 +33,8 @@ struct LoadedArtifact {
 Result<LoadedArtifact> LoadArtifact(Workspace& ws, const std::string& id);
 
 // A file of the artifact, verified; DataLoss names artifact, file and blob.
-Result<std::string> ReadArtifactFile(Workspace& ws, const LoadedArtifact& artifact, std::string_view path);
+Result<std::string> ReadArtifactFile(Workspace& ws, const LoadedArtifact& artifact,
+                                     std::string_view path);
 
 // Dataset / model views for src/ml; InvalidArgument when the artifact is of
 // another kind.
@@ -50,7 +51,8 @@ struct NewArtifact {
 
 // Stores every file under `dir` (or the single file `path`) and records the
 // artifact. Returns its id. Same content → same id, whoever stores it.
-Result<std::string> StoreArtifactDir(Workspace& ws, const std::filesystem::path& dir, const NewArtifact& info);
+Result<std::string> StoreArtifactDir(Workspace& ws, const std::filesystem::path& dir,
+                                     const NewArtifact& info);
 Result<std::string> StoreArtifactFile(Workspace& ws, const std::filesystem::path& path,
                                       std::string_view name_in_artifact, const NewArtifact& info);
 

@@ -1,11 +1,10 @@
 #include "workload/env_capture.h"
 
+#include <fmt/format.h>
 #include <sys/utsname.h>
 #include <unistd.h>
 
 #include <thread>
-
-#include <fmt/format.h>
 
 #include "base/system/host_info.h"
 #include "base/version.h"
@@ -14,7 +13,7 @@
 namespace citadel::workload {
 
 Json CaptureRunEnvironment(int threads) {
-  struct utsname uts{};
+  struct utsname uts {};
   std::string os = "unknown";
   if (::uname(&uts) == 0) os = fmt::format("{} {} {}", uts.sysname, uts.release, uts.machine);
   std::string blas = ml::BlasLibrary();

@@ -1,8 +1,8 @@
 #include "workload/ref_resolver.h"
 
-#include <charconv>
-
 #include <fmt/format.h>
+
+#include <charconv>
 
 namespace citadel::workload {
 
@@ -16,17 +16,20 @@ bool LooksLikeRunId(std::string_view s) {
   return s.size() >= 8 && s.find_first_not_of("0123456789abcdef-") == std::string_view::npos;
 }
 
-Result<std::string> ByIdPrefix(catalog::Catalog& catalog, std::string_view ref, std::string_view hex) {
+Result<std::string> ByIdPrefix(catalog::Catalog& catalog, std::string_view ref,
+                               std::string_view hex) {
   ASSIGN_OR_RETURN(auto ids, catalog.ArtifactIdsWithPrefix(std::string(hex), 2));
-  if (ids.empty()) return NotFoundError(fmt::format("no artifact matches '{}' (see `citadel artifacts ls`)", ref));
+  if (ids.empty())
+    return NotFoundError(fmt::format("no artifact matches '{}' (see `citadel artifacts ls`)", ref));
   if (ids.size() > 1) {
-    return InvalidArgumentError(fmt::format("'{}' matches several artifacts ({}, {}, …); give more of the id",
-                                            ref, ids[0], ids[1]));
+    return InvalidArgumentError(fmt::format(
+        "'{}' matches several artifacts ({}, {}, …); give more of the id", ref, ids[0], ids[1]));
   }
   return ids[0];
 }
 
-Result<std::string> ByRunOutput(catalog::Catalog& catalog, std::string_view run, std::string_view role) {
+Result<std::string> ByRunOutput(catalog::Catalog& catalog, std::string_view run,
+                                std::string_view role) {
   ASSIGN_OR_RETURN(std::string run_id, catalog.ResolveRunId(std::string(run)));
   ASSIGN_OR_RETURN(auto outputs, catalog.RunOutputs(run_id));
   std::string roles;
@@ -53,20 +56,26 @@ Result<std::string> ResolveArtifactRef(catalog::Catalog& catalog, std::string_vi
       std::string_view v = rest.substr(colon + 1);
       auto [ptr, ec] = std::from_chars(v.data(), v.data() + v.size(), version);
       if (ec != std::errc() || ptr != v.data() + v.size() || version <= 0) {
-        return InvalidArgumentError(fmt::format("'{}': the version must be a positive number", ref));
+        return InvalidArgumentError(
+            fmt::format("'{}': the version must be a positive number", ref));
       }
     }
-    ASSIGN_OR_RETURN(auto v, catalog.ResolveModel(name, version,
-                                                  at == std::string_view::npos ? "" : std::string(rest.substr(at + 1))));
+    ASSIGN_OR_RETURN(
+        auto v,
+        catalog.ResolveModel(name, version,
+                             at == std::string_view::npos ? "" : std::string(rest.substr(at + 1))));
     return v.artifact_id;
   }
   if (ref.rfind("sha256:", 0) == 0) {
     std::string_view hex = ref.substr(7);
-    if (!IsHex(hex)) return InvalidArgumentError(fmt::format("'{}' is not a sha256 id (lowercase hex expected)", ref));
+    if (!IsHex(hex))
+      return InvalidArgumentError(
+          fmt::format("'{}' is not a sha256 id (lowercase hex expected)", ref));
     return ByIdPrefix(catalog, ref, hex);
   }
   if (size_t at = ref.find('@'); at != std::string_view::npos) {
-    ASSIGN_OR_RETURN(auto v, catalog.ResolveModel(std::string(ref.substr(0, at)), 0, std::string(ref.substr(at + 1))));
+    ASSIGN_OR_RETURN(auto v, catalog.ResolveModel(std::string(ref.substr(0, at)), 0,
+                                                  std::string(ref.substr(at + 1))));
     return v.artifact_id;
   }
   if (size_t colon = ref.rfind(':'); colon != std::string_view::npos) {

@@ -43,7 +43,9 @@ class RefResolverTest : public ::testing::Test {
     EXPECT_TRUE(ws_->catalog().PutArtifact(a, *m).ok());
     return a.id;
   }
-  Result<std::string> Resolve(const std::string& ref) { return ResolveArtifactRef(ws_->catalog(), ref); }
+  Result<std::string> Resolve(const std::string& ref) {
+    return ResolveArtifactRef(ws_->catalog(), ref);
+  }
 
   citadel::testing::ScratchDir scratch_;
   const std::filesystem::path& root_ = scratch_.path();
@@ -72,8 +74,10 @@ TEST_F(RefResolverTest, ResolvesEveryRefForm) {
 TEST_F(RefResolverTest, ExplainsWhatIsMissing) {
   EXPECT_EQ(Resolve("nothing").status().code(), StatusCode::kNotFound);
   EXPECT_NE(Resolve("digits:7").status().message().find("no version 7"), std::string::npos);
-  EXPECT_NE(Resolve("digits@canary").status().message().find("no alias 'canary'"), std::string::npos);
-  EXPECT_NE(Resolve(run_ + ":report").status().message().find("its outputs: model"), std::string::npos);
+  EXPECT_NE(Resolve("digits@canary").status().message().find("no alias 'canary'"),
+            std::string::npos);
+  EXPECT_NE(Resolve(run_ + ":report").status().message().find("its outputs: model"),
+            std::string::npos);
   EXPECT_EQ(Resolve("sha256:XYZ").status().code(), StatusCode::kInvalidArgument);
   EXPECT_EQ(Resolve("").status().code(), StatusCode::kInvalidArgument);
 }

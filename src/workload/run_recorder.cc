@@ -1,7 +1,7 @@
 #include "workload/run_recorder.h"
 
-#include "base/system/files.h"
 #include "base/ids.h"
+#include "base/system/files.h"
 #include "base/time.h"
 
 namespace citadel::workload {
@@ -18,7 +18,8 @@ Result<std::unique_ptr<RunRecorder>> RunRecorder::Start(Workspace& ws, catalog::
 }
 
 RunRecorder::~RunRecorder() {
-  if (!finished_) Finish(catalog::RunStatus::kFailed, "interrupted before the step finished").IgnoreError();
+  if (!finished_)
+    Finish(catalog::RunStatus::kFailed, "interrupted before the step finished").IgnoreError();
 }
 
 Status RunRecorder::AddInput(const std::string& role, const std::string& artifact_id) {
@@ -47,7 +48,8 @@ Status RunRecorder::Finish(catalog::RunStatus status, const std::string& message
   log_sink_.reset();
   if (!flushed.ok() && status == catalog::RunStatus::kSucceeded) {
     status = catalog::RunStatus::kFailed;
-    RETURN_IF_ERROR(ws_.catalog().FinishRun(run_.id, status, "recording metrics failed: " + flushed.ToString()));
+    RETURN_IF_ERROR(ws_.catalog().FinishRun(run_.id, status,
+                                            "recording metrics failed: " + flushed.ToString()));
     return flushed;
   }
   return ws_.catalog().FinishRun(run_.id, status, message);

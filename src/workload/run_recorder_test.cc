@@ -4,9 +4,9 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "base/ids.h"
 #include "base/system/files.h"
 #include "base/system/host_info.h"
-#include "base/ids.h"
 #include "base/testing/scratch_dir.h"
 #include "workload/pipeline/pipeline_runner.h"
 

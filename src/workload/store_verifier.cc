@@ -16,7 +16,8 @@ Json StoreReport::ToJson() const {
     for (const auto& u : p.used_by) {
       uses.push_back({{"artifact", u.artifact_id}, {"name", u.artifact_name}, {"path", u.path}});
     }
-    problems_json.push_back({{"blob", p.blob}, {"problem", p.problem}, {"detail", p.detail}, {"used_by", uses}});
+    problems_json.push_back(
+        {{"blob", p.blob}, {"problem", p.problem}, {"detail", p.detail}, {"used_by", uses}});
   }
   return {{"ok", ok()},
           {"blobs_checked", blobs_checked},
@@ -31,7 +32,8 @@ Result<StoreReport> VerifyStore(Workspace& ws, size_t threads) {
   std::map<std::string, std::string> names;
   for (const auto& a : artifacts) {
     names[a.id] = a.name;
-    uses[a.id].push_back({a.id, a.name, "(manifest)"});  // the manifest blob's digest is the artifact id
+    uses[a.id].push_back(
+        {a.id, a.name, "(manifest)"});  // the manifest blob's digest is the artifact id
   }
   ASSIGN_OR_RETURN(auto files, ws.catalog().ListArtifactFiles());
   for (const auto& f : files) uses[f.blob].push_back({f.artifact_id, names[f.artifact_id], f.path});
@@ -49,8 +51,9 @@ Result<StoreReport> VerifyStore(Workspace& ws, size_t threads) {
         return;
       }
       results[i] = ws.blobs().Verify(*digest);
-      struct stat st{};
-      if (::stat(ws.blobs().PathOf(*digest).c_str(), &st) == 0) sizes[i] = static_cast<uint64_t>(st.st_size);
+      struct stat st {};
+      if (::stat(ws.blobs().PathOf(*digest).c_str(), &st) == 0)
+        sizes[i] = static_cast<uint64_t>(st.st_size);
     });
   }
 
@@ -61,7 +64,7 @@ Result<StoreReport> VerifyStore(Workspace& ws, size_t threads) {
     if (results[i].ok()) continue;
     std::string problem = results[i].code() == StatusCode::kDataLoss   ? "corrupt"
                           : results[i].code() == StatusCode::kNotFound ? "missing"
-                                                                        : "unreadable";
+                                                                       : "unreadable";
     report.problems.push_back({blobs[i], problem, results[i].message(), uses[blobs[i]]});
   }
   ASSIGN_OR_RETURN(auto present, ws.blobs().List());

@@ -6,8 +6,8 @@
 #include <string>
 #include <vector>
 
-#include "base/text/json.h"
 #include "base/status.h"
+#include "base/text/json.h"
 #include "workload/workspace.h"
 
 namespace citadel::workload {

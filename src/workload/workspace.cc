@@ -1,10 +1,9 @@
 #include "workload/workspace.h"
 
+#include <fmt/format.h>
 #include <sys/stat.h>
 
 #include <cstdlib>
-
-#include <fmt/format.h>
 
 #include "base/system/files.h"
 #include "base/text/yaml.h"
@@ -33,9 +32,11 @@ Result<std::unique_ptr<Workspace>> Workspace::Init(const fs::path& root, bool* c
   if (created != nullptr) *created = !exists;
   if (!exists) {
     RETURN_IF_ERROR(CreateDirectories(root));
-    for (const char* dir : {"blobs", "runs", "keys"}) RETURN_IF_ERROR(CreateDirectories(root / dir));
+    for (const char* dir : {"blobs", "runs", "keys"})
+      RETURN_IF_ERROR(CreateDirectories(root / dir));
     // Signing keys will live here: owner-only from the start.
-    if (::chmod((root / "keys").c_str(), 0700) != 0) return ErrnoError("chmod", (root / "keys").string(), errno);
+    if (::chmod((root / "keys").c_str(), 0700) != 0)
+      return ErrnoError("chmod", (root / "keys").string(), errno);
     RETURN_IF_ERROR(WriteFileAtomic(root / "config.yaml", kDefaultConfig));
   }
   return Open(root);
@@ -53,7 +54,8 @@ Result<std::unique_ptr<Workspace>> Workspace::Open(const fs::path& root) {
   ws->root_ = fs::absolute(root).lexically_normal();
   ASSIGN_OR_RETURN(YamlDocument config, LoadYamlFile(config_path));
   if (!config.root.is_object() || config.root.value("format", "") != "citadel.workspace/v1") {
-    return FailedPreconditionError(fmt::format("{}: not a citadel.workspace/v1 configuration", config_path.string()));
+    return FailedPreconditionError(
+        fmt::format("{}: not a citadel.workspace/v1 configuration", config_path.string()));
   }
   ws->config_ = config.root;
   fs::path store = ws->root_ / config.root.value("store", "blobs");

@@ -9,8 +9,8 @@
 #include <memory>
 #include <string>
 
-#include "base/text/json.h"
 #include "base/status.h"
+#include "base/text/json.h"
 #include "catalog/catalog.h"
 #include "store/blob_store.h"
 
@@ -23,7 +23,8 @@ class Workspace {
 
   // Creates the layout (idempotent: an existing workspace is left as is and
   // reported through `created`).
-  static Result<std::unique_ptr<Workspace>> Init(const std::filesystem::path& root, bool* created = nullptr);
+  static Result<std::unique_ptr<Workspace>> Init(const std::filesystem::path& root,
+                                                 bool* created = nullptr);
   // FailedPrecondition, with the `citadel init` hint, when root is not a workspace.
   static Result<std::unique_ptr<Workspace>> Open(const std::filesystem::path& root);
 

@@ -1,14 +1,13 @@
 #include "base/system/files.h"
 
 #include <fcntl.h>
+#include <fmt/format.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include <atomic>
 #include <cerrno>
 #include <random>
-
-#include <fmt/format.h>
 
 namespace citadel {
 
@@ -20,7 +19,7 @@ void UniqueFd::Reset() {
 Result<std::string> ReadFile(const std::filesystem::path& path) {
   UniqueFd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
   if (!fd.valid()) return ErrnoError("opening", path.string(), errno);
-  struct stat st{};
+  struct stat st {};
   if (::fstat(fd.get(), &st) != 0) return ErrnoError("stat", path.string(), errno);
   std::string data;
   data.reserve(static_cast<size_t>(st.st_size));

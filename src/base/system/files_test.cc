@@ -1,12 +1,12 @@
 #include "base/system/files.h"
 
-#include "base/testing/scratch_dir.h"
-
 #include <gtest/gtest.h>
 
 #include <filesystem>
 #include <thread>
 #include <vector>
+
+#include "base/testing/scratch_dir.h"
 
 namespace citadel {
 namespace {

@@ -49,7 +49,8 @@ Status SpecReader::Error(std::string_view message) const {
 
 Status SpecReader::FieldError(std::string_view key, std::string_view message) const {
   std::string p = ChildPointer(key);
-  return InvalidArgumentError(fmt::format("{}: {}: {}", doc_->Where(p), DisplayPointer(p), message));
+  return InvalidArgumentError(
+      fmt::format("{}: {}: {}", doc_->Where(p), DisplayPointer(p), message));
 }
 
 std::string SpecReader::Describe(const Json& value) const {
@@ -60,7 +61,8 @@ std::string SpecReader::Describe(const Json& value) const {
 
 Status SpecReader::ExpectObject(std::initializer_list<std::string_view> known) const {
   if (!value_->is_object()) {
-    return Error(fmt::format("expected a mapping, got {}", value_->is_null() ? "nothing" : Describe(*value_)));
+    return Error(fmt::format("expected a mapping, got {}",
+                             value_->is_null() ? "nothing" : Describe(*value_)));
   }
   for (const auto& [key, unused] : value_->items()) {
     bool ok = false;
@@ -81,7 +83,8 @@ Result<const Json*> SpecReader::Required(std::string_view key) const {
 
 Result<std::string> SpecReader::String(std::string_view key) const {
   ASSIGN_OR_RETURN(const Json* v, Required(key));
-  if (!v->is_string()) return FieldError(key, fmt::format("expected a string, got {}", Describe(*v)));
+  if (!v->is_string())
+    return FieldError(key, fmt::format("expected a string, got {}", Describe(*v)));
   return v->get<std::string>();
 }
 
@@ -93,12 +96,14 @@ Result<std::string> SpecReader::String(std::string_view key, std::string fallbac
 Result<int64_t> SpecReader::Int(std::string_view key, int64_t min, int64_t max) const {
   ASSIGN_OR_RETURN(const Json* v, Required(key));
   if (!v->is_number_integer() || v->get<int64_t>() < min || v->get<int64_t>() > max) {
-    return FieldError(key, fmt::format("expected an integer in [{}, {}], got {}", min, max, Describe(*v)));
+    return FieldError(
+        key, fmt::format("expected an integer in [{}, {}], got {}", min, max, Describe(*v)));
   }
   return v->get<int64_t>();
 }
 
-Result<int64_t> SpecReader::Int(std::string_view key, int64_t min, int64_t max, int64_t fallback) const {
+Result<int64_t> SpecReader::Int(std::string_view key, int64_t min, int64_t max,
+                                int64_t fallback) const {
   if (!Has(key)) return fallback;
   return Int(key, min, max);
 }
@@ -106,12 +111,14 @@ Result<int64_t> SpecReader::Int(std::string_view key, int64_t min, int64_t max, 
 Result<double> SpecReader::Number(std::string_view key, double min, double max) const {
   ASSIGN_OR_RETURN(const Json* v, Required(key));
   if (!v->is_number() || v->get<double>() < min || v->get<double>() > max) {
-    return FieldError(key, fmt::format("expected a number in [{}, {}], got {}", min, max, Describe(*v)));
+    return FieldError(key,
+                      fmt::format("expected a number in [{}, {}], got {}", min, max, Describe(*v)));
   }
   return v->get<double>();
 }
 
-Result<double> SpecReader::Number(std::string_view key, double min, double max, double fallback) const {
+Result<double> SpecReader::Number(std::string_view key, double min, double max,
+                                  double fallback) const {
   if (!Has(key)) return fallback;
   return Number(key, min, max);
 }
@@ -119,17 +126,21 @@ Result<double> SpecReader::Number(std::string_view key, double min, double max, 
 Result<bool> SpecReader::Bool(std::string_view key, bool fallback) const {
   if (!Has(key)) return fallback;
   const Json& v = (*value_)[std::string(key)];
-  if (!v.is_boolean()) return FieldError(key, fmt::format("expected true or false, got {}", Describe(v)));
+  if (!v.is_boolean())
+    return FieldError(key, fmt::format("expected true or false, got {}", Describe(v)));
   return v.get<bool>();
 }
 
-Result<std::vector<int64_t>> SpecReader::IntList(std::string_view key, int64_t min, int64_t max) const {
+Result<std::vector<int64_t>> SpecReader::IntList(std::string_view key, int64_t min,
+                                                 int64_t max) const {
   ASSIGN_OR_RETURN(const Json* v, Required(key));
-  if (!v->is_array()) return FieldError(key, fmt::format("expected a list of integers, got {}", Describe(*v)));
+  if (!v->is_array())
+    return FieldError(key, fmt::format("expected a list of integers, got {}", Describe(*v)));
   std::vector<int64_t> out;
   for (const Json& item : *v) {
     if (!item.is_number_integer() || item.get<int64_t>() < min || item.get<int64_t>() > max) {
-      return FieldError(key, fmt::format("expected integers in [{}, {}], got {}", min, max, Describe(item)));
+      return FieldError(
+          key, fmt::format("expected integers in [{}, {}], got {}", min, max, Describe(item)));
     }
     out.push_back(item.get<int64_t>());
   }
@@ -138,16 +149,20 @@ Result<std::vector<int64_t>> SpecReader::IntList(std::string_view key, int64_t m
 
 Result<std::vector<std::string>> SpecReader::StringList(std::string_view key) const {
   ASSIGN_OR_RETURN(const Json* v, Required(key));
-  if (!v->is_array()) return FieldError(key, fmt::format("expected a list of strings, got {}", Describe(*v)));
+  if (!v->is_array())
+    return FieldError(key, fmt::format("expected a list of strings, got {}", Describe(*v)));
   std::vector<std::string> out;
   for (const Json& item : *v) {
-    if (!item.is_string()) return FieldError(key, fmt::format("expected strings, got {}", Describe(item)));
+    if (!item.is_string())
+      return FieldError(key, fmt::format("expected strings, got {}", Describe(item)));
     out.push_back(item.get<std::string>());
   }
   return out;
 }
 
-SpecReader SpecReader::Child(std::string_view key) const { return SpecReader(*doc_, ChildPointer(key)); }
+SpecReader SpecReader::Child(std::string_view key) const {
+  return SpecReader(*doc_, ChildPointer(key));
+}
 
 SpecReader SpecReader::Element(size_t index) const {
   return SpecReader(*doc_, fmt::format("{}/{}", pointer_, index));

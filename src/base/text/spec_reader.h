@@ -13,8 +13,8 @@
 #include <string_view>
 #include <vector>
 
-#include "base/text/json.h"
 #include "base/status.h"
+#include "base/text/json.h"
 #include "base/text/yaml.h"
 
 namespace citadel {

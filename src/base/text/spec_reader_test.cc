@@ -27,7 +27,8 @@ TEST(SpecReader, ErrorsNameFileLineAndField) {
   SpecReader r(doc, "/train");
   auto e = r.Int("epochs", 1, 100);
   ASSERT_FALSE(e.ok());
-  EXPECT_EQ(e.status().message(), "spec.yaml:2: train/epochs: expected an integer in [1, 100], got 'ten'");
+  EXPECT_EQ(e.status().message(),
+            "spec.yaml:2: train/epochs: expected an integer in [1, 100], got 'ten'");
 }
 
 TEST(SpecReader, MissingRequiredFieldPointsAtParent) {
@@ -41,7 +42,8 @@ TEST(SpecReader, MissingRequiredFieldPointsAtParent) {
 TEST(SpecReader, UnknownKeysAreRejected) {
   YamlDocument doc = Doc("m:\n  arch: mlp\n  hiden: [1]\n");
   Status s = SpecReader(doc, "/m").ExpectObject({"arch", "hidden"});
-  EXPECT_EQ(s.message(), "spec.yaml:3: m/hiden: unknown field 'hiden' (known fields: arch, hidden)");
+  EXPECT_EQ(s.message(),
+            "spec.yaml:3: m/hiden: unknown field 'hiden' (known fields: arch, hidden)");
 }
 
 TEST(SpecReader, OutOfRangeNumbersAreRejected) {

@@ -1,12 +1,11 @@
 #include "base/text/yaml.h"
 
+#include <fmt/format.h>
 #include <yaml-cpp/yaml.h>
 
 #include <charconv>
 #include <cmath>
 #include <string>
-
-#include <fmt/format.h>
 
 #include "base/system/files.h"
 
@@ -82,8 +81,7 @@ Status Convert(const YAML::Node& node, const std::string& pointer, YamlDocument&
                                                   entry.first.Mark().line + 1, key));
         }
         Json value;
-        RETURN_IF_ERROR(
-            Convert(entry.second, pointer + "/" + EscapePointerToken(key), doc, value));
+        RETURN_IF_ERROR(Convert(entry.second, pointer + "/" + EscapePointerToken(key), doc, value));
         out[key] = std::move(value);
       }
       return Status::Ok();
@@ -117,8 +115,8 @@ Result<YamlDocument> ParseYaml(std::string_view text, std::string_view source) {
     YAML::Node node = YAML::Load(std::string(text));
     RETURN_IF_ERROR(Convert(node, "", doc, doc.root));
   } catch (const YAML::Exception& e) {
-    return InvalidArgumentError(
-        fmt::format("{}:{}:{}: invalid YAML: {}", source, e.mark.line + 1, e.mark.column + 1, e.msg));
+    return InvalidArgumentError(fmt::format("{}:{}:{}: invalid YAML: {}", source, e.mark.line + 1,
+                                            e.mark.column + 1, e.msg));
   }
   return doc;
 }

@@ -10,13 +10,13 @@
 #include <string>
 #include <string_view>
 
-#include "base/text/json.h"
 #include "base/status.h"
+#include "base/text/json.h"
 
 namespace citadel {
 
 struct YamlDocument {
-  std::string source;              // file name used in messages
+  std::string source;  // file name used in messages
   Json root;
   std::map<std::string, int> lines;  // JSON pointer ("/steps/1/epochs") → 1-based line
 

@@ -5,8 +5,8 @@
 #include <span>
 #include <string>
 
-#include "base/text/json.h"
 #include "base/status.h"
+#include "base/text/json.h"
 #include "data/dataset_prep.h"
 #include "data/internal/frame.h"
 

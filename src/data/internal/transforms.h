@@ -9,8 +9,8 @@
 #include <string>
 #include <vector>
 
-#include "base/text/json.h"
 #include "base/status.h"
+#include "base/text/json.h"
 #include "data/dataset_prep.h"
 #include "data/internal/frame.h"
 

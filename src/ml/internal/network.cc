@@ -9,7 +9,8 @@ namespace citadel::ml::internal {
 Result<torch::nn::Sequential> BuildNetwork(const ModelSpec& spec, int64_t inputs, int64_t classes) {
   if (inputs <= 0 || classes < 2) {
     return InvalidArgumentError(fmt::format(
-        "cannot build a classifier with {} input features and {} classes (need ≥1 and ≥2)", inputs, classes));
+        "cannot build a classifier with {} input features and {} classes (need ≥1 and ≥2)", inputs,
+        classes));
   }
   torch::nn::Sequential net;
   Status s = CatchTorch("building network", [&]() -> Status {
@@ -40,11 +41,13 @@ Result<ModelSpec> ModelSpecFromJson(const Json& model_json, std::string_view sou
   spec.arch = arch["arch"].get<std::string>();
   if (spec.arch == "mlp") {
     if (!arch.contains("hidden") || !arch["hidden"].is_array()) {
-      return InvalidArgumentError(fmt::format("{}: model.json architecture.hidden is missing", source));
+      return InvalidArgumentError(
+          fmt::format("{}: model.json architecture.hidden is missing", source));
     }
     for (const Json& h : arch["hidden"]) {
       if (!h.is_number_integer() || h.get<int64_t>() <= 0) {
-        return InvalidArgumentError(fmt::format("{}: model.json architecture.hidden has a bad width", source));
+        return InvalidArgumentError(
+            fmt::format("{}: model.json architecture.hidden has a bad width", source));
       }
       spec.hidden.push_back(h.get<int64_t>());
     }

@@ -3,8 +3,8 @@
 // tensor names in model.safetensors.
 #pragma once
 
-#include "base/text/json.h"
 #include "base/status.h"
+#include "base/text/json.h"
 #include "ml/pch.h"
 #include "ml/train_spec.h"
 

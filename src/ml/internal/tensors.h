@@ -4,8 +4,8 @@
 #include <string>
 #include <vector>
 
-#include "base/text/json.h"
 #include "base/status.h"
+#include "base/text/json.h"
 #include "formats/safetensors.h"
 #include "ml/dataset_view.h"
 #include "ml/pch.h"

@@ -1,34 +1,35 @@
 #include "workload/pipeline/pipeline_runner.h"
 
+#include <fmt/format.h>
 #include <signal.h>
 
-#include <fmt/format.h>
-
-#include "base/system/host_info.h"
 #include "base/ids.h"
 #include "base/logging.h"
+#include "base/system/host_info.h"
 #include "base/time.h"
 #include "base/version.h"
 #include "crypto/sha256.h"
 #include "workload/env_capture.h"
 #include "workload/pipeline/pipeline_spec.h"
+#include "workload/pipeline/step_runner.h"
 #include "workload/ref_resolver.h"
 #include "workload/run_recorder.h"
-#include "workload/pipeline/step_runner.h"
 
 namespace citadel::workload {
 
 Json PipelineOutcome::ToJson() const {
   Json steps_json = Json::array();
   for (const auto& s : steps) {
-    Json step = {{"name", s.name},       {"kind", s.kind},       {"status", s.status},
-                 {"cached", s.cached},   {"outputs", s.outputs}, {"metrics", s.metrics},
+    Json step = {{"name", s.name},      {"kind", s.kind},       {"status", s.status},
+                 {"cached", s.cached},  {"outputs", s.outputs}, {"metrics", s.metrics},
                  {"seconds", s.seconds}};
     step["run_id"] = s.run_id.empty() ? Json(nullptr) : Json(s.run_id);
     if (!s.error.empty()) step["error"] = s.error;
     steps_json.push_back(std::move(step));
   }
-  Json out = {{"pipeline", pipeline}, {"steps", steps_json}, {"status", status.ok() ? "succeeded" : "failed"}};
+  Json out = {{"pipeline", pipeline},
+              {"steps", steps_json},
+              {"status", status.ok() ? "succeeded" : "failed"}};
   if (!status.ok()) out["error"] = status.ToString();
   return out;
 }
@@ -43,8 +44,10 @@ Result<int> ReapAbandonedRuns(Workspace& ws) {
     if (pid > 0 && ::kill(static_cast<pid_t>(pid), 0) != 0 && errno == ESRCH) dead.push_back(r.id);
   }
   if (dead.empty()) return 0;
-  RETURN_IF_ERROR(ws.catalog().MarkAbandonedRuns(dead, "the process running this step died (killed or crashed)"));
-  for (const auto& id : dead) log::Warning("run {} was left running by a process that died; marked failed", id);
+  RETURN_IF_ERROR(ws.catalog().MarkAbandonedRuns(
+      dead, "the process running this step died (killed or crashed)"));
+  for (const auto& id : dead)
+    log::Warning("run {} was left running by a process that died; marked failed", id);
   return static_cast<int>(dead.size());
 }
 
@@ -57,8 +60,8 @@ struct PlannedStep {
 };
 
 // "prepare.train" → ("prepare", "train") when "prepare" is a step of this pipeline.
-std::optional<std::pair<std::string, std::string>> SplitStepRef(const std::string& ref,
-                                                                const std::vector<PlannedStep>& steps) {
+std::optional<std::pair<std::string, std::string>> SplitStepRef(
+    const std::string& ref, const std::vector<PlannedStep>& steps) {
   size_t dot = ref.find('.');
   if (dot == std::string::npos) return std::nullopt;
   std::string step = ref.substr(0, dot);
@@ -78,12 +81,15 @@ Result<std::vector<PlannedStep>> PlanAll(const PipelineSpec& spec) {
     for (const auto& input : plan.artifacts) {
       auto ref = SplitStepRef(input.ref, planned);
       size_t dot = input.ref.find('.');
-      bool names_any_step = std::any_of(spec.steps.begin(), spec.steps.end(),
-                                        [&](const StepDecl& d) { return dot != std::string::npos && d.name == input.ref.substr(0, dot); });
+      bool names_any_step =
+          std::any_of(spec.steps.begin(), spec.steps.end(), [&](const StepDecl& d) {
+            return dot != std::string::npos && d.name == input.ref.substr(0, dot);
+          });
       if (!ref && names_any_step) {
-        return reader.FieldError(input.field, fmt::format(
-            "'{}' refers to step '{}', which comes later in the pipeline; a step can only use outputs of steps above it",
-            input.ref, input.ref.substr(0, dot)));
+        return reader.FieldError(
+            input.field, fmt::format("'{}' refers to step '{}', which comes later in the pipeline; "
+                                     "a step can only use outputs of steps above it",
+                                     input.ref, input.ref.substr(0, dot)));
       }
     }
     planned.push_back({decl, runner, std::move(plan)});
@@ -91,8 +97,10 @@ Result<std::vector<PlannedStep>> PlanAll(const PipelineSpec& spec) {
   return planned;
 }
 
-std::string CacheKey(const StepDecl& decl, const Json& step_json, const std::map<std::string, std::string>& inputs) {
-  Json key = {{"citadel", CitadelVersion()}, {"kind", decl.kind}, {"spec", step_json}, {"inputs", inputs}};
+std::string CacheKey(const StepDecl& decl, const Json& step_json,
+                     const std::map<std::string, std::string>& inputs) {
+  Json key = {
+      {"citadel", CitadelVersion()}, {"kind", decl.kind}, {"spec", step_json}, {"inputs", inputs}};
   return crypto::Sha256::Of(CanonicalJson(key)).Id();
 }
 
@@ -110,9 +118,13 @@ class PipelineExecution {
 
     std::map<std::string, std::string> input_ids;  // role → artifact id
     for (const auto& file : step.plan.files) {
-      NewArtifact info{"source", file.path.filename().string(), kSourceMediaType, std::nullopt,
+      NewArtifact info{"source",
+                       file.path.filename().string(),
+                       kSourceMediaType,
+                       std::nullopt,
                        {{"original_path", file.path.string()}}};
-      Result<std::string> id = StoreArtifactFile(ws_, file.path, file.path.filename().string(), info);
+      Result<std::string> id =
+          StoreArtifactFile(ws_, file.path, file.path.filename().string(), info);
       if (!id.ok()) return InField(reader, file.field, id.status());
       input_ids[file.role] = *id;
     }
@@ -140,7 +152,8 @@ class PipelineExecution {
         if (!reused.ok()) return reused.status();
         if (*reused) {
           outcome.seconds = clock.ElapsedSeconds();
-          log::Info("step {} ({}): cached, reusing run {}", step.decl.name, step.decl.kind, hit->id);
+          log::Info("step {} ({}): cached, reusing run {}", step.decl.name, step.decl.kind,
+                    hit->id);
           return Status::Ok();
         }
       }
@@ -161,7 +174,8 @@ class PipelineExecution {
       }
       inputs.emplace(role, std::move(*artifact));
     }
-    StepContext ctx(ws_, *recorder, reader, spec_.dir, spec_.name, step.decl.name, std::move(inputs));
+    StepContext ctx(ws_, *recorder, reader, spec_.dir, spec_.name, step.decl.name,
+                    std::move(inputs));
     if (status.ok()) status = step.runner->Execute(ctx);
     outcome.outputs = ctx.outputs();
     outcome.metrics = ctx.summary();
@@ -172,7 +186,8 @@ class PipelineExecution {
       return status.WithContext(fmt::format("step {}", step.decl.name));
     }
     RETURN_IF_ERROR(recorder->Finish(catalog::RunStatus::kSucceeded, ""));
-    log::Info("step {} ({}): succeeded in {:.2f} s", step.decl.name, step.decl.kind, outcome.seconds);
+    log::Info("step {} ({}): succeeded in {:.2f} s", step.decl.name, step.decl.kind,
+              outcome.seconds);
     step_outputs_[step.decl.name] = outcome.outputs;
     return Status::Ok();
   }
@@ -180,8 +195,9 @@ class PipelineExecution {
  private:
   // "pipeline.yaml:12: input/csv: <message>", keeping the status code.
   Status InField(const SpecReader& step, const std::string& field, const Status& status) const {
-    return Status(status.code(), fmt::format("{}: {}: {}", spec_.doc.Where(step.pointer() + "/" + field), field,
-                                             status.message()));
+    return Status(status.code(),
+                  fmt::format("{}: {}: {}", spec_.doc.Where(step.pointer() + "/" + field), field,
+                              status.message()));
   }
 
   Result<std::string> ResolveInput(const std::string& ref, const PlannedStep& step) {
@@ -193,8 +209,9 @@ class PipelineExecution {
         if (role == it->second.end()) {
           std::string roles;
           for (const auto& [r, unused] : it->second) roles += (roles.empty() ? "" : ", ") + r;
-          return NotFoundError(fmt::format("step '{}' has no output '{}' (its outputs: {})", it->first,
-                                           ref.substr(dot + 1), roles.empty() ? "none" : roles));
+          return NotFoundError(fmt::format("step '{}' has no output '{}' (its outputs: {})",
+                                           it->first, ref.substr(dot + 1),
+                                           roles.empty() ? "none" : roles));
         }
         return role->second;
       }
@@ -205,11 +222,13 @@ class PipelineExecution {
   // Records a run that reuses `hit`'s outputs. false (nothing recorded) when
   // an output's blobs are gone and the step must run again.
   Result<bool> RecordCachedRun(catalog::RunRecord run, const catalog::RunRecord& hit,
-                               const std::map<std::string, std::string>& input_ids, StepOutcome& outcome) {
+                               const std::map<std::string, std::string>& input_ids,
+                               StepOutcome& outcome) {
     ASSIGN_OR_RETURN(auto outputs, ws_.catalog().RunOutputs(hit.id));
     for (const auto& o : outputs) {
       if (!ArtifactBlobsPresent(ws_, o.artifact_id)) {
-        log::Warning("step {}: cached output {} has missing blobs; running the step again", run.step, o.artifact_id);
+        log::Warning("step {}: cached output {} has missing blobs; running the step again",
+                     run.step, o.artifact_id);
         return false;
       }
     }
@@ -240,7 +259,8 @@ class PipelineExecution {
 
 }  // namespace
 
-Result<PipelineOutcome> RunPipeline(Workspace& ws, const std::filesystem::path& spec_path, const RunOptions& options) {
+Result<PipelineOutcome> RunPipeline(Workspace& ws, const std::filesystem::path& spec_path,
+                                    const RunOptions& options) {
   ASSIGN_OR_RETURN(PipelineSpec spec, LoadPipelineSpec(spec_path));
   ASSIGN_OR_RETURN(std::vector<PlannedStep> planned, PlanAll(spec));
   RETURN_IF_ERROR(ReapAbandonedRuns(ws));

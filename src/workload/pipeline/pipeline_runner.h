@@ -11,8 +11,8 @@
 #include <string>
 #include <vector>
 
-#include "base/text/json.h"
 #include "base/status.h"
+#include "base/text/json.h"
 #include "workload/workspace.h"
 
 namespace citadel::workload {
@@ -45,7 +45,8 @@ struct PipelineOutcome {
 // Spec errors (bad fields, unknown refs) fail before any step runs, with the
 // spec file and line. A failing step stops the pipeline; the outcome lists it
 // with its error and the remaining steps as skipped.
-Result<PipelineOutcome> RunPipeline(Workspace& ws, const std::filesystem::path& spec_path, const RunOptions& options);
+Result<PipelineOutcome> RunPipeline(Workspace& ws, const std::filesystem::path& spec_path,
+                                    const RunOptions& options);
 
 // Runs of this host left `running` by a process that no longer exists
 // (killed, crashed) are marked failed. Returns how many were reaped.

@@ -1,8 +1,8 @@
 #include "workload/pipeline/pipeline_spec.h"
 
-#include <set>
-
 #include <fmt/format.h>
+
+#include <set>
 
 #include "workload/pipeline/step_runner.h"
 
@@ -26,8 +26,9 @@ Result<PipelineSpec> LoadPipelineSpec(const std::filesystem::path& path) {
   RETURN_IF_ERROR(top.ExpectObject({"pipeline", "description", "steps"}));
   ASSIGN_OR_RETURN(spec.name, top.String("pipeline"));
   if (!IsValidIdentifier(spec.name)) {
-    return top.FieldError("pipeline", fmt::format(
-        "pipeline name '{}' must start with a lowercase letter and use only a-z, 0-9, '_' or '-'", spec.name));
+    return top.FieldError("pipeline", fmt::format("pipeline name '{}' must start with a lowercase "
+                                                  "letter and use only a-z, 0-9, '_' or '-'",
+                                                  spec.name));
   }
   if (!top.Has("steps") || !top.json()["steps"].is_array() || top.json()["steps"].empty()) {
     return top.FieldError("steps", "expected a non-empty list of steps");
@@ -42,16 +43,21 @@ Result<PipelineSpec> LoadPipelineSpec(const std::filesystem::path& path) {
     ASSIGN_OR_RETURN(decl.name, step.String("name"));
     ASSIGN_OR_RETURN(decl.kind, step.String("kind"));
     if (!IsValidIdentifier(decl.name)) {
-      return step.FieldError("name", fmt::format(
-          "step name '{}' must start with a lowercase letter and use only a-z, 0-9, '_' or '-'", decl.name));
+      return step.FieldError(
+          "name",
+          fmt::format(
+              "step name '{}' must start with a lowercase letter and use only a-z, 0-9, '_' or '-'",
+              decl.name));
     }
     if (!names.insert(decl.name).second) {
-      return step.FieldError("name", fmt::format("a step named '{}' is already defined above", decl.name));
+      return step.FieldError("name",
+                             fmt::format("a step named '{}' is already defined above", decl.name));
     }
     if (FindStepRunner(decl.kind) == nullptr) {
       std::string kinds;
       for (auto k : StepKinds()) kinds += (kinds.empty() ? "" : ", ") + std::string(k);
-      return step.FieldError("kind", fmt::format("unknown step kind '{}' (known kinds: {})", decl.kind, kinds));
+      return step.FieldError(
+          "kind", fmt::format("unknown step kind '{}' (known kinds: {})", decl.kind, kinds));
     }
     spec.steps.push_back(std::move(decl));
   }

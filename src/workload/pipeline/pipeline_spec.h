@@ -7,8 +7,8 @@
 #include <string>
 #include <vector>
 
-#include "base/text/spec_reader.h"
 #include "base/status.h"
+#include "base/text/spec_reader.h"
 #include "base/text/yaml.h"
 
 namespace citadel::workload {

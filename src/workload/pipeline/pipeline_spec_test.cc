@@ -11,7 +11,8 @@ namespace {
 class PipelineSpecTest : public ::testing::Test {
  protected:
   Result<PipelineSpec> Load(const std::string& text) {
-    path_ = std::filesystem::temp_directory_path() / ("citadel_spec_" + std::to_string(::getpid()) + ".yaml");
+    path_ = std::filesystem::temp_directory_path() /
+            ("citadel_spec_" + std::to_string(::getpid()) + ".yaml");
     EXPECT_TRUE(WriteFileAtomic(path_, text).ok());
     return LoadPipelineSpec(path_);
   }
@@ -20,7 +21,8 @@ class PipelineSpecTest : public ::testing::Test {
 };
 
 TEST_F(PipelineSpecTest, ReadsStepsInOrder) {
-  auto spec = Load("pipeline: demo\nsteps:\n  - { name: a, kind: process }\n  - { name: b, kind: train }\n");
+  auto spec = Load(
+      "pipeline: demo\nsteps:\n  - { name: a, kind: process }\n  - { name: b, kind: train }\n");
   ASSERT_TRUE(spec.ok()) << spec.status().ToString();
   EXPECT_EQ(spec->name, "demo");
   ASSERT_EQ(spec->steps.size(), 2u);
@@ -39,7 +41,8 @@ TEST_F(PipelineSpecTest, RejectsMalformedSpecsWithLineNumbers) {
       {"steps: []\n", "required field 'pipeline'"},
       {"pipeline: demo\nsteps: []\n", ":2: steps: expected a non-empty list"},
       {"pipeline: Demo!\nsteps:\n  - { name: a, kind: train }\n", "pipeline name 'Demo!'"},
-      {"pipeline: d\nsteps:\n  - { name: a, kind: train }\n  - { name: a, kind: train }\n", ":4: steps/1/name: a step named 'a'"},
+      {"pipeline: d\nsteps:\n  - { name: a, kind: train }\n  - { name: a, kind: train }\n",
+       ":4: steps/1/name: a step named 'a'"},
       {"pipeline: d\nsteps:\n  - { name: a, kind: deploy }\n", "unknown step kind 'deploy'"},
       {"pipeline: d\nsteps:\n  - { kind: train }\n", "required field 'name'"},
       {"pipeline: d\nstep:\n  - { name: a, kind: train }\n", "unknown field 'step'"},
@@ -50,8 +53,10 @@ TEST_F(PipelineSpecTest, RejectsMalformedSpecsWithLineNumbers) {
     auto spec = Load(c.text);
     ASSERT_FALSE(spec.ok()) << c.text;
     EXPECT_EQ(spec.status().code(), StatusCode::kInvalidArgument) << c.text;
-    EXPECT_NE(spec.status().message().find(c.fragment), std::string::npos) << spec.status().message();
-    EXPECT_NE(spec.status().message().find(path_.string()), std::string::npos) << spec.status().message();
+    EXPECT_NE(spec.status().message().find(c.fragment), std::string::npos)
+        << spec.status().message();
+    EXPECT_NE(spec.status().message().find(path_.string()), std::string::npos)
+        << spec.status().message();
   }
 }
 

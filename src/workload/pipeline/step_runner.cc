@@ -17,11 +17,13 @@ Result<std::filesystem::path> StepContext::ScratchDir(const std::string& name) {
 
 Result<const LoadedArtifact*> StepContext::Input(const std::string& role) const {
   auto it = inputs_.find(role);
-  if (it == inputs_.end()) return InternalError(fmt::format("step {} has no input '{}'", step_, role));
+  if (it == inputs_.end())
+    return InternalError(fmt::format("step {} has no input '{}'", step_, role));
   return &it->second;
 }
 
-Result<std::string> StepContext::AddOutputDir(const std::string& role, const std::filesystem::path& dir,
+Result<std::string> StepContext::AddOutputDir(const std::string& role,
+                                              const std::filesystem::path& dir,
                                               const std::string& kind, std::string_view media_type,
                                               Json metadata) {
   NewArtifact info{kind, fmt::format("{}/{}.{}", pipeline_, step_, role), media_type, run_.run_id(),
@@ -38,19 +40,22 @@ Status StepContext::AddSummaryMetric(const std::string& key, double value) {
 }
 
 const StepRunner* FindStepRunner(std::string_view kind) {
-  static const auto* runners = new std::map<std::string, std::unique_ptr<StepRunner>, std::less<>>([] {
-    std::map<std::string, std::unique_ptr<StepRunner>, std::less<>> m;
-    m["process"] = steps::MakeProcessStep();
-    m["train"] = steps::MakeTrainStep();
-    m["evaluate"] = steps::MakeEvaluateStep();
-    m["predict"] = steps::MakePredictStep();
-    m["register"] = steps::MakeRegisterStep();
-    return m;
-  }());
+  static const auto* runners =
+      new std::map<std::string, std::unique_ptr<StepRunner>, std::less<>>([] {
+        std::map<std::string, std::unique_ptr<StepRunner>, std::less<>> m;
+        m["process"] = steps::MakeProcessStep();
+        m["train"] = steps::MakeTrainStep();
+        m["evaluate"] = steps::MakeEvaluateStep();
+        m["predict"] = steps::MakePredictStep();
+        m["register"] = steps::MakeRegisterStep();
+        return m;
+      }());
   auto it = runners->find(kind);
   return it == runners->end() ? nullptr : it->second.get();
 }
 
-std::vector<std::string_view> StepKinds() { return {"process", "train", "evaluate", "predict", "register"}; }
+std::vector<std::string_view> StepKinds() {
+  return {"process", "train", "evaluate", "predict", "register"};
+}
 
 }  // namespace citadel::workload

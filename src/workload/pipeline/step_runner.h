@@ -11,8 +11,8 @@
 #include <string>
 #include <vector>
 
-#include "base/text/spec_reader.h"
 #include "base/status.h"
+#include "base/text/spec_reader.h"
 #include "workload/artifact_access.h"
 #include "workload/run_recorder.h"
 #include "workload/workspace.h"
@@ -38,10 +38,16 @@ struct StepPlan {
 
 class StepContext {
  public:
-  StepContext(Workspace& ws, RunRecorder& run, const SpecReader& spec, const std::filesystem::path& spec_dir,
-              std::string pipeline, std::string step, std::map<std::string, LoadedArtifact> inputs)
-      : ws_(ws), run_(run), spec_(spec), spec_dir_(spec_dir), pipeline_(std::move(pipeline)),
-        step_(std::move(step)), inputs_(std::move(inputs)) {}
+  StepContext(Workspace& ws, RunRecorder& run, const SpecReader& spec,
+              const std::filesystem::path& spec_dir, std::string pipeline, std::string step,
+              std::map<std::string, LoadedArtifact> inputs)
+      : ws_(ws),
+        run_(run),
+        spec_(spec),
+        spec_dir_(spec_dir),
+        pipeline_(std::move(pipeline)),
+        step_(std::move(step)),
+        inputs_(std::move(inputs)) {}
 
   Workspace& workspace() { return ws_; }
   const SpecReader& spec() const { return spec_; }
@@ -58,7 +64,9 @@ class StepContext {
                                    const std::string& kind, std::string_view media_type,
                                    Json metadata = Json::object());
   // Per-epoch / per-step series.
-  Status AddMetric(const std::string& key, int64_t step, double value) { return run_.AddMetric(key, step, value); }
+  Status AddMetric(const std::string& key, int64_t step, double value) {
+    return run_.AddMetric(key, step, value);
+  }
   // Headline numbers of the step, shown in the run summary (also recorded as
   // metrics at step 0).
   Status AddSummaryMetric(const std::string& key, double value);
@@ -81,7 +89,8 @@ class StepContext {
 class StepRunner {
  public:
   virtual ~StepRunner() = default;
-  virtual Result<StepPlan> Plan(const SpecReader& step, const std::filesystem::path& spec_dir) const = 0;
+  virtual Result<StepPlan> Plan(const SpecReader& step,
+                                const std::filesystem::path& spec_dir) const = 0;
   virtual Status Execute(StepContext& ctx) const = 0;
 };
 

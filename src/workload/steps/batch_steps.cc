@@ -2,14 +2,15 @@
 // ml::InferenceSession (the same session type serving uses).
 #include <fmt/format.h>
 
-#include "base/system/files.h"
 #include "base/logging.h"
+#include "base/system/files.h"
 #include "ml/batch_inference.h"
 #include "workload/steps/steps.h"
 
 namespace citadel::workload::steps {
 
-Result<StepPlan> PlanModelAndDataset(const SpecReader& step, std::initializer_list<std::string_view> extra_known) {
+Result<StepPlan> PlanModelAndDataset(const SpecReader& step,
+                                     std::initializer_list<std::string_view> extra_known) {
   std::vector<std::string_view> known = {"name", "kind", "model", "dataset"};
   known.insert(known.end(), extra_known.begin(), extra_known.end());
   for (const auto& [key, unused] : step.json().items()) {
@@ -60,7 +61,8 @@ class EvaluateStep : public StepRunner {
     }
     ASSIGN_OR_RETURN(std::string id, ctx.AddOutputDir("report", dir, "report", kReportMediaType,
                                                       {{"metrics", report["metrics"]}}));
-    log::Info("  accuracy {:.4f}, macro F1 {:.4f} → {}", report["metrics"]["accuracy"].get<double>(),
+    log::Info("  accuracy {:.4f}, macro F1 {:.4f} → {}",
+              report["metrics"]["accuracy"].get<double>(),
               report["metrics"]["macro_f1"].get<double>(), id);
     return Status::Ok();
   }
@@ -79,8 +81,8 @@ class PredictStep : public StepRunner {
     RETURN_IF_ERROR(WriteFileAtomic(dir / "predictions.csv", csv));
     double rows = static_cast<double>(std::count(csv.begin(), csv.end(), '\n') - 1);
     RETURN_IF_ERROR(ctx.AddSummaryMetric("rows", rows));
-    ASSIGN_OR_RETURN(std::string id, ctx.AddOutputDir("predictions", dir, "predictions", kPredictionsMediaType,
-                                                      {{"rows", rows}}));
+    ASSIGN_OR_RETURN(std::string id, ctx.AddOutputDir("predictions", dir, "predictions",
+                                                      kPredictionsMediaType, {{"rows", rows}}));
     log::Info("  {} predictions → {}", rows, id);
     return Status::Ok();
   }

@@ -14,7 +14,8 @@ constexpr std::string_view kSourceRole = "source";
 // Replaces every occurrence of `from` in `text`.
 std::string ReplaceAll(std::string text, const std::string& from, const std::string& to) {
   if (from.empty()) return text;
-  for (size_t pos = text.find(from); pos != std::string::npos; pos = text.find(from, pos + to.size())) {
+  for (size_t pos = text.find(from); pos != std::string::npos;
+       pos = text.find(from, pos + to.size())) {
     text.replace(pos, from.size(), to);
   }
   return text;
@@ -22,7 +23,8 @@ std::string ReplaceAll(std::string text, const std::string& from, const std::str
 
 class ProcessStep : public StepRunner {
  public:
-  Result<StepPlan> Plan(const SpecReader& step, const std::filesystem::path& spec_dir) const override {
+  Result<StepPlan> Plan(const SpecReader& step,
+                        const std::filesystem::path& spec_dir) const override {
     ASSIGN_OR_RETURN(data::ProcessSpec spec, data::ParseProcessSpec(step, spec_dir, {}));
     StepPlan plan;
     plan.files.push_back({std::string(kSourceRole), spec.csv, "input/csv"});
@@ -31,7 +33,8 @@ class ProcessStep : public StepRunner {
   }
 
   Status Execute(StepContext& ctx) const override {
-    ASSIGN_OR_RETURN(data::ProcessSpec spec, data::ParseProcessSpec(ctx.spec(), ctx.spec_dir(), {}));
+    ASSIGN_OR_RETURN(data::ProcessSpec spec,
+                     data::ParseProcessSpec(ctx.spec(), ctx.spec_dir(), {}));
     // Work on a verified copy of the recorded source artifact, not on the
     // user's file: the dataset must derive from exactly the bytes whose digest
     // the run records, even if the file changes meanwhile.
@@ -50,13 +53,15 @@ class ProcessStep : public StepRunner {
       ASSIGN_OR_RETURN(auto dir, ctx.ScratchDir("out-" + split.role));
       RETURN_IF_ERROR(data::WriteDatasetDir(split, dir));
       int64_t rows = split.schema.value("rows", int64_t{0});
-      ASSIGN_OR_RETURN(std::string id, ctx.AddOutputDir(split.role, dir, "dataset", kDatasetMediaType,
-                                                        {{"rows", rows}, {"split", split.role}}));
+      ASSIGN_OR_RETURN(std::string id,
+                       ctx.AddOutputDir(split.role, dir, "dataset", kDatasetMediaType,
+                                        {{"rows", rows}, {"split", split.role}}));
       RETURN_IF_ERROR(ctx.AddSummaryMetric(split.role + "_rows", static_cast<double>(rows)));
       log::Info("  {} split: {} rows → {}", split.role, rows, id);
     }
     const Json& stats = prepared->stats;
-    RETURN_IF_ERROR(ctx.AddSummaryMetric("duplicates_dropped", stats.value("duplicates_dropped", 0.0)));
+    RETURN_IF_ERROR(
+        ctx.AddSummaryMetric("duplicates_dropped", stats.value("duplicates_dropped", 0.0)));
     RETURN_IF_ERROR(ctx.AddSummaryMetric("features", stats.value("features", 0.0)));
     return Status::Ok();
   }

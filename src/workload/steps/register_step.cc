@@ -32,7 +32,8 @@ class RegisterStep : public StepRunner {
     ASSIGN_OR_RETURN(const LoadedArtifact* model, ctx.Input("model"));
     Result<catalog::ModelVersion> version =
         ctx.workspace().catalog().RegisterModelVersion(name, model->record.id, ctx.run_id());
-    if (!version.ok()) return version.status().WithContext(fmt::format("registering model '{}'", name));
+    if (!version.ok())
+      return version.status().WithContext(fmt::format("registering model '{}'", name));
     for (const auto& alias : aliases) {
       RETURN_IF_ERROR(ctx.workspace().catalog().SetAlias(name, alias, version->version));
     }

@@ -14,6 +14,7 @@ std::unique_ptr<StepRunner> MakePredictStep();   // model + dataset → predicti
 std::unique_ptr<StepRunner> MakeRegisterStep();  // model → registry version (+ aliases)
 
 // Shared by the steps that take a model and a dataset: reads the two refs.
-Result<StepPlan> PlanModelAndDataset(const SpecReader& step, std::initializer_list<std::string_view> extra_known);
+Result<StepPlan> PlanModelAndDataset(const SpecReader& step,
+                                     std::initializer_list<std::string_view> extra_known);
 
 }  // namespace citadel::workload::steps

@@ -1,8 +1,8 @@
 // kind: train — dataset → model artifact {model.safetensors, model.json}.
 #include <fmt/format.h>
 
-#include "base/system/files.h"
 #include "base/logging.h"
+#include "base/system/files.h"
 #include "ml/trainer.h"
 #include "workload/steps/steps.h"
 
@@ -29,14 +29,15 @@ class TrainStep : public StepRunner {
     ml::EpochMetrics last;
     auto on_epoch = [&](const ml::EpochMetrics& m) -> Status {
       last = m;
-      log::Info("  epoch {}/{}: loss {:.4f}, accuracy {:.4f}, {:.0f} samples/s", m.epoch, spec.epochs, m.loss,
-                m.accuracy, m.samples_per_second);
+      log::Info("  epoch {}/{}: loss {:.4f}, accuracy {:.4f}, {:.0f} samples/s", m.epoch,
+                spec.epochs, m.loss, m.accuracy, m.samples_per_second);
       RETURN_IF_ERROR(ctx.AddMetric("loss", m.epoch, m.loss));
       RETURN_IF_ERROR(ctx.AddMetric("accuracy", m.epoch, m.accuracy));
       return ctx.AddMetric("samples_per_second", m.epoch, m.samples_per_second);
     };
     Result<ml::ModelFiles> model = ml::Train(spec, train, on_epoch);
-    if (!model.ok()) return model.status().WithContext(fmt::format("training on {}", input->record.name));
+    if (!model.ok())
+      return model.status().WithContext(fmt::format("training on {}", input->record.name));
 
     RETURN_IF_ERROR(ctx.AddSummaryMetric("train_loss", last.loss));
     RETURN_IF_ERROR(ctx.AddSummaryMetric("train_accuracy", last.accuracy));
@@ -46,7 +47,8 @@ class TrainStep : public StepRunner {
     Json metadata = {{"architecture", model->model_json["architecture"]},
                      {"classes", model->model_json["output"]["classes"].size()},
                      {"features", model->model_json["input"]["features"].size()}};
-    ASSIGN_OR_RETURN(std::string id, ctx.AddOutputDir("model", dir, "model", kModelMediaType, metadata));
+    ASSIGN_OR_RETURN(std::string id,
+                     ctx.AddOutputDir("model", dir, "model", kModelMediaType, metadata));
     log::Info("  model → {}", id);
     return Status::Ok();
   }
