@@ -16,12 +16,7 @@
 namespace citadel::data {
 namespace {
 
-// A transform with its default columns (all_numeric).
-TransformSpec Op(std::string op) {
-  TransformSpec t;
-  t.op = std::move(op);
-  return t;
-}
+using testing::Op;
 
 using testing::ScratchDir;
 

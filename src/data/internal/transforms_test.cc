@@ -6,15 +6,12 @@
 #include <cmath>
 #include <span>
 
+#include "data/data_test_util.h"
+
 namespace citadel::data {
 namespace {
 
-// A transform with its default columns (all_numeric).
-TransformSpec Op(std::string op) {
-  TransformSpec t;
-  t.op = std::move(op);
-  return t;
-}
+using testing::Op;
 
 // A header-less CSV whose last column is the label.
 Frame Build(std::string_view text) {
