@@ -55,5 +55,6 @@ void AddArtifactsCommands(CLI::App& app, Command& cmd);  // artifacts ls|show|ex
 void AddLineageCommand(CLI::App& app, Command& cmd);     // lineage
 void AddStoreCommands(CLI::App& app, Command& cmd);      // store verify
 void AddModelsCommands(CLI::App& app, Command& cmd);     // models ls|show|register|alias
+void AddDataCommands(CLI::App& app, Command& cmd);       // data generate
 
 }  // namespace citadel::cli

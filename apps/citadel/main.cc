@@ -27,6 +27,7 @@ int main(int argc, char** argv) {
   cli::AddLineageCommand(app, cmd);
   cli::AddStoreCommands(app, cmd);
   cli::AddModelsCommands(app, cmd);
+  cli::AddDataCommands(app, cmd);
 
   try {
     app.parse(argc, argv);
