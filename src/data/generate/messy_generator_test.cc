@@ -10,6 +10,7 @@
 #include "base/random.h"
 #include "data/generate/synthetic_pii.h"
 #include "data/ingest/csv_reader.h"
+#include "data/pii/check_digits.h"
 #include "data/pii/pii_detector.h"
 
 namespace citadel::data {
@@ -208,11 +209,15 @@ TEST(MessyGenerator, RejectsBadOptions) {
 }
 
 TEST(MessyGenerator, CheckDigitsMatchKnownExamples) {
-  EXPECT_EQ(synth::LuhnCheckDigit("411111111111111"), '1');  // 4111 1111 1111 1111
-  EXPECT_EQ(synth::LuhnCheckDigit("37828224631000"), '5');   // 3782 822463 10005
-  EXPECT_EQ(synth::IbanCheckDigits("DE", "370400440532013000"), "89");
-  EXPECT_EQ(synth::IbanCheckDigits("GB", "NWBK60161331926819"), "29");
-  EXPECT_EQ(synth::IbanCheckDigits("NL", "ABNA0417164300"), "91");
+  EXPECT_EQ(LuhnCheckDigit("411111111111111"), '1');  // 4111 1111 1111 1111
+  EXPECT_EQ(LuhnCheckDigit("37828224631000"), '5');   // 3782 822463 10005
+  EXPECT_EQ(IbanCheckDigits("DE", "370400440532013000"), "89");
+  EXPECT_EQ(IbanCheckDigits("GB", "NWBK60161331926819"), "29");
+  EXPECT_EQ(IbanCheckDigits("NL", "ABNA0417164300"), "91");
+  EXPECT_TRUE(LuhnValid("4111111111111111"));
+  EXPECT_FALSE(LuhnValid("4111111111111112"));
+  EXPECT_TRUE(IbanChecksumValid("DE89370400440532013000"));
+  EXPECT_FALSE(IbanChecksumValid("DE88370400440532013000"));
 }
 
 TEST(MessyGenerator, EverySyntheticValueIsDetectedAsItsKind) {

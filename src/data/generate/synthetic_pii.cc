@@ -6,6 +6,8 @@
 
 #include <array>
 
+#include "data/pii/check_digits.h"
+
 namespace citadel::data::synth {
 namespace {
 
@@ -44,35 +46,6 @@ constexpr std::array<std::string_view, 5> kMailDomains = {
     "example.com", "example.org", "example.net", "mail.example.com", "corp.example.org"};
 
 }  // namespace
-
-char LuhnCheckDigit(std::string_view payload) {
-  int sum = 0;
-  bool twice = true;  // the check digit will be the rightmost, undoubled digit
-  for (size_t i = payload.size(); i-- > 0;) {
-    int d = payload[i] - '0';
-    if (twice) {
-      d *= 2;
-      if (d > 9) d -= 9;
-    }
-    sum += d;
-    twice = !twice;
-  }
-  return static_cast<char>('0' + (10 - sum % 10) % 10);
-}
-
-std::string IbanCheckDigits(std::string_view country, std::string_view bban) {
-  // BBAN + country + "00", letters read as 10..35; check = 98 - (n mod 97).
-  std::string rearranged = std::string(bban) + std::string(country) + "00";
-  int rem = 0;
-  for (char c : rearranged) {
-    if (c >= '0' && c <= '9') {
-      rem = (rem * 10 + (c - '0')) % 97;
-    } else {
-      rem = (rem * 100 + (c - 'A' + 10)) % 97;
-    }
-  }
-  return fmt::format("{:02d}", 98 - rem);
-}
 
 std::string SyntheticEmail(SeededRng& rng) {
   std::string_view first = Pick(rng, kFirstNames);

@@ -34,12 +34,4 @@ std::string SyntheticIpAddress(SeededRng& rng);
 // Draws a value of `kind`.
 std::string SyntheticPii(PiiKind kind, SeededRng& rng);
 
-// The digit that makes `payload` + digit pass the Luhn check. `payload` is
-// all decimal digits.
-char LuhnCheckDigit(std::string_view payload);
-
-// The two ISO 13616 check digits for `country` (two upper-case letters) and
-// `bban` (digits and upper-case letters).
-std::string IbanCheckDigits(std::string_view country, std::string_view bban);
-
 }  // namespace citadel::data::synth

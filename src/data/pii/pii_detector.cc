@@ -9,6 +9,8 @@
 #include <optional>
 #include <set>
 
+#include "data/pii/check_digits.h"
+
 namespace citadel::data {
 namespace {
 
@@ -46,21 +48,6 @@ size_t DigitRunEnd(std::string_view t, size_t pos) {
 }
 
 // ---------------------------------------------------------------- cards
-
-bool LuhnValid(std::string_view digits) {
-  int sum = 0;
-  bool twice = false;
-  for (size_t i = digits.size(); i-- > 0;) {
-    int d = digits[i] - '0';
-    if (twice) {
-      d *= 2;
-      if (d > 9) d -= 9;
-    }
-    sum += d;
-    twice = !twice;
-  }
-  return sum % 10 == 0;
-}
 
 // Issuer ranges: the first `prefix_len` digits in [lo, hi] and a total length
 // in [min_len, max_len].
@@ -178,24 +165,9 @@ bool IbanLengthOk(std::string_view iban) {
   return iban.size() >= 15 && iban.size() <= 34;
 }
 
-// ISO 13616: move the first four characters to the end, read letters as
-// 10..35, and the resulting number must be 1 modulo 97.
-bool IbanChecksumOk(std::string_view iban) {
-  int rem = 0;
-  for (size_t i = 0; i < iban.size(); ++i) {
-    char c = iban[(i + 4) % iban.size()];
-    if (IsDigit(c)) {
-      rem = (rem * 10 + (c - '0')) % 97;
-    } else {
-      rem = (rem * 100 + (c - 'A' + 10)) % 97;
-    }
-  }
-  return rem == 1;
-}
-
 bool IsIban(std::string_view iban) {
   return iban.size() >= 15 && iban.size() <= 34 && IsUpper(iban[0]) && IsUpper(iban[1]) &&
-         IsDigit(iban[2]) && IsDigit(iban[3]) && IbanLengthOk(iban) && IbanChecksumOk(iban);
+         IsDigit(iban[2]) && IsDigit(iban[3]) && IbanLengthOk(iban) && IbanChecksumValid(iban);
 }
 
 bool IsIbanChar(char c) { return IsDigit(c) || IsUpper(c); }
