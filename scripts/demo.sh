@@ -26,7 +26,7 @@ accuracy=$(echo "$out" | grep -E '^\s+evaluate ' | grep -oE '[^_]accuracy=[0-9.]
 model=$("$CITADEL" artifacts show digits | awk '/^artifact/ {print $2}')
 echo "test accuracy:   $accuracy"
 echo "model artifact:  $model"
-echo "registered as:   digits version 1 (alias: candidate)"
+echo "registered as:   $("$CITADEL" models show digits | awk 'END {print "digits version " $2 " (aliases: " $3 ")"}')"
 
 section "Lineage of the model, back to the CSV file"
 "$CITADEL" lineage digits
