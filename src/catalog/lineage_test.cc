@@ -57,6 +57,16 @@ TEST_F(LineageTest, CachedRunsAreNotLineage) {
   EXPECT_TRUE(HasRun(*g, fit_));
 }
 
+TEST_F(LineageTest, BothDirectionsFromTheTrainSplit) {
+  auto g = catalog_->Lineage(train_, LineageDirection::kBoth);
+  ASSERT_TRUE(g.ok());
+  for (const auto& id : {source_, train_, model_, report_}) EXPECT_TRUE(HasArtifact(*g, id)) << id;
+  for (const auto& id : {prepare_, fit_, eval_}) EXPECT_TRUE(HasRun(*g, id)) << id;
+  size_t train_nodes = std::count_if(g->artifacts.begin(), g->artifacts.end(),
+                                     [&](const auto& a) { return a.id == train_; });
+  EXPECT_EQ(train_nodes, 1u) << "the root is listed once";
+}
+
 TEST_F(LineageTest, UnknownArtifactIsNotFound) {
   EXPECT_EQ(catalog_->Lineage("sha256:00", LineageDirection::kUp).status().code(),
             StatusCode::kNotFound);

@@ -136,10 +136,6 @@ Result<SqliteStatement> SqliteDb::Prepare(std::string_view sql) {
   return SqliteStatement(db_, stmt);
 }
 
-Status SqliteDb::ErrorStatus(std::string_view what) const {
-  return FromSqlite(db_, sqlite3_errcode(db_), what);
-}
-
 bool SqliteDb::InTransaction() const { return sqlite3_get_autocommit(db_) == 0; }
 
 int64_t SqliteDb::Changes() const { return sqlite3_changes64(db_); }

@@ -95,7 +95,6 @@ class SqliteDb {
 
   bool InTransaction() const;
 
-  Status ErrorStatus(std::string_view what) const;
   int64_t Changes() const;
   const std::filesystem::path& path() const { return path_; }
 

@@ -57,7 +57,6 @@ Result<std::unique_ptr<Workspace>> Workspace::Open(const fs::path& root) {
     return FailedPreconditionError(
         fmt::format("{}: not a citadel.workspace/v1 configuration", config_path.string()));
   }
-  ws->config_ = config.root;
   fs::path store = ws->root_ / config.root.value("store", "blobs");
   fs::path catalog = ws->root_ / config.root.value("catalog", "catalog.db");
   ASSIGN_OR_RETURN(auto blobs, store::BlobStore::Open(store));

@@ -10,7 +10,6 @@
 #include <string>
 
 #include "base/status.h"
-#include "base/text/json.h"
 #include "catalog/catalog.h"
 #include "store/blob_store.h"
 
@@ -30,14 +29,12 @@ class Workspace {
 
   const std::filesystem::path& root() const { return root_; }
   std::filesystem::path RunDir(const std::string& run_id) const { return root_ / "runs" / run_id; }
-  const Json& config() const { return config_; }
   catalog::Catalog& catalog() { return *catalog_; }
   const store::BlobStore& blobs() const { return *blobs_; }
 
  private:
   Workspace() = default;
   std::filesystem::path root_;
-  Json config_;
   std::unique_ptr<catalog::Catalog> catalog_;
   std::unique_ptr<store::BlobStore> blobs_;
 };
