@@ -75,12 +75,7 @@ TEST_F(CatalogTest, ArtifactPrefixLookupFindsUniqueAndAmbiguous) {
 
 TEST_F(CatalogTest, RunLifecycleAndEdges) {
   std::string in = AddArtifact("source", "csv");
-  RunRecord r;
-  r.id = NewUuidV7();
-  r.pipeline = "digits";
-  r.step = "prepare";
-  r.kind = "process";
-  r.status = RunStatus::kRunning;
+  RunRecord r = NewRun("digits", "prepare", "process", RunStatus::kRunning);
   r.spec = {{"epochs", 3}};
   r.cache_key = "k1";
   r.seed = 7;
@@ -145,12 +140,7 @@ TEST_F(CatalogTest, NonFiniteMetricsAreRejectedWholeBatch) {
 TEST_F(CatalogTest, CachedRunIsRecordedWithItsEdgesAtomically) {
   std::string in = AddArtifact("dataset", "in");
   std::string out = AddArtifact("model", "out");
-  RunRecord r;
-  r.id = NewUuidV7();
-  r.pipeline = "p";
-  r.step = "s";
-  r.kind = "train";
-  r.status = RunStatus::kSucceeded;
+  RunRecord r = NewRun("p", "s", "train", RunStatus::kSucceeded);
   ASSERT_TRUE(catalog_->CreateRunWithEdges(r, {{r.id, in, "train"}}, {{r.id, out, "model"}}).ok());
   EXPECT_EQ(catalog_->RunInputs(r.id)->size(), 1u);
   EXPECT_EQ(catalog_->RunOutputs(r.id)->size(), 1u);
@@ -167,12 +157,7 @@ TEST_F(CatalogTest, StepOutputNamesFollowTheNewestRun) {
   std::string v1 = AddArtifact("model", "v1");
   std::string v2 = AddArtifact("model", "v2");
   auto run_with_output = [&](const std::string& artifact) {
-    RunRecord r;
-    r.id = NewUuidV7();
-    r.pipeline = "digits";
-    r.step = "train";
-    r.kind = "train";
-    r.status = RunStatus::kSucceeded;
+    RunRecord r = NewRun("digits", "train", "train", RunStatus::kSucceeded);
     EXPECT_TRUE(catalog_->CreateRunWithEdges(r, {}, {{r.id, artifact, "model"}}).ok());
   };
   run_with_output(v1);
@@ -185,10 +170,7 @@ TEST_F(CatalogTest, StepOutputNamesFollowTheNewestRun) {
 
 TEST_F(CatalogTest, RunsWithStatusFindsOnlyThatStatus) {
   std::string done = AddRun("a", {}, {});
-  RunRecord running;
-  running.id = NewUuidV7();
-  running.pipeline = running.step = running.kind = "x";
-  running.status = RunStatus::kRunning;
+  RunRecord running = NewRun("x", "x", "x", RunStatus::kRunning);
   ASSERT_TRUE(catalog_->CreateRun(running).ok());
   auto found = catalog_->RunsWithStatus(RunStatus::kRunning);
   ASSERT_EQ(found->size(), 1u);

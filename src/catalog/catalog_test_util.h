@@ -36,15 +36,22 @@ class CatalogTest : public ::testing::Test {
     return a.id;
   }
 
+  // A run record with a fresh id, not yet stored.
+  static RunRecord NewRun(const std::string& pipeline, const std::string& step,
+                          const std::string& kind, RunStatus status) {
+    RunRecord r;
+    r.id = NewUuidV7();
+    r.pipeline = pipeline;
+    r.step = step;
+    r.kind = kind;
+    r.status = status;
+    return r;
+  }
+
   std::string AddRun(const std::string& step, const std::vector<std::string>& inputs,
                      const std::vector<std::string>& outputs,
                      std::optional<std::string> cached_from = std::nullopt) {
-    RunRecord r;
-    r.id = NewUuidV7();
-    r.pipeline = "p";
-    r.step = step;
-    r.kind = "process";
-    r.status = RunStatus::kSucceeded;
+    RunRecord r = NewRun("p", step, "process", RunStatus::kSucceeded);
     r.cache_key = "key-" + step;
     r.cached_from = cached_from;
     EXPECT_TRUE(catalog_->CreateRun(r).ok());
