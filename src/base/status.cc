@@ -1,6 +1,7 @@
 #include "base/status.h"
 
 #include <cstring>
+#include <ostream>
 
 namespace citadel {
 
@@ -56,6 +57,10 @@ Status FailedPreconditionError(std::string m) {
 Status UnavailableError(std::string m) { return {StatusCode::kUnavailable, std::move(m)}; }
 Status DataLossError(std::string m) { return {StatusCode::kDataLoss, std::move(m)}; }
 Status InternalError(std::string m) { return {StatusCode::kInternal, std::move(m)}; }
+
+std::ostream& operator<<(std::ostream& out, const Status& status) {
+  return out << status.ToString();
+}
 
 Status ErrnoError(std::string_view operation, std::string_view path, int err) {
   std::string message(operation);

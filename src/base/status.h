@@ -6,6 +6,7 @@
 #pragma once
 
 #include <cassert>
+#include <iosfwd>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -63,6 +64,9 @@ Status FailedPreconditionError(std::string message);
 Status UnavailableError(std::string message);
 Status DataLossError(std::string message);
 Status InternalError(std::string message);
+
+// Writes ToString(); lets tests print a Status in assertion messages.
+std::ostream& operator<<(std::ostream& out, const Status& status);
 
 // Errno-based error for a failed system call on `path`.
 Status ErrnoError(std::string_view operation, std::string_view path, int err);
