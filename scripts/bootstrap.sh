@@ -9,6 +9,7 @@ packages=(
   libssl-dev libsqlite3-dev zlib1g-dev
   libyaml-cpp-dev nlohmann-json3-dev libcli11-dev libfmt-dev
   libgtest-dev libgmock-dev libbenchmark-dev
+  dataset-fashion-mnist
 )
 
 missing=()

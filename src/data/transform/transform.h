@@ -103,5 +103,6 @@ Result<std::unique_ptr<ColumnTransform>> LoadFittedTransform(const Json& stored,
 // Registration hooks, one per family of ops (each defined beside its ops).
 void AddNumericTransformOps(std::vector<TransformOp>& ops);
 void AddCategoricalTransformOps(std::vector<TransformOp>& ops);
+void AddExpressionTransformOps(std::vector<TransformOp>& ops);  // derive
 
 }  // namespace citadel::data

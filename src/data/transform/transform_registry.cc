@@ -27,6 +27,7 @@ const std::vector<TransformOp>& TransformOps() {
     std::vector<TransformOp> all;
     AddNumericTransformOps(all);
     AddCategoricalTransformOps(all);
+    AddExpressionTransformOps(all);
     std::sort(all.begin(), all.end(),
               [](const TransformOp& a, const TransformOp& b) { return a.op < b.op; });
     return all;
