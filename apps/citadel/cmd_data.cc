@@ -1,5 +1,7 @@
 // citadel data generate: seeded messy synthetic CSV (and PII ground truth) for
-// tests and benchmarks. Needs no workspace.
+// tests and benchmarks; needs no workspace.
+// citadel data profile REF|PATH: the stored input profile of a process step,
+// or a fresh profile of a local file.
 #include <fmt/format.h>
 
 #include <sstream>
@@ -7,6 +9,10 @@
 #include "base/system/files.h"
 #include "cli.h"
 #include "data/generate/messy_generator.h"
+#include "data/ingest/input_spec.h"
+#include "data/profile/profile.h"
+#include "workload/dataset_reports.h"
+#include "workload/ref_resolver.h"
 
 namespace citadel::cli {
 namespace {
@@ -38,6 +44,27 @@ Status Generate(const GenerateArgs& args) {
   return Status::Ok();
 }
 
+// A path that exists is profiled directly (no workspace needed); anything
+// else is an artifact reference.
+Status Profile(const Globals& globals, const std::string& target, bool json) {
+  Json profile;
+  std::error_code ec;
+  if (std::filesystem::is_regular_file(target, ec)) {
+    ASSIGN_OR_RETURN(data::Table table, data::ReadTableFile(target));
+    profile = data::ProfileTable(table);
+  } else {
+    ASSIGN_OR_RETURN(auto ws, OpenWorkspace(globals));
+    ASSIGN_OR_RETURN(std::string id, workload::ResolveArtifactRef(ws->catalog(), target));
+    ASSIGN_OR_RETURN(profile, workload::StoredProfile(*ws, id));
+  }
+  if (json) {
+    PrintJson(profile);
+  } else {
+    fmt::print("{}", data::FormatProfile(profile));
+  }
+  return Status::Ok();
+}
+
 }  // namespace
 
 void AddDataCommands(CLI::App& app, Command& cmd) {
@@ -64,6 +91,19 @@ void AddDataCommands(CLI::App& app, Command& cmd) {
                    "Share of rows with an outlier in age or income")
       ->check(CLI::Range(0.0, 1.0));
   generate->callback([&cmd, args] { cmd.action = [args] { return Generate(*args); }; });
+
+  auto* profile = data->add_subcommand(
+      "profile",
+      "Per-column statistics (missing, distinct, min/max/mean/std, top values, histogram, PII) of "
+      "a process step's input (REF: its dataset or profile report) or of a local CSV/JSONL/IDX "
+      "file");
+  auto target = std::make_shared<std::string>();
+  auto json = std::make_shared<bool>(false);
+  profile->add_option("target", *target, "Artifact reference, or a file path")->required();
+  profile->add_flag("--json", *json, "JSON output (the stored profile.json)");
+  profile->callback([&cmd, target, json] {
+    cmd.action = [&cmd, target, json] { return Profile(cmd.globals, *target, *json); };
+  });
 }
 
 }  // namespace citadel::cli

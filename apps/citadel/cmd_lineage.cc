@@ -7,6 +7,7 @@
 #include <set>
 
 #include "cli.h"
+#include "workload/dataset_reports.h"
 #include "workload/ref_resolver.h"
 
 namespace citadel::cli {
@@ -113,9 +114,45 @@ std::string Tree(const catalog::LineageGraph& g, const std::string& root, bool u
   return out;
 }
 
-Status Lineage(const Globals& globals, const std::string& ref, bool down, bool json, bool dot) {
+// --columns: which input columns fed each feature.
+Status ColumnLineage(workload::Workspace& ws, const std::string& id, bool json) {
+  ASSIGN_OR_RETURN(Json lineage, workload::ColumnLineage(ws, id));
+  if (json) {
+    PrintJson(lineage);
+    return Status::Ok();
+  }
+  if (lineage.contains("model")) {
+    fmt::print("model   {}  {}\n", lineage["model"]["id"].get<std::string>(),
+               lineage["model"]["name"].get<std::string>());
+  }
+  fmt::print("dataset {}  {}\n", lineage["dataset"]["id"].get<std::string>(),
+             lineage["dataset"]["name"].get<std::string>());
+  for (const Json& source : lineage["sources"]) {
+    fmt::print("source  {}  {} ({})\n", source["id"].get<std::string>(),
+               source["name"].get<std::string>(), source["role"].get<std::string>());
+  }
+  size_t width = 8;
+  for (const Json& f : lineage["features"]) {
+    width = std::max(width, f["name"].get<std::string>().size());
+  }
+  width = std::min<size_t>(width, 40);
+  fmt::print("\n{:<{}}  ← input columns\n", "feature", width);
+  for (const Json& f : lineage["features"]) {
+    std::string inputs;
+    for (const Json& in : f["inputs"]) {
+      inputs += fmt::format("{}{}", inputs.empty() ? "" : ", ", in.get<std::string>());
+    }
+    fmt::print("{:<{}}  ← {}\n", f["name"].get<std::string>(), width,
+               inputs.empty() ? "(none: a constant)" : inputs);
+  }
+  return Status::Ok();
+}
+
+Status Lineage(const Globals& globals, const std::string& ref, bool down, bool json, bool dot,
+               bool columns) {
   ASSIGN_OR_RETURN(auto ws, OpenWorkspace(globals));
   ASSIGN_OR_RETURN(std::string id, workload::ResolveArtifactRef(ws->catalog(), ref));
+  if (columns) return ColumnLineage(*ws, id, json);
   ASSIGN_OR_RETURN(auto graph, ws->catalog().Lineage(id, down ? catalog::LineageDirection::kDown
                                                               : catalog::LineageDirection::kUp));
   if (json) {
@@ -148,10 +185,16 @@ void AddLineageCommand(CLI::App& app, Command& cmd) {
   lineage->add_flag("--down", *down, "Descendants: runs and outputs made from it")
       ->excludes(up_flag);
   auto* json_flag = lineage->add_flag("--json", *json, "JSON graph {nodes, edges}");
-  lineage->add_flag("--dot", *dot, "Graphviz DOT")->excludes(json_flag);
-  lineage->callback([&cmd, ref, down, json, dot] {
-    cmd.action = [&cmd, ref, down, json, dot] {
-      return Lineage(cmd.globals, *ref, *down, *json, *dot);
+  auto* dot_flag = lineage->add_flag("--dot", *dot, "Graphviz DOT")->excludes(json_flag);
+  auto columns = std::make_shared<bool>(false);
+  lineage
+      ->add_flag("--columns", *columns,
+                 "Column-level lineage of a dataset or model: the input columns behind each "
+                 "feature")
+      ->excludes(dot_flag);
+  lineage->callback([&cmd, ref, down, json, dot, columns] {
+    cmd.action = [&cmd, ref, down, json, dot, columns] {
+      return Lineage(cmd.globals, *ref, *down, *json, *dot, *columns);
     };
   });
 }

@@ -16,9 +16,6 @@ struct InferenceSession::Impl {
   std::vector<std::string> features;
   std::vector<std::string> classes;
   torch::nn::Sequential net{nullptr};
-  // Standardisation folded into one affine map per feature: x' = (x - mean) * inv_scale.
-  torch::Tensor mean;
-  torch::Tensor inv_scale;
 };
 
 InferenceSession::InferenceSession(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
@@ -106,35 +103,10 @@ Result<std::unique_ptr<InferenceSession>> InferenceSession::LoadUnchecked(const 
     }
     impl->net->eval();
 
-    const int64_t d = static_cast<int64_t>(impl->features.size());
-    impl->mean = torch::zeros({d});
-    impl->inv_scale = torch::ones({d});
-    const Json pre = mj.value("preprocessing", Json::array());
-    for (const Json& step : pre) {
-      if (step.value("op", "") != "standardize") {
-        return InvalidArgumentError(
-            fmt::format("{}: unsupported preprocessing op '{}'", source, step.value("op", "")));
-      }
-      ASSIGN_OR_RETURN(auto columns,
-                       Strings(step.value("columns", Json()), "preprocessing.columns", source));
-      const Json& mean = step.value("mean", Json());
-      const Json& scale = step.value("scale", Json());
-      if (!mean.is_array() || !scale.is_array() || mean.size() != columns.size() ||
-          scale.size() != columns.size()) {
-        return InvalidArgumentError(
-            fmt::format("{}: standardize needs mean and scale for each column", source));
-      }
-      for (size_t i = 0; i < columns.size(); ++i) {
-        auto it = std::find(impl->features.begin(), impl->features.end(), columns[i]);
-        if (it == impl->features.end()) {
-          return InvalidArgumentError(
-              fmt::format("{}: standardize names unknown feature '{}'", source, columns[i]));
-        }
-        int64_t j = it - impl->features.begin();
-        double sc = scale[i].get<double>();
-        impl->mean[j] = mean[i].get<double>();
-        impl->inv_scale[j] = sc == 0 ? 1.0 : 1.0 / sc;
-      }
+    // The fitted preprocessing belongs to src/data (FeaturePipeline); a model
+    // only checks that it is a list, and that a dataset matches it exactly.
+    if (!mj.value("preprocessing", Json::array()).is_array()) {
+      return InvalidArgumentError(fmt::format("{}: model.json preprocessing is not a list", source));
     }
     return Status::Ok();
   });
@@ -161,24 +133,6 @@ Result<std::vector<float>> InferenceSession::PredictProbabilities(std::span<cons
   });
   RETURN_IF_ERROR(s);
   return out;
-}
-
-Result<std::vector<float>> InferenceSession::PredictProbabilitiesRaw(
-    std::span<const float> features, int64_t rows) const {
-  const int64_t d = static_cast<int64_t>(impl_->features.size());
-  if (rows < 0 || features.size() != static_cast<size_t>(rows * d)) {
-    return PredictProbabilities(features, rows);  // same size error
-  }
-  std::vector<float> scaled(features.begin(), features.end());
-  const float* mean = impl_->mean.data_ptr<float>();
-  const float* inv = impl_->inv_scale.data_ptr<float>();
-  for (int64_t r = 0; r < rows; ++r) {
-    for (int64_t j = 0; j < d; ++j) {
-      float& v = scaled[static_cast<size_t>(r * d + j)];
-      v = (v - mean[j]) * inv[j];
-    }
-  }
-  return PredictProbabilities(scaled, rows);
 }
 
 Status InferenceSession::CheckDatasetCompatible(const Json& schema,

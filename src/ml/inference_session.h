@@ -30,14 +30,11 @@ class InferenceSession {
   const Json& model_json() const;
 
   // `features`: rows × feature_names().size(), row-major, already
-  // preprocessed the way the training data was. Returns rows × classes()
+  // preprocessed the way the training data was (raw rows go through
+  // data::FeaturePipeline built from model_json()'s preprocessing first). Returns rows × classes()
   // probabilities (softmax), row-major.
   Result<std::vector<float>> PredictProbabilities(std::span<const float> features,
                                                   int64_t rows) const;
-
-  // Same for raw features: the stored preprocessing is applied first.
-  Result<std::vector<float>> PredictProbabilitiesRaw(std::span<const float> features,
-                                                     int64_t rows) const;
 
   // OK when a dataset with this schema.json can be fed to PredictProbabilities:
   // same features in the same order, same classes, same fitted preprocessing.

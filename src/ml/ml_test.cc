@@ -33,7 +33,7 @@ DatasetView Blobs(int rows, uint64_t seed, double spread = 0.5, double scale = 1
   DatasetView v;
   v.name = "blobs";
   v.safetensors = w.Serialize();
-  v.schema = {{"format", "citadel.dataset/v1"},
+  v.schema = {{"format", "citadel.dataset/v2"},
               {"features", {"a", "b", "c", "d"}},
               {"label", {{"name", "kind"}, {"classes", {"x", "y", "z"}}}},
               {"preprocessing", Json::array()}};
@@ -159,9 +159,7 @@ TEST_F(LoadedModel, MistypedModelJsonIsAnErrorNotACrash) {
       {"/output/classes", "not-a-list"},
       {"/architecture/dropout", "high"},
       {"/architecture/hidden", Json::array({"wide"})},
-      {"/preprocessing",
-       Json::array(
-           {{{"op", "standardize"}, {"columns", {"a"}}, {"mean", {"zero"}}, {"scale", {1}}}})},
+      {"/preprocessing", "standardize"},
   };
   for (const auto& [pointer, value] : edits) {
     ModelFiles bad = model_;
@@ -197,23 +195,6 @@ TEST_F(LoadedModel, RefusesDatasetPreparedDifferently) {
   other.schema["preprocessing"] =
       Json::array({{{"op", "standardize"}, {"columns", {"a"}}, {"mean", {1}}, {"scale", {2}}}});
   EXPECT_EQ(EvaluateDataset(**session, other).status().code(), StatusCode::kFailedPrecondition);
-}
-
-TEST_F(LoadedModel, RawInputGetsTheStoredStandardization) {
-  ModelFiles scaled = model_;
-  scaled.model_json["preprocessing"] = Json::array({{{"op", "standardize"},
-                                                     {"columns", {"a", "b", "c", "d"}},
-                                                     {"mean", {1, 2, 3, 4}},
-                                                     {"scale", {2, 2, 2, 2}}}});
-  auto session = InferenceSession::Load(scaled, "m");
-  ASSERT_TRUE(session.ok()) << session.status().ToString();
-  std::vector<float> raw = {3, 2, 3, 6};
-  std::vector<float> processed = {1, 0, 0, 1};
-  auto a = (*session)->PredictProbabilitiesRaw(raw, 1);
-  auto b = (*session)->PredictProbabilities(processed, 1);
-  ASSERT_TRUE(a.ok() && b.ok());
-  for (size_t i = 0; i < 3; ++i) EXPECT_FLOAT_EQ((*a)[i], (*b)[i]);
-  EXPECT_FALSE((*session)->PredictProbabilities(std::vector<float>(5), 1).ok());
 }
 
 TEST(TrainSpec, ParsesAndRejectsWithLineNumbers) {

@@ -18,7 +18,7 @@
 namespace citadel::workload {
 
 // Media types of the artifacts Citadel writes (docs/formats/).
-inline constexpr std::string_view kDatasetMediaType = "application/vnd.citadel.dataset.v1";
+inline constexpr std::string_view kDatasetMediaType = "application/vnd.citadel.dataset.v2";
 inline constexpr std::string_view kModelMediaType = "application/vnd.citadel.model.v1";
 inline constexpr std::string_view kReportMediaType = "application/vnd.citadel.report.v1+json";
 inline constexpr std::string_view kPredictionsMediaType = "text/csv";

@@ -1,7 +1,9 @@
 #include "workload/workspace.h"
 
 #include <fmt/format.h>
+#include <sys/random.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <cstdlib>
 
@@ -64,6 +66,36 @@ Result<std::unique_ptr<Workspace>> Workspace::Open(const fs::path& root) {
   ASSIGN_OR_RETURN(ws->catalog_, catalog::Catalog::Open(catalog));
   RETURN_IF_ERROR(CreateDirectories(ws->root_ / "runs"));
   return ws;
+}
+
+Result<std::string> Workspace::PiiHmacKey() const {
+  constexpr size_t kKeyBytes = 32;
+  const fs::path path = root_ / "keys" / "pii-hmac.key";
+  if (!fs::exists(path)) {
+    std::string key(kKeyBytes, '\0');
+    if (::getrandom(key.data(), key.size(), 0) != static_cast<ssize_t>(key.size())) {
+      return ErrnoError("getrandom", "pii-hmac.key", errno);
+    }
+    RETURN_IF_ERROR(CreateDirectories(root_ / "keys"));
+    fs::path temp = path;
+    temp += fmt::format(".tmp-{}", ::getpid());
+    RETURN_IF_ERROR(WriteFileAtomic(temp, key, 0600));
+    // link() never replaces: when another process created the key first,
+    // theirs stays and is read below.
+    int rc = ::link(temp.c_str(), path.c_str());
+    int err = errno;
+    ::unlink(temp.c_str());
+    if (rc != 0 && err != EEXIST) return ErrnoError("link", path.string(), err);
+    RETURN_IF_ERROR(FsyncDirectory(root_ / "keys"));
+  }
+  ASSIGN_OR_RETURN(std::string key, ReadFile(path));
+  if (key.size() != kKeyBytes) {
+    return DataLossError(fmt::format(
+        "{} holds {} bytes, expected {}; restore it from a backup (datasets with hashed PII "
+        "columns depend on it) or, if none was ever hashed, delete it to create a new one",
+        path.string(), key.size(), kKeyBytes));
+  }
+  return key;
 }
 
 }  // namespace citadel::workload

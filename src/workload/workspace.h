@@ -30,6 +30,13 @@ class Workspace {
   const std::filesystem::path& root() const { return root_; }
   std::filesystem::path RunDir(const std::string& run_id) const { return root_ / "runs" / run_id; }
   catalog::Catalog& catalog() { return *catalog_; }
+
+  // The workspace's secret for keyed hashing of PII (keys/pii-hmac.key, 32
+  // random bytes, mode 0600), created on first use. Safe against concurrent
+  // first use by several processes: exactly one key ever wins. Errors:
+  // DataLoss when the file exists with another size (restore it from backup:
+  // hashed columns of existing datasets depend on it).
+  Result<std::string> PiiHmacKey() const;
   const store::BlobStore& blobs() const { return *blobs_; }
 
  private:

@@ -58,9 +58,9 @@ namespace {
 Result<DatasetTensors> LoadDatasetUnchecked(const DatasetView& view) {
   DatasetTensors d;
   const Json& schema = view.schema;
-  if (!schema.is_object() || schema.value("format", "") != "citadel.dataset/v1") {
+  if (!schema.is_object() || schema.value("format", "") != "citadel.dataset/v2") {
     return InvalidArgumentError(fmt::format(
-        "{}: not a citadel dataset (schema.json format is not citadel.dataset/v1)", view.name));
+        "{}: not a citadel dataset (schema.json format is not citadel.dataset/v2)", view.name));
   }
   ASSIGN_OR_RETURN(d.feature_names, StringList(schema, "features", view.name));
   if (!schema.contains("label") || !schema["label"].is_object()) {
@@ -69,6 +69,7 @@ Result<DatasetTensors> LoadDatasetUnchecked(const DatasetView& view) {
   ASSIGN_OR_RETURN(d.classes, StringList(schema["label"], "classes", view.name));
   d.label_name = schema["label"].value("name", "");
   if (schema.contains("preprocessing")) d.preprocessing = schema["preprocessing"];
+  if (schema.contains("input")) d.input = schema["input"];
 
   ASSIGN_OR_RETURN(auto file, formats::SafetensorsFile::Parse(view.safetensors,
                                                               view.name + " data.safetensors"));

@@ -27,6 +27,7 @@ struct DatasetTensors {
   std::vector<std::string> classes;
   std::string label_name;
   Json preprocessing = Json::array();
+  Json input = Json::object();  // raw input columns (name, type) before preprocessing
 };
 
 // Validates shapes against schema.json and class indices against the class list.

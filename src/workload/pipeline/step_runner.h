@@ -53,6 +53,8 @@ class StepContext {
   const SpecReader& spec() const { return spec_; }
   const std::filesystem::path& spec_dir() const { return spec_dir_; }
   const std::string& run_id() const { return run_.run_id(); }
+  // runs/<id>/: reports a failed step leaves for the user go here.
+  std::filesystem::path run_dir() const { return run_.dir(); }
   // Scratch space for this run (runs/<id>/work/<name>), created empty.
   Result<std::filesystem::path> ScratchDir(const std::string& name);
 

@@ -1,7 +1,10 @@
-// kind: process — CSV ingest, cleaning, split, fitted transforms → datasets.
+// kind: process — ingest, clean, validate, profile, split, fitted transforms
+// → one dataset artifact per split, plus a report artifact (`profile`) with
+// the input profile, PII findings and validation results.
 #include <fmt/format.h>
 
 #include "base/logging.h"
+#include "base/system/files.h"
 #include "data/dataset_prep.h"
 #include "store/artifact_files.h"
 #include "workload/steps/steps.h"
@@ -10,6 +13,12 @@ namespace citadel::workload::steps {
 namespace {
 
 constexpr std::string_view kSourceRole = "source";
+constexpr std::string_view kLabelsRole = "source_labels";  // IDX labels file
+constexpr std::string_view kProfileRole = "profile";
+
+// Plan() only validates the spec; it has no workspace, so op: hash is built
+// with this stand-in key, which never touches data.
+constexpr std::string_view kPlanOnlyKey = "plan-only: the workspace key is used to run";
 
 // Replaces every occurrence of `from` in `text`.
 std::string ReplaceAll(std::string text, const std::string& from, const std::string& to) {
@@ -21,33 +30,68 @@ std::string ReplaceAll(std::string text, const std::string& from, const std::str
   return text;
 }
 
+// Writes the reports that exist into `dir`; returns how many were written.
+Result<int> WriteReports(const data::PrepareReports& reports, const std::filesystem::path& dir) {
+  int written = 0;
+  RETURN_IF_ERROR(CreateDirectories(dir));
+  for (const auto& [name, value] : {std::pair<const char*, const Json*>{"profile.json", &reports.profile},
+                                    {"validation.json", &reports.validation},
+                                    {"pii.json", &reports.pii}}) {
+    if (value->is_null()) continue;
+    RETURN_IF_ERROR(WriteFileAtomic(dir / name, PrettyJson(*value)));
+    ++written;
+  }
+  return written;
+}
+
 class ProcessStep : public StepRunner {
  public:
   Result<StepPlan> Plan(const SpecReader& step,
                         const std::filesystem::path& spec_dir) const override {
-    ASSIGN_OR_RETURN(data::ProcessSpec spec, data::ParseProcessSpec(step, spec_dir, {}));
+    data::TransformEnv env{.pii_hmac_key = std::string(kPlanOnlyKey)};
+    ASSIGN_OR_RETURN(data::ProcessSpec spec, data::ParseProcessSpec(step, spec_dir, {}, env));
     StepPlan plan;
-    plan.files.push_back({std::string(kSourceRole), spec.csv, "input/csv"});
+    plan.files.push_back({std::string(kSourceRole), spec.input.path, "input"});
+    if (!spec.input.idx_labels.empty()) {
+      plan.files.push_back({std::string(kLabelsRole), spec.input.idx_labels, "input/idx/labels"});
+    }
     if (!spec.split.fractions.empty()) plan.seed = static_cast<int64_t>(spec.split.seed);
     return plan;
   }
 
   Status Execute(StepContext& ctx) const override {
+    data::TransformEnv env;
+    ASSIGN_OR_RETURN(env.pii_hmac_key, ctx.workspace().PiiHmacKey());
     ASSIGN_OR_RETURN(data::ProcessSpec spec,
-                     data::ParseProcessSpec(ctx.spec(), ctx.spec_dir(), {}));
-    // Work on a verified copy of the recorded source artifact, not on the
-    // user's file: the dataset must derive from exactly the bytes whose digest
-    // the run records, even if the file changes meanwhile.
-    ASSIGN_OR_RETURN(const LoadedArtifact* source, ctx.Input(std::string(kSourceRole)));
-    ASSIGN_OR_RETURN(auto scratch, ctx.ScratchDir("source"));
-    RETURN_IF_ERROR(store::ExportArtifact(ctx.workspace().blobs(), source->manifest, scratch));
-    std::filesystem::path original = spec.csv;
-    spec.csv = scratch / source->manifest.files().front().path;
+                     data::ParseProcessSpec(ctx.spec(), ctx.spec_dir(), {}, env));
+    // Work on verified copies of the recorded source artifacts, not on the
+    // user's files: the dataset must derive from exactly the bytes whose
+    // digests the run records, even if a file changes meanwhile.
+    std::vector<std::pair<std::string, std::string>> renames;  // scratch path → user path
+    ASSIGN_OR_RETURN(std::filesystem::path source, ExportInput(ctx, kSourceRole, "source"));
+    renames.emplace_back(source.string(), spec.input.path.string());
+    spec.input.path = source;
+    if (!spec.input.idx_labels.empty()) {
+      ASSIGN_OR_RETURN(std::filesystem::path labels, ExportInput(ctx, kLabelsRole, "labels"));
+      renames.emplace_back(labels.string(), spec.input.idx_labels.string());
+      spec.input.idx_labels = labels;
+    }
 
-    Result<data::PrepareResult> prepared = data::PrepareDataset(spec);
+    data::PrepareReports reports;
+    Result<data::PrepareResult> prepared = data::PrepareDataset(spec, env, reports);
+    if (!reports.pii_summary.empty()) {
+      log::Warning("  PII found in the input (pii: {}):\n{}",
+                   spec.pii == data::PiiPolicy::kDeny ? "deny" : "warn", reports.pii_summary);
+    }
     if (!prepared.ok()) {
-      return Status(prepared.status().code(),
-                    ReplaceAll(prepared.status().message(), spec.csv.string(), original.string()));
+      std::string message = prepared.status().message();
+      for (const auto& [from, to] : renames) message = ReplaceAll(message, from, to);
+      // The reports explain the failure (which rows broke which expectation).
+      Result<int> written = WriteReports(reports, ctx.run_dir() / "reports");
+      if (written.ok() && *written > 0) {
+        message += fmt::format("\nreports: {}", (ctx.run_dir() / "reports").string());
+      }
+      return Status(prepared.status().code(), message);
     }
     for (const data::PreparedSplit& split : prepared->splits) {
       ASSIGN_OR_RETURN(auto dir, ctx.ScratchDir("out-" + split.role));
@@ -59,11 +103,34 @@ class ProcessStep : public StepRunner {
       RETURN_IF_ERROR(ctx.AddSummaryMetric(split.role + "_rows", static_cast<double>(rows)));
       log::Info("  {} split: {} rows → {}", split.role, rows, id);
     }
+    ASSIGN_OR_RETURN(auto report_dir, ctx.ScratchDir("out-profile"));
+    ASSIGN_OR_RETURN(int written, WriteReports(reports, report_dir));
+    if (written > 0) {
+      RETURN_IF_ERROR(
+          ctx.AddOutputDir(std::string(kProfileRole), report_dir, "report", kReportMediaType)
+              .status());
+    }
     const Json& stats = prepared->stats;
-    RETURN_IF_ERROR(
-        ctx.AddSummaryMetric("duplicates_dropped", stats.value("duplicates_dropped", 0.0)));
+    RETURN_IF_ERROR(ctx.AddSummaryMetric(
+        "rows_removed", stats.value("source_rows", 0.0) - stats.value("rows_after_clean", 0.0)));
     RETURN_IF_ERROR(ctx.AddSummaryMetric("features", stats.value("features", 0.0)));
+    double pii_cells = 0;
+    for (const auto& [column, kinds] : reports.pii.value("columns", Json::object()).items()) {
+      for (const auto& [kind, count] : kinds.items()) pii_cells += count.get<double>();
+    }
+    if (!reports.pii.is_null()) RETURN_IF_ERROR(ctx.AddSummaryMetric("pii_cells", pii_cells));
     return Status::Ok();
+  }
+
+ private:
+  // Exports the recorded input artifact `role` into a scratch dir and
+  // returns the path of its one file.
+  static Result<std::filesystem::path> ExportInput(StepContext& ctx, std::string_view role,
+                                                   const std::string& scratch_name) {
+    ASSIGN_OR_RETURN(const LoadedArtifact* input, ctx.Input(std::string(role)));
+    ASSIGN_OR_RETURN(auto scratch, ctx.ScratchDir(scratch_name));
+    RETURN_IF_ERROR(store::ExportArtifact(ctx.workspace().blobs(), input->manifest, scratch));
+    return scratch / input->manifest.files().front().path;
   }
 };
 

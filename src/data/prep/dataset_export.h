@@ -1,0 +1,62 @@
+// The dataset directory format (docs/formats/dataset.md, citadel.dataset/v2):
+// turning the transformed Table into data.safetensors + schema.json per split.
+#pragma once
+
+#include <filesystem>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "base/status.h"
+#include "base/text/json.h"
+#include "data/table/table.h"
+
+namespace citadel::data {
+
+inline constexpr std::string_view kDatasetFormat = "citadel.dataset/v2";
+
+// The label column as class indices: classes sorted numerically when every
+// value is a number, otherwise byte-wise. Errors (InvalidArgument, naming
+// file:line): a missing label, a label that is not valid UTF-8.
+struct EncodedLabels {
+  std::string name;
+  std::vector<std::string> classes;
+  std::vector<int64_t> index;  // per table row
+};
+Result<EncodedLabels> EncodeLabels(const Table& table);
+
+// Class order for the distinct label values (see EncodeLabels).
+std::vector<std::string> OrderClasses(std::vector<std::string> distinct);
+
+// The features of a transformed table: every column but the label, which
+// must all be numeric, present and finite, and fit in float32. Errors name
+// the column, the first offending row (file:line) and the transform to add.
+struct FeatureMatrix {
+  std::vector<std::string> names;
+  std::vector<std::vector<std::string>> sources;  // per feature: input columns
+  std::vector<float> values;                      // rows × names, row-major
+};
+Result<FeatureMatrix> ExtractFeatures(const Table& table);
+
+struct PreparedSplit {
+  std::string role;         // "train", "test", … or "data"
+  std::string safetensors;  // features F32 [rows, f], labels I64 [rows], row_ids I64 [rows]
+  Json schema;              // schema.json
+};
+
+// What every split of one step shares in its schema.json.
+struct DatasetDescription {
+  Json input;          // {"columns": [{"name","type"}], "label"}: what serving receives
+  Json preprocessing;  // fitted transforms, in order (ColumnTransform::ToJson)
+  Json source;         // {"rows", "clean": [{"op", "removed"}]}
+};
+
+// Builds the split made of `rows` (ascending) of the transformed table.
+Result<PreparedSplit> ExportSplit(const FeatureMatrix& features, const EncodedLabels& labels,
+                                  const Table& table, std::string role,
+                                  std::span<const size_t> rows, const DatasetDescription& shared);
+
+// Writes data.safetensors and schema.json into `dir` (created).
+Status WriteDatasetDir(const PreparedSplit& split, const std::filesystem::path& dir);
+
+}  // namespace citadel::data

@@ -1,0 +1,134 @@
+// PrepareDataset: the stage order is the contract of dataset_prep.h.
+#include <fmt/format.h>
+
+#include <set>
+
+#include "data/dataset_prep.h"
+#include "data/pii/pii_policy.h"
+#include "data/profile/profile.h"
+#include "data/transform/categorical/pii_ops.h"
+
+namespace citadel::data {
+namespace {
+
+constexpr std::string_view kWholeDataset = "data";
+
+// The raw columns a serving request must provide, with their types.
+Json DescribeInput(const Table& table) {
+  Json columns = Json::array();
+  for (const Column& c : table.columns) {
+    columns.push_back(Json{{"name", c.name}, {"type", ColumnTypeName(c.type)}});
+  }
+  return Json{{"columns", std::move(columns)}, {"label", table.label}};
+}
+
+// Input columns a privacy op processed: the sources of the columns it names
+// in its fitted state (or, failing that, its spec), read before it applies.
+void AddProtectedInputs(const ColumnTransform& t, const Table& before,
+                        std::set<std::string>& out) {
+  Json stored = t.ToJson();
+  const Json& fitted = stored.value("fitted", Json::object());
+  Json names = fitted.contains("columns") ? fitted["columns"] : stored.value("columns", Json());
+  if (names.is_string()) names = Json::array({names});
+  if (!names.is_array()) return;
+  for (const Json& name : names) {
+    if (!name.is_string()) continue;
+    if (const Column* c = before.Find(name.get<std::string>())) {
+      out.insert(c->sources.begin(), c->sources.end());
+    }
+  }
+}
+
+}  // namespace
+
+Result<PrepareResult> PrepareDataset(ProcessSpec& spec, const TransformEnv& env,
+                                     PrepareReports& reports) {
+  ASSIGN_OR_RETURN(Table table, ReadTable(spec.input));
+  if (table.num_rows() == 0) {
+    return InvalidArgumentError(fmt::format(
+        "{}: no data rows; if line 1 is data rather than a header, set header: false",
+        table.source));
+  }
+  const size_t source_rows = table.num_rows();
+
+  Json clean_log = Json::array();
+  for (size_t i = 0; i < spec.clean.size(); ++i) {
+    const RowOperation& op = *spec.clean[i];
+    Result<size_t> removed = op.Run(table);
+    if (!removed.ok()) {
+      return removed.status().WithContext(fmt::format("clean/{} ({})", i, op.op()));
+    }
+    clean_log.push_back(Json{{"op", op.ToJson()}, {"removed", *removed}});
+  }
+  if (table.num_rows() == 0) {
+    return InvalidArgumentError(fmt::format(
+        "{}: the clean: operations removed all {} rows; loosen the filter or check the data",
+        table.source, source_rows));
+  }
+
+  if (!spec.expect.empty()) {
+    ASSIGN_OR_RETURN(ValidationReport validation, Validate(table, spec.expect));
+    reports.validation = validation.ToJson();
+    if (validation.failed()) {
+      return InvalidArgumentError(fmt::format("{}: validation failed:\n{}", table.source,
+                                              validation.Summary()));
+    }
+  }
+
+  std::vector<PiiColumnReport> pii;
+  if (spec.pii != PiiPolicy::kAllow) {
+    pii = ScanTableForPii(table);
+    reports.pii = PiiReportToJson(pii);
+    reports.pii_summary = PiiFindingsSummary(pii);
+  }
+  if (spec.profile) reports.profile = ProfileTable(table);
+
+  ASSIGN_OR_RETURN(EncodedLabels labels, EncodeLabels(table));
+  split::SplitSpec split = spec.split;
+  std::vector<std::vector<size_t>> rows;
+  size_t fit_split = 0;
+  if (split.fractions.empty()) {
+    split.fractions.emplace_back(std::string(kWholeDataset), 1.0);
+    rows.emplace_back(table.num_rows());
+    for (size_t r = 0; r < table.num_rows(); ++r) rows[0][r] = r;
+  } else {
+    ASSIGN_OR_RETURN(rows, split::AssignSplits(split, table));
+    if (!spec.transforms.empty()) {
+      ASSIGN_OR_RETURN(fit_split, split::FitSplitIndex(split));
+    }
+  }
+
+  DatasetDescription shared;
+  shared.input = DescribeInput(table);
+  shared.source = Json{{"rows", source_rows}, {"clean", clean_log}};
+  shared.preprocessing = Json::array();
+  std::set<std::string> protected_inputs;
+  for (size_t i = 0; i < spec.transforms.size(); ++i) {
+    ColumnTransform& t = *spec.transforms[i];
+    std::string where = fmt::format("transforms/{} ({})", i, t.op());
+    RETURN_IF_ERROR(t.Fit(table, rows[fit_split]).WithContext(where));
+    if (IsPrivacyOp(t.op())) AddProtectedInputs(t, table, protected_inputs);
+    RETURN_IF_ERROR(t.Apply(table).WithContext(where));
+    shared.preprocessing.push_back(t.ToJson());
+  }
+
+  ASSIGN_OR_RETURN(FeatureMatrix features, ExtractFeatures(table));
+  PrepareResult result;
+  for (size_t s = 0; s < split.fractions.size(); ++s) {
+    ASSIGN_OR_RETURN(PreparedSplit prepared, ExportSplit(features, labels, table,
+                                                         split.fractions[s].first, rows[s], shared));
+    result.splits.push_back(std::move(prepared));
+  }
+  if (spec.pii == PiiPolicy::kDeny) {
+    RETURN_IF_ERROR(CheckNoPiiInOutput(pii, protected_inputs, features.names, features.sources,
+                                       result.splits.front().schema));
+  }
+  result.stats = Json{{"source_rows", source_rows},
+                      {"rows_after_clean", table.num_rows()},
+                      {"features", features.names.size()},
+                      {"classes", labels.classes.size()},
+                      {"clean", clean_log}};
+  return result;
+}
+
+}  // namespace citadel::data

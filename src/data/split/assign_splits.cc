@@ -1,0 +1,271 @@
+// Row assignment for random, stratified, group and time splits (see
+// assign_splits.h for the algorithms and their guarantees).
+#include "data/split/assign_splits.h"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <cmath>
+#include <numeric>
+
+#include "base/random.h"
+
+namespace citadel::data::split {
+namespace {
+
+using RowLists = std::vector<std::vector<size_t>>;
+
+constexpr size_t kRowsNamed = 3;  // rows quoted in an error message
+
+// NaN after every number and equal to itself, -0.0 equal to 0.0: a strict
+// weak order on all doubles, so sorting is total and deterministic.
+bool FloatLess(double a, double b) {
+  if (std::isnan(a)) return false;
+  if (std::isnan(b)) return true;
+  return a < b;
+}
+
+// Sorts `rows` by value (stable, so rows stay ascending within a value) and
+// cuts them into runs of equal values.
+template <typename Less>
+RowLists RunsOfEqualValues(std::vector<size_t> rows, Less less) {
+  std::stable_sort(rows.begin(), rows.end(), less);
+  RowLists runs;
+  for (size_t i = 0; i < rows.size(); ++i) {
+    if (i == 0 || less(rows[i - 1], rows[i])) runs.emplace_back();
+    runs.back().push_back(rows[i]);
+  }
+  return runs;
+}
+
+// Rows grouped by equal value of `column`, groups in ascending typed order,
+// then the missing cells as one last group (if any).
+RowLists RowsByValue(const Column& column) {
+  std::vector<size_t> present, missing;
+  for (size_t r = 0; r < column.size(); ++r) (column.is_valid(r) ? present : missing).push_back(r);
+  RowLists groups;
+  switch (column.type) {
+    case ColumnType::kString:
+      groups = RunsOfEqualValues(std::move(present), [&](size_t a, size_t b) {
+        return column.strings[a] < column.strings[b];
+      });
+      break;
+    case ColumnType::kFloat:
+      groups = RunsOfEqualValues(std::move(present), [&](size_t a, size_t b) {
+        return FloatLess(column.floats[a], column.floats[b]);
+      });
+      break;
+    default:
+      groups = RunsOfEqualValues(std::move(present), [&](size_t a, size_t b) {
+        return column.ints[a] < column.ints[b];
+      });
+  }
+  if (!missing.empty()) groups.push_back(std::move(missing));
+  return groups;
+}
+
+// "t.csv:3, t.csv:5, t.csv:9, …" for the first rows of `rows`.
+std::string RowPlaces(const Table& table, std::span<const size_t> rows) {
+  std::string out;
+  for (size_t i = 0; i < rows.size() && i < kRowsNamed; ++i) {
+    out += fmt::format("{}{}", i == 0 ? "" : ", ", table.Where(rows[i]));
+  }
+  if (rows.size() > kRowsNamed) out += ", …";
+  return out;
+}
+
+// Appends consecutive runs of `rows` to the splits, counts[i] rows to split
+// targets[i].
+void Distribute(std::span<const size_t> rows, std::span<const size_t> counts,
+                std::span<const size_t> targets, RowLists& out) {
+  size_t next = 0;
+  for (size_t i = 0; i < counts.size(); ++i) {
+    auto begin = rows.begin() + static_cast<ptrdiff_t>(next);
+    out[targets[i]].insert(out[targets[i]].end(), begin,
+                           begin + static_cast<ptrdiff_t>(counts[i]));
+    next += counts[i];
+  }
+}
+
+std::vector<size_t> Identity(size_t n) {
+  std::vector<size_t> v(n);
+  std::iota(v.begin(), v.end(), 0);
+  return v;
+}
+
+RowLists RandomSplit(std::span<const double> fractions, uint64_t seed, size_t num_rows) {
+  RowLists out(fractions.size());
+  SeededRng rng(seed);
+  std::vector<size_t> rows = Identity(num_rows);
+  rng.Shuffle(rows);
+  Distribute(rows, LargestRemainderCounts(rows.size(), fractions), Identity(fractions.size()), out);
+  return out;
+}
+
+Result<RowLists> StratifiedSplit(const SplitSpec& spec, std::span<const double> fractions,
+                                 const Table& table) {
+  std::string_view name = spec.column.empty() ? std::string_view(table.label) : spec.column;
+  if (name.empty()) {
+    return InvalidArgumentError(
+        "split: stratify: true stratifies by the label column, but the table has none; name the "
+        "column to stratify by (stratify: churned)");
+  }
+  ASSIGN_OR_RETURN(const Column* column, table.Get(name, "split: stratify"));
+  RowLists out(fractions.size());
+  SeededRng rng(spec.seed);
+  std::vector<size_t> targets = Identity(fractions.size());
+  for (std::vector<size_t>& rows : RowsByValue(*column)) {
+    rng.Shuffle(rows);
+    Distribute(rows, LargestRemainderCounts(rows.size(), fractions), targets, out);
+  }
+  return out;
+}
+
+Status RejectMissing(const Table& table, const Column& column, std::string_view method) {
+  std::vector<size_t> missing;
+  for (size_t r = 0; r < column.size(); ++r) {
+    if (!column.is_valid(r)) missing.push_back(r);
+  }
+  if (missing.empty()) return Status::Ok();
+  return InvalidArgumentError(fmt::format(
+      "split: {} column '{}' is missing in {} of {} rows ({}); every row needs a value: drop "
+      "those rows first (clean: drop_missing) or fill them",
+      method, column.name, missing.size(), table.num_rows(), RowPlaces(table, missing)));
+}
+
+Result<RowLists> GroupSplit(const SplitSpec& spec, std::span<const double> fractions,
+                            const Table& table) {
+  ASSIGN_OR_RETURN(const Column* column, table.Get(spec.column, "split: group"));
+  RETURN_IF_ERROR(RejectMissing(table, *column, "group"));
+  RowLists groups = RowsByValue(*column);
+  SeededRng rng(spec.seed);
+  rng.Shuffle(groups);
+
+  double total = std::accumulate(fractions.begin(), fractions.end(), 0.0);
+  std::vector<double> target(fractions.size());
+  for (size_t s = 0; s < fractions.size(); ++s) {
+    target[s] = static_cast<double>(table.num_rows()) * fractions[s] / total;
+  }
+  std::vector<size_t> assigned(fractions.size(), 0);
+  RowLists out(fractions.size());
+  for (const std::vector<size_t>& rows : groups) {
+    size_t best = 0;
+    for (size_t s = 1; s < fractions.size(); ++s) {
+      double deficit = target[s] - static_cast<double>(assigned[s]);
+      if (deficit > target[best] - static_cast<double>(assigned[best])) best = s;
+    }
+    out[best].insert(out[best].end(), rows.begin(), rows.end());
+    assigned[best] += rows.size();
+  }
+  return out;
+}
+
+Result<RowLists> TimeSplit(const SplitSpec& spec, std::span<const double> fractions,
+                           const Table& table) {
+  ASSIGN_OR_RETURN(const Column* column, table.Get(spec.column, "split: time"));
+  if (column->type != ColumnType::kTimestamp && column->type != ColumnType::kInt &&
+      column->type != ColumnType::kFloat) {
+    return InvalidArgumentError(fmt::format(
+        "split: time column '{}' is {}; it must be timestamp, int or float (cast it first)",
+        column->name, ColumnTypeName(column->type)));
+  }
+  RETURN_IF_ERROR(RejectMissing(table, *column, "time"));
+  std::vector<size_t> rows = Identity(table.num_rows());
+  if (column->type == ColumnType::kFloat) {
+    std::vector<size_t> nan;
+    for (size_t r : rows) {
+      if (std::isnan(column->floats[r])) nan.push_back(r);
+    }
+    if (!nan.empty()) {
+      return InvalidArgumentError(fmt::format(
+          "split: time column '{}' is NaN in {} of {} rows ({}); NaN has no place in time: drop "
+          "or fix those rows first",
+          column->name, nan.size(), table.num_rows(), RowPlaces(table, nan)));
+    }
+    std::stable_sort(rows.begin(), rows.end(),
+                     [&](size_t a, size_t b) { return column->floats[a] < column->floats[b]; });
+  } else {
+    std::stable_sort(rows.begin(), rows.end(),
+                     [&](size_t a, size_t b) { return column->ints[a] < column->ints[b]; });
+  }
+
+  std::vector<std::string> order =
+      spec.time_order.empty() ? DefaultTimeOrder(spec.fractions) : spec.time_order;
+  std::vector<size_t> targets;
+  std::vector<double> ordered_fractions;
+  for (const std::string& name : order) {
+    for (size_t s = 0; s < spec.fractions.size(); ++s) {
+      if (spec.fractions[s].first != name) continue;
+      targets.push_back(s);
+      ordered_fractions.push_back(fractions[s]);
+    }
+  }
+  RowLists out(fractions.size());
+  Distribute(rows, LargestRemainderCounts(rows.size(), ordered_fractions), targets, out);
+  return out;
+}
+
+}  // namespace
+
+std::vector<size_t> LargestRemainderCounts(size_t n, std::span<const double> fractions) {
+  size_t k = fractions.size();
+  std::vector<size_t> counts(k, 0);
+  if (k == 0) return counts;
+  double total = std::accumulate(fractions.begin(), fractions.end(), 0.0);
+  std::vector<double> remainder(k);
+  size_t assigned = 0;
+  for (size_t i = 0; i < k; ++i) {
+    double quota = static_cast<double>(n) * fractions[i] / total;
+    double whole = std::floor(quota);
+    counts[i] = std::min(static_cast<size_t>(whole), n - assigned);
+    remainder[i] = quota - whole;
+    assigned += counts[i];
+  }
+  std::vector<size_t> order = Identity(k);
+  std::stable_sort(order.begin(), order.end(),
+                   [&](size_t a, size_t b) { return remainder[a] > remainder[b]; });
+  for (size_t i = 0; assigned < n; i = (i + 1) % k, ++assigned) ++counts[order[i]];
+  return counts;
+}
+
+Result<std::vector<std::vector<size_t>>> AssignSplits(const SplitSpec& spec, const Table& table) {
+  RETURN_IF_ERROR(ValidateSplitSpec(spec));
+  std::vector<double> fractions;
+  for (const auto& entry : spec.fractions) fractions.push_back(entry.second);
+
+  RowLists out;
+  switch (spec.method) {
+    case SplitMethod::kRandom:
+      out = RandomSplit(fractions, spec.seed, table.num_rows());
+      break;
+    case SplitMethod::kStratified: {
+      ASSIGN_OR_RETURN(out, StratifiedSplit(spec, fractions, table));
+      break;
+    }
+    case SplitMethod::kGroup: {
+      ASSIGN_OR_RETURN(out, GroupSplit(spec, fractions, table));
+      break;
+    }
+    case SplitMethod::kTime: {
+      ASSIGN_OR_RETURN(out, TimeSplit(spec, fractions, table));
+      break;
+    }
+  }
+
+  // An empty split would train or evaluate on nothing further down the pipeline.
+  for (size_t s = 0; s < out.size(); ++s) {
+    if (!out[s].empty()) continue;
+    std::string why;
+    if (spec.method == SplitMethod::kGroup) {
+      why = fmt::format(" (a group split moves whole groups of '{}')", spec.column);
+    }
+    return InvalidArgumentError(fmt::format(
+        "{}: split '{}' (fraction {}) would get 0 of {} rows{}; use more data or a larger fraction",
+        table.source.empty() ? "split" : table.source, spec.fractions[s].first,
+        spec.fractions[s].second, table.num_rows(), why));
+  }
+  for (std::vector<size_t>& rows : out) std::sort(rows.begin(), rows.end());
+  return out;
+}
+
+}  // namespace citadel::data::split
