@@ -11,3 +11,9 @@ echo "== micro-benchmarks (medians of 5)"
 echo
 echo "== SHA-256 vs openssl"
 bench/compare/sha256_vs_openssl.sh "$BUILD/bench/micro_bench"
+echo
+echo "== numeric CSV ingest vs pandas.read_csv (1 core)"
+bench/compare/csv_ingest_vs_pandas.sh "$BUILD"
+echo
+echo "== process step vs the same pipeline in pandas (ROWS=${ROWS:-1000000})"
+bench/compare/data_pipeline_vs_pandas.sh "$BUILD/apps/citadel/citadel"

@@ -61,8 +61,8 @@ CliResult CliTest::Citadel(const std::vector<std::string>& args, const fs::path&
   return r;
 }
 
-Json CliTest::CitadelJson(const std::vector<std::string>& args) {
-  CliResult r = Citadel(args);
+Json CliTest::CitadelJson(const std::vector<std::string>& args, const fs::path& home) {
+  CliResult r = Citadel(args, home);
   EXPECT_EQ(r.exit_code, 0) << r.err;
   Json j = Json::parse(r.out, nullptr, false);
   EXPECT_FALSE(j.is_discarded()) << "stdout is not JSON:\n" << r.out;
@@ -74,6 +74,12 @@ fs::path CliTest::CopyDigitsExample(const std::string& name) {
   fs::create_directories(dir / "data");
   fs::copy_file("examples/digits/pipeline.yaml", dir / "pipeline.yaml");
   fs::copy_file("examples/digits/data/digits.csv.gz", dir / "data" / "digits.csv.gz");
+  return dir / "pipeline.yaml";
+}
+
+fs::path CliTest::CopyExample(const std::string& example) {
+  fs::path dir = tmp_ / example;
+  fs::copy(fs::path("examples") / example, dir, fs::copy_options::recursive);
   return dir / "pipeline.yaml";
 }
 

@@ -28,11 +28,14 @@ class CliTest : public ::testing::Test {
   CliResult Citadel(const std::vector<std::string>& args, const std::filesystem::path& home);
   CliResult Citadel(const std::vector<std::string>& args) { return Citadel(args, home_); }
   // Runs and parses stdout as JSON; fails the test when either fails.
-  Json CitadelJson(const std::vector<std::string>& args);
+  Json CitadelJson(const std::vector<std::string>& args) { return CitadelJson(args, home_); }
+  Json CitadelJson(const std::vector<std::string>& args, const std::filesystem::path& home);
 
   // A copy of examples/digits (spec + data) in the temp dir, so tests can
   // edit the spec without touching the repository.
   std::filesystem::path CopyDigitsExample(const std::string& name = "digits");
+  // The same for any examples/<example> folder; returns its pipeline.yaml.
+  std::filesystem::path CopyExample(const std::string& example);
 
   std::filesystem::path tmp_;
   std::filesystem::path home_;

@@ -10,7 +10,7 @@
 #include "cli.h"
 #include "data/generate/messy_generator.h"
 #include "data/ingest/input_spec.h"
-#include "data/profile/profile.h"
+#include "data/profile/table_profile.h"
 #include "workload/dataset_reports.h"
 #include "workload/ref_resolver.h"
 

@@ -36,8 +36,8 @@ HmacSha256Tag HmacSha256(std::string_view key, std::string_view message) {
   // Only an allocation failure inside libcrypto can fail here; like Sha256,
   // there is nothing sensible to continue with.
   if (HMAC(EVP_sha256(), key.data(), static_cast<int>(key.size()),
-           reinterpret_cast<const unsigned char*>(message.data()), message.size(),
-           tag.bytes.data(), &length) == nullptr ||
+           reinterpret_cast<const unsigned char*>(message.data()), message.size(), tag.bytes.data(),
+           &length) == nullptr ||
       length != tag.bytes.size()) {
     std::abort();
   }

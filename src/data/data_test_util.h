@@ -11,7 +11,6 @@
 #include <string_view>
 
 #include "base/system/files.h"
-#include "data/dataset_prep.h"
 #include "base/testing/scratch_dir.h"
 
 namespace citadel::data::testing {
@@ -32,13 +31,6 @@ inline std::string Gzip(std::string_view text) {
   out.resize(zs.total_out);
   deflateEnd(&zs);
   return out;
-}
-
-// A transform with its default columns (all_numeric).
-inline TransformSpec Op(std::string op) {
-  TransformSpec t;
-  t.op = std::move(op);
-  return t;
 }
 
 }  // namespace citadel::data::testing

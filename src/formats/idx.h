@@ -60,8 +60,9 @@ bool LooksLikeIdx(std::span<const std::byte> bytes);
 // Parses and validates `bytes` (uncompressed). `source` names the file in
 // messages. Errors (InvalidArgument): fewer than 4 bytes, a bad magic, an
 // unknown type byte, 0 or more than 4 dimensions, a header cut short, a data
-// size that overflows, data shorter (truncated) or longer (trailing bytes)
-// than the dimensions say.
+// size that overflows 64 bits (zero dimensions counted as one, so even an
+// empty array has a bounded shape), data shorter (truncated) or longer
+// (trailing bytes) than the dimensions say.
 Result<IdxArray> ParseIdx(std::span<const std::byte> bytes, std::string_view source = "IDX data");
 
 }  // namespace citadel::formats

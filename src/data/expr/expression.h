@@ -7,7 +7,7 @@
 //   signup >= "2020-01-01" and weekday(signup) < 5
 //
 // Syntax, loosest binding first:
-//   or ||   and &&   not !   == != < <= > >= in (…) not in (…)   + -   * / %   unary -
+//   or ||   and &&   not !   == != (<>) < <= > >= in (…) not in (…)   + -   * / %   unary -
 // Comparisons do not chain (`a < b < c` is an error). Values: integers,
 // decimals (1.5, .5, 1e3), "strings" or 'strings' with \\ \" \' \n \t \r
 // escapes, true, false, null; columns by name ([A-Za-z_][A-Za-z0-9_]*) or in
@@ -22,7 +22,10 @@
 //     number, arithmetic on strings, `and` on numbers — are errors found
 //     before any row is read, naming the expression, the operand and types.
 //   * Arithmetic (+ - * / %) and the numeric functions return float.
-//     Division and % follow IEEE 754: x / 0 is ±inf, 0 / 0 and x % 0 are NaN.
+//     Division follows IEEE 754 (x / 0 is ±inf, 0 / 0 is NaN); % is C's fmod
+//     (the sign of the dividend: -7 % 3 is -1; x % 0 is NaN). Columns are
+//     read as doubles for arithmetic, so ints beyond 2^53 lose precision
+//     there; comparisons and `in` between ints stay exact.
 //   * Comparisons and logic return bool. NaN compares false with everything
 //     (!= true), as in IEEE 754; NaN is a value, not missing.
 //   * Missing cells (null) propagate as in SQL: arithmetic, comparisons and
@@ -94,7 +97,7 @@ Result<Column> Evaluate(const Expression& expression, const Table& table,
 
 // For conditions (filter, expectations): one byte per row, 1 where the
 // expression is true, 0 where it is false or missing. Errors as TypeOf, and
-// an expression that is not bool is an error that says what `what` needs.
+// an expression that is not bool; all prefixed with `what` (who asks).
 Result<std::vector<uint8_t>> EvaluateCondition(const Expression& expression, const Table& table,
                                                std::string_view what);
 

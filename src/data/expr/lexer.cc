@@ -26,7 +26,7 @@ bool EqualsLower(std::string_view word, std::string_view keyword) {
 
 Tok KeywordOrIdent(std::string_view word) {
   static constexpr std::pair<std::string_view, Tok> kKeywords[] = {
-      {"and", Tok::kAnd},   {"or", Tok::kOr},       {"not", Tok::kNot}, {"in", Tok::kIn},
+      {"and", Tok::kAnd},   {"or", Tok::kOr},       {"not", Tok::kNot},  {"in", Tok::kIn},
       {"true", Tok::kTrue}, {"false", Tok::kFalse}, {"null", Tok::kNull}};
   for (const auto& [keyword, tok] : kKeywords) {
     if (EqualsLower(word, keyword)) return tok;
@@ -191,7 +191,10 @@ class Lexer {
         ++pos_;
         continue;
       }
-      if (pos_ + 1 >= text_.size()) break;
+      if (pos_ + 1 >= text_.size()) {
+        pos_ = text_.size();  // a final backslash escapes nothing: unterminated
+        break;
+      }
       char e = text_[pos_ + 1];
       switch (e) {
         case '\\':

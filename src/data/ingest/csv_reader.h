@@ -62,6 +62,22 @@ class CsvTable {
   std::vector<int64_t> lines_;     // per row
 };
 
+// Where the data of a CSV text begins, after the byte order mark and the
+// header (when there is one, by CsvOptions::header).
+struct CsvLayout {
+  std::vector<std::string> columns;  // header names, or col_0, col_1, …
+  bool has_header = false;
+  int64_t first_line = 1;  // line of the first record (the header when has_header)
+  size_t data_begin = 0;   // offset in the text of the first data record (or its end)
+  int64_t data_line = 1;   // line at data_begin
+};
+
+// Reads the first record (and, for Header::kAuto, the second) of decoded CSV
+// text. `source` names the file in messages. Errors: as ParseCsv, for the
+// first two records and the header names.
+Result<CsvLayout> DetectCsvLayout(std::string_view text, std::string_view source,
+                                  const CsvOptions& options);
+
 // Parses decoded CSV text. `source` names the file in messages. Errors: an
 // empty input, a ragged row, an unterminated quote, a stray character after a
 // closing quote, duplicate header names, a header name that is not valid

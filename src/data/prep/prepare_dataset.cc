@@ -5,8 +5,10 @@
 
 #include "data/dataset_prep.h"
 #include "data/pii/pii_policy.h"
-#include "data/profile/profile.h"
+#include "data/profile/table_profile.h"
+#include "data/split/assign_splits.h"
 #include "data/transform/categorical/pii_ops.h"
+#include "data/validate/validation_report.h"
 
 namespace citadel::data {
 namespace {
@@ -81,7 +83,20 @@ Result<PrepareResult> PrepareDataset(ProcessSpec& spec, const TransformEnv& env,
     reports.pii = PiiReportToJson(pii);
     reports.pii_summary = PiiFindingsSummary(pii);
   }
-  if (spec.profile) reports.profile = ProfileTable(table);
+  if (spec.profile) {
+    // The policy's scan already covered every column: the profile reuses it
+    // instead of scanning again.
+    reports.profile = ProfileTable(table, {.scan_pii = false});
+    for (const PiiColumnReport& r : pii) {
+      if (r.counts.empty()) continue;
+      for (Json& column : reports.profile["columns"]) {
+        if (column.value("name", "") != r.column) continue;
+        Json kinds = Json::object();
+        for (const auto& [kind, count] : r.counts) kinds[kind] = count;
+        column["pii"] = std::move(kinds);
+      }
+    }
+  }
 
   ASSIGN_OR_RETURN(EncodedLabels labels, EncodeLabels(table));
   split::SplitSpec split = spec.split;
@@ -112,16 +127,29 @@ Result<PrepareResult> PrepareDataset(ProcessSpec& spec, const TransformEnv& env,
     shared.preprocessing.push_back(t.ToJson());
   }
 
+  if (spec.pii == PiiPolicy::kDeny) {
+    // Checked on the columns, before they must be numeric, so that a PII
+    // column that is still text is reported as PII, not as a type problem.
+    std::vector<std::string> names;
+    std::vector<std::vector<std::string>> lineage;
+    for (const Column& c : table.columns) {
+      if (c.name == table.label) continue;
+      names.push_back(c.name);
+      lineage.push_back(c.sources);
+    }
+    Json stored = Json{{"features", names},
+                       {"label", {{"name", labels.name}, {"classes", labels.classes}}},
+                       {"input", shared.input},
+                       {"preprocessing", shared.preprocessing},
+                       {"source", shared.source}};
+    RETURN_IF_ERROR(CheckNoPiiInOutput(pii, protected_inputs, names, lineage, stored));
+  }
   ASSIGN_OR_RETURN(FeatureMatrix features, ExtractFeatures(table));
   PrepareResult result;
   for (size_t s = 0; s < split.fractions.size(); ++s) {
     ASSIGN_OR_RETURN(PreparedSplit prepared, ExportSplit(features, labels, table,
                                                          split.fractions[s].first, rows[s], shared));
     result.splits.push_back(std::move(prepared));
-  }
-  if (spec.pii == PiiPolicy::kDeny) {
-    RETURN_IF_ERROR(CheckNoPiiInOutput(pii, protected_inputs, features.names, features.sources,
-                                       result.splits.front().schema));
   }
   result.stats = Json{{"source_rows", source_rows},
                       {"rows_after_clean", table.num_rows()},

@@ -6,7 +6,10 @@
 
 #include <algorithm>
 #include <cmath>
+#include <functional>
 #include <numeric>
+#include <span>
+#include <string_view>
 
 #include "base/random.h"
 
@@ -25,43 +28,73 @@ bool FloatLess(double a, double b) {
   return a < b;
 }
 
-// Sorts `rows` by value (stable, so rows stay ascending within a value) and
-// cuts them into runs of equal values.
-template <typename Less>
-RowLists RunsOfEqualValues(std::vector<size_t> rows, Less less) {
-  std::stable_sort(rows.begin(), rows.end(), less);
-  RowLists runs;
-  for (size_t i = 0; i < rows.size(); ++i) {
-    if (i == 0 || less(rows[i - 1], rows[i])) runs.emplace_back();
-    runs.back().push_back(rows[i]);
+// Rows grouped by equal value: group g is rows[starts[g] .. starts[g + 1]).
+struct ValueGroups {
+  std::vector<size_t> rows;
+  std::vector<size_t> starts;  // size() == groups + 1
+
+  size_t size() const { return starts.size() - 1; }
+  std::span<const size_t> Group(size_t g) const {
+    return std::span<const size_t>(rows).subspan(starts[g], starts[g + 1] - starts[g]);
   }
-  return runs;
+};
+
+// Sorts (value, row) pairs by value, then row, and cuts them into runs of
+// equal values. Breaking ties by row keeps the result independent of the sort
+// algorithm, and keeping the value beside its row spares each comparison a
+// lookup in the column.
+template <typename T, typename Less>
+void AppendRuns(std::vector<std::pair<T, size_t>> keyed, Less less, ValueGroups& out) {
+  std::sort(keyed.begin(), keyed.end(), [&](const auto& a, const auto& b) {
+    if (less(a.first, b.first)) return true;
+    if (less(b.first, a.first)) return false;
+    return a.second < b.second;
+  });
+  for (size_t i = 0; i < keyed.size(); ++i) {
+    if (i == 0 || less(keyed[i - 1].first, keyed[i].first)) out.starts.push_back(out.rows.size());
+    out.rows.push_back(keyed[i].second);
+  }
+}
+
+template <typename T>
+std::vector<std::pair<T, size_t>> Keyed(const Column& column, const std::vector<T>& values) {
+  std::vector<std::pair<T, size_t>> keyed;
+  keyed.reserve(column.size());
+  for (size_t r = 0; r < column.size(); ++r) {
+    if (column.is_valid(r)) keyed.emplace_back(values[r], r);
+  }
+  return keyed;
 }
 
 // Rows grouped by equal value of `column`, groups in ascending typed order,
-// then the missing cells as one last group (if any).
-RowLists RowsByValue(const Column& column) {
-  std::vector<size_t> present, missing;
-  for (size_t r = 0; r < column.size(); ++r) (column.is_valid(r) ? present : missing).push_back(r);
-  RowLists groups;
+// rows ascending in each, then the missing cells as one last group (if any).
+ValueGroups RowsByValue(const Column& column) {
+  ValueGroups out;
+  out.rows.reserve(column.size());
   switch (column.type) {
-    case ColumnType::kString:
-      groups = RunsOfEqualValues(std::move(present), [&](size_t a, size_t b) {
-        return column.strings[a] < column.strings[b];
-      });
+    case ColumnType::kString: {
+      std::vector<std::pair<std::string_view, size_t>> keyed;
+      keyed.reserve(column.size());
+      for (size_t r = 0; r < column.size(); ++r) {
+        if (column.is_valid(r)) keyed.emplace_back(column.strings[r], r);
+      }
+      AppendRuns(std::move(keyed), std::less<std::string_view>(), out);
       break;
+    }
     case ColumnType::kFloat:
-      groups = RunsOfEqualValues(std::move(present), [&](size_t a, size_t b) {
-        return FloatLess(column.floats[a], column.floats[b]);
-      });
+      AppendRuns(Keyed(column, column.floats), FloatLess, out);
       break;
     default:
-      groups = RunsOfEqualValues(std::move(present), [&](size_t a, size_t b) {
-        return column.ints[a] < column.ints[b];
-      });
+      AppendRuns(Keyed(column, column.ints), std::less<int64_t>(), out);
   }
-  if (!missing.empty()) groups.push_back(std::move(missing));
-  return groups;
+  if (out.rows.size() < column.size()) {
+    out.starts.push_back(out.rows.size());
+    for (size_t r = 0; r < column.size(); ++r) {
+      if (!column.is_valid(r)) out.rows.push_back(r);
+    }
+  }
+  out.starts.push_back(out.rows.size());
+  return out;
 }
 
 // "t.csv:3, t.csv:5, t.csv:9, …" for the first rows of `rows`.
@@ -81,8 +114,7 @@ void Distribute(std::span<const size_t> rows, std::span<const size_t> counts,
   size_t next = 0;
   for (size_t i = 0; i < counts.size(); ++i) {
     auto begin = rows.begin() + static_cast<ptrdiff_t>(next);
-    out[targets[i]].insert(out[targets[i]].end(), begin,
-                           begin + static_cast<ptrdiff_t>(counts[i]));
+    out[targets[i]].insert(out[targets[i]].end(), begin, begin + static_cast<ptrdiff_t>(counts[i]));
     next += counts[i];
   }
 }
@@ -114,7 +146,9 @@ Result<RowLists> StratifiedSplit(const SplitSpec& spec, std::span<const double> 
   RowLists out(fractions.size());
   SeededRng rng(spec.seed);
   std::vector<size_t> targets = Identity(fractions.size());
-  for (std::vector<size_t>& rows : RowsByValue(*column)) {
+  ValueGroups strata = RowsByValue(*column);
+  for (size_t g = 0; g < strata.size(); ++g) {
+    std::vector<size_t> rows(strata.Group(g).begin(), strata.Group(g).end());
     rng.Shuffle(rows);
     Distribute(rows, LargestRemainderCounts(rows.size(), fractions), targets, out);
   }
@@ -137,9 +171,10 @@ Result<RowLists> GroupSplit(const SplitSpec& spec, std::span<const double> fract
                             const Table& table) {
   ASSIGN_OR_RETURN(const Column* column, table.Get(spec.column, "split: group"));
   RETURN_IF_ERROR(RejectMissing(table, *column, "group"));
-  RowLists groups = RowsByValue(*column);
+  ValueGroups groups = RowsByValue(*column);
+  std::vector<size_t> order = Identity(groups.size());
   SeededRng rng(spec.seed);
-  rng.Shuffle(groups);
+  rng.Shuffle(order);
 
   double total = std::accumulate(fractions.begin(), fractions.end(), 0.0);
   std::vector<double> target(fractions.size());
@@ -148,12 +183,13 @@ Result<RowLists> GroupSplit(const SplitSpec& spec, std::span<const double> fract
   }
   std::vector<size_t> assigned(fractions.size(), 0);
   RowLists out(fractions.size());
-  for (const std::vector<size_t>& rows : groups) {
+  for (size_t g : order) {
     size_t best = 0;
     for (size_t s = 1; s < fractions.size(); ++s) {
       double deficit = target[s] - static_cast<double>(assigned[s]);
       if (deficit > target[best] - static_cast<double>(assigned[best])) best = s;
     }
+    std::span<const size_t> rows = groups.Group(g);
     out[best].insert(out[best].end(), rows.begin(), rows.end());
     assigned[best] += rows.size();
   }

@@ -60,8 +60,8 @@ Status ParseStratify(const SpecReader& split, SplitSpec& out) {
     return Status::Ok();
   }
   if (!value.is_string()) {
-    return split.FieldError("stratify",
-                            fmt::format("expected true, false or a column name, got {}", value.dump()));
+    return split.FieldError(
+        "stratify", fmt::format("expected true, false or a column name, got {}", value.dump()));
   }
   ASSIGN_OR_RETURN(out.column, ColumnName(split, "stratify"));
   out.method = SplitMethod::kStratified;
@@ -83,16 +83,15 @@ Status ParseTimeOrder(const SpecReader& time, SplitSpec& out) {
     bool known = std::any_of(out.fractions.begin(), out.fractions.end(),
                              [&](const auto& entry) { return entry.first == name; });
     if (!known) {
-      return item.Error(fmt::format("'{}' is not a split; the splits are {}", name,
-                                    QuotedNames(out.fractions)));
+      return item.Error(
+          fmt::format("'{}' is not a split; the splits are {}", name, QuotedNames(out.fractions)));
     }
     if (!seen.insert(name).second) return item.Error(fmt::format("'{}' is listed twice", name));
     out.time_order.push_back(std::move(name));
   }
   for (const auto& [name, unused] : out.fractions) {
     if (!seen.contains(name)) {
-      return order.Error(
-          fmt::format("split '{}' is missing; list each split exactly once", name));
+      return order.Error(fmt::format("split '{}' is missing; list each split exactly once", name));
     }
   }
   return Status::Ok();
@@ -108,9 +107,9 @@ Status ParseTime(const SpecReader& split, SplitSpec& out) {
     ASSIGN_OR_RETURN(out.column, ColumnName(time, "column"));
     if (time.Has("order")) RETURN_IF_ERROR(ParseTimeOrder(time, out));
   } else {
-    return time.Error(fmt::format(
-        "expected a column name or {{ column: ts, order: [train, test] }}, got {}",
-        time.json().dump()));
+    return time.Error(
+        fmt::format("expected a column name or {{ column: ts, order: [train, test] }}, got {}",
+                    time.json().dump()));
   }
   if (out.time_order.empty()) out.time_order = DefaultTimeOrder(out.fractions);
   return Status::Ok();
@@ -151,8 +150,9 @@ Result<SplitSpec> ParseSplitSpec(const SpecReader& split) {
     }
     ASSIGN_OR_RETURN(double fraction, split.Number(name, 0.0, 1.0));
     if (fraction <= 0.0) {
-      return split.FieldError(name, "a split fraction must be greater than 0; remove the split "
-                                    "instead");
+      return split.FieldError(name,
+                              "a split fraction must be greater than 0; remove the split "
+                              "instead");
     }
     out.fractions.emplace_back(name, fraction);
     sum += fraction;
@@ -217,9 +217,8 @@ Status ValidateSplitSpec(const SplitSpec& spec) {
   if (spec.method == SplitMethod::kTime && !spec.time_order.empty()) {
     std::set<std::string> ordered(spec.time_order.begin(), spec.time_order.end());
     if (ordered != names || spec.time_order.size() != names.size()) {
-      return InvalidArgumentError(
-          fmt::format("split: the time order must list each of {} exactly once",
-                      QuotedNames(spec.fractions)));
+      return InvalidArgumentError(fmt::format(
+          "split: the time order must list each of {} exactly once", QuotedNames(spec.fractions)));
     }
   }
   return Status::Ok();

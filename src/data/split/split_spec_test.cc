@@ -10,6 +10,12 @@ namespace {
 using Fractions = std::vector<std::pair<std::string, double>>;
 using Names = std::vector<std::string>;
 
+SplitSpec WithFractions(Fractions fractions) {
+  SplitSpec spec;
+  spec.fractions = std::move(fractions);
+  return spec;
+}
+
 // Parses `yaml` (a document whose top-level key is `split`) as spec.yaml.
 Result<SplitSpec> Parse(std::string_view yaml) {
   ASSIGN_OR_RETURN(YamlDocument doc, ParseYaml(yaml, "spec.yaml"));
@@ -69,7 +75,7 @@ TEST(ParseSplitSpec, TimeSplitTakesAnExplicitOrder) {
 }
 
 TEST(DefaultTimeOrder, PutsTrainFirstValidationNamesNextOthersByNameAndTestLast) {
-  Fractions f = {{"holdout", 0.1}, {"test", 0.1}, {"train", 0.4}, {"val", 0.1},
+  Fractions f = {{"holdout", 0.1}, {"test", 0.1},       {"train", 0.4}, {"val", 0.1},
                  {"valid", 0.1},   {"validation", 0.1}, {"zeta", 0.05}, {"alpha", 0.05}};
   EXPECT_EQ(DefaultTimeOrder(f),
             (Names{"train", "validation", "valid", "val", "alpha", "holdout", "zeta", "test"}));
@@ -83,6 +89,8 @@ struct BadSpec {
   std::string message;  // expected substring, including file:line
 };
 
+void PrintTo(const BadSpec& spec, std::ostream* out) { *out << spec.name; }
+
 class ParseSplitSpecErrors : public ::testing::TestWithParam<BadSpec> {};
 
 TEST_P(ParseSplitSpecErrors, ReportFileLineFieldAndWhatIsWrong) {
@@ -93,13 +101,16 @@ TEST_P(ParseSplitSpecErrors, ReportFileLineFieldAndWhatIsWrong) {
       << spec.status().message();
 }
 
+// The YAML reader places a block mapping at the line of its first entry, and
+// the conflict check reports the later of stratify, group, time in that order.
 INSTANTIATE_TEST_SUITE_P(
     Cases, ParseSplitSpecErrors,
     ::testing::Values(
-        BadSpec{"NotAMapping", "x: 1\nsplit: [train, test]\n", "spec.yaml:2: split: expected a mapping"},
-        BadSpec{"NoFractions", "split:\n  seed: 3\n", "spec.yaml:1: split: no split fractions"},
+        BadSpec{"NotAMapping", "x: 1\nsplit: [train, test]\n",
+                "spec.yaml:2: split: expected a mapping"},
+        BadSpec{"NoFractions", "split:\n  seed: 3\n", "spec.yaml:2: split: no split fractions"},
         BadSpec{"SumBelowOne", "split:\n  train: 0.8\n  test: 0.1\n",
-                "spec.yaml:1: split: the split fractions sum to 0.9"},
+                "spec.yaml:2: split: the split fractions sum to 0.9"},
         BadSpec{"FractionAboveOne", "split:\n  train: 1.5\n  test: 0.2\n",
                 "spec.yaml:2: split/train: expected a number in [0, 1], got '1.5'"},
         BadSpec{"ZeroFraction", "split:\n  train: 1\n  test: 0\n",
@@ -110,10 +121,11 @@ INSTANTIATE_TEST_SUITE_P(
                 "spec.yaml:3: split/te st: 'te st' is not a valid split name"},
         BadSpec{"NegativeSeed", "split:\n  train: 1\n  seed: -1\n",
                 "spec.yaml:3: split/seed: expected an integer"},
-        BadSpec{"StratifyAndGroup", "split:\n  train: 0.8\n  test: 0.2\n  stratify: y\n  group: g\n",
+        BadSpec{"StratifyAndGroup",
+                "split:\n  train: 0.8\n  test: 0.2\n  stratify: y\n  group: g\n",
                 "spec.yaml:5: split/group: 'stratify' and 'group' cannot be combined"},
         BadSpec{"GroupAndTime", "split:\n  train: 0.8\n  test: 0.2\n  time: t\n  group: g\n",
-                "spec.yaml:5: split/time: 'group' and 'time' cannot be combined"},
+                "spec.yaml:4: split/time: 'group' and 'time' cannot be combined"},
         BadSpec{"StratifyNumber", "split:\n  train: 1\n  stratify: 3\n",
                 "spec.yaml:3: split/stratify: expected true, false or a column name, got 3"},
         BadSpec{"EmptyGroupColumn", "split:\n  train: 1\n  group: \"\"\n",
@@ -138,13 +150,12 @@ INSTANTIATE_TEST_SUITE_P(
         BadSpec{"OrderMissingName",
                 "split:\n  train: 0.8\n  test: 0.2\n  time:\n    column: ts\n    order: [train]\n",
                 "spec.yaml:6: split/time/order: split 'test' is missing"},
-        BadSpec{"OrderNotAList",
-                "split:\n  train: 1\n  time:\n    column: ts\n    order: train\n",
+        BadSpec{"OrderNotAList", "split:\n  train: 1\n  time:\n    column: ts\n    order: train\n",
                 "spec.yaml:5: split/time/order: expected a list of the split names"}),
     [](const ::testing::TestParamInfo<BadSpec>& info) { return info.param.name; });
 
 TEST(ValidateSplitSpec, AcceptsAValidSpecAndRejectsEachBrokenField) {
-  SplitSpec ok{.fractions = {{"test", 0.2}, {"train", 0.8}}};
+  SplitSpec ok = WithFractions({{"test", 0.2}, {"train", 0.8}});
   EXPECT_TRUE(ValidateSplitSpec(ok).ok());
 
   auto broken = [&](auto edit) {
@@ -157,9 +168,13 @@ TEST(ValidateSplitSpec, AcceptsAValidSpecAndRejectsEachBrokenField) {
   EXPECT_NE(broken([](SplitSpec& s) { s.fractions.clear(); }).find("no splits"), std::string::npos);
   EXPECT_NE(broken([](SplitSpec& s) { s.fractions[1].second = 0.7; }).find("sum to 0.9"),
             std::string::npos);
-  EXPECT_NE(broken([](SplitSpec& s) { s.fractions = {{"a", 1.0}, {"b", 0.0}}; }).find("(0, 1]"),
+  EXPECT_NE(broken([](SplitSpec& s) {
+              s.fractions = {{"a", 1.0}, {"b", 0.0}};
+            }).find("(0, 1]"),
             std::string::npos);
-  EXPECT_NE(broken([](SplitSpec& s) { s.fractions = {{"a", 0.5}, {"a", 0.5}}; }).find("twice"),
+  EXPECT_NE(broken([](SplitSpec& s) {
+              s.fractions = {{"a", 0.5}, {"a", 0.5}};
+            }).find("twice"),
             std::string::npos);
   EXPECT_NE(broken([](SplitSpec& s) { s.fractions[0].first = "a/b"; }).find("'a/b'"),
             std::string::npos);
@@ -178,9 +193,9 @@ TEST(ValidateSplitSpec, AcceptsAValidSpecAndRejectsEachBrokenField) {
 }
 
 TEST(FitSplitIndex, PicksTrainOrTheOnlySplitAndRejectsAmbiguity) {
-  EXPECT_EQ(*FitSplitIndex(SplitSpec{.fractions = {{"test", 0.2}, {"train", 0.8}}}), 1u);
-  EXPECT_EQ(*FitSplitIndex(SplitSpec{.fractions = {{"all", 1.0}}}), 0u);
-  auto ambiguous = FitSplitIndex(SplitSpec{.fractions = {{"test", 0.2}, {"training", 0.8}}});
+  EXPECT_EQ(*FitSplitIndex(WithFractions({{"test", 0.2}, {"train", 0.8}})), 1u);
+  EXPECT_EQ(*FitSplitIndex(WithFractions({{"all", 1.0}})), 0u);
+  auto ambiguous = FitSplitIndex(WithFractions({{"test", 0.2}, {"training", 0.8}}));
   ASSERT_FALSE(ambiguous.ok());
   EXPECT_NE(ambiguous.status().message().find("'test', 'training'"), std::string::npos)
       << ambiguous.status();

@@ -30,6 +30,12 @@ std::string ReplaceAll(std::string text, const std::string& from, const std::str
   return text;
 }
 
+// `text` as it appears inside a JSON string.
+std::string JsonEscaped(const std::string& text) {
+  std::string quoted = Json(text).dump();
+  return quoted.substr(1, quoted.size() - 2);
+}
+
 // Writes the reports that exist into `dir`; returns how many were written.
 Result<int> WriteReports(const data::PrepareReports& reports, const std::filesystem::path& dir) {
   int written = 0;
@@ -79,6 +85,13 @@ class ProcessStep : public StepRunner {
 
     data::PrepareReports reports;
     Result<data::PrepareResult> prepared = data::PrepareDataset(spec, env, reports);
+    // Reports and messages name the user's files, not the scratch copies.
+    for (Json* report : {&reports.profile, &reports.validation, &reports.pii}) {
+      if (report->is_null()) continue;
+      std::string text = report->dump();
+      for (const auto& [from, to] : renames) text = ReplaceAll(text, JsonEscaped(from), JsonEscaped(to));
+      *report = Json::parse(text);
+    }
     if (!reports.pii_summary.empty()) {
       log::Warning("  PII found in the input (pii: {}):\n{}",
                    spec.pii == data::PiiPolicy::kDeny ? "deny" : "warn", reports.pii_summary);
@@ -115,7 +128,8 @@ class ProcessStep : public StepRunner {
         "rows_removed", stats.value("source_rows", 0.0) - stats.value("rows_after_clean", 0.0)));
     RETURN_IF_ERROR(ctx.AddSummaryMetric("features", stats.value("features", 0.0)));
     double pii_cells = 0;
-    for (const auto& [column, kinds] : reports.pii.value("columns", Json::object()).items()) {
+    const Json pii_columns = reports.pii.value("columns", Json::object());
+    for (const auto& [column, kinds] : pii_columns.items()) {
       for (const auto& [kind, count] : kinds.items()) pii_cells += count.get<double>();
     }
     if (!reports.pii.is_null()) RETURN_IF_ERROR(ctx.AddSummaryMetric("pii_cells", pii_cells));

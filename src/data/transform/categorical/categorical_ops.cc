@@ -2,6 +2,12 @@
 
 namespace citadel::data {
 
-void AddCategoricalTransformOps(std::vector<TransformOp>& ops) {}
+void AddCategoricalTransformOps(std::vector<TransformOp>& ops) {
+  AddOneHotOps(ops);
+  AddOrdinalOps(ops);
+  AddHashingOps(ops);
+  AddTextOps(ops);
+  AddPiiOps(ops);
+}
 
 }  // namespace citadel::data

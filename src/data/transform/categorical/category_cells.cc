@@ -58,6 +58,16 @@ Status CheckStorable(std::string_view value, size_t max_bytes, std::string_view 
   return Status::Ok();
 }
 
+Status CheckChoice(const SpecReader& item, std::string_view key, std::string_view value,
+                   std::initializer_list<std::string_view> choices) {
+  std::string names;
+  for (std::string_view c : choices) {
+    if (c == value) return Status::Ok();
+    names += fmt::format("{}{}", names.empty() ? "" : ", ", c);
+  }
+  return item.FieldError(key, fmt::format("expected one of {}, got {}", names, Quoted(value)));
+}
+
 Status ReplaceColumns(Table& table, std::span<const std::string> inputs, bool keep_inputs,
                       std::vector<Column> outputs, std::string_view op) {
   std::vector<size_t> positions;

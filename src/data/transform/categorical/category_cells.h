@@ -7,6 +7,7 @@
 #include <fmt/format.h>
 
 #include <functional>
+#include <initializer_list>
 #include <span>
 #include <string>
 #include <string_view>
@@ -15,6 +16,7 @@
 
 #include "base/status.h"
 #include "base/text/json.h"
+#include "base/text/spec_reader.h"
 #include "data/table/table.h"
 
 namespace citadel::data {
@@ -60,6 +62,11 @@ Status CheckStorable(std::string_view value, size_t max_bytes, std::string_view 
 // (Internal).
 Status ReplaceColumns(Table& table, std::span<const std::string> inputs, bool keep_inputs,
                       std::vector<Column> outputs, std::string_view op);
+
+// OK when `value` (read from `key` of `item`) is one of `choices`; a field
+// error listing them otherwise.
+Status CheckChoice(const SpecReader& item, std::string_view key, std::string_view value,
+                   std::initializer_list<std::string_view> choices);
 
 // Reads fitted[key] as T for LoadFitted; InvalidArgument "OP: fitted.KEY: …"
 // when the field is absent or of another type.

@@ -1,9 +1,34 @@
-// Fitted affine scalers: standardize (more to come in this file: min_max,
-// robust). Each learns one (center, scale) pair per column on the training
-// rows and applies x' = (x - center) / scale to every row.
+// Fitted affine scalers. Each learns one (center, scale) pair per column on
+// the training rows and maps every row with x' = (x - center) / scale + offset.
+//
+//   { op: standardize, columns: all_numeric }
+//       center = mean, scale = population std (ddof 0, as sklearn's
+//       StandardScaler), offset 0.
+//   { op: min_max, columns: [a, b], feature_range: [0, 1] }
+//       center = min, scale = (max - min) / (hi - lo), offset = lo: the
+//       training min maps to lo and the max to hi (sklearn's MinMaxScaler);
+//       held-out values outside the training range map outside [lo, hi].
+//   { op: robust, columns: x, quantile_range: [25, 75] }
+//       center = median, scale = q(hi) - q(lo) in percent (the IQR by
+//       default), quantiles by numpy's default linear method, offset 0.
+//
+// `columns` defaults to all_numeric; the columns must be int, float or bool
+// and become float. Fitted: {"columns": [...], "center": [...], "scale": [...]}.
+//
+// Degenerate columns follow sklearn: a zero scale (a constant column, a zero
+// IQR, max == min) becomes 1, so min_max maps a constant training column to
+// lo. A column with no present value on the training rows (all missing, or
+// no training rows) is passed through unscaled (center = offset, scale 1).
+//
+// Missing cells stay missing. NaN is disregarded when fitting and stays NaN
+// (sklearn treats NaN as missing). ±inf on the training rows make mean, std,
+// min or max non-finite, which is an error naming the column; robust only
+// fails when a quantile it uses lands on an infinity. At apply, ±inf map to
+// ±inf.
 #include <fmt/format.h>
 
 #include <cmath>
+#include <limits>
 
 #include "data/transform/column_selection.h"
 #include "data/transform/numeric/numeric_ops.h"
@@ -11,29 +36,51 @@
 namespace citadel::data {
 namespace {
 
-// Shared by the affine scalers: the selection, and after fitting the resolved
-// columns with their center and scale.
+struct CenterScale {
+  double center = 0;
+  double scale = 1;
+};
+
+// Shared by the affine scalers: the selection and offset from the spec, and
+// after fitting the resolved columns with their center and scale.
 class AffineScaler : public ColumnTransform {
  public:
-  AffineScaler(std::string_view op, ColumnSelection selection)
-      : op_(op), selection_(std::move(selection)) {}
+  AffineScaler(std::string_view op, ColumnSelection selection, double offset)
+      : op_(op), selection_(std::move(selection)), offset_(offset) {}
 
   std::string_view op() const override { return op_; }
 
+  Status Fit(const Table& table, std::span<const size_t> fit_rows) override {
+    ASSIGN_OR_RETURN(columns_, ResolveNumeric(selection_, table, op_));
+    center_.clear();
+    scale_.clear();
+    for (const std::string& name : columns_) {
+      std::vector<double> v = SortedTrainingValues(*table.Find(name), fit_rows);
+      CenterScale cs{offset_, 1.0};  // nothing to learn from: pass through
+      if (!v.empty()) {
+        cs = Learn(v);
+        if (!std::isfinite(cs.center) || !std::isfinite(cs.scale)) {
+          return InvalidArgumentError(fmt::format(
+              "{}: column '{}' has a non-finite {} on the training rows (it holds inf, or values "
+              "near the double range); clip, winsorize or impute it first",
+              op_, name, std::isfinite(cs.center) ? "scale" : "center"));
+        }
+        if (cs.scale == 0) cs.scale = 1;
+      }
+      center_.push_back(cs.center);
+      scale_.push_back(cs.scale);
+    }
+    return Status::Ok();
+  }
+
   Status Apply(Table& table) const override {
     for (size_t i = 0; i < columns_.size(); ++i) {
-      ASSIGN_OR_RETURN(Column * c, table.Get(columns_[i], op_));
-      if (!c->is_numeric()) {
-        return InvalidArgumentError(fmt::format("{}: column '{}' is {}, not numeric", op_,
-                                                c->name, ColumnTypeName(c->type)));
-      }
+      ASSIGN_OR_RETURN(Column * c, GetNumeric(table, columns_[i], op_));
       Column out = Column::Empty(c->name, ColumnType::kFloat, c->sources);
       out.valid = c->valid;
       out.floats.resize(c->size());
-      const double center = center_[i];
-      const double inv = 1.0 / scale_[i];
       for (size_t r = 0; r < c->size(); ++r) {
-        if (c->is_valid(r)) out.floats[r] = (c->AsDouble(r) - center) * inv;
+        if (c->is_valid(r)) out.floats[r] = (c->AsDouble(r) - center_[i]) / scale_[i] + offset_;
       }
       *c = std::move(out);
     }
@@ -41,121 +88,140 @@ class AffineScaler : public ColumnTransform {
   }
 
   Json ToJson() const override {
-    return Json{{"op", op_},
-                {"columns", selection_.ToJson()},
-                {"fitted", Json{{"columns", columns_}, {"center", center_}, {"scale", scale_}}}};
+    Json j = {{"op", op_},
+              {"columns", selection_.ToJson()},
+              {"fitted", Json{{"columns", columns_}, {"center", center_}, {"scale", scale_}}}};
+    AddSpecFields(j);
+    return j;
   }
 
   Status LoadFitted(const Json& fitted) override {
-    if (!fitted.is_object() || !fitted.contains("columns") || !fitted.contains("center") ||
-        !fitted.contains("scale")) {
-      return InvalidArgumentError(
-          fmt::format("{}: fitted needs \"columns\", \"center\" and \"scale\"", op_));
-    }
-    try {
-      columns_ = fitted["columns"].get<std::vector<std::string>>();
-      center_ = fitted["center"].get<std::vector<double>>();
-      scale_ = fitted["scale"].get<std::vector<double>>();
-    } catch (const Json::exception& e) {
-      return InvalidArgumentError(fmt::format("{}: fitted: {}", op_, e.what()));
-    }
+    ASSIGN_OR_RETURN(columns_, FittedField<std::vector<std::string>>(fitted, "columns", op_));
+    ASSIGN_OR_RETURN(center_, FittedField<std::vector<double>>(fitted, "center", op_));
+    ASSIGN_OR_RETURN(scale_, FittedField<std::vector<double>>(fitted, "scale", op_));
     if (center_.size() != columns_.size() || scale_.size() != columns_.size()) {
       return InvalidArgumentError(
           fmt::format("{}: fitted center and scale must have one value per column", op_));
     }
     for (size_t i = 0; i < columns_.size(); ++i) {
-      if (!std::isfinite(center_[i]) || !std::isfinite(scale_[i]) || scale_[i] == 0) {
+      if (!std::isfinite(center_[i]) || !std::isfinite(scale_[i]) || !(scale_[i] > 0)) {
         return InvalidArgumentError(fmt::format(
-            "{}: fitted center/scale of '{}' must be finite and scale non-zero", op_, columns_[i]));
+            "{}: fitted center/scale of '{}' must be finite and scale positive", op_, columns_[i]));
       }
     }
     return Status::Ok();
   }
 
  protected:
-  // Collects the present values of `column` on `rows`.
-  static std::vector<double> Values(const Column& column, std::span<const size_t> rows) {
-    std::vector<double> v;
-    v.reserve(rows.size());
-    for (size_t r : rows) {
-      if (column.is_valid(r)) v.push_back(column.AsDouble(r));
-    }
-    return v;
-  }
-
-  // Resolves the selection; every column must be numeric.
-  Result<std::vector<const Column*>> ResolveNumeric(const Table& table) {
-    ASSIGN_OR_RETURN(columns_, selection_.Resolve(table, op_));
-    std::vector<const Column*> out;
-    for (const std::string& name : columns_) {
-      const Column* c = table.Find(name);
-      if (!c->is_numeric()) {
-        return InvalidArgumentError(fmt::format(
-            "{}: column '{}' is {}, not numeric; encode or cast it first", op_, name,
-            ColumnTypeName(c->type)));
-      }
-      out.push_back(c);
-    }
-    return out;
-  }
-
-  Status CheckFinite(std::string_view column, double center, double scale) const {
-    if (std::isfinite(center) && std::isfinite(scale)) return Status::Ok();
-    return InvalidArgumentError(fmt::format(
-        "{}: column '{}' has a non-finite {} on the training rows (it holds inf or NaN, or values "
-        "near the double range); clip or impute it first",
-        op_, column, std::isfinite(center) ? "scale" : "center"));
-  }
+  // The statistic of one column. Precondition: `sorted` is non-empty,
+  // ascending and free of NaN.
+  virtual CenterScale Learn(const std::vector<double>& sorted) const = 0;
+  // Spec fields beyond op and columns, for ToJson.
+  virtual void AddSpecFields(Json& j) const {}
 
   std::string_view op_;
   ColumnSelection selection_;
+  double offset_;
   std::vector<std::string> columns_;
   std::vector<double> center_;
   std::vector<double> scale_;
 };
 
-// (x - mean) / std, population std (ddof = 0, as sklearn's StandardScaler);
-// 1 for a constant column or one with no present value on the training rows.
 class Standardize : public AffineScaler {
  public:
-  using AffineScaler::AffineScaler;
+  explicit Standardize(ColumnSelection selection)
+      : AffineScaler("standardize", std::move(selection), 0) {}
 
-  Status Fit(const Table& table, std::span<const size_t> fit_rows) override {
-    ASSIGN_OR_RETURN(std::vector<const Column*> cols, ResolveNumeric(table));
-    center_.clear();
-    scale_.clear();
-    for (const Column* c : cols) {
-      std::vector<double> v = Values(*c, fit_rows);
-      double mean = 0, m2 = 0;
-      // Welford: stable for large offsets where sum-of-squares cancels.
-      for (size_t i = 0; i < v.size(); ++i) {
-        double delta = v[i] - mean;
-        mean += delta / static_cast<double>(i + 1);
-        m2 += delta * (v[i] - mean);
-      }
-      double sd = v.empty() ? 0 : std::sqrt(m2 / static_cast<double>(v.size()));
-      RETURN_IF_ERROR(CheckFinite(c->name, mean, sd));
-      center_.push_back(mean);
-      scale_.push_back(sd > 0 ? sd : 1.0);
+ protected:
+  CenterScale Learn(const std::vector<double>& v) const override {
+    double mean = 0, m2 = 0;
+    // Welford: stable for large offsets where sum-of-squares cancels.
+    for (size_t i = 0; i < v.size(); ++i) {
+      double delta = v[i] - mean;
+      mean += delta / static_cast<double>(i + 1);
+      m2 += delta * (v[i] - mean);
     }
-    return Status::Ok();
+    return {mean, std::sqrt(m2 / static_cast<double>(v.size()))};
   }
 };
 
-template <typename T>
-TransformFactory ScalerFactory(std::string_view op) {
-  return [op](const SpecReader& item,
-              const TransformEnv&) -> Result<std::unique_ptr<ColumnTransform>> {
-    RETURN_IF_ERROR(item.ExpectObject({"op", "columns"}));
-    ASSIGN_OR_RETURN(ColumnSelection sel, ColumnSelection::Parse(item, "columns", true));
-    return std::unique_ptr<ColumnTransform>(std::make_unique<T>(op, std::move(sel)));
-  };
+class MinMax : public AffineScaler {
+ public:
+  MinMax(ColumnSelection selection, double lo, double hi)
+      : AffineScaler("min_max", std::move(selection), lo), lo_(lo), hi_(hi) {}
+
+ protected:
+  CenterScale Learn(const std::vector<double>& v) const override {
+    double range = v.back() - v.front();
+    if (range == 0) range = 1;  // sklearn's handling of a constant column
+    return {v.front(), range / (hi_ - lo_)};
+  }
+  void AddSpecFields(Json& j) const override { j["feature_range"] = {lo_, hi_}; }
+
+ private:
+  double lo_, hi_;
+};
+
+class Robust : public AffineScaler {
+ public:
+  Robust(ColumnSelection selection, double lo, double hi)
+      : AffineScaler("robust", std::move(selection), 0), lo_(lo), hi_(hi) {}
+
+ protected:
+  CenterScale Learn(const std::vector<double>& v) const override {
+    return {Quantile(v, 0.5), Quantile(v, hi_ / 100) - Quantile(v, lo_ / 100)};
+  }
+  void AddSpecFields(Json& j) const override { j["quantile_range"] = {lo_, hi_}; }
+
+ private:
+  double lo_, hi_;
+};
+
+// Reads a [low, high] field with min ≤ low < high ≤ max (`fallback` when
+// absent); `rule` states that constraint in the error.
+Result<std::pair<double, double>> Range(const SpecReader& item, std::string_view key, double min,
+                                        double max, std::pair<double, double> fallback,
+                                        std::string_view rule) {
+  if (!item.Has(key)) return fallback;
+  ASSIGN_OR_RETURN(std::vector<double> v, NumberList(item, key, 2));
+  if (!(v[0] < v[1]) || v[0] < min || v[1] > max || !std::isfinite(v[1] - v[0])) {
+    return item.FieldError(
+        key, fmt::format("expected [low, high] with {}, got [{}, {}]", rule, v[0], v[1]));
+  }
+  return std::pair{v[0], v[1]};
+}
+
+Result<std::unique_ptr<ColumnTransform>> MakeStandardize(const SpecReader& item,
+                                                         const TransformEnv&) {
+  RETURN_IF_ERROR(item.ExpectObject({"op", "columns"}));
+  ASSIGN_OR_RETURN(ColumnSelection sel, ColumnSelection::Parse(item, "columns", true));
+  return std::unique_ptr<ColumnTransform>(std::make_unique<Standardize>(std::move(sel)));
+}
+
+Result<std::unique_ptr<ColumnTransform>> MakeMinMax(const SpecReader& item, const TransformEnv&) {
+  RETURN_IF_ERROR(item.ExpectObject({"op", "columns", "feature_range"}));
+  ASSIGN_OR_RETURN(ColumnSelection sel, ColumnSelection::Parse(item, "columns", true));
+  constexpr double kMax = std::numeric_limits<double>::max();
+  ASSIGN_OR_RETURN(auto range, Range(item, "feature_range", -kMax, kMax, {0.0, 1.0}, "low < high"));
+  return std::unique_ptr<ColumnTransform>(
+      std::make_unique<MinMax>(std::move(sel), range.first, range.second));
+}
+
+Result<std::unique_ptr<ColumnTransform>> MakeRobust(const SpecReader& item, const TransformEnv&) {
+  RETURN_IF_ERROR(item.ExpectObject({"op", "columns", "quantile_range"}));
+  ASSIGN_OR_RETURN(ColumnSelection sel, ColumnSelection::Parse(item, "columns", true));
+  ASSIGN_OR_RETURN(auto range, Range(item, "quantile_range", 0, 100, {25.0, 75.0},
+                                     "0 <= low < high <= 100 (percentiles)"));
+  return std::unique_ptr<ColumnTransform>(
+      std::make_unique<Robust>(std::move(sel), range.first, range.second));
 }
 
 }  // namespace
 
 void AddScalerOps(std::vector<TransformOp>& ops) {
-  ops.push_back({"standardize", ScalerFactory<Standardize>("standardize")});
+  ops.push_back({"min_max", MakeMinMax});
+  ops.push_back({"robust", MakeRobust});
+  ops.push_back({"standardize", MakeStandardize});
 }
 
 }  // namespace citadel::data

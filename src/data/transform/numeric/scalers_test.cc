@@ -4,12 +4,20 @@
 #include <limits>
 
 #include "data/testing/table_fixtures.h"
+#include "data/transform/numeric/numeric_test_support.h"
 
 namespace citadel::data {
 namespace {
 
+using numeric_test::FailsWith;
+using numeric_test::FitApply;
 using testing::FloatColumn;
+using testing::IntColumn;
 using testing::MakeTable;
+using testing::StringColumn;
+
+constexpr double kInf = std::numeric_limits<double>::infinity();
+constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
 
 TEST(Standardize, FitsOnTrainingRowsOnlyAndAppliesToAll) {
   Table t = MakeTable({FloatColumn("x", {1, 3, 100})});
@@ -58,8 +66,7 @@ TEST(Standardize, StringColumnAndUnknownColumnAreErrors) {
   Table t = MakeTable({testing::StringColumn("c", {"a"}), FloatColumn("x", {1})});
   auto named = testing::Transform("{ op: standardize, columns: c }");
   ASSERT_TRUE(named.ok());
-  EXPECT_NE((*named)->Fit(t, testing::AllRows(t)).message().find("not numeric"),
-            std::string::npos);
+  EXPECT_NE((*named)->Fit(t, testing::AllRows(t)).message().find("not numeric"), std::string::npos);
   auto unknown = testing::Transform("{ op: standardize, columns: [nope] }");
   ASSERT_TRUE(unknown.ok());
   EXPECT_NE((*unknown)->Fit(t, testing::AllRows(t)).message().find("'nope' not found"),
@@ -75,6 +82,136 @@ TEST(Standardize, AllNumericSkipsTheLabel) {
   EXPECT_DOUBLE_EQ(t.columns[0].floats[1], 1.0);
 }
 
+TEST(Standardize, DisregardsNaNWhenFittingAndKeepsIt) {
+  Table t = MakeTable({FloatColumn("x", {1, kNaN, 3})});
+  ASSERT_TRUE(FitApply("{ op: standardize, columns: x }", t).ok());
+  EXPECT_DOUBLE_EQ(t.columns[0].floats[0], -1.0);  // mean 2, sd 1 from 1 and 3 only
+  EXPECT_TRUE(std::isnan(t.columns[0].floats[1]));
+  EXPECT_DOUBLE_EQ(t.columns[0].floats[2], 1.0);
+}
+
+TEST(MinMax, MapsTheTrainingRangeOntoFeatureRangeAndExtrapolatesHeldOutRows) {
+  Table t = MakeTable({IntColumn("x", {2, 6, 4, 10, std::nullopt})});
+  ASSERT_TRUE(FitApply("{ op: min_max, columns: x, feature_range: [-1, 1] }", t,
+                       std::vector<size_t>{0, 1, 2})
+                  .ok());
+  const Column& x = t.columns[0];
+  EXPECT_EQ(x.type, ColumnType::kFloat);
+  // min 2, max 6: x' = (x - 2) / 4 * 2 - 1.
+  EXPECT_DOUBLE_EQ(x.floats[0], -1.0);
+  EXPECT_DOUBLE_EQ(x.floats[1], 1.0);
+  EXPECT_DOUBLE_EQ(x.floats[2], 0.0);
+  EXPECT_DOUBLE_EQ(x.floats[3], 3.0);  // held out: beyond the training max
+  EXPECT_FALSE(x.is_valid(4));
+}
+
+TEST(MinMax, ConstantColumnMapsToTheLowerBoundWithRangeOne) {
+  Table t = MakeTable({FloatColumn("x", {5, 5, 6})});
+  ASSERT_TRUE(
+      FitApply("{ op: min_max, columns: x, feature_range: [2, 4] }", t, std::vector<size_t>{0, 1})
+          .ok());
+  // sklearn: data range 0 → 1, so x' = (x - 5) * (4 - 2) + 2.
+  EXPECT_DOUBLE_EQ(t.columns[0].floats[0], 2.0);
+  EXPECT_DOUBLE_EQ(t.columns[0].floats[2], 4.0);
+}
+
+TEST(MinMax, SingleRowEmptyAndAllMissingInputs) {
+  Table single = MakeTable({FloatColumn("x", {7})});
+  ASSERT_TRUE(FitApply("{ op: min_max }", single).ok());
+  EXPECT_DOUBLE_EQ(single.columns[0].floats[0], 0.0);
+
+  Table empty = MakeTable({FloatColumn("x", {})});
+  ASSERT_TRUE(FitApply("{ op: min_max, columns: x }", empty).ok());
+  EXPECT_EQ(empty.columns[0].size(), 0u);
+
+  // Nothing to learn from (no training rows): values pass through unscaled.
+  Table untrained = MakeTable({FloatColumn("x", {3, std::nullopt})});
+  ASSERT_TRUE(FitApply("{ op: min_max, columns: x, feature_range: [1, 2] }", untrained,
+                       std::vector<size_t>{})
+                  .ok());
+  EXPECT_DOUBLE_EQ(untrained.columns[0].floats[0], 3.0);
+  EXPECT_FALSE(untrained.columns[0].is_valid(1));
+}
+
+TEST(MinMax, InfinityOnTrainingRowsIsAnErrorButNaNIsSkipped) {
+  Table inf = MakeTable({FloatColumn("amount", {1, -kInf, 3})});
+  EXPECT_TRUE(FailsWith(FitApply("{ op: min_max, columns: amount }", inf),
+                        {"min_max", "'amount'", "non-finite"}));
+  Table nan = MakeTable({FloatColumn("x", {1, kNaN, 3})});
+  ASSERT_TRUE(FitApply("{ op: min_max, columns: x }", nan).ok());
+  EXPECT_DOUBLE_EQ(nan.columns[0].floats[2], 1.0);
+  EXPECT_TRUE(std::isnan(nan.columns[0].floats[1]));
+}
+
+TEST(MinMax, HeldOutInfinityStaysInfinite) {
+  Table t = MakeTable({FloatColumn("x", {0, 2, kInf, -kInf})});
+  ASSERT_TRUE(FitApply("{ op: min_max, columns: x }", t, std::vector<size_t>{0, 1}).ok());
+  EXPECT_EQ(t.columns[0].floats[2], kInf);
+  EXPECT_EQ(t.columns[0].floats[3], -kInf);
+}
+
+TEST(MinMax, BadFeatureRangesAreSpecErrors) {
+  for (const char* spec :
+       {"{ op: min_max, feature_range: [1, 0] }", "{ op: min_max, feature_range: [1, 1] }",
+        "{ op: min_max, feature_range: [0] }", "{ op: min_max, feature_range: [0, x] }",
+        "{ op: min_max, feature_range: [0, .inf] }", "{ op: min_max, feature_range: 1 }"}) {
+    EXPECT_TRUE(FailsWith(testing::Transform(spec), {"feature_range"})) << spec;
+  }
+  EXPECT_TRUE(FailsWith(testing::Transform("{ op: min_max, range: [0, 1] }"), {"unknown field"}));
+}
+
+TEST(Robust, CentersOnTheTrainingMedianAndScalesByTheInterquartileRange) {
+  Table t = MakeTable({FloatColumn("x", {1, 2, 3, 4, 100, 7})});
+  ASSERT_TRUE(FitApply("{ op: robust, columns: [x] }", t, std::vector<size_t>{0, 1, 2, 3, 4}).ok());
+  // median 3; q25 at position 1 → 2, q75 at position 3 → 4: IQR 2.
+  EXPECT_DOUBLE_EQ(t.columns[0].floats[0], -1.0);
+  EXPECT_DOUBLE_EQ(t.columns[0].floats[4], 48.5);
+  EXPECT_DOUBLE_EQ(t.columns[0].floats[5], 2.0);  // held out
+}
+
+TEST(Robust, InterpolatesQuantilesLikeNumpy) {
+  Table t = MakeTable({FloatColumn("x", {1, 2, 3, 4})});
+  ASSERT_TRUE(FitApply("{ op: robust, columns: x, quantile_range: [10, 90] }", t).ok());
+  // numpy.quantile([1,2,3,4], [.1, .5, .9]) = 1.3, 2.5, 3.7 → (4 - 2.5) / 2.4.
+  EXPECT_NEAR(t.columns[0].floats[3], 0.625, 1e-12);
+  EXPECT_NEAR(t.columns[0].floats[0], -0.625, 1e-12);
+}
+
+TEST(Robust, ZeroIqrScalesByOneAndInfinityBeyondTheQuartilesIsHarmless) {
+  Table t = MakeTable({FloatColumn("x", {5, 5, 5, 5, 9})});
+  ASSERT_TRUE(FitApply("{ op: robust, columns: x }", t).ok());
+  EXPECT_DOUBLE_EQ(t.columns[0].floats[4], 4.0);
+
+  Table inf = MakeTable({FloatColumn("x", {1, 2, 3, 4, kInf})});
+  ASSERT_TRUE(FitApply("{ op: robust, columns: x }", inf).ok());
+  EXPECT_DOUBLE_EQ(inf.columns[0].floats[3], 0.5);  // median 3, IQR 4 - 2
+  EXPECT_EQ(inf.columns[0].floats[4], kInf);
+
+  Table mostly_inf = MakeTable({FloatColumn("x", {1, kInf, kInf})});
+  EXPECT_TRUE(FailsWith(FitApply("{ op: robust, columns: x }", mostly_inf), {"'x'"}));
+}
+
+TEST(Robust, BadQuantileRangeIsASpecError) {
+  EXPECT_TRUE(FailsWith(testing::Transform("{ op: robust, quantile_range: [75, 25] }"),
+                        {"quantile_range"}));
+  EXPECT_TRUE(FailsWith(testing::Transform("{ op: robust, quantile_range: [0, 101] }"),
+                        {"quantile_range", "percentiles"}));
+}
+
+TEST(Scalers, ServingTableWithAnotherTypeIsRefusedNamingColumnAndTypes) {
+  Table train = MakeTable({FloatColumn("x", {1, 2, 3})});
+  for (const char* spec : {"{ op: standardize, columns: x }", "{ op: min_max, columns: x }",
+                           "{ op: robust, columns: x }"}) {
+    auto reloaded = numeric_test::FitAndReload(spec, train);
+    ASSERT_TRUE(reloaded.ok()) << reloaded.status();
+    Table serving = MakeTable({StringColumn("x", {"2"})});
+    EXPECT_TRUE(FailsWith((*reloaded)->Apply(serving), {"'x'", "is string here", "numeric"}))
+        << spec;
+    Table good = MakeTable({IntColumn("x", {3})});  // one-row serving table
+    ASSERT_TRUE((*reloaded)->Apply(good).ok());
+  }
+}
+
 TEST(TransformRegistry, RowOpsPointToCleanAndUnknownOpsListTheKnownOnes) {
   auto row = testing::Transform("{ op: drop_duplicates }");
   ASSERT_FALSE(row.ok());
@@ -85,12 +222,19 @@ TEST(TransformRegistry, RowOpsPointToCleanAndUnknownOpsListTheKnownOnes) {
 }
 
 TEST(TransformRegistry, TamperedFittedParametersAreRefused) {
-  Json stored = {{"op", "standardize"},
-                 {"columns", "x"},
-                 {"fitted", {{"columns", {"x"}}, {"center", {0.0}}, {"scale", {0.0}}}}};
-  auto t = LoadFittedTransform(stored, {}, "schema.json");
-  ASSERT_FALSE(t.ok());
-  EXPECT_NE(t.status().message().find("schema.json"), std::string::npos);
+  for (double scale : {0.0, -1.0}) {
+    Json stored = {{"op", "standardize"},
+                   {"columns", "x"},
+                   {"fitted", {{"columns", {"x"}}, {"center", {0.0}}, {"scale", {scale}}}}};
+    auto t = LoadFittedTransform(stored, {}, "schema.json");
+    EXPECT_TRUE(FailsWith(t, {"schema.json", "'x'"}));
+  }
+  Json short_center = {{"op", "robust"},
+                       {"columns", "x"},
+                       {"fitted", {{"columns", {"x"}}, {"center", Json::array()}, {"scale", {1}}}}};
+  EXPECT_TRUE(FailsWith(LoadFittedTransform(short_center, {}, "schema.json"), {"one value"}));
+  Json missing = {{"op", "min_max"}, {"columns", "x"}, {"fitted", {{"columns", {"x"}}}}};
+  EXPECT_TRUE(FailsWith(LoadFittedTransform(missing, {}, "schema.json"), {"\"center\""}));
 }
 
 }  // namespace
