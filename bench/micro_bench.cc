@@ -6,6 +6,7 @@
 
 #include "base/ids.h"
 #include "base/system/files.h"
+#include "base/text/yaml.h"
 #include "catalog/catalog.h"
 #include "crypto/sha256.h"
 #include "data/dataset_prep.h"
@@ -82,16 +83,23 @@ BENCHMARK(BM_CatalogMetricBatch)->Arg(1)->Arg(1000)->UseRealTime();
 
 // The digits process step: gzip CSV → drop_duplicates → split → standardize → safetensors.
 void BM_PrepareDigits(benchmark::State& state) {
-  data::ProcessSpec spec;
-  spec.csv = "examples/digits/data/digits.csv.gz";
-  spec.csv_options.header = data::CsvOptions::Header::kAbsent;
-  spec.label = "-1";
-  spec.transforms = {{"drop_duplicates", true, {}}, {"standardize", true, {}}};
-  spec.split.fractions = {{"test", 0.2}, {"train", 0.8}};
-  spec.split.seed = 7;
-  spec.split.stratify = true;
+  auto doc = ParseYaml(
+      "input: { csv: examples/digits/data/digits.csv.gz, header: false, label: -1 }\n"
+      "clean: [ { op: drop_duplicates } ]\n"
+      "split: { train: 0.8, test: 0.2, seed: 7, stratify: true }\n"
+      "transforms: [ { op: standardize } ]\n"
+      "profile: false\n",
+      "bench.yaml");
+  if (!doc.ok()) state.SkipWithError(doc.status().ToString().c_str());
   for (auto _ : state) {
-    auto result = data::PrepareDataset(spec);
+    // Parsed per iteration: PrepareDataset fits the spec's transforms in place.
+    auto spec = data::ParseProcessSpec(SpecReader(*doc, ""), fs::current_path(), {}, {});
+    if (!spec.ok()) {
+      state.SkipWithError(spec.status().ToString().c_str());
+      break;
+    }
+    data::PrepareReports reports;
+    auto result = data::PrepareDataset(*spec, {}, reports);
     if (!result.ok()) state.SkipWithError(result.status().ToString().c_str());
     benchmark::DoNotOptimize(result);
   }

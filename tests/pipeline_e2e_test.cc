@@ -68,12 +68,12 @@ TEST_F(DigitsPipeline, TrainsAnMlpAboveNinetyFivePercentTestAccuracy) {
   for (std::string line; std::getline(csv, line);) ++lines;
   EXPECT_EQ(lines, static_cast<int>(steps["prepare"]["metrics"]["test_rows"].get<double>()));
 
-  // Listing by kind finds the one model among the six artifacts.
+  // Listing by kind finds the one model among the seven artifacts.
   Json models_only = CitadelJson({"artifacts", "ls", "--kind", "model", "--json"});
   ASSERT_EQ(models_only.size(), 1u);
   EXPECT_EQ(models_only[0]["id"], steps["train"]["outputs"]["model"]);
-  EXPECT_EQ(CitadelJson({"artifacts", "ls", "--json"}).size(), 6u)
-      << "source, train, test, model, report, predictions";
+  EXPECT_EQ(CitadelJson({"artifacts", "ls", "--json"}).size(), 7u)
+      << "source, train, test, profile, model, report, predictions";
 
   // The register step made version 1 of "digits" point at the trained model.
   Json models = CitadelJson({"models", "ls", "--json"});

@@ -26,9 +26,15 @@ WORK=$(mktemp -d "${TMPDIR:-/tmp}/citadel_csv_bench.XXXXXX")
 trap 'rm -rf "$WORK"' EXIT
 CSV="$WORK/numeric.csv"
 "$BENCH" generate "$CSV" "$ROWS" 20 42
+echo "machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs)," \
+  "load average $(cut -d' ' -f1-3 /proc/loadavg) (a busy machine stretches wall times)"
 
 ours=$(taskset -c 0 "$BENCH" parse "$CSV" "$REPS")
 echo "$ours" | head -1
+if ! echo "$ours" | head -1 | grep -q '(20 float)'; then
+  echo "expected 20 float columns from the reader" >&2
+  exit 1
+fi
 theirs=$(taskset -c 0 "$PYTHON" - "$CSV" "$REPS" <<'EOF'
 import io, sys, time
 import numpy as np

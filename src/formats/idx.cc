@@ -152,7 +152,8 @@ Result<IdxArray> ParseIdx(std::span<const std::byte> bytes, std::string_view sou
     uint32_t d = static_cast<uint32_t>(LoadBigEndian(bytes.data() + 4 + 4 * i, 4));
     array.dims.push_back(d);
     expected *= d;  // cannot overflow where `bound` does not: expected ≤ bound
-    overflow = overflow || __builtin_mul_overflow(bound, uint64_t{std::max<uint32_t>(d, 1)}, &bound);
+    overflow =
+        overflow || __builtin_mul_overflow(bound, uint64_t{std::max<uint32_t>(d, 1)}, &bound);
   }
   std::string shape;
   for (uint32_t d : array.dims) shape += fmt::format("{}{}", shape.empty() ? "" : " × ", d);

@@ -21,24 +21,6 @@ int64_t FloorDiv(int64_t a, int64_t b) {
 
 int64_t FloorMod(int64_t a, int64_t b) { return a - FloorDiv(a, b) * b; }
 
-struct Civil {
-  int64_t year, month, day;
-};
-
-// Howard Hinnant's civil_from_days: days since 1970-01-01 → proleptic
-// Gregorian date, exact over the whole int64 microsecond range.
-Civil CivilFromDays(int64_t z) {
-  z += 719468;
-  const int64_t era = (z >= 0 ? z : z - 146096) / 146097;
-  const int64_t doe = z - era * 146097;
-  const int64_t yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
-  const int64_t doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-  const int64_t mp = (5 * doy + 2) / 153;
-  const int64_t d = doy - (153 * mp + 2) / 5 + 1;
-  const int64_t m = mp + (mp < 10 ? 3 : -9);
-  return {yoe + era * 400 + (m <= 2), m, d};
-}
-
 std::vector<const Vec*> Pointers(const std::vector<Vec>& args) {
   std::vector<const Vec*> out;
   for (const Vec& a : args) out.push_back(&a);

@@ -7,6 +7,7 @@
 // second look at the rows before the change (see column_builder.h).
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <charconv>
 
 #include "data/ingest/column_builder.h"
@@ -89,8 +90,8 @@ Status FillEarlierText(CsvTokenizer& tokenizer, std::vector<ColumnBuilder>& buil
     tokenizer.Seek(row_begins[r], table.lines[r]);
     for (size_t c = 0; c <= last_column; ++c) {
       std::string_view cell;
-      ASSIGN_OR_RETURN(bool ended, tokenizer.ReadField(c, cell));
-      (void)ended;  // the first pass proved the row has every field
+      // The first pass proved that the row has every field.
+      ASSIGN_OR_RETURN([[maybe_unused]] bool ended, tokenizer.ReadField(c, cell));
       ColumnBuilder& b = builders[c];
       if (r >= b.rows_needing_text()) continue;
       CellFit fit = b.SetText(r, cell);

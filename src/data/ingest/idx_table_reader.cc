@@ -97,10 +97,15 @@ Result<Table> ParseIdxTable(std::string_view images, std::string source,
   const size_t rows = pixels.dims[0];
   size_t width = 1;
   for (size_t i = 1; i < pixels.dims.size(); ++i) width *= pixels.dims[i];
+  if (width == 0) {  // the record count would then be free of the data size
+    return InvalidArgumentError(
+        fmt::format("{}: IDX records of shape {} hold no values; a dimension after the first is 0",
+                    source, Shape(pixels)));
+  }
   if (width > kMaxColumns) {
     return InvalidArgumentError(fmt::format(
-        "{}: IDX records of shape {} hold {} values each; at most {} columns are supported",
-        source, Shape(pixels), width, kMaxColumns));
+        "{}: IDX records of shape {} hold {} values each; at most {} columns are supported", source,
+        Shape(pixels), width, kMaxColumns));
   }
   std::vector<std::string> names;
   if (pixels.dims.size() == 1) {

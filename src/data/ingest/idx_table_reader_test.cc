@@ -79,6 +79,15 @@ TEST(ReadIdxTable, AnEmptyArrayCannotAskForMillionsOfColumns) {
             "1048576 columns are supported");
 }
 
+TEST(ReadIdxTable, RecordsWithoutValuesAreRefused) {
+  // Four billion records of nothing: no data bytes, but a row per record.
+  auto t = Images(Idx(0x08, {0xFFFFFFFF, 0}, {}), std::nullopt);
+  ASSERT_FALSE(t.ok());
+  EXPECT_EQ(t.status().message(),
+            "images.idx: IDX records of shape [4294967295, 0] hold no values; a dimension after "
+            "the first is 0");
+}
+
 TEST(ReadIdxTable, ImagesAndLabelsMustHaveTheSameRecordCount) {
   auto t = Images(Idx(0x08, {2, 1, 1}, {1, 2}), Idx(0x08, {3}, {0, 1, 2}));
   ASSERT_FALSE(t.ok());

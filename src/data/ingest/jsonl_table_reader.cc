@@ -4,6 +4,7 @@
 // columns must come out in first-seen order.
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <charconv>
 #include <limits>
 #include <unordered_map>

@@ -22,19 +22,6 @@ int64_t DaysFromCivil(int64_t y, int64_t m, int64_t d) {
   return era * 146097 + doe - 719468;
 }
 
-void CivilFromDays(int64_t z, int64_t& y, int64_t& m, int64_t& d) {
-  z += 719468;
-  const int64_t era = (z >= 0 ? z : z - 146096) / 146097;
-  const int64_t doe = z - era * 146097;
-  const int64_t yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
-  y = yoe + era * 400;
-  const int64_t doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-  const int64_t mp = (5 * doy + 2) / 153;
-  d = doy - (153 * mp + 2) / 5 + 1;
-  m = mp + (mp < 10 ? 3 : -9);
-  y += m <= 2;
-}
-
 bool IsLeap(int64_t y) { return (y % 4 == 0 && y % 100 != 0) || y % 400 == 0; }
 
 int64_t DaysInMonth(int64_t y, int64_t m) {
@@ -174,6 +161,18 @@ void MergeSources(std::vector<std::string>& into, const std::vector<std::string>
   }
 }
 
+CivilDate CivilFromDays(int64_t z) {
+  z += 719468;
+  const int64_t era = (z >= 0 ? z : z - 146096) / 146097;
+  const int64_t doe = z - era * 146097;
+  const int64_t yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+  const int64_t doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+  const int64_t mp = (5 * doy + 2) / 153;
+  const int64_t d = doy - (153 * mp + 2) / 5 + 1;
+  const int64_t m = mp + (mp < 10 ? 3 : -9);
+  return {yoe + era * 400 + (m <= 2), m, d};
+}
+
 std::string FormatTimestamp(int64_t micros) {
   int64_t seconds = micros / kMicrosPerSecond;
   int64_t frac = micros % kMicrosPerSecond;
@@ -187,10 +186,9 @@ std::string FormatTimestamp(int64_t micros) {
     rem += kSecondsPerDay;
     --days;
   }
-  int64_t y = 0, m = 0, d = 0;
-  CivilFromDays(days, y, m, d);
-  std::string out = fmt::format("{:04}-{:02}-{:02}T{:02}:{:02}:{:02}", y, m, d, rem / 3600,
-                                rem / 60 % 60, rem % 60);
+  const CivilDate date = CivilFromDays(days);
+  std::string out = fmt::format("{:04}-{:02}-{:02}T{:02}:{:02}:{:02}", date.year, date.month,
+                                date.day, rem / 3600, rem / 60 % 60, rem % 60);
   if (frac != 0) out += fmt::format(".{:06}", frac);
   return out + "Z";
 }
@@ -240,8 +238,8 @@ std::optional<int64_t> ParseTimestamp(std::string_view s) {
     }
   }
   if (pos != s.size()) return std::nullopt;
-  int64_t seconds = DaysFromCivil(y, mo, d) * kSecondsPerDay + h * 3600 + mi * 60 + sec -
-                    offset_minutes * 60;
+  int64_t seconds =
+      DaysFromCivil(y, mo, d) * kSecondsPerDay + h * 3600 + mi * 60 + sec - offset_minutes * 60;
   return seconds * kMicrosPerSecond + micros;
 }
 

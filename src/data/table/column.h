@@ -81,6 +81,14 @@ struct Column {
 // Adds the names in `from` to the sorted unique list `into`.
 void MergeSources(std::vector<std::string>& into, const std::vector<std::string>& from);
 
+// A proleptic Gregorian date.
+struct CivilDate {
+  int64_t year, month, day;
+};
+// Days since 1970-01-01 → date (Howard Hinnant's civil_from_days), exact for
+// every day an int64 microsecond timestamp can reach.
+CivilDate CivilFromDays(int64_t days);
+
 // Microseconds since the epoch → "YYYY-MM-DDTHH:MM:SS[.ffffff]Z".
 std::string FormatTimestamp(int64_t micros);
 
