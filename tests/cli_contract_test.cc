@@ -115,21 +115,25 @@ TEST_F(CliContract, RegistryCommandsManageVersionsAndAliases) {
 
 TEST_F(CliContract, DataGenerateIsSeededAndValidatesItsOptions) {
   fs::path a = tmp_ / "a.csv", b = tmp_ / "b.csv", truth = tmp_ / "truth.json";
-  CliResult first = Citadel({"data", "generate", "--rows", "200", "--seed", "3", "--out", a.string(),
-                             "--truth", truth.string()});
+  CliResult first = Citadel({"data", "generate", "--rows", "200", "--seed", "3", "--out",
+                             a.string(), "--truth", truth.string()});
   ASSERT_EQ(first.exit_code, 0) << first.err;
   EXPECT_NE(first.out.find("200 rows"), std::string::npos) << first.out;
-  ASSERT_EQ(Citadel({"data", "generate", "--rows", "200", "--seed", "3", "--out", b.string()}).exit_code, 0);
+  ASSERT_EQ(
+      Citadel({"data", "generate", "--rows", "200", "--seed", "3", "--out", b.string()}).exit_code,
+      0);
   EXPECT_EQ(*ReadFile(a), *ReadFile(b)) << "same seed, same bytes";
   Json planted = Json::parse(*ReadFile(truth));
   ASSERT_TRUE(planted.is_array());
   EXPECT_FALSE(planted.empty());
   for (const Json& p : planted) {
-    EXPECT_TRUE(p.contains("row") && p.contains("column") && p.contains("kind") && p.contains("value"));
+    EXPECT_TRUE(p.contains("row") && p.contains("column") && p.contains("kind") &&
+                p.contains("value"));
   }
 
   EXPECT_EQ(Citadel({"data", "generate", "--rows", "0", "--out", a.string()}).exit_code, 2);
-  EXPECT_EQ(Citadel({"data", "generate", "--missing-rate", "1.5", "--out", a.string()}).exit_code, 2);
+  EXPECT_EQ(Citadel({"data", "generate", "--missing-rate", "1.5", "--out", a.string()}).exit_code,
+            2);
   EXPECT_EQ(Citadel({"data", "generate", "--rows", "5"}).exit_code, 2) << "--out is required";
   fs::path nowhere = tmp_ / "missing-dir" / "x.csv";
   CliResult bad = Citadel({"data", "generate", "--rows", "5", "--out", nowhere.string()});

@@ -89,7 +89,8 @@ TEST_F(CustomersPipeline, PiiDenyFailsTheStepWhenPiiColumnsAreKept) {
 }
 
 TEST_F(CustomersPipeline, ViolatedExpectationNamesRowsAndLeavesAReport) {
-  Edit("{ range: { column: age, min: 18, max: 110 } }", "{ range: { column: age, min: 18, max: 60 } }");
+  Edit("{ range: { column: age, min: 18, max: 110 } }",
+       "{ range: { column: age, min: 18, max: 60 } }");
   CliResult r = Citadel({"run", spec_.string()});
   EXPECT_EQ(r.exit_code, 1);
   EXPECT_NE(r.err.find("customers.csv.gz:"), std::string::npos) << r.err;
@@ -129,7 +130,8 @@ TEST_F(CliTest, FashionMnistIdxFilesBecomeScaledPixelDatasets) {
   EXPECT_EQ(run["steps"][0]["metrics"]["data_rows"], 60000);
   EXPECT_EQ(run["steps"][1]["metrics"]["data_rows"], 10000);
   EXPECT_EQ(run["steps"][1]["metrics"]["features"], 784);
-  Json lineage = CitadelJson({"lineage", run["steps"][1]["outputs"]["data"], "--columns", "--json"});
+  Json lineage =
+      CitadelJson({"lineage", run["steps"][1]["outputs"]["data"], "--columns", "--json"});
   EXPECT_EQ(lineage["features"][300]["inputs"], Json::array({"pixel_300"}));
   EXPECT_EQ(lineage["sources"].size(), 2u) << "images and labels files";
 }

@@ -25,9 +25,9 @@ namespace citadel::data {
 // also when PrepareDataset fails (a failed validation gate leaves its report
 // here for the run directory).
 struct PrepareReports {
-  Json profile;     // profile/profile.h of the cleaned input; null when disabled
-  Json validation;  // validate/validation_report.h; null without expect:
-  Json pii;         // PiiReportToJson of the cleaned input; null for pii: allow
+  Json profile;             // profile/profile.h of the cleaned input; null when disabled
+  Json validation;          // validate/validation_report.h; null without expect:
+  Json pii;                 // PiiReportToJson of the cleaned input; null for pii: allow
   std::string pii_summary;  // human-readable findings ("" when none)
 };
 

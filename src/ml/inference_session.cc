@@ -106,7 +106,8 @@ Result<std::unique_ptr<InferenceSession>> InferenceSession::LoadUnchecked(const 
     // The fitted preprocessing belongs to src/data (FeaturePipeline); a model
     // only checks that it is a list, and that a dataset matches it exactly.
     if (!mj.value("preprocessing", Json::array()).is_array()) {
-      return InvalidArgumentError(fmt::format("{}: model.json preprocessing is not a list", source));
+      return InvalidArgumentError(
+          fmt::format("{}: model.json preprocessing is not a list", source));
     }
     return Status::Ok();
   });

@@ -155,10 +155,8 @@ TEST_F(LoadedModel, RefusesWeightsThatDoNotMatchTheArchitecture) {
 
 TEST_F(LoadedModel, MistypedModelJsonIsAnErrorNotACrash) {
   std::vector<std::pair<std::string, Json>> edits = {
-      {"/input", Json::array()},
-      {"/output/classes", "not-a-list"},
-      {"/architecture/dropout", "high"},
-      {"/architecture/hidden", Json::array({"wide"})},
+      {"/input", Json::array()},         {"/output/classes", "not-a-list"},
+      {"/architecture/dropout", "high"}, {"/architecture/hidden", Json::array({"wide"})},
       {"/preprocessing", "standardize"},
   };
   for (const auto& [pointer, value] : edits) {

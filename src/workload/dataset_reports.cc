@@ -48,13 +48,13 @@ Result<Json> ColumnLineage(Workspace& ws, const std::string& artifact_id) {
       }
     }
     if (!found) {
-      return NotFoundError(fmt::format("model {}: its training run {} has no dataset input",
-                                       artifact_id, run));
+      return NotFoundError(
+          fmt::format("model {}: its training run {} has no dataset input", artifact_id, run));
     }
   } else if (artifact.record.kind != "dataset") {
-    return InvalidArgumentError(fmt::format(
-        "{} is a {} artifact; column lineage exists for datasets and models", artifact_id,
-        artifact.record.kind));
+    return InvalidArgumentError(
+        fmt::format("{} is a {} artifact; column lineage exists for datasets and models",
+                    artifact_id, artifact.record.kind));
   }
   out["dataset"] = Ref(dataset);
   ASSIGN_OR_RETURN(Json schema, ReadJsonFile(ws, dataset, "schema.json"));
@@ -62,8 +62,7 @@ Result<Json> ColumnLineage(Workspace& ws, const std::string& artifact_id) {
   Json features = Json::array();
   for (const Json& name : schema.value("features", Json::array())) {
     std::string feature = name.is_string() ? name.get<std::string>() : name.dump();
-    features.push_back(Json{{"name", feature},
-                            {"inputs", lineage.value(feature, Json::array())}});
+    features.push_back(Json{{"name", feature}, {"inputs", lineage.value(feature, Json::array())}});
   }
   out["features"] = std::move(features);
   Json sources = Json::array();

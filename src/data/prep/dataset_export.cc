@@ -57,10 +57,10 @@ Result<EncodedLabels> EncodeLabels(const Table& table) {
   std::vector<std::string> distinct;
   for (size_t r = 0; r < table.num_rows(); ++r) {
     if (!label->is_valid(r)) {
-      return InvalidArgumentError(fmt::format(
-          "{}: label column '{}' is empty; every row needs a label (add "
-          "{{ op: drop_missing, columns: [{}] }} under clean:)",
-          table.Where(r), label->name, label->name));
+      return InvalidArgumentError(
+          fmt::format("{}: label column '{}' is empty; every row needs a label (add "
+                      "{{ op: drop_missing, columns: [{}] }} under clean:)",
+                      table.Where(r), label->name, label->name));
     }
     std::string text = label->CellText(r);
     auto [it, inserted] = first_seen.emplace(text, static_cast<int64_t>(distinct.size()));

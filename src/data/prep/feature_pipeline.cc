@@ -26,9 +26,9 @@ Result<FeaturePipeline> FeaturePipeline::FromSchema(const Json& schema, const Tr
     return InvalidArgumentError(fmt::format("{}: schema.json preprocessing is not a list", where));
   }
   for (size_t i = 0; i < pre.size(); ++i) {
-    ASSIGN_OR_RETURN(std::unique_ptr<ColumnTransform> t,
-                     LoadFittedTransform(pre[i], env,
-                                         fmt::format("{}: preprocessing/{}", where, i)));
+    ASSIGN_OR_RETURN(
+        std::unique_ptr<ColumnTransform> t,
+        LoadFittedTransform(pre[i], env, fmt::format("{}: preprocessing/{}", where, i)));
     p.transforms_.push_back(std::move(t));
   }
   return p;
@@ -41,9 +41,10 @@ Result<std::vector<float>> FeaturePipeline::Transform(Table table) const {
     if (name == label_) continue;  // a request has no label
     const Column* c = table.Find(name);
     if (c == nullptr) {
-      return InvalidArgumentError(fmt::format("input column '{}' is missing; the dataset's inputs "
-                                              "are {}",
-                                              name, input_columns_.dump()));
+      return InvalidArgumentError(
+          fmt::format("input column '{}' is missing; the dataset's inputs "
+                      "are {}",
+                      name, input_columns_.dump()));
     }
     std::string type = column.value("type", "");
     if (ColumnTypeName(c->type) != type) {

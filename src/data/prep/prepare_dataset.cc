@@ -26,8 +26,7 @@ Json DescribeInput(const Table& table) {
 
 // Input columns a privacy op processed: the sources of the columns it names
 // in its fitted state (or, failing that, its spec), read before it applies.
-void AddProtectedInputs(const ColumnTransform& t, const Table& before,
-                        std::set<std::string>& out) {
+void AddProtectedInputs(const ColumnTransform& t, const Table& before, std::set<std::string>& out) {
   Json stored = t.ToJson();
   const Json& fitted = stored.value("fitted", Json::object());
   Json names = fitted.contains("columns") ? fitted["columns"] : stored.value("columns", Json());
@@ -47,9 +46,9 @@ Result<PrepareResult> PrepareDataset(ProcessSpec& spec, const TransformEnv& env,
                                      PrepareReports& reports) {
   ASSIGN_OR_RETURN(Table table, ReadTable(spec.input));
   if (table.num_rows() == 0) {
-    return InvalidArgumentError(fmt::format(
-        "{}: no data rows; if line 1 is data rather than a header, set header: false",
-        table.source));
+    return InvalidArgumentError(
+        fmt::format("{}: no data rows; if line 1 is data rather than a header, set header: false",
+                    table.source));
   }
   const size_t source_rows = table.num_rows();
 
@@ -72,8 +71,8 @@ Result<PrepareResult> PrepareDataset(ProcessSpec& spec, const TransformEnv& env,
     ASSIGN_OR_RETURN(ValidationReport validation, Validate(table, spec.expect));
     reports.validation = validation.ToJson();
     if (validation.failed()) {
-      return InvalidArgumentError(fmt::format("{}: validation failed:\n{}", table.source,
-                                              validation.Summary()));
+      return InvalidArgumentError(
+          fmt::format("{}: validation failed:\n{}", table.source, validation.Summary()));
     }
   }
 
@@ -147,8 +146,9 @@ Result<PrepareResult> PrepareDataset(ProcessSpec& spec, const TransformEnv& env,
   ASSIGN_OR_RETURN(FeatureMatrix features, ExtractFeatures(table));
   PrepareResult result;
   for (size_t s = 0; s < split.fractions.size(); ++s) {
-    ASSIGN_OR_RETURN(PreparedSplit prepared, ExportSplit(features, labels, table,
-                                                         split.fractions[s].first, rows[s], shared));
+    ASSIGN_OR_RETURN(
+        PreparedSplit prepared,
+        ExportSplit(features, labels, table, split.fractions[s].first, rows[s], shared));
     result.splits.push_back(std::move(prepared));
   }
   result.stats = Json{{"source_rows", source_rows},

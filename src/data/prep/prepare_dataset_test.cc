@@ -326,7 +326,8 @@ expect:
 TEST(PrepareDataset, SplitThatWouldGetNoRowsIsAnError) {
   ScratchDir dir;
   dir.Write("one.csv", "a,b,y\n1,2,p\n");
-  Prepared p = Prepare(dir, "input: { csv: one.csv, label: y }\nsplit: { train: 0.8, test: 0.2 }\n");
+  Prepared p =
+      Prepare(dir, "input: { csv: one.csv, label: y }\nsplit: { train: 0.8, test: 0.2 }\n");
   ASSERT_FALSE(p.result.ok());
   EXPECT_NE(p.result.status().message().find("'test'"), std::string::npos) << p.result.status();
 }
@@ -342,15 +343,17 @@ transforms: [ { op: standardize } ]
   ASSERT_FALSE(p.result.ok());
   EXPECT_NE(p.result.status().message().find("spec.yaml:3"), std::string::npos)
       << p.result.status();
-  Prepared untransformed = Prepare(dir, "input: { csv: s.csv, label: y }\n"
-                                    "split: { training: 0.5, test: 0.5 }\n");
+  Prepared untransformed = Prepare(dir,
+                                   "input: { csv: s.csv, label: y }\n"
+                                   "split: { training: 0.5, test: 0.5 }\n");
   EXPECT_TRUE(untransformed.result.ok()) << untransformed.result.status();
 }
 
 TEST(PrepareDataset, RowOperationUnderTransformsPointsToClean) {
   ScratchDir dir;
   dir.Write("s.csv", "a,y\n1,p\n");
-  Prepared p = Prepare(dir, "input: { csv: s.csv, label: y }\ntransforms: [ { op: drop_duplicates } ]\n");
+  Prepared p =
+      Prepare(dir, "input: { csv: s.csv, label: y }\ntransforms: [ { op: drop_duplicates } ]\n");
   ASSERT_FALSE(p.result.ok());
   EXPECT_NE(p.result.status().message().find("spec.yaml:2"), std::string::npos);
   EXPECT_NE(p.result.status().message().find("clean:"), std::string::npos);
@@ -378,7 +381,8 @@ TEST(PrepareDataset, PiiDenyFailsWhilePiiColumnsReachTheOutput) {
   dir.Write("pii.csv", MessyCsv(300, 6, true));
   // phone and card_number etc. are strings: leave them and hash the emails
   // into features; the other PII columns still reach the output.
-  Prepared p = Prepare(dir, PiiStep("- { op: hash_features, columns: [email, phone], n_features: 8, output: h }"));
+  Prepared p = Prepare(
+      dir, PiiStep("- { op: hash_features, columns: [email, phone], n_features: 8, output: h }"));
   ASSERT_FALSE(p.result.ok());
   EXPECT_EQ(p.result.status().code(), StatusCode::kFailedPrecondition);
   std::string m = p.result.status().message();
@@ -427,7 +431,7 @@ clean: [ {{ op: drop_duplicates }} ]
 split: {{ train: 0.8, test: 0.2, seed: 7, stratify: col_64 }}
 transforms: [ {{ op: standardize }} ]
 )",
-                                    std::filesystem::current_path().string()));
+                                        std::filesystem::current_path().string()));
   ASSERT_TRUE(p.result.ok()) << p.result.status();
   EXPECT_EQ(p.result->stats["source_rows"], 1797);
   EXPECT_EQ(p.result->stats["features"], 64);

@@ -9,7 +9,7 @@
 namespace citadel::data {
 namespace {
 
-constexpr std::string_view kOwnFields[] = {"name",  "kind",       "input", "clean", "expect",
+constexpr std::string_view kOwnFields[] = {"name",  "kind",       "input", "clean",  "expect",
                                            "split", "transforms", "pii",   "profile"};
 
 // SpecReader::ExpectObject takes a fixed list; the step's list is ours plus
@@ -23,7 +23,8 @@ Status ExpectStepFields(const SpecReader& step,
         std::find(extra_known.begin(), extra_known.end(), key) != extra_known.end();
     if (known) continue;
     std::string names;
-    for (std::string_view k : kOwnFields) names += fmt::format("{}{}", names.empty() ? "" : ", ", k);
+    for (std::string_view k : kOwnFields)
+      names += fmt::format("{}{}", names.empty() ? "" : ", ", k);
     for (std::string_view k : extra_known) names += fmt::format(", {}", k);
     return step.FieldError(key, fmt::format("unknown field '{}' (known fields: {})", key, names));
   }
@@ -61,8 +62,9 @@ Result<ProcessSpec> ParseProcessSpec(const SpecReader& step, const std::filesyst
   ASSIGN_OR_RETURN(spec.input, ParseInputSpec(step.Child("input"), spec_dir));
   if (spec.input.label.empty()) {
     return step.Child("input").FieldError(
-        "label", "required field 'label' is missing (the class column: a name, or an index such "
-                 "as -1 for the last column)");
+        "label",
+        "required field 'label' is missing (the class column: a name, or an index such "
+        "as -1 for the last column)");
   }
   if (step.Has("clean")) {
     ASSIGN_OR_RETURN(SpecReader clean, List(step, "clean", "[{ op: drop_duplicates }]"));

@@ -22,8 +22,8 @@ TEST(Timestamp, RejectsImpossibleDatesAndTrailingText) {
 }
 
 TEST(Timestamp, FormatRoundTrips) {
-  for (const char* text : {"2024-02-29T12:34:56Z", "1969-07-20T20:17:40.000001Z",
-                           "1900-01-01T00:00:00Z"}) {
+  for (const char* text :
+       {"2024-02-29T12:34:56Z", "1969-07-20T20:17:40.000001Z", "1900-01-01T00:00:00Z"}) {
     auto micros = ParseTimestamp(text);
     ASSERT_TRUE(micros.has_value()) << text;
     EXPECT_EQ(FormatTimestamp(*micros), text);

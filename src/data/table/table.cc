@@ -25,22 +25,24 @@ size_t Table::IndexOf(std::string_view name) const {
 
 Result<Column*> Table::Get(std::string_view name, std::string_view what) {
   if (Column* c = Find(name)) return c;
-  return InvalidArgumentError(fmt::format("{}: column '{}' not found; the columns at this point "
-                                          "are {}",
-                                          what, name, ColumnList()));
+  return InvalidArgumentError(
+      fmt::format("{}: column '{}' not found; the columns at this point "
+                  "are {}",
+                  what, name, ColumnList()));
 }
 
 Result<const Column*> Table::Get(std::string_view name, std::string_view what) const {
   if (const Column* c = Find(name)) return c;
-  return InvalidArgumentError(fmt::format("{}: column '{}' not found; the columns at this point "
-                                          "are {}",
-                                          what, name, ColumnList()));
+  return InvalidArgumentError(
+      fmt::format("{}: column '{}' not found; the columns at this point "
+                  "are {}",
+                  what, name, ColumnList()));
 }
 
 Status Table::Add(Column column) {
   if (Find(column.name) != nullptr) {
-    return AlreadyExistsError(fmt::format(
-        "a column named '{}' already exists; choose another output name", column.name));
+    return AlreadyExistsError(
+        fmt::format("a column named '{}' already exists; choose another output name", column.name));
   }
   if (column.size() != num_rows()) {
     return InternalError(fmt::format("column '{}' has {} rows, the table {}", column.name,

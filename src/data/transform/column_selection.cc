@@ -65,9 +65,9 @@ Result<std::vector<std::string>> ColumnSelection::Resolve(const Table& table,
     if (kind_ == Kind::kAllNumeric ? c.is_numeric() : c.is_string()) out.push_back(c.name);
   }
   if (out.empty()) {
-    return InvalidArgumentError(fmt::format(
-        "{}: {} selects no column; the columns at this point are {}", what,
-        kind_ == Kind::kAllNumeric ? "all_numeric" : "all_string", table.ColumnList()));
+    return InvalidArgumentError(
+        fmt::format("{}: {} selects no column; the columns at this point are {}", what,
+                    kind_ == Kind::kAllNumeric ? "all_numeric" : "all_string", table.ColumnList()));
   }
   return out;
 }

@@ -40,9 +40,10 @@ std::string JsonEscaped(const std::string& text) {
 Result<int> WriteReports(const data::PrepareReports& reports, const std::filesystem::path& dir) {
   int written = 0;
   RETURN_IF_ERROR(CreateDirectories(dir));
-  for (const auto& [name, value] : {std::pair<const char*, const Json*>{"profile.json", &reports.profile},
-                                    {"validation.json", &reports.validation},
-                                    {"pii.json", &reports.pii}}) {
+  for (const auto& [name, value] :
+       {std::pair<const char*, const Json*>{"profile.json", &reports.profile},
+        {"validation.json", &reports.validation},
+        {"pii.json", &reports.pii}}) {
     if (value->is_null()) continue;
     RETURN_IF_ERROR(WriteFileAtomic(dir / name, PrettyJson(*value)));
     ++written;
@@ -89,7 +90,8 @@ class ProcessStep : public StepRunner {
     for (Json* report : {&reports.profile, &reports.validation, &reports.pii}) {
       if (report->is_null()) continue;
       std::string text = report->dump();
-      for (const auto& [from, to] : renames) text = ReplaceAll(text, JsonEscaped(from), JsonEscaped(to));
+      for (const auto& [from, to] : renames)
+        text = ReplaceAll(text, JsonEscaped(from), JsonEscaped(to));
       *report = Json::parse(text);
     }
     if (!reports.pii_summary.empty()) {

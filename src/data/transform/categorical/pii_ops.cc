@@ -9,8 +9,8 @@
 // Spec fields (all three):
 //   columns  a name, a list of names, all_string, or pii: at fit, every string column
 //            (for drop also every int column) in which data::FindPii finds at least
-//            one value on the training rows; never the label. The resolved list is stored, so serving treats exactly
-//            the same columns.
+//            one value on the training rows; never the label. The resolved list is stored, so
+//            serving treats exactly the same columns.
 // redact:
 //   replacement  kind (default): each FindPii match becomes "[EMAIL]", "[PHONE]",
 //                "[PAYMENT_CARD]", "[IBAN]", "[NATIONAL_ID]" or "[IP_ADDRESS]";
