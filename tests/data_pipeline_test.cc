@@ -115,6 +115,22 @@ TEST_F(CustomersPipeline, ProfileOfALocalFileNeedsNoWorkspace) {
   EXPECT_EQ(bad.exit_code, 1);
 }
 
+// Regression: a step with pii: allow has no PII report, and recording its
+// metrics once read that missing report.
+TEST_F(CliTest, ProcessStepWithPiiAllowRecordsNoPiiMetric) {
+  ASSERT_EQ(Citadel({"init"}).exit_code, 0);
+  ASSERT_TRUE(WriteFileAtomic(tmp_ / "d.csv", "a,y\n1,p\n2,q\n3,p\n").ok());
+  ASSERT_TRUE(WriteFileAtomic(tmp_ / "p.yaml",
+                              "pipeline: p\nsteps:\n  - name: prepare\n    kind: process\n"
+                              "    input: { csv: d.csv, label: y }\n    pii: allow\n")
+                  .ok());
+  Json run = CitadelJson({"run", (tmp_ / "p.yaml").string(), "--json"});
+  ASSERT_EQ(run["steps"].size(), 1u);
+  EXPECT_EQ(run["steps"][0]["status"], "succeeded");
+  EXPECT_FALSE(run["steps"][0]["metrics"].contains("pii_cells"));
+  EXPECT_EQ(run["steps"][0]["metrics"]["data_rows"], 3);
+}
+
 // The IDX path on the real Fashion-MNIST files (installed by
 // scripts/bootstrap.sh): both process steps of examples/fashion.
 TEST_F(CliTest, FashionMnistIdxFilesBecomeScaledPixelDatasets) {

@@ -130,7 +130,9 @@ class ProcessStep : public StepRunner {
         "rows_removed", stats.value("source_rows", 0.0) - stats.value("rows_after_clean", 0.0)));
     RETURN_IF_ERROR(ctx.AddSummaryMetric("features", stats.value("features", 0.0)));
     double pii_cells = 0;
-    const Json pii_columns = reports.pii.value("columns", Json::object());
+    // pii: allow scans nothing, so there is no report to count from.
+    const Json pii_columns =
+        reports.pii.is_object() ? reports.pii.value("columns", Json::object()) : Json::object();
     for (const auto& [column, kinds] : pii_columns.items()) {
       for (const auto& [kind, count] : kinds.items()) pii_cells += count.get<double>();
     }
