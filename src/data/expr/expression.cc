@@ -66,12 +66,4 @@ std::vector<std::string> ReferencedColumns(const Expression& expression) {
   return names;
 }
 
-std::string ShortenForMessage(std::string_view text, size_t max_bytes) {
-  if (text.size() <= max_bytes) return std::string(text);
-  size_t cut = max_bytes;
-  // Never split a UTF-8 sequence: back up over continuation bytes (10xxxxxx).
-  while (cut > 0 && (static_cast<unsigned char>(text[cut]) & 0xC0) == 0x80) --cut;
-  return std::string(text.substr(0, cut)) + "…";
-}
-
 }  // namespace citadel::data

@@ -101,8 +101,4 @@ Result<Column> Evaluate(const Expression& expression, const Table& table,
 Result<std::vector<uint8_t>> EvaluateCondition(const Expression& expression, const Table& table,
                                                std::string_view what);
 
-// `text` cut to at most `max_bytes` on a UTF-8 character boundary, with "…"
-// appended when cut: for quoting data and expressions in messages.
-std::string ShortenForMessage(std::string_view text, size_t max_bytes = 40);
-
 }  // namespace citadel::data

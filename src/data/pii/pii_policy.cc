@@ -7,11 +7,6 @@
 namespace citadel::data {
 namespace {
 
-std::string Shorten(std::string_view text) {
-  if (text.size() <= 40) return std::string(text);
-  return std::string(text.substr(0, 37)) + "...";
-}
-
 // Every string inside `value`, with a JSON-pointer-like path, for the
 // stored-text scan.
 void CollectStrings(const Json& value, const std::string& path,
@@ -121,7 +116,7 @@ Status CheckNoPiiInOutput(const std::vector<PiiColumnReport>& input_findings,
       const PiiMatch& m = matches.front();
       problems.push_back(fmt::format("{} stores a value with {} PII: '{}'", path,
                                      PiiKindName(m.kind),
-                                     Shorten(text.substr(m.offset, m.length))));
+                                     ShortenForMessage(text.substr(m.offset, m.length))));
     }
   }
   if (stored_hits > 5) problems.push_back(fmt::format("… {} more stored values", stored_hits - 5));

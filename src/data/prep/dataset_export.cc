@@ -22,11 +22,6 @@ using formats::DType;
 // between FLT_MAX and 2^128); anything below rounds to a finite float.
 constexpr double kFloat32Overflow = 0x1.ffffffp127;
 
-std::string Shorten(std::string_view text) {
-  if (text.size() <= 40) return std::string(text);
-  return std::string(text.substr(0, 37)) + "...";
-}
-
 }  // namespace
 
 std::vector<std::string> OrderClasses(std::vector<std::string> distinct) {
@@ -126,7 +121,7 @@ Result<FeatureMatrix> ExtractFeatures(const Table& table) {
             "impute NaN (op: impute), clip or winsorize extremes, or rescale the column (the "
             "original cell is '{}')",
             table.Where(r), c.name, std::isnan(x) ? "NaN" : fmt::format("{}", x),
-            Shorten(c.CellText(r))));
+            ShortenForMessage(c.CellText(r))));
       }
       m.values[r * width + j] = static_cast<float>(x);
     }

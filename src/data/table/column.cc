@@ -154,6 +154,14 @@ std::string Column::CellText(size_t row) const {
   return "";
 }
 
+std::string ShortenForMessage(std::string_view text, size_t max_bytes) {
+  if (text.size() <= max_bytes) return std::string(text);
+  size_t cut = max_bytes;
+  // Never split a UTF-8 sequence: back up over continuation bytes (10xxxxxx).
+  while (cut > 0 && (static_cast<unsigned char>(text[cut]) & 0xC0) == 0x80) --cut;
+  return std::string(text.substr(0, cut)) + "…";
+}
+
 void MergeSources(std::vector<std::string>& into, const std::vector<std::string>& from) {
   for (const std::string& name : from) {
     auto it = std::lower_bound(into.begin(), into.end(), name);

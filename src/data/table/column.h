@@ -78,6 +78,10 @@ struct Column {
   std::string CellText(size_t row) const;
 };
 
+// `text` cut to at most `max_bytes` on a UTF-8 character boundary, with "…"
+// appended when cut: for quoting cells and expressions in messages.
+std::string ShortenForMessage(std::string_view text, size_t max_bytes = 40);
+
 // Adds the names in `from` to the sorted unique list `into`.
 void MergeSources(std::vector<std::string>& into, const std::vector<std::string>& from);
 
