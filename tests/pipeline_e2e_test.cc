@@ -211,5 +211,47 @@ TEST_F(DigitsPipeline, RunRecordsSpecInputsMetricsEnvironmentAndLogs) {
   EXPECT_EQ(listed.size(), 5u);
 }
 
+// Sets an environment variable for the citadel processes a test starts.
+class ScopedEnv {
+ public:
+  ScopedEnv(const char* name, const std::string& value) : name_(name) {
+    ::setenv(name, value.c_str(), 1);
+  }
+  ~ScopedEnv() { ::unsetenv(name_); }
+
+ private:
+  const char* name_;
+};
+
+TEST_F(DigitsPipeline, OnlyStepsThatTrainOrPredictLoadTheTorchRuntime) {
+  fs::path not_a_library = tmp_ / "not_a_library.so";
+  ASSERT_TRUE(WriteFileAtomic(not_a_library, "plain text").ok());
+  for (const fs::path& bad : {tmp_ / "missing.so", not_a_library}) {
+    SCOPED_TRACE(bad.string());
+    ScopedEnv env("CITADEL_ML_RUNTIME", bad.string());
+    CliResult r = Citadel({"run", spec_.string(), "--json"});
+    EXPECT_EQ(r.exit_code, 1);
+    // The process step ran without torch; the train step says what is missing.
+    EXPECT_NE(r.err.find("cannot load the ML runtime libcitadel_ml_torch.so"), std::string::npos)
+        << r.err;
+    EXPECT_NE(r.err.find(bad.string()), std::string::npos) << r.err;
+    EXPECT_NE(r.err.find("CITADEL_ML_RUNTIME"), std::string::npos) << r.err;
+  }
+  Json runs = CitadelJson({"runs", "ls", "--json"});
+  ASSERT_FALSE(runs.empty());
+  for (const Json& run : runs) {
+    EXPECT_EQ(run["kind"], "process") << run.dump();
+    Json shown = CitadelJson({"runs", "show", run["id"], "--json"});
+    EXPECT_EQ(shown["status"], "succeeded");
+    EXPECT_EQ(shown["env"]["libtorch"], "not loaded");
+    EXPECT_EQ(shown["env"]["blas"], "not loaded");
+  }
+
+  // With the runtime found, the same pipeline completes, reusing prepare.
+  Json outcome = CitadelJson({"run", spec_.string(), "--json"});
+  EXPECT_EQ(StepsByName(outcome)["prepare"]["cached"], true);
+  EXPECT_EQ(StepsByName(outcome)["train"]["status"], "succeeded");
+}
+
 }  // namespace
 }  // namespace citadel::testing

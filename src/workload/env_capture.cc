@@ -8,20 +8,20 @@
 
 #include "base/system/host_info.h"
 #include "base/version.h"
-#include "ml/runtime_info.h"
 
 namespace citadel::workload {
 
-Json CaptureRunEnvironment(int threads) {
+Json CaptureRunEnvironment(int threads, const ml::RuntimeInfo* ml) {
   struct utsname uts {};
   std::string os = "unknown";
   if (::uname(&uts) == 0) os = fmt::format("{} {} {}", uts.sysname, uts.release, uts.machine);
-  std::string blas = ml::BlasLibrary();
+  constexpr const char* kNotLoaded = "not loaded";
+  std::string blas = ml == nullptr ? kNotLoaded : ml->blas_library;
   return {
       {"citadel_version", CitadelVersion()},
       {"git_commit", CitadelGitCommit()},
-      {"libtorch", ml::TorchVersion()},
-      {"libtorch_library", ml::TorchLibrary()},
+      {"libtorch", ml == nullptr ? kNotLoaded : ml->torch_version},
+      {"libtorch_library", ml == nullptr ? kNotLoaded : ml->torch_library},
       {"blas", blas.empty() ? "none loaded" : blas},
       {"cpu", CpuModel()},
       {"cpu_count", std::thread::hardware_concurrency()},

@@ -9,6 +9,7 @@
 #include "base/time.h"
 #include "base/version.h"
 #include "crypto/sha256.h"
+#include "ml/runtime_info.h"
 #include "workload/env_capture.h"
 #include "workload/pipeline/pipeline_spec.h"
 #include "workload/pipeline/step_runner.h"
@@ -143,7 +144,7 @@ class PipelineExecution {
     run.spec_digest = crypto::Sha256::Of(CanonicalJson(reader.json())).Id();
     run.cache_key = cache_key;
     run.seed = step.plan.seed;
-    run.env = CaptureRunEnvironment(step.plan.threads);
+    run.env = CaptureRunEnvironment(step.plan.threads, nullptr);
 
     if (!options_.force) {
       ASSIGN_OR_RETURN(auto hit, ws_.catalog().FindCachedRun(cache_key));
@@ -159,6 +160,11 @@ class PipelineExecution {
       }
     }
 
+    if (step.plan.uses_ml) {
+      // Loaded here, after the cache check: a cached step never pays for it.
+      ASSIGN_OR_RETURN(ml::RuntimeInfo runtime, ml::LoadRuntime());
+      run.env = CaptureRunEnvironment(step.plan.threads, &runtime);
+    }
     log::Info("step {} ({}): running", step.decl.name, step.decl.kind);
     ASSIGN_OR_RETURN(auto recorder, RunRecorder::Start(ws_, run));
     outcome.run_id = recorder->run_id();

@@ -34,6 +34,9 @@ struct StepPlan {
   std::vector<FileInput> files;  // stored as `source` artifacts before running
   std::optional<int64_t> seed;
   int threads = 1;
+  // The step trains or predicts: the torch runtime is loaded before it runs
+  // (and described in the run's environment); other steps never load it.
+  bool uses_ml = false;
 };
 
 class StepContext {

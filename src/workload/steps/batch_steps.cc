@@ -19,6 +19,7 @@ Result<StepPlan> PlanModelAndDataset(const SpecReader& step,
     }
   }
   StepPlan plan;
+  plan.uses_ml = true;
   ASSIGN_OR_RETURN(std::string model, step.String("model"));
   ASSIGN_OR_RETURN(std::string dataset, step.String("dataset"));
   plan.artifacts.push_back({"model", model, "model"});

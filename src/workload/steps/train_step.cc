@@ -18,6 +18,7 @@ class TrainStep : public StepRunner {
     plan.artifacts.push_back({"train", dataset, "dataset"});
     plan.seed = static_cast<int64_t>(spec.seed);
     plan.threads = spec.threads;
+    plan.uses_ml = true;
     return plan;
   }
 

@@ -5,7 +5,7 @@
 
 #include "base/status.h"
 #include "base/text/json.h"
-#include "ml/pch.h"
+#include "ml/torch/pch.h"
 #include "ml/train_spec.h"
 
 namespace citadel::ml::internal {

@@ -1,8 +1,8 @@
-#include "ml/internal/network.h"
+#include "ml/torch/network.h"
 
 #include <fmt/format.h>
 
-#include "ml/internal/tensors.h"
+#include "ml/torch/tensors.h"
 
 namespace citadel::ml::internal {
 

@@ -1,4 +1,4 @@
-#include "ml/trainer.h"
+#include "ml/torch/torch_runtime.h"
 
 #include <fmt/format.h>
 
@@ -7,8 +7,8 @@
 #include "base/random.h"
 #include "base/time.h"
 #include "formats/safetensors.h"
-#include "ml/internal/network.h"
-#include "ml/internal/tensors.h"
+#include "ml/torch/network.h"
+#include "ml/torch/tensors.h"
 
 namespace citadel::ml {
 
@@ -38,8 +38,10 @@ Result<std::string> SerializeWeights(torch::nn::Sequential& net) {
 
 }  // namespace
 
-Result<ModelFiles> Train(const TrainSpec& spec, const DatasetView& train,
-                         const EpochCallback& on_epoch) {
+namespace internal {
+
+Result<ModelFiles> TrainModel(const TrainSpec& spec, const DatasetView& train,
+                              const EpochCallback& on_epoch) {
   ASSIGN_OR_RETURN(internal::DatasetTensors data, internal::LoadDataset(train));
   const int64_t rows = data.features.size(0);
   const int64_t classes = static_cast<int64_t>(data.classes.size());
@@ -138,4 +140,5 @@ Result<ModelFiles> Train(const TrainSpec& spec, const DatasetView& train,
   return files;
 }
 
+}  // namespace internal
 }  // namespace citadel::ml

@@ -1,9 +1,9 @@
-#include "ml/batch_inference.h"
+#include "ml/torch/torch_runtime.h"
 
 #include <fmt/format.h>
 
 #include "ml/classification_metrics.h"
-#include "ml/internal/tensors.h"
+#include "ml/torch/tensors.h"
 
 namespace citadel::ml {
 
@@ -45,7 +45,9 @@ std::string CsvField(const std::string& text) {
 
 }  // namespace
 
-Result<Json> EvaluateDataset(const InferenceSession& session, const DatasetView& dataset) {
+namespace internal {
+
+Result<Json> EvaluateWithSession(const InferenceSession& session, const DatasetView& dataset) {
   ASSIGN_OR_RETURN(Scored s, Score(session, dataset));
   const int64_t* labels = s.data.labels.data_ptr<int64_t>();
   std::span<const int64_t> truth(labels, static_cast<size_t>(s.data.labels.numel()));
@@ -54,7 +56,8 @@ Result<Json> EvaluateDataset(const InferenceSession& session, const DatasetView&
   return MetricsToJson(m, session.classes());
 }
 
-Result<std::string> PredictDataset(const InferenceSession& session, const DatasetView& dataset) {
+Result<std::string> PredictWithSession(const InferenceSession& session,
+                                       const DatasetView& dataset) {
   ASSIGN_OR_RETURN(Scored s, Score(session, dataset));
   const auto& classes = session.classes();
   std::string out = "row_id,predicted_label";
@@ -70,4 +73,5 @@ Result<std::string> PredictDataset(const InferenceSession& session, const Datase
   return out;
 }
 
+}  // namespace internal
 }  // namespace citadel::ml

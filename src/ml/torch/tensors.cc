@@ -1,4 +1,4 @@
-#include "ml/internal/tensors.h"
+#include "ml/torch/tensors.h"
 
 #include <fmt/format.h>
 

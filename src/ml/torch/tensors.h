@@ -8,7 +8,7 @@
 #include "base/text/json.h"
 #include "formats/safetensors.h"
 #include "ml/dataset_view.h"
-#include "ml/pch.h"
+#include "ml/torch/pch.h"
 
 namespace citadel::ml::internal {
 

@@ -1,0 +1,98 @@
+// InferenceSession's network half: a torch::nn::Sequential rebuilt from
+// model.json's architecture and filled from model.safetensors.
+#include <fmt/format.h>
+
+#include <set>
+
+#include "formats/safetensors.h"
+#include "ml/torch/network.h"
+#include "ml/torch/tensors.h"
+#include "ml/torch/torch_runtime.h"
+
+namespace citadel::ml::internal {
+namespace {
+
+class TorchSession final : public InferenceSession {
+ public:
+  TorchSession(std::string source, Json model_json, Promises promises, torch::nn::Sequential net)
+      : InferenceSession(std::move(source), std::move(model_json), std::move(promises.features),
+                         std::move(promises.classes)),
+        net_(std::move(net)) {}
+
+  Result<std::vector<float>> PredictProbabilities(std::span<const float> features,
+                                                  int64_t rows) const override {
+    const int64_t d = static_cast<int64_t>(feature_names().size());
+    if (rows < 0 || features.size() != static_cast<size_t>(rows * d)) {
+      return InvalidArgumentError(
+          fmt::format("model {} expects {} features per row; got {} values for {} rows", source(),
+                      d, features.size(), rows));
+    }
+    std::vector<float> out;
+    Status s = CatchTorch(fmt::format("running model {}", source()), [&]() -> Status {
+      torch::NoGradGuard no_grad;
+      torch::Tensor x =
+          torch::from_blob(const_cast<float*>(features.data()), {rows, d}, torch::kFloat32);
+      torch::Tensor p = torch::softmax(net_->forward(x), 1).contiguous();
+      out.assign(p.data_ptr<float>(), p.data_ptr<float>() + p.numel());
+      return Status::Ok();
+    });
+    RETURN_IF_ERROR(s);
+    return out;
+  }
+
+ private:
+  // forward() is not const in torch's API, but eval mode under NoGradGuard
+  // does not mutate the module.
+  mutable torch::nn::Sequential net_;
+};
+
+Result<std::unique_ptr<InferenceSession>> LoadUnchecked(const ModelFiles& files,
+                                                        std::string_view source) {
+  const Json& mj = files.model_json;
+  ASSIGN_OR_RETURN(InferenceSession::Promises promises, InferenceSession::ReadPromises(mj, source));
+  ASSIGN_OR_RETURN(ModelSpec spec, ModelSpecFromJson(mj, source));
+  ASSIGN_OR_RETURN(auto weights, formats::SafetensorsFile::Parse(
+                                     files.safetensors, std::string(source) + " model.safetensors"));
+  ASSIGN_OR_RETURN(torch::nn::Sequential net,
+                   BuildNetwork(spec, static_cast<int64_t>(promises.features.size()),
+                                static_cast<int64_t>(promises.classes.size())));
+  torch::NoGradGuard no_grad;
+  std::set<std::string> expected;
+  for (auto& item : net->named_parameters()) {
+    expected.insert(item.key());
+    ASSIGN_OR_RETURN(const formats::TensorView* view, weights.Get(item.key()));
+    if (view->dtype != formats::DType::kF32 || view->shape != item.value().sizes().vec()) {
+      return InvalidArgumentError(
+          fmt::format("{}: tensor '{}' has shape or dtype that does not match the architecture",
+                      source, item.key()));
+    }
+    ASSIGN_OR_RETURN(torch::Tensor t, ToTorch(*view, source));
+    item.value().copy_(t);
+  }
+  for (const auto& t : weights.tensors()) {
+    if (!expected.count(t.name)) {
+      return InvalidArgumentError(
+          fmt::format("{}: unexpected tensor '{}' in model.safetensors", source, t.name));
+    }
+  }
+  net->eval();
+  return std::unique_ptr<InferenceSession>(
+      new TorchSession(std::string(source), mj, std::move(promises), std::move(net)));
+}
+
+}  // namespace
+
+Result<std::unique_ptr<InferenceSession>> LoadTorchSession(const ModelFiles& files,
+                                                           std::string_view source) {
+  // model.json comes from outside the process: any type surprise in it must
+  // become an error, never an escaped exception.
+  std::unique_ptr<InferenceSession> session;
+  Status status = CatchTorch(fmt::format("loading model {}", source), [&]() -> Status {
+    ASSIGN_OR_RETURN(session, LoadUnchecked(files, source));
+    return Status::Ok();
+  });
+  RETURN_IF_ERROR(status);
+  return session;
+}
+
+}  // namespace citadel::ml::internal
