@@ -66,15 +66,30 @@ int64_t TensorView::NumElements() const { return CheckedProduct(shape); }
 
 Status SafetensorsWriter::Add(std::string name, DType dtype, std::vector<int64_t> shape,
                               std::string data) {
+  const uint64_t size = data.size();
+  return AddEntry(std::move(name), Entry{dtype, std::move(shape), std::move(data), size, nullptr});
+}
+
+Status SafetensorsWriter::AddFilled(std::string name, DType dtype, std::vector<int64_t> shape,
+                                    Filler fill) {
+  int64_t n = CheckedProduct(shape);
+  if (n < 0 || fill == nullptr) {
+    return InvalidArgumentError(fmt::format("tensor '{}': invalid shape or no filler", name));
+  }
+  const uint64_t size = static_cast<uint64_t>(n) * DTypeSize(dtype);
+  return AddEntry(std::move(name), Entry{dtype, std::move(shape), {}, size, std::move(fill)});
+}
+
+Status SafetensorsWriter::AddEntry(std::string name, Entry entry) {
   if (name == "__metadata__" || name.empty()) {
     return InvalidArgumentError(fmt::format("invalid tensor name '{}'", name));
   }
-  int64_t n = CheckedProduct(shape);
-  if (n < 0 || static_cast<uint64_t>(n) * DTypeSize(dtype) != data.size()) {
+  int64_t n = CheckedProduct(entry.shape);
+  if (n < 0 || static_cast<uint64_t>(n) * DTypeSize(entry.dtype) != entry.size) {
     return InvalidArgumentError(fmt::format("tensor '{}': {} bytes do not match shape and dtype {}",
-                                            name, data.size(), DTypeName(dtype)));
+                                            name, entry.size, DTypeName(entry.dtype)));
   }
-  if (!tensors_.emplace(name, Entry{dtype, std::move(shape), std::move(data)}).second) {
+  if (!tensors_.emplace(name, std::move(entry)).second) {
     return AlreadyExistsError(fmt::format("tensor '{}' added twice", name));
   }
   return Status::Ok();
@@ -86,8 +101,8 @@ std::string SafetensorsWriter::Serialize() const {
   for (const auto& [name, entry] : tensors_) {
     header[name] = {{"dtype", DTypeName(entry.dtype)},
                     {"shape", entry.shape},
-                    {"data_offsets", {offset, offset + entry.data.size()}}};
-    offset += entry.data.size();
+                    {"data_offsets", {offset, offset + entry.size}}};
+    offset += entry.size;
   }
   if (!metadata_.empty()) header["__metadata__"] = metadata_;
   std::string header_text = CanonicalJson(header);
@@ -99,7 +114,15 @@ std::string SafetensorsWriter::Serialize() const {
   uint64_t n = header_text.size();
   for (int i = 0; i < 8; ++i) out.push_back(static_cast<char>((n >> (8 * i)) & 0xff));
   out += header_text;
-  for (const auto& [name, entry] : tensors_) out += entry.data;
+  for (const auto& [name, entry] : tensors_) {
+    if (!entry.fill) {
+      out += entry.data;
+      continue;
+    }
+    const size_t start = out.size();
+    out.resize(start + entry.size);  // zero-filled
+    entry.fill(std::span<char>(out.data() + start, entry.size));
+  }
   return out;
 }
 

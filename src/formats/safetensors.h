@@ -6,6 +6,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <span>
 #include <string>
@@ -37,6 +38,12 @@ class SafetensorsWriter {
  public:
   // `data` must hold exactly product(shape) * DTypeSize(dtype) bytes.
   Status Add(std::string name, DType dtype, std::vector<int64_t> shape, std::string data);
+  // A tensor whose bytes `fill` writes at Serialize() time, straight into the
+  // file's buffer (product(shape) * DTypeSize(dtype) bytes, zeroed before):
+  // large tensors gathered from other storage are then copied once, not
+  // three times.
+  using Filler = std::function<void(std::span<char> bytes)>;
+  Status AddFilled(std::string name, DType dtype, std::vector<int64_t> shape, Filler fill);
   void SetMetadata(std::string key, std::string value) {
     metadata_[std::move(key)] = std::move(value);
   }
@@ -47,7 +54,11 @@ class SafetensorsWriter {
     DType dtype;
     std::vector<int64_t> shape;
     std::string data;
+    uint64_t size = 0;  // bytes: data.size(), or what `fill` writes
+    Filler fill;
   };
+  Status AddEntry(std::string name, Entry entry);
+
   std::map<std::string, Entry> tensors_;
   std::map<std::string, std::string> metadata_;
 };

@@ -58,6 +58,36 @@ TEST(Safetensors, WriterRejectsSizeMismatch) {
             StatusCode::kInvalidArgument);
 }
 
+TEST(Safetensors, FilledTensorsSerialiseExactlyLikeCopiedOnes) {
+  std::vector<float> values = {0.5f, -1.0f, 2.0f, 4.0f, 8.0f, -16.0f};
+  std::vector<int64_t> ids = {7, 9};
+  SafetensorsWriter copied;
+  ASSERT_TRUE(copied.Add("x", DType::kF32, {2, 3}, BytesOf<float>(values)).ok());
+  ASSERT_TRUE(copied.Add("ids", DType::kI64, {2}, BytesOf<int64_t>(ids)).ok());
+  SafetensorsWriter filled;
+  size_t seen_bytes = 0;
+  ASSERT_TRUE(filled
+                  .AddFilled("x", DType::kF32, {2, 3},
+                             [&](std::span<char> bytes) {
+                               seen_bytes = bytes.size();
+                               std::memcpy(bytes.data(), values.data(), bytes.size());
+                             })
+                  .ok());
+  ASSERT_TRUE(filled.Add("ids", DType::kI64, {2}, BytesOf<int64_t>(ids)).ok());
+  EXPECT_TRUE(filled.Serialize() == copied.Serialize());
+  EXPECT_EQ(seen_bytes, 24u);
+  // A filler that writes nothing leaves zeros, never stale memory.
+  SafetensorsWriter untouched;
+  ASSERT_TRUE(untouched.AddFilled("z", DType::kI64, {3}, [](std::span<char>) {}).ok());
+  auto file = SafetensorsFile::Parse(untouched.Serialize(), "mem");
+  ASSERT_TRUE(file.ok()) << file.status().ToString();
+  EXPECT_TRUE((*file->Get("z"))->data == std::string(24, '\0'));
+  EXPECT_EQ(untouched.AddFilled("z", DType::kI64, {1}, [](std::span<char>) {}).code(),
+            StatusCode::kAlreadyExists);
+  EXPECT_EQ(untouched.AddFilled("n", DType::kI64, {-1}, [](std::span<char>) {}).code(),
+            StatusCode::kInvalidArgument);
+}
+
 struct BadCase {
   std::string name;
   std::string bytes;

@@ -54,8 +54,8 @@ Status InferenceSession::CheckDatasetCompatible(const Json& schema,
         fmt::format("dataset {}: schema.json is not an object", dataset_name));
   }
   const Json no_label = Json::object();
-  const Json& label = schema.contains("label") && schema["label"].is_object() ? schema["label"]
-                                                                              : no_label;
+  const Json& label =
+      schema.contains("label") && schema["label"].is_object() ? schema["label"] : no_label;
   if (schema.value("features", Json()) != Json(features_)) {
     return FailedPreconditionError(
         fmt::format("dataset {} has different features from those model {} was trained on",

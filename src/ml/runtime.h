@@ -29,8 +29,8 @@ class MlRuntime {
   virtual ~MlRuntime() = default;
   virtual Result<ModelFiles> Train(const TrainSpec& spec, const DatasetView& train,
                                    const EpochCallback& on_epoch) const = 0;
-  virtual Result<std::unique_ptr<InferenceSession>> LoadSession(
-      const ModelFiles& files, std::string_view source) const = 0;
+  virtual Result<std::unique_ptr<InferenceSession>> LoadSession(const ModelFiles& files,
+                                                                std::string_view source) const = 0;
   virtual Result<Json> EvaluateDataset(const InferenceSession& session,
                                        const DatasetView& dataset) const = 0;
   virtual Result<std::string> PredictDataset(const InferenceSession& session,

@@ -40,6 +40,18 @@ Result<Manifest> StoreDirectory(const BlobStore& blobs, const fs::path& dir) {
   return manifest;
 }
 
+Result<Manifest> StoreFiles(const BlobStore& blobs,
+                            const std::vector<std::pair<std::string, std::string>>& files) {
+  std::vector<ManifestEntry> entries;
+  for (const auto& [path, bytes] : files) {
+    ASSIGN_OR_RETURN(auto digest, blobs.Put(bytes));
+    entries.push_back({path, digest, bytes.size()});
+  }
+  ASSIGN_OR_RETURN(Manifest manifest, Manifest::FromEntries(std::move(entries)));
+  RETURN_IF_ERROR(blobs.Put(manifest.Canonical()));
+  return manifest;
+}
+
 Result<Manifest> StoreFile(const BlobStore& blobs, const fs::path& file, std::string_view name) {
   uint64_t size = 0;
   ASSIGN_OR_RETURN(auto digest, blobs.PutFile(file, &size));

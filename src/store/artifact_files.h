@@ -8,6 +8,8 @@
 #include <filesystem>
 #include <string>
 #include <string_view>
+#include <utility>
+#include <vector>
 
 #include "base/status.h"
 #include "store/blob_store.h"
@@ -19,6 +21,11 @@ namespace citadel::store {
 // files are refused) and the manifest itself. Returns the manifest, whose
 // Id() is the artifact id.
 Result<Manifest> StoreDirectory(const BlobStore& blobs, const std::filesystem::path& dir);
+
+// Stores in-memory files {path in artifact, bytes} and the manifest: for
+// outputs built in memory, which need not be written to a directory first.
+Result<Manifest> StoreFiles(const BlobStore& blobs,
+                            const std::vector<std::pair<std::string, std::string>>& files);
 
 // Stores one file as a single-entry artifact named `name_in_artifact`.
 Result<Manifest> StoreFile(const BlobStore& blobs, const std::filesystem::path& file,

@@ -154,6 +154,28 @@ TEST_F(BlobStoreTest, DirectoryArtifactRoundTripsAndNamesCorruptFile) {
   EXPECT_NE(r.status().message().find("sub/weights.bin"), std::string::npos);
 }
 
+TEST_F(BlobStoreTest, InMemoryFilesGetTheSameArtifactIdAsTheSameDirectory) {
+  fs::path dir = root_ / "dataset";
+  fs::create_directories(dir / "sub");
+  ASSERT_TRUE(WriteFileAtomic(dir / "schema.json", "{\"rows\": 2}").ok());
+  ASSERT_TRUE(WriteFileAtomic(dir / "sub" / "data.bin", std::string(1000, 'd')).ok());
+  auto from_dir = StoreDirectory(*store_, dir);
+  ASSERT_TRUE(from_dir.ok()) << from_dir.status().ToString();
+  // Listed out of order: the manifest sorts.
+  auto from_memory = StoreFiles(
+      *store_, {{"sub/data.bin", std::string(1000, 'd')}, {"schema.json", "{\"rows\": 2}"}});
+  ASSERT_TRUE(from_memory.ok()) << from_memory.status().ToString();
+  EXPECT_EQ(from_memory->Id(), from_dir->Id());
+  auto read = ReadArtifactFile(*store_, *from_memory, "sub/data.bin");
+  ASSERT_TRUE(read.ok());
+  EXPECT_EQ(*read, std::string(1000, 'd'));
+
+  EXPECT_EQ(StoreFiles(*store_, {{"../escape", "x"}}).status().code(),
+            StatusCode::kInvalidArgument);
+  EXPECT_EQ(StoreFiles(*store_, {{"a", "x"}, {"a", "y"}}).status().code(),
+            StatusCode::kInvalidArgument);
+}
+
 TEST_F(BlobStoreTest, ExportIsAllOrNothing) {
   fs::path dir = root_ / "two";
   fs::create_directories(dir);

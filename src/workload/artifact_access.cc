@@ -84,6 +84,13 @@ Result<std::string> StoreArtifactFile(Workspace& ws, const std::filesystem::path
   return Record(ws, manifest, info);
 }
 
+Result<std::string> StoreArtifactFiles(
+    Workspace& ws, const std::vector<std::pair<std::string, std::string>>& files,
+    const NewArtifact& info) {
+  ASSIGN_OR_RETURN(store::Manifest manifest, store::StoreFiles(ws.blobs(), files));
+  return Record(ws, manifest, info);
+}
+
 bool ArtifactBlobsPresent(Workspace& ws, const std::string& id) {
   auto digest = crypto::Sha256Digest::FromHex(id);
   if (!digest.ok() || !ws.blobs().Contains(*digest)) return false;

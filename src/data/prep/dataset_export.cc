@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <deque>
 #include <optional>
 #include <unordered_map>
 
@@ -48,8 +49,25 @@ Result<EncodedLabels> EncodeLabels(const Table& table) {
   EncodedLabels out;
   out.name = label->name;
   out.index.resize(table.num_rows());
-  std::unordered_map<std::string, int64_t> first_seen;
   std::vector<std::string> distinct;
+  // Each distinct value is turned into text (and checked) once; rows are
+  // keyed by their stored value, which for ints, bools, timestamps and
+  // strings identifies the text exactly. Floats go by text ("-0" vs "0").
+  auto first_sight = [&](size_t r) -> Result<int64_t> {
+    std::string text = label->CellText(r);
+    if (!IsValidUtf8(text)) {
+      return InvalidArgumentError(fmt::format(
+          "{}: invalid UTF-8 in label column '{}'; label values become class names in "
+          "schema.json, which is UTF-8: re-save the file as UTF-8 (for example with iconv -f "
+          "latin1 -t utf-8)",
+          table.Where(r), label->name));
+    }
+    distinct.push_back(std::move(text));
+    return static_cast<int64_t>(distinct.size() - 1);
+  };
+  std::unordered_map<int64_t, int64_t> by_int;
+  std::unordered_map<std::string_view, int64_t> by_text;
+  std::deque<std::string> float_texts;  // by_text's keys for floats (stable addresses)
   for (size_t r = 0; r < table.num_rows(); ++r) {
     if (!label->is_valid(r)) {
       return InvalidArgumentError(
@@ -57,19 +75,24 @@ Result<EncodedLabels> EncodeLabels(const Table& table) {
                       "{{ op: drop_missing, columns: [{}] }} under clean:)",
                       table.Where(r), label->name, label->name));
     }
-    std::string text = label->CellText(r);
-    auto [it, inserted] = first_seen.emplace(text, static_cast<int64_t>(distinct.size()));
-    if (inserted) {
-      if (!IsValidUtf8(text)) {
-        return InvalidArgumentError(fmt::format(
-            "{}: invalid UTF-8 in label column '{}'; label values become class names in "
-            "schema.json, which is UTF-8: re-save the file as UTF-8 (for example with iconv -f "
-            "latin1 -t utf-8)",
-            table.Where(r), label->name));
-      }
-      distinct.push_back(text);
+    int64_t* slot = nullptr;
+    bool inserted = false;
+    if (label->type == ColumnType::kString) {
+      auto [it, added] = by_text.try_emplace(label->strings[r], 0);
+      slot = &it->second, inserted = added;
+    } else if (label->type == ColumnType::kFloat) {
+      float_texts.push_back(label->CellText(r));
+      auto [it, added] = by_text.try_emplace(float_texts.back(), 0);
+      if (!added) float_texts.pop_back();
+      slot = &it->second, inserted = added;
+    } else {
+      auto [it, added] = by_int.try_emplace(label->ints[r], 0);
+      slot = &it->second, inserted = added;
     }
-    out.index[r] = it->second;
+    if (inserted) {
+      ASSIGN_OR_RETURN(*slot, first_sight(r));
+    }
+    out.index[r] = *slot;
   }
   out.classes = OrderClasses(distinct);
   std::unordered_map<std::string, int64_t> final_index;
@@ -82,9 +105,8 @@ Result<EncodedLabels> EncodeLabels(const Table& table) {
   return out;
 }
 
-Result<FeatureMatrix> ExtractFeatures(const Table& table) {
-  FeatureMatrix m;
-  std::vector<const Column*> columns;
+Result<FeatureColumns> SelectFeatures(const Table& table) {
+  FeatureColumns f;
   for (const Column& c : table.columns) {
     if (c.name == table.label) continue;
     if (!c.is_numeric()) {
@@ -93,59 +115,92 @@ Result<FeatureMatrix> ExtractFeatures(const Table& table) {
           "(one_hot, ordinal, hash_features, text), cast it, or drop it (op: drop)",
           table.source, c.name, ColumnTypeName(c.type)));
     }
-    columns.push_back(&c);
-    m.names.push_back(c.name);
-    m.sources.push_back(c.sources);
+    f.columns.push_back(&c);
+    f.names.push_back(c.name);
+    f.sources.push_back(c.sources);
   }
-  if (columns.empty()) {
+  if (f.columns.empty()) {
     return InvalidArgumentError(fmt::format(
         "{}: no feature column is left besides the label '{}'; a dataset needs at least one",
         table.source, table.label));
   }
-  const size_t rows = table.num_rows();
-  const size_t width = columns.size();
-  m.values.resize(rows * width);
-  for (size_t j = 0; j < width; ++j) {
-    const Column& c = *columns[j];
-    for (size_t r = 0; r < rows; ++r) {
-      if (!c.is_valid(r)) {
+  // Column by column (sequential reads); the first bad row of the first bad
+  // column is the one reported.
+  for (const Column* c : f.columns) {
+    const bool is_float = c->type == ColumnType::kFloat;  // int64 always fits float32's range
+    for (size_t r = 0; r < c->valid.size(); ++r) {
+      if (c->valid[r] == 0) {
         return InvalidArgumentError(fmt::format(
             "{}: column '{}' has {} missing value(s) after the transforms, the first in this row; "
             "impute it (op: impute) or drop such rows (clean: op: drop_missing)",
-            table.Where(r), c.name, c.CountMissing()));
+            table.Where(r), c->name, c->CountMissing()));
       }
-      double x = c.AsDouble(r);
-      if (!std::isfinite(x) || std::fabs(x) >= kFloat32Overflow) {
-        return InvalidArgumentError(fmt::format(
-            "{}: column '{}' holds {} after the transforms; features are stored as finite F32: "
-            "impute NaN (op: impute), clip or winsorize extremes, or rescale the column (the "
-            "original cell is '{}')",
-            table.Where(r), c.name, std::isnan(x) ? "NaN" : fmt::format("{}", x),
-            ShortenForMessage(c.CellText(r))));
-      }
-      m.values[r * width + j] = static_cast<float>(x);
+      if (!is_float) continue;
+      const double x = c->floats[r];
+      if (std::isfinite(x) && std::fabs(x) < kFloat32Overflow) continue;
+      return InvalidArgumentError(fmt::format(
+          "{}: column '{}' holds {} after the transforms; features are stored as finite F32: "
+          "impute NaN (op: impute), clip or winsorize extremes, or rescale the column (the "
+          "original cell is '{}')",
+          table.Where(r), c->name, std::isnan(x) ? "NaN" : fmt::format("{}", x),
+          ShortenForMessage(c->CellText(r))));
     }
   }
+  return f;
+}
+
+void GatherFeatures(const FeatureColumns& features, std::span<const size_t> rows,
+                    std::span<float> out) {
+  const size_t width = features.columns.size();
+  // Blocks of rows whose output (block × width floats) stays in L1/L2 while
+  // each column is read sequentially into it.
+  constexpr size_t kBlock = 256;
+  for (size_t begin = 0; begin < rows.size(); begin += kBlock) {
+    const size_t end = std::min(rows.size(), begin + kBlock);
+    for (size_t j = 0; j < width; ++j) {
+      const Column& c = *features.columns[j];
+      float* dst = out.data() + begin * width + j;
+      if (c.type == ColumnType::kFloat) {
+        const double* src = c.floats.data();
+        for (size_t i = begin; i < end; ++i, dst += width) *dst = static_cast<float>(src[rows[i]]);
+      } else {
+        const int64_t* src = c.ints.data();
+        for (size_t i = begin; i < end; ++i, dst += width) *dst = static_cast<float>(src[rows[i]]);
+      }
+    }
+  }
+}
+
+Result<FeatureMatrix> ExtractFeatures(const Table& table) {
+  ASSIGN_OR_RETURN(FeatureColumns f, SelectFeatures(table));
+  std::vector<size_t> all(table.num_rows());
+  for (size_t r = 0; r < all.size(); ++r) all[r] = r;
+  FeatureMatrix m;
+  m.values.resize(all.size() * f.columns.size());
+  GatherFeatures(f, all, m.values);
+  m.names = std::move(f.names);
+  m.sources = std::move(f.sources);
   return m;
 }
 
-Result<PreparedSplit> ExportSplit(const FeatureMatrix& features, const EncodedLabels& labels,
+Result<PreparedSplit> ExportSplit(const FeatureColumns& features, const EncodedLabels& labels,
                                   const Table& table, std::string role,
                                   std::span<const size_t> rows, const DatasetDescription& shared) {
   const size_t width = features.names.size();
-  std::vector<float> values(rows.size() * width);
   std::vector<int64_t> label_index(rows.size());
   std::vector<int64_t> row_ids(rows.size());
   for (size_t i = 0; i < rows.size(); ++i) {
-    std::copy_n(features.values.begin() + static_cast<ptrdiff_t>(rows[i] * width), width,
-                values.begin() + static_cast<ptrdiff_t>(i * width));
     label_index[i] = labels.index[rows[i]];
     row_ids[i] = table.row_ids[rows[i]];
   }
   auto n = static_cast<int64_t>(rows.size());
   formats::SafetensorsWriter writer;
-  RETURN_IF_ERROR(writer.Add("features", DType::kF32, {n, static_cast<int64_t>(width)},
-                             BytesOf<float>(values)));
+  RETURN_IF_ERROR(writer.AddFilled(
+      "features", DType::kF32, {n, static_cast<int64_t>(width)}, [&](std::span<char> bytes) {
+        // The buffer is 8-byte aligned past the header.
+        GatherFeatures(features, rows,
+                       {reinterpret_cast<float*>(bytes.data()), bytes.size() / sizeof(float)});
+      }));
   RETURN_IF_ERROR(writer.Add("labels", DType::kI64, {n}, BytesOf<int64_t>(label_index)));
   RETURN_IF_ERROR(writer.Add("row_ids", DType::kI64, {n}, BytesOf<int64_t>(row_ids)));
 
@@ -168,12 +223,20 @@ Result<PreparedSplit> ExportSplit(const FeatureMatrix& features, const EncodedLa
   return split;
 }
 
+std::vector<std::pair<std::string, std::string>> DatasetFiles(PreparedSplit split) {
+  std::vector<std::pair<std::string, std::string>> files;
+  files.emplace_back("data.safetensors", std::move(split.safetensors));
+  files.emplace_back("schema.json", PrettyJson(split.schema));
+  return files;
+}
+
 Status WriteDatasetDir(const PreparedSplit& split, const std::filesystem::path& dir) {
   RETURN_IF_ERROR(CreateDirectories(dir));
-  RETURN_IF_ERROR(WriteFileAtomic(dir / "data.safetensors", split.safetensors)
-                      .WithContext(fmt::format("writing dataset split '{}'", split.role)));
-  return WriteFileAtomic(dir / "schema.json", PrettyJson(split.schema))
-      .WithContext(fmt::format("writing dataset split '{}'", split.role));
+  for (const auto& [name, bytes] : DatasetFiles(split)) {
+    RETURN_IF_ERROR(WriteFileAtomic(dir / name, bytes)
+                        .WithContext(fmt::format("writing dataset split '{}'", split.role)));
+  }
+  return Status::Ok();
 }
 
 }  // namespace citadel::data

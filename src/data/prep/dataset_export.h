@@ -5,6 +5,7 @@
 #include <filesystem>
 #include <span>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "base/status.h"
@@ -28,9 +29,23 @@ Result<EncodedLabels> EncodeLabels(const Table& table);
 // Class order for the distinct label values (see EncodeLabels).
 std::vector<std::string> OrderClasses(std::vector<std::string> distinct);
 
-// The features of a transformed table: every column but the label, which
-// must all be numeric, present and finite, and fit in float32. Errors name
-// the column, the first offending row (file:line) and the transform to add.
+// The feature columns of a transformed table: every column but the label,
+// which must all be numeric, present and finite, and fit in float32. Errors
+// name the column, the first offending row (file:line) and the transform to
+// add. Points into `table`, which must outlive it and stay unchanged.
+struct FeatureColumns {
+  std::vector<std::string> names;
+  std::vector<std::vector<std::string>> sources;  // per feature: input columns
+  std::vector<const Column*> columns;
+};
+Result<FeatureColumns> SelectFeatures(const Table& table);
+
+// Writes rows.size() × features row-major float32 values into `out` (that
+// size): rows[i]'s features at out[i * width …].
+void GatherFeatures(const FeatureColumns& features, std::span<const size_t> rows,
+                    std::span<float> out);
+
+// Every row of SelectFeatures(table), gathered.
 struct FeatureMatrix {
   std::vector<std::string> names;
   std::vector<std::vector<std::string>> sources;  // per feature: input columns
@@ -51,10 +66,15 @@ struct DatasetDescription {
   Json source;         // {"rows", "clean": [{"op", "removed"}]}
 };
 
-// Builds the split made of `rows` (ascending) of the transformed table.
-Result<PreparedSplit> ExportSplit(const FeatureMatrix& features, const EncodedLabels& labels,
+// Builds the split made of `rows` (ascending) of the transformed table; the
+// features are gathered straight into the safetensors buffer.
+Result<PreparedSplit> ExportSplit(const FeatureColumns& features, const EncodedLabels& labels,
                                   const Table& table, std::string role,
                                   std::span<const size_t> rows, const DatasetDescription& shared);
+
+// The files of the split's dataset artifact, by name: data.safetensors
+// (moved out of `split`, not copied) and schema.json.
+std::vector<std::pair<std::string, std::string>> DatasetFiles(PreparedSplit split);
 
 // Writes data.safetensors and schema.json into `dir` (created).
 Status WriteDatasetDir(const PreparedSplit& split, const std::filesystem::path& dir);

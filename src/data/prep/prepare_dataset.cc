@@ -143,7 +143,7 @@ Result<PrepareResult> PrepareDataset(ProcessSpec& spec, const TransformEnv& env,
                        {"source", shared.source}};
     RETURN_IF_ERROR(CheckNoPiiInOutput(pii, protected_inputs, names, lineage, stored));
   }
-  ASSIGN_OR_RETURN(FeatureMatrix features, ExtractFeatures(table));
+  ASSIGN_OR_RETURN(FeatureColumns features, SelectFeatures(table));
   PrepareResult result;
   for (size_t s = 0; s < split.fractions.size(); ++s) {
     ASSIGN_OR_RETURN(

@@ -1,9 +1,8 @@
-#include "ml/torch/torch_runtime.h"
-
 #include <fmt/format.h>
 
 #include "ml/classification_metrics.h"
 #include "ml/torch/tensors.h"
+#include "ml/torch/torch_runtime.h"
 
 namespace citadel::ml {
 

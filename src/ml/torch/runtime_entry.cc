@@ -37,7 +37,8 @@ class TorchRuntime final : public MlRuntime {
 extern "C" __attribute__((visibility("default"))) const citadel::ml::MlRuntime*
 citadel_ml_runtime_v1(const char* build_id) {
   static const citadel::ml::internal::TorchRuntime runtime;
-  const std::string own = fmt::format("{} {}", citadel::CitadelVersion(), citadel::CitadelGitCommit());
+  const std::string own =
+      fmt::format("{} {}", citadel::CitadelVersion(), citadel::CitadelGitCommit());
   if (build_id == nullptr || own != build_id) return nullptr;
   return &runtime;
 }

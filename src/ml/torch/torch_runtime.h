@@ -16,8 +16,7 @@ Result<ModelFiles> TrainModel(const TrainSpec& spec, const DatasetView& train,
 Result<std::unique_ptr<InferenceSession>> LoadTorchSession(const ModelFiles& files,
                                                            std::string_view source);
 Result<Json> EvaluateWithSession(const InferenceSession& session, const DatasetView& dataset);
-Result<std::string> PredictWithSession(const InferenceSession& session,
-                                       const DatasetView& dataset);
+Result<std::string> PredictWithSession(const InferenceSession& session, const DatasetView& dataset);
 RuntimeInfo DescribeTorchRuntime();
 
 }  // namespace citadel::ml::internal

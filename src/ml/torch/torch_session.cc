@@ -51,8 +51,9 @@ Result<std::unique_ptr<InferenceSession>> LoadUnchecked(const ModelFiles& files,
   const Json& mj = files.model_json;
   ASSIGN_OR_RETURN(InferenceSession::Promises promises, InferenceSession::ReadPromises(mj, source));
   ASSIGN_OR_RETURN(ModelSpec spec, ModelSpecFromJson(mj, source));
-  ASSIGN_OR_RETURN(auto weights, formats::SafetensorsFile::Parse(
-                                     files.safetensors, std::string(source) + " model.safetensors"));
+  ASSIGN_OR_RETURN(auto weights,
+                   formats::SafetensorsFile::Parse(files.safetensors,
+                                                   std::string(source) + " model.safetensors"));
   ASSIGN_OR_RETURN(torch::nn::Sequential net,
                    BuildNetwork(spec, static_cast<int64_t>(promises.features.size()),
                                 static_cast<int64_t>(promises.classes.size())));

@@ -1,5 +1,3 @@
-#include "ml/torch/torch_runtime.h"
-
 #include <fmt/format.h>
 
 #include <cmath>
@@ -9,6 +7,7 @@
 #include "formats/safetensors.h"
 #include "ml/torch/network.h"
 #include "ml/torch/tensors.h"
+#include "ml/torch/torch_runtime.h"
 
 namespace citadel::ml {
 

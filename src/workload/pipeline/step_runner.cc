@@ -26,9 +26,27 @@ Result<std::string> StepContext::AddOutputDir(const std::string& role,
                                               const std::filesystem::path& dir,
                                               const std::string& kind, std::string_view media_type,
                                               Json metadata) {
-  NewArtifact info{kind, fmt::format("{}/{}.{}", pipeline_, step_, role), media_type, run_.run_id(),
-                   std::move(metadata)};
-  ASSIGN_OR_RETURN(std::string id, StoreArtifactDir(ws_, dir, info));
+  ASSIGN_OR_RETURN(std::string id,
+                   StoreArtifactDir(ws_, dir, OutputInfo(role, kind, media_type, metadata)));
+  return RecordOutput(role, id);
+}
+
+Result<std::string> StepContext::AddOutputFiles(
+    const std::string& role, const std::vector<std::pair<std::string, std::string>>& files,
+    const std::string& kind, std::string_view media_type, Json metadata) {
+  ASSIGN_OR_RETURN(std::string id,
+                   StoreArtifactFiles(ws_, files, OutputInfo(role, kind, media_type, metadata)));
+  return RecordOutput(role, id);
+}
+
+NewArtifact StepContext::OutputInfo(const std::string& role, const std::string& kind,
+                                    std::string_view media_type, Json& metadata) const {
+  // `metadata` is the caller's by-value argument: moved, not copied.
+  return NewArtifact{kind, fmt::format("{}/{}.{}", pipeline_, step_, role), media_type,
+                     run_.run_id(), std::move(metadata)};
+}
+
+Result<std::string> StepContext::RecordOutput(const std::string& role, const std::string& id) {
   RETURN_IF_ERROR(run_.AddOutput(role, id));
   outputs_[role] = id;
   return id;

@@ -68,6 +68,12 @@ class StepContext {
   Result<std::string> AddOutputDir(const std::string& role, const std::filesystem::path& dir,
                                    const std::string& kind, std::string_view media_type,
                                    Json metadata = Json::object());
+  // The same for files built in memory ({path in artifact, bytes}): no
+  // scratch copy to write and read back.
+  Result<std::string> AddOutputFiles(const std::string& role,
+                                     const std::vector<std::pair<std::string, std::string>>& files,
+                                     const std::string& kind, std::string_view media_type,
+                                     Json metadata = Json::object());
   // Per-epoch / per-step series.
   Status AddMetric(const std::string& key, int64_t step, double value) {
     return run_.AddMetric(key, step, value);
@@ -80,6 +86,10 @@ class StepContext {
   const std::map<std::string, double>& summary() const { return summary_; }
 
  private:
+  NewArtifact OutputInfo(const std::string& role, const std::string& kind,
+                         std::string_view media_type, Json& metadata) const;
+  Result<std::string> RecordOutput(const std::string& role, const std::string& id);
+
   Workspace& ws_;
   RunRecorder& run_;
   const SpecReader& spec_;

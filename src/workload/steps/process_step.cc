@@ -71,15 +71,15 @@ class ProcessStep : public StepRunner {
     ASSIGN_OR_RETURN(env.pii_hmac_key, ctx.workspace().PiiHmacKey());
     ASSIGN_OR_RETURN(data::ProcessSpec spec,
                      data::ParseProcessSpec(ctx.spec(), ctx.spec_dir(), {}, env));
-    // Work on verified copies of the recorded source artifacts, not on the
-    // user's files: the dataset must derive from exactly the bytes whose
-    // digests the run records, even if a file changes meanwhile.
-    std::vector<std::pair<std::string, std::string>> renames;  // scratch path → user path
-    ASSIGN_OR_RETURN(std::filesystem::path source, ExportInput(ctx, kSourceRole, "source"));
+    // Read the recorded source artifacts, not the user's files: the dataset
+    // must derive from exactly the bytes whose digests the run records, even
+    // if a file changes meanwhile.
+    std::vector<std::pair<std::string, std::string>> renames;  // blob path → user path
+    ASSIGN_OR_RETURN(std::filesystem::path source, VerifiedInput(ctx, kSourceRole));
     renames.emplace_back(source.string(), spec.input.path.string());
     spec.input.path = source;
     if (!spec.input.idx_labels.empty()) {
-      ASSIGN_OR_RETURN(std::filesystem::path labels, ExportInput(ctx, kLabelsRole, "labels"));
+      ASSIGN_OR_RETURN(std::filesystem::path labels, VerifiedInput(ctx, kLabelsRole));
       renames.emplace_back(labels.string(), spec.input.idx_labels.string());
       spec.input.idx_labels = labels;
     }
@@ -108,15 +108,14 @@ class ProcessStep : public StepRunner {
       }
       return Status(prepared.status().code(), message);
     }
-    for (const data::PreparedSplit& split : prepared->splits) {
-      ASSIGN_OR_RETURN(auto dir, ctx.ScratchDir("out-" + split.role));
-      RETURN_IF_ERROR(data::WriteDatasetDir(split, dir));
-      int64_t rows = split.schema.value("rows", int64_t{0});
+    for (data::PreparedSplit& split : prepared->splits) {
+      const int64_t rows = split.schema.value("rows", int64_t{0});
+      const std::string role = split.role;
       ASSIGN_OR_RETURN(std::string id,
-                       ctx.AddOutputDir(split.role, dir, "dataset", kDatasetMediaType,
-                                        {{"rows", rows}, {"split", split.role}}));
-      RETURN_IF_ERROR(ctx.AddSummaryMetric(split.role + "_rows", static_cast<double>(rows)));
-      log::Info("  {} split: {} rows → {}", split.role, rows, id);
+                       ctx.AddOutputFiles(role, data::DatasetFiles(std::move(split)), "dataset",
+                                          kDatasetMediaType, {{"rows", rows}, {"split", role}}));
+      RETURN_IF_ERROR(ctx.AddSummaryMetric(role + "_rows", static_cast<double>(rows)));
+      log::Info("  {} split: {} rows → {}", role, rows, id);
     }
     ASSIGN_OR_RETURN(auto report_dir, ctx.ScratchDir("out-profile"));
     ASSIGN_OR_RETURN(int written, WriteReports(reports, report_dir));
@@ -141,14 +140,18 @@ class ProcessStep : public StepRunner {
   }
 
  private:
-  // Exports the recorded input artifact `role` into a scratch dir and
-  // returns the path of its one file.
-  static Result<std::filesystem::path> ExportInput(StepContext& ctx, std::string_view role,
-                                                   const std::string& scratch_name) {
+  // The blob of the recorded one-file input artifact `role`, re-hashed
+  // first (blobs are read-only and content-addressed, so reading it in place
+  // is reading exactly the recorded bytes).
+  static Result<std::filesystem::path> VerifiedInput(StepContext& ctx, std::string_view role) {
     ASSIGN_OR_RETURN(const LoadedArtifact* input, ctx.Input(std::string(role)));
-    ASSIGN_OR_RETURN(auto scratch, ctx.ScratchDir(scratch_name));
-    RETURN_IF_ERROR(store::ExportArtifact(ctx.workspace().blobs(), input->manifest, scratch));
-    return scratch / input->manifest.files().front().path;
+    if (input->manifest.files().size() != 1) {
+      return InternalError(fmt::format("input '{}' of a process step is not a single file", role));
+    }
+    const store::BlobStore& blobs = ctx.workspace().blobs();
+    const crypto::Sha256Digest& digest = input->manifest.files().front().digest;
+    RETURN_IF_ERROR(blobs.Verify(digest).WithContext(fmt::format("input '{}'", role)));
+    return blobs.PathOf(digest);
   }
 };
 
