@@ -18,7 +18,7 @@ namespace citadel {
 
 class ThreadPool {
  public:
-  // `threads` == 0 means one per hardware thread.
+  // `threads` == 0 means AvailableCores().
   explicit ThreadPool(size_t threads = 0);
   ~ThreadPool();
   ThreadPool(const ThreadPool&) = delete;
@@ -35,8 +35,10 @@ class ThreadPool {
     return future;
   }
 
-  // Runs fn(i) for i in [0, n) across the pool and waits for all of them.
-  // Must not be called from a task of this pool (it would wait on itself).
+  // Runs fn(i) for i in [0, n) across the pool and the calling thread, and
+  // returns when all have run; the first exception thrown by fn is rethrown.
+  // The caller works too and never waits on a queued task, so calling it
+  // from a task of the same pool (nested parallelism) cannot deadlock.
   void ParallelFor(size_t n, const std::function<void(size_t)>& fn);
 
  private:
@@ -49,5 +51,15 @@ class ThreadPool {
   bool stopping_ = false;                    // guarded by mu_
   std::vector<std::thread> workers_;
 };
+
+// Cores this process may run on: its CPU affinity mask, so that `taskset`
+// and cpuset limits are respected (hardware_concurrency() ignores them).
+// At least 1.
+size_t AvailableCores();
+
+// One process-wide pool of AvailableCores() threads, created on first use:
+// for data-parallel loops inside a call (ParallelFor), so that independent
+// modules do not each start their own threads.
+ThreadPool& SharedPool();
 
 }  // namespace citadel

@@ -1,8 +1,12 @@
 #include "base/system/thread_pool.h"
 
 #include <gtest/gtest.h>
+#include <sched.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include <atomic>
+#include <stdexcept>
 
 namespace citadel {
 namespace {
@@ -27,6 +31,48 @@ TEST(ThreadPool, ParallelForCoversEveryIndexOnce) {
   std::vector<std::atomic<int>> hits(257);
   pool.ParallelFor(hits.size(), [&](size_t i) { hits[i]++; });
   for (auto& h : hits) EXPECT_EQ(h.load(), 1);
+}
+
+TEST(ThreadPool, NestedParallelForOnTheSamePoolCompletes) {
+  // Every worker runs an outer item that itself fans out on the same pool:
+  // with waiting on queued tasks this would deadlock.
+  ThreadPool pool(2);
+  std::vector<std::atomic<int>> hits(8 * 50);
+  pool.ParallelFor(8, [&](size_t outer) {
+    pool.ParallelFor(50, [&](size_t inner) { hits[outer * 50 + inner]++; });
+  });
+  for (auto& h : hits) EXPECT_EQ(h.load(), 1);
+}
+
+TEST(ThreadPool, ParallelForRethrowsAfterEveryIndexRan) {
+  ThreadPool pool(3);
+  std::atomic<int> ran{0};
+  EXPECT_THROW(pool.ParallelFor(40,
+                                [&](size_t i) {
+                                  ++ran;
+                                  if (i == 7) throw std::runtime_error("seven");
+                                }),
+               std::runtime_error);
+  EXPECT_EQ(ran.load(), 40);
+}
+
+TEST(ThreadPool, AvailableCoresFollowsTheAffinityMask) {
+  // In a child, so that the test runner keeps its own affinity.
+  pid_t child = ::fork();
+  ASSERT_GE(child, 0);
+  if (child == 0) {
+    cpu_set_t one;
+    CPU_ZERO(&one);
+    CPU_SET(0, &one);
+    bool ok = ::sched_setaffinity(0, sizeof one, &one) == 0 && AvailableCores() == 1 &&
+              ThreadPool().size() == 1;
+    ::_exit(ok ? 0 : 1);
+  }
+  int status = 0;
+  ASSERT_EQ(::waitpid(child, &status, 0), child);
+  EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+  EXPECT_GE(AvailableCores(), 1u);
+  EXPECT_EQ(SharedPool().size(), AvailableCores());
 }
 
 TEST(ThreadPool, ExceptionsReachTheCaller) {

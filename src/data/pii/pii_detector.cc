@@ -8,6 +8,7 @@
 #include <array>
 #include <optional>
 #include <set>
+#include <unordered_map>
 
 #include "data/pii/check_digits.h"
 
@@ -549,11 +550,30 @@ PiiColumnReport ScanColumn(std::string_view column, std::span<const std::string_
   PiiColumnReport report;
   report.column = std::string(column);
   report.cells = static_cast<int64_t>(cells.size());
-  for (std::string_view cell : cells) {
-    std::set<PiiKind> kinds;
+  // Categorical columns repeat a few values on every row: each distinct value
+  // is scanned once and its findings counted for all of its cells. Once a
+  // column shows more distinct values than that pays for (ids, free text),
+  // its remaining new values are scanned directly.
+  constexpr size_t kMaxRemembered = 4096;
+  std::unordered_map<std::string_view, int64_t> occurrences;
+  std::map<PiiKind, int64_t> counts;
+  std::set<PiiKind> kinds;
+  auto scan = [&](std::string_view cell, int64_t times) {
+    kinds.clear();
     for (const PiiMatch& m : FindPii(cell)) kinds.insert(m.kind);
-    for (PiiKind kind : kinds) ++report.counts[std::string(PiiKindName(kind))];
+    for (PiiKind kind : kinds) counts[kind] += times;
+  };
+  for (std::string_view cell : cells) {
+    if (auto it = occurrences.find(cell); it != occurrences.end()) {
+      ++it->second;
+    } else if (occurrences.size() < kMaxRemembered) {
+      occurrences.emplace(cell, 1);
+    } else {
+      scan(cell, 1);
+    }
   }
+  for (const auto& [cell, times] : occurrences) scan(cell, times);
+  for (const auto& [kind, n] : counts) report.counts[std::string(PiiKindName(kind))] = n;
   return report;
 }
 

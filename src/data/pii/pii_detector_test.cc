@@ -3,6 +3,8 @@
 #include <gtest/gtest.h>
 
 #include <chrono>
+#include <map>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -322,6 +324,31 @@ TEST(PiiScanColumn, CountsCellsPerKind) {
   EXPECT_EQ(report.cells, 6);
   std::map<std::string, int64_t> want = {
       {"email", 2}, {"phone", 1}, {"payment_card", 1}, {"ip_address", 1}};
+  EXPECT_EQ(report.counts, want);
+}
+
+TEST(PiiScanColumn, CountsAreExactWhetherAValueRepeatsOrTheColumnIsMostlyDistinct) {
+  // 6000 distinct ids fill the remembered values, then PII values repeat,
+  // some first seen before and some after that point. Expected counts come
+  // from scanning every cell on its own.
+  std::vector<std::string> owned;
+  for (int i = 0; i < 6000; ++i) {
+    if (i % 1000 == 10) owned.push_back("ann@example.com");
+    if (i % 1500 == 20) owned.push_back("10.1.2.3");
+    owned.push_back("id-" + std::to_string(i));
+  }
+  for (int i = 0; i < 7; ++i) owned.push_back("late@example.org and 10.9.9.9");
+  std::vector<std::string_view> cells(owned.begin(), owned.end());
+  std::map<std::string, int64_t> want;
+  for (std::string_view cell : cells) {
+    std::set<std::string> kinds;
+    for (const PiiMatch& m : FindPii(cell)) kinds.insert(std::string(PiiKindName(m.kind)));
+    for (const std::string& kind : kinds) ++want[kind];
+  }
+  ASSERT_EQ(want["email"], 6 + 7);
+  ASSERT_EQ(want["ip_address"], 4 + 7);
+  PiiColumnReport report = ScanColumn("mixed", cells);
+  EXPECT_EQ(report.cells, static_cast<int64_t>(cells.size()));
   EXPECT_EQ(report.counts, want);
 }
 

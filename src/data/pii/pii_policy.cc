@@ -4,6 +4,8 @@
 
 #include <map>
 
+#include "base/system/thread_pool.h"
+
 namespace citadel::data {
 namespace {
 
@@ -28,13 +30,16 @@ void CollectStrings(const Json& value, const std::string& path,
 }  // namespace
 
 std::vector<PiiColumnReport> ScanTableForPii(const Table& table) {
-  std::vector<PiiColumnReport> reports;
-  std::vector<std::string> texts;
-  std::vector<std::string_view> cells;
+  std::vector<const Column*> scanned;
   for (const Column& c : table.columns) {
-    if (c.type != ColumnType::kString && c.type != ColumnType::kInt) continue;
-    cells.clear();
-    texts.clear();
+    if (c.type == ColumnType::kString || c.type == ColumnType::kInt) scanned.push_back(&c);
+  }
+  std::vector<PiiColumnReport> reports(scanned.size());
+  // Columns are independent: one per core.
+  SharedPool().ParallelFor(scanned.size(), [&](size_t i) {
+    const Column& c = *scanned[i];
+    std::vector<std::string> texts;
+    std::vector<std::string_view> cells;
     if (c.type == ColumnType::kInt) {
       texts.reserve(c.size());
       for (size_t r = 0; r < c.size(); ++r) {
@@ -47,8 +52,8 @@ std::vector<PiiColumnReport> ScanTableForPii(const Table& table) {
         if (c.is_valid(r)) cells.push_back(c.strings[r]);
       }
     }
-    reports.push_back(ScanColumn(c.name, cells));
-  }
+    reports[i] = ScanColumn(c.name, cells);
+  });
   return reports;
 }
 

@@ -1,5 +1,6 @@
 // ProfileTable: per-column statistics computed from one sorted copy of each
-// column's present values (see table_profile.h for the output).
+// column's present values (strings: their distinct values), columns in parallel (see
+// table_profile.h for the output).
 #include "data/profile/table_profile.h"
 
 #include <algorithm>
@@ -8,8 +9,10 @@
 #include <limits>
 #include <span>
 #include <string_view>
+#include <unordered_map>
 #include <vector>
 
+#include "base/system/thread_pool.h"
 #include "data/pii/pii_detector.h"
 
 namespace citadel::data {
@@ -37,35 +40,42 @@ std::string Shorten(std::string_view text, size_t max_bytes) {
   return std::string(text.substr(0, cut)) + "…";
 }
 
-// "distinct" and "top" from `sorted` values, where equal values are adjacent
-// and `less` orders them. `text` renders one value.
+// "distinct" and "top" from the distinct values in ascending order and how
+// often each occurs. `text` renders one value.
+template <typename T, typename Text>
+void AddDistinctAndTopOfRuns(const std::vector<T>& distinct, const std::vector<size_t>& times,
+                             Text text, const ProfileOptions& options, Json& out) {
+  out["distinct"] = distinct.size();
+  std::vector<size_t> order(distinct.size());
+  for (size_t i = 0; i < order.size(); ++i) order[i] = i;
+  // Ties in count go to the smaller value (the earlier one).
+  size_t k = std::min(options.top_values, order.size());
+  std::partial_sort(
+      order.begin(), order.begin() + static_cast<ptrdiff_t>(k), order.end(),
+      [&](size_t a, size_t b) { return times[a] != times[b] ? times[a] > times[b] : a < b; });
+  Json top = Json::array();
+  for (size_t i = 0; i < k; ++i) {
+    top.push_back(Json{{"value", Shorten(text(distinct[order[i]]), options.max_value_bytes)},
+                       {"count", times[order[i]]}});
+  }
+  out["top"] = std::move(top);
+}
+
+// The same from `sorted` values, where equal values are adjacent and `less`
+// orders them.
 template <typename T, typename Less, typename Text>
 void AddDistinctAndTop(const std::vector<T>& sorted, Less less, Text text,
                        const ProfileOptions& options, Json& out) {
-  struct Run {
-    size_t count;
-    size_t first;  // index into sorted
-  };
-  std::vector<Run> runs;
+  std::vector<T> distinct;
+  std::vector<size_t> times;
   for (size_t i = 0; i < sorted.size(); ++i) {
     if (i == 0 || less(sorted[i - 1], sorted[i])) {
-      runs.push_back({0, i});
+      distinct.push_back(sorted[i]);
+      times.push_back(0);
     }
-    ++runs.back().count;
+    ++times.back();
   }
-  out["distinct"] = runs.size();
-  // Runs are in ascending value order, so `first` breaks count ties by value.
-  size_t k = std::min(options.top_values, runs.size());
-  std::partial_sort(runs.begin(), runs.begin() + static_cast<ptrdiff_t>(k), runs.end(),
-                    [](const Run& a, const Run& b) {
-                      return a.count != b.count ? a.count > b.count : a.first < b.first;
-                    });
-  Json top = Json::array();
-  for (size_t i = 0; i < k; ++i) {
-    top.push_back(Json{{"value", Shorten(text(sorted[runs[i].first]), options.max_value_bytes)},
-                       {"count", runs[i].count}});
-  }
-  out["top"] = std::move(top);
+  AddDistinctAndTopOfRuns(distinct, times, text, options, out);
 }
 
 // Linear interpolation between closest ranks (numpy's default). `sorted` is
@@ -211,36 +221,59 @@ void ProfileFloats(const Column& column, const ProfileOptions& options, Json& ou
 }
 
 void ProfileStrings(const Column& column, const ProfileOptions& options, Json& out) {
-  std::vector<std::string_view> sorted;
-  sorted.reserve(column.size());
+  std::vector<std::string_view> present;
+  present.reserve(column.size());
   size_t total_length = 0, max_length = 0;
   for (size_t r = 0; r < column.size(); ++r) {
     if (!column.is_valid(r)) continue;
-    sorted.push_back(column.strings[r]);
+    present.push_back(column.strings[r]);
     total_length += column.strings[r].size();
     max_length = std::max(max_length, column.strings[r].size());
   }
   if (options.scan_pii) {
-    // Scanned in row order, before sorting, though the counts do not depend on it.
-    PiiColumnReport report = ScanColumn(column.name, sorted);
+    PiiColumnReport report = ScanColumn(column.name, present);
     out["pii"] = Json::object();
     for (const auto& [kind, cells] : report.counts) out["pii"][kind] = cells;
   }
-  std::sort(sorted.begin(), sorted.end());
-  AddDistinctAndTop(
-      sorted, std::less<std::string_view>(), [](std::string_view v) { return std::string(v); },
-      options, out);
+  // Categorical columns: counted by hashing, then only the distinct values
+  // sorted (comparing strings is the slow part). Columns with many distinct
+  // values (ids, free text) are sorted whole instead, which then costs less
+  // than a node per value.
+  constexpr size_t kMaxHashed = 1 << 16;
+  std::unordered_map<std::string_view, size_t> counts;
+  for (std::string_view v : present) {
+    ++counts[v];
+    if (counts.size() > kMaxHashed) break;
+  }
+  if (counts.size() > kMaxHashed) {
+    std::sort(present.begin(), present.end());
+    AddDistinctAndTop(
+        present, std::less<std::string_view>(), [](std::string_view v) { return std::string(v); },
+        options, out);
+  } else {
+    std::vector<std::string_view> distinct;
+    distinct.reserve(counts.size());
+    for (const auto& [value, count] : counts) distinct.push_back(value);
+    std::sort(distinct.begin(), distinct.end());
+    std::vector<size_t> times(distinct.size());
+    for (size_t i = 0; i < distinct.size(); ++i) times[i] = counts[distinct[i]];
+    AddDistinctAndTopOfRuns(
+        distinct, times, [](std::string_view v) { return std::string(v); }, options, out);
+  }
   out["mean_length"] =
-      sorted.empty() ? Json(nullptr)
-                     : Json(static_cast<double>(total_length) / static_cast<double>(sorted.size()));
-  out["max_length"] = sorted.empty() ? Json(nullptr) : Json(max_length);
+      present.empty()
+          ? Json(nullptr)
+          : Json(static_cast<double>(total_length) / static_cast<double>(present.size()));
+  out["max_length"] = present.empty() ? Json(nullptr) : Json(max_length);
 }
 
 }  // namespace
 
 Json ProfileTable(const Table& table, const ProfileOptions& options) {
-  Json columns = Json::array();
-  for (const Column& column : table.columns) {
+  std::vector<Json> profiles(table.columns.size());
+  // Columns are independent: one per core.
+  SharedPool().ParallelFor(table.columns.size(), [&](size_t i) {
+    const Column& column = table.columns[i];
     size_t missing = column.CountMissing();
     Json out = {{"name", column.name},
                 {"type", ColumnTypeName(column.type)},
@@ -256,8 +289,10 @@ Json ProfileTable(const Table& table, const ProfileOptions& options) {
       default:
         ProfileInts(column, options, out);
     }
-    columns.push_back(std::move(out));
-  }
+    profiles[i] = std::move(out);
+  });
+  Json columns = Json::array();
+  for (Json& p : profiles) columns.push_back(std::move(p));
   return Json{
       {"source", table.source}, {"rows", table.num_rows()}, {"columns", std::move(columns)}};
 }

@@ -207,6 +207,24 @@ TEST(ProfileTable, StringLengthsDistinctAndTopWithTiesByValue) {
   EXPECT_EQ(ProfileTable(t, two)["columns"][0]["top"], Top({{"a", 2}, {"bb", 1}}));
 }
 
+TEST(ProfileTable, ManyDistinctStringsGiveTheSameCountsAsFewDo) {
+  // Past the hashed path's limit (65536 distinct values) the column is
+  // sorted whole; "dup-*" values repeat so that the top list is known.
+  std::vector<testing::OptString> cells;
+  for (int i = 0; i < 70000; ++i) cells.push_back("u" + std::to_string(i));
+  for (int i = 0; i < 5; ++i) cells.push_back("dup-b");
+  for (int i = 0; i < 3; ++i) cells.push_back("dup-a");
+  for (int i = 0; i < 3; ++i) cells.push_back("dup-c");
+  Json c = ProfileTable(MakeTable({StringColumn("s", cells)}))["columns"][0];
+  EXPECT_EQ(c["distinct"], 70003);
+  EXPECT_EQ(c["top"][0]["value"], "dup-b");
+  EXPECT_EQ(c["top"][0]["count"], 5);
+  EXPECT_EQ(c["top"][1]["value"], "dup-a");  // count ties go to the smaller value
+  EXPECT_EQ(c["top"][2]["value"], "dup-c");
+  EXPECT_EQ(c["top"][3]["value"], "u0");
+  EXPECT_EQ(c["top"][3]["count"], 1);
+}
+
 TEST(ProfileTable, VeryLongStringsAreMeasuredFullyButShownCutAtACharacter) {
   std::string euros;
   for (int i = 0; i < 350'000; ++i) euros += "€";  // 3 bytes each: 1,050,000 bytes
