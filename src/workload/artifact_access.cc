@@ -56,9 +56,8 @@ Result<ml::ModelFiles> LoadModelFiles(Workspace& ws, const LoadedArtifact& artif
   return files;
 }
 
-namespace {
-Result<std::string> Record(Workspace& ws, const store::Manifest& manifest,
-                           const NewArtifact& info) {
+Result<std::string> RecordArtifact(Workspace& ws, const store::Manifest& manifest,
+                                   const NewArtifact& info) {
   catalog::ArtifactRecord record;
   record.id = manifest.Id().Id();
   record.kind = info.kind;
@@ -70,25 +69,17 @@ Result<std::string> Record(Workspace& ws, const store::Manifest& manifest,
   RETURN_IF_ERROR(ws.catalog().PutArtifact(record, manifest));
   return record.id;
 }
-}  // namespace
 
 Result<std::string> StoreArtifactDir(Workspace& ws, const std::filesystem::path& dir,
                                      const NewArtifact& info) {
   ASSIGN_OR_RETURN(store::Manifest manifest, store::StoreDirectory(ws.blobs(), dir));
-  return Record(ws, manifest, info);
+  return RecordArtifact(ws, manifest, info);
 }
 
 Result<std::string> StoreArtifactFile(Workspace& ws, const std::filesystem::path& path,
                                       std::string_view name_in_artifact, const NewArtifact& info) {
   ASSIGN_OR_RETURN(store::Manifest manifest, store::StoreFile(ws.blobs(), path, name_in_artifact));
-  return Record(ws, manifest, info);
-}
-
-Result<std::string> StoreArtifactFiles(
-    Workspace& ws, const std::vector<std::pair<std::string, std::string>>& files,
-    const NewArtifact& info) {
-  ASSIGN_OR_RETURN(store::Manifest manifest, store::StoreFiles(ws.blobs(), files));
-  return Record(ws, manifest, info);
+  return RecordArtifact(ws, manifest, info);
 }
 
 bool ArtifactBlobsPresent(Workspace& ws, const std::string& id) {

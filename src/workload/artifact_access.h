@@ -55,10 +55,9 @@ Result<std::string> StoreArtifactDir(Workspace& ws, const std::filesystem::path&
                                      const NewArtifact& info);
 Result<std::string> StoreArtifactFile(Workspace& ws, const std::filesystem::path& path,
                                       std::string_view name_in_artifact, const NewArtifact& info);
-// The same for files built in memory: {path in artifact, bytes}.
-Result<std::string> StoreArtifactFiles(
-    Workspace& ws, const std::vector<std::pair<std::string, std::string>>& files,
-    const NewArtifact& info);
+// Records an artifact whose blobs and manifest are already stored.
+Result<std::string> RecordArtifact(Workspace& ws, const store::Manifest& manifest,
+                                   const NewArtifact& info);
 
 // True when the manifest and every file blob of `id` are present (no rehash):
 // the cheap check that a cached output can still be used.

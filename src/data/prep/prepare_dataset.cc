@@ -3,6 +3,7 @@
 
 #include <set>
 
+#include "base/system/thread_pool.h"
 #include "data/dataset_prep.h"
 #include "data/pii/pii_policy.h"
 #include "data/profile/table_profile.h"
@@ -145,12 +146,19 @@ Result<PrepareResult> PrepareDataset(ProcessSpec& spec, const TransformEnv& env,
   }
   ASSIGN_OR_RETURN(FeatureColumns features, SelectFeatures(table));
   PrepareResult result;
-  for (size_t s = 0; s < split.fractions.size(); ++s) {
-    ASSIGN_OR_RETURN(
-        PreparedSplit prepared,
-        ExportSplit(features, labels, table, split.fractions[s].first, rows[s], shared));
-    result.splits.push_back(std::move(prepared));
-  }
+  result.splits.resize(split.fractions.size());
+  std::vector<Status> exported(split.fractions.size());
+  // Each split is gathered into its own buffer: independent, one per core.
+  SharedPool().ParallelFor(split.fractions.size(), [&](size_t s) {
+    Result<PreparedSplit> prepared =
+        ExportSplit(features, labels, table, split.fractions[s].first, rows[s], shared);
+    if (prepared.ok()) {
+      result.splits[s] = std::move(*prepared);
+    } else {
+      exported[s] = prepared.status();
+    }
+  });
+  for (const Status& status : exported) RETURN_IF_ERROR(status);
   result.stats = Json{{"source_rows", source_rows},
                       {"rows_after_clean", table.num_rows()},
                       {"features", features.names.size()},

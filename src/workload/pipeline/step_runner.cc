@@ -3,6 +3,8 @@
 #include <fmt/format.h>
 
 #include "base/system/files.h"
+#include "base/system/thread_pool.h"
+#include "store/artifact_files.h"
 #include "workload/steps/steps.h"
 
 namespace citadel::workload {
@@ -31,12 +33,28 @@ Result<std::string> StepContext::AddOutputDir(const std::string& role,
   return RecordOutput(role, id);
 }
 
-Result<std::string> StepContext::AddOutputFiles(
-    const std::string& role, const std::vector<std::pair<std::string, std::string>>& files,
-    const std::string& kind, std::string_view media_type, Json metadata) {
-  ASSIGN_OR_RETURN(std::string id,
-                   StoreArtifactFiles(ws_, files, OutputInfo(role, kind, media_type, metadata)));
-  return RecordOutput(role, id);
+Result<std::string> StepContext::AddOutputFiles(InMemoryOutput output) {
+  std::vector<InMemoryOutput> one;
+  one.push_back(std::move(output));
+  ASSIGN_OR_RETURN(std::vector<std::string> ids, AddOutputFiles(std::move(one)));
+  return ids.front();
+}
+
+Result<std::vector<std::string>> StepContext::AddOutputFiles(std::vector<InMemoryOutput> outputs) {
+  std::vector<Result<store::Manifest>> stored(outputs.size(), InternalError("not stored"));
+  SharedPool().ParallelFor(outputs.size(), [&](size_t i) {
+    stored[i] = store::StoreFiles(ws_.blobs(), outputs[i].files);
+  });
+  std::vector<std::string> ids;
+  for (size_t i = 0; i < outputs.size(); ++i) {
+    InMemoryOutput& out = outputs[i];
+    if (!stored[i].ok()) return stored[i].status().WithContext(out.role);
+    ASSIGN_OR_RETURN(std::string id,
+                     RecordArtifact(ws_, *stored[i],
+                                    OutputInfo(out.role, out.kind, out.media_type, out.metadata)));
+    ASSIGN_OR_RETURN(ids.emplace_back(), RecordOutput(out.role, id));
+  }
+  return ids;
 }
 
 NewArtifact StepContext::OutputInfo(const std::string& role, const std::string& kind,

@@ -70,10 +70,17 @@ class StepContext {
                                    Json metadata = Json::object());
   // The same for files built in memory ({path in artifact, bytes}): no
   // scratch copy to write and read back.
-  Result<std::string> AddOutputFiles(const std::string& role,
-                                     const std::vector<std::pair<std::string, std::string>>& files,
-                                     const std::string& kind, std::string_view media_type,
-                                     Json metadata = Json::object());
+  struct InMemoryOutput {
+    std::string role;
+    std::vector<std::pair<std::string, std::string>> files;
+    std::string kind;
+    std::string_view media_type;
+    Json metadata = Json::object();
+  };
+  Result<std::string> AddOutputFiles(InMemoryOutput output);
+  // Several at once: their blobs are hashed and written in parallel, then
+  // recorded in order. Returns the artifact ids in the same order.
+  Result<std::vector<std::string>> AddOutputFiles(std::vector<InMemoryOutput> outputs);
   // Per-epoch / per-step series.
   Status AddMetric(const std::string& key, int64_t step, double value) {
     return run_.AddMetric(key, step, value);

@@ -108,14 +108,22 @@ class ProcessStep : public StepRunner {
       }
       return Status(prepared.status().code(), message);
     }
+    std::vector<StepContext::InMemoryOutput> outputs;
+    std::vector<std::string> roles;
+    std::vector<int64_t> rows;
     for (data::PreparedSplit& split : prepared->splits) {
-      const int64_t rows = split.schema.value("rows", int64_t{0});
-      const std::string role = split.role;
-      ASSIGN_OR_RETURN(std::string id,
-                       ctx.AddOutputFiles(role, data::DatasetFiles(std::move(split)), "dataset",
-                                          kDatasetMediaType, {{"rows", rows}, {"split", role}}));
-      RETURN_IF_ERROR(ctx.AddSummaryMetric(role + "_rows", static_cast<double>(rows)));
-      log::Info("  {} split: {} rows → {}", role, rows, id);
+      roles.push_back(split.role);
+      rows.push_back(split.schema.value("rows", int64_t{0}));
+      outputs.push_back({roles.back(),
+                         data::DatasetFiles(std::move(split)),
+                         "dataset",
+                         kDatasetMediaType,
+                         {{"rows", rows.back()}, {"split", roles.back()}}});
+    }
+    ASSIGN_OR_RETURN(std::vector<std::string> ids, ctx.AddOutputFiles(std::move(outputs)));
+    for (size_t i = 0; i < ids.size(); ++i) {
+      RETURN_IF_ERROR(ctx.AddSummaryMetric(roles[i] + "_rows", static_cast<double>(rows[i])));
+      log::Info("  {} split: {} rows → {}", roles[i], rows[i], ids[i]);
     }
     ASSIGN_OR_RETURN(auto report_dir, ctx.ScratchDir("out-profile"));
     ASSIGN_OR_RETURN(int written, WriteReports(reports, report_dir));
