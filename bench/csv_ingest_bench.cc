@@ -1,7 +1,8 @@
-// Numeric CSV ingest throughput, single-threaded: the data engine's CSV reader
-// with type inference on a seeded all-float file, timed two ways — from the
-// file (data::ReadTable: read + parse, the page cache warm) and from text
-// already in memory (data::ParseCsvTable: parse only, no I/O). A plain main()
+// Numeric CSV ingest throughput: the data engine's CSV reader with type
+// inference on a seeded all-float file, timed two ways — from the file
+// (data::ReadTable: read + parse, the page cache warm) and from text already
+// in memory (data::ParseCsvTable: parse only, no I/O) — on one thread, and
+// again on every CPU the process may use (the chunked parallel parse). A plain main()
 // rather than Google Benchmark because bench/compare/csv_ingest_vs_pandas.sh
 // needs the generated file on disk for pandas to read the same bytes.
 //
@@ -12,7 +13,9 @@
 // ingest of its customers file with it, STAGES=1).
 //
 // `parse` prints one line per measurement, "name wall_s MB/s cpu_s MB/s"
-// (medians; MB = 10^6 bytes of CSV text); the script reads them.
+// (medians; MB = 10^6 bytes of CSV text; CPU time of all threads); the script
+// reads them. ReadTable and ParseCsvTable are one thread; with N > 1 usable
+// CPUs, ReadTable_Nthreads and ParseCsvTable_Nthreads follow.
 #include <fmt/format.h>
 
 #include <algorithm>
@@ -30,6 +33,10 @@
 
 #include "base/random.h"
 #include "data/ingest/input_spec.h"
+
+#if defined(__linux__)
+#include <sched.h>
+#endif
 
 namespace citadel {
 namespace {
@@ -105,6 +112,22 @@ bool CheckTable(const Result<data::Table>& table) {
   return true;
 }
 
+// CPUs this process may run on, as the reader counts them.
+size_t UsableCpus() {
+#if defined(__linux__)
+  cpu_set_t set;
+  CPU_ZERO(&set);
+  if (sched_getaffinity(0, sizeof(set), &set) == 0 && CPU_COUNT(&set) > 0) {
+    return static_cast<size_t>(CPU_COUNT(&set));
+  }
+#endif
+  return 1;
+}
+
+struct Timings {
+  std::vector<double> file_wall, file_cpu, memory_wall, memory_cpu;
+};
+
 int Parse(const char* path, int reps) {
   data::InputSpec spec;
   spec.path = path;
@@ -118,38 +141,49 @@ int Parse(const char* path, int reps) {
   file.seekg(0);
   file.read(text.data(), static_cast<std::streamsize>(text.size()));
   const double mb = static_cast<double>(text.size()) / 1e6;
-  std::vector<double> file_wall, file_cpu, memory_wall, memory_cpu;
+  const size_t cpus = UsableCpus();
+  std::vector<size_t> thread_counts = {1};
+  if (cpus > 1) thread_counts.push_back(cpus);
+  std::vector<Timings> timings(thread_counts.size());
   size_t rows = 0, cols = 0, float_cols = 0;
   for (int i = 0; i < reps; ++i) {
-    Clock clock;
-    auto table = data::ReadTable(spec);
-    auto [wall, cpu] = clock.Elapsed();
-    file_wall.push_back(wall);
-    file_cpu.push_back(cpu);
-    if (!CheckTable(table)) return 1;
+    for (size_t t = 0; t < thread_counts.size(); ++t) {
+      data::CsvParallelism parallelism;
+      parallelism.threads = thread_counts[t];
+      Timings& out = timings[t];
+      Clock clock;
+      auto table = data::ReadTable(spec, parallelism);
+      auto [wall, cpu] = clock.Elapsed();
+      out.file_wall.push_back(wall);
+      out.file_cpu.push_back(cpu);
+      if (!CheckTable(table)) return 1;
 
-    clock = Clock();
-    auto parsed = data::ParseCsvTable(text, spec.path.string(), spec);
-    std::tie(wall, cpu) = clock.Elapsed();
-    memory_wall.push_back(wall);
-    memory_cpu.push_back(cpu);
-    if (!CheckTable(parsed)) return 1;
-    rows = parsed->num_rows();
-    cols = parsed->num_columns();
-    float_cols = static_cast<size_t>(
-        std::count_if(parsed->columns.begin(), parsed->columns.end(),
-                      [](const data::Column& c) { return c.type == data::ColumnType::kFloat; }));
+      clock = Clock();
+      auto parsed = data::ParseCsvTable(text, spec.path.string(), spec, parallelism);
+      std::tie(wall, cpu) = clock.Elapsed();
+      out.memory_wall.push_back(wall);
+      out.memory_cpu.push_back(cpu);
+      if (!CheckTable(parsed)) return 1;
+      rows = parsed->num_rows();
+      cols = parsed->num_columns();
+      float_cols = static_cast<size_t>(
+          std::count_if(parsed->columns.begin(), parsed->columns.end(),
+                        [](const data::Column& c) { return c.type == data::ColumnType::kFloat; }));
+    }
   }
   std::printf("size %.1f MB, %zu rows x %zu columns (%zu float), %d reps\n", mb, rows, cols,
               float_cols, reps);
   // name, wall s, MB/s on wall time, CPU s, MB/s on CPU time (medians)
-  auto print = [mb](const char* name, const std::vector<double>& wall,
+  auto print = [mb](const std::string& name, const std::vector<double>& wall,
                     const std::vector<double>& cpu) {
     double w = Median(wall), c = Median(cpu);
-    std::printf("%s %.3f %.0f %.3f %.0f\n", name, w, mb / w, c, mb / c);
+    std::printf("%s %.3f %.0f %.3f %.0f\n", name.c_str(), w, mb / w, c, mb / c);
   };
-  print("ReadTable", file_wall, file_cpu);
-  print("ParseCsvTable", memory_wall, memory_cpu);
+  for (size_t t = 0; t < thread_counts.size(); ++t) {
+    std::string suffix = t == 0 ? "" : fmt::format("_{}threads", thread_counts[t]);
+    print("ReadTable" + suffix, timings[t].file_wall, timings[t].file_cpu);
+    print("ParseCsvTable" + suffix, timings[t].memory_wall, timings[t].memory_cpu);
+  }
   return 0;
 }
 

@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <iterator>
 #include <unordered_map>
 
 #include "base/text/utf8.h"
@@ -82,6 +83,7 @@ CellFit ColumnBuilder::AddText(std::string_view raw, const MissingTokens& missin
     case Kind::kInt:
       if (ParseInt64Cell(text, i)) {
         AppendInt(i);
+        if (i == 0 && text.front() == '-') NoteNegativeZero();
         return CellFit::kOk;
       }
       break;
@@ -93,6 +95,18 @@ CellFit ColumnBuilder::AddText(std::string_view raw, const MissingTokens& missin
       break;
     case Kind::kString:
       return AppendString(raw);
+    // No text is both a bool or timestamp and a number, so the column's own
+    // type may be tried before the number parsers.
+    case Kind::kBool: {
+      bool b = false;
+      if (ParseBoolCell(text, b)) return AddTyped(Kind::kBool, b ? 1 : 0, 0, raw);
+      break;
+    }
+    case Kind::kTimestamp:
+      if (std::optional<int64_t> micros = ParseTimestamp(text)) {
+        return AddTyped(Kind::kTimestamp, *micros, 0, raw);
+      }
+      break;
     default:
       break;
   }
@@ -124,6 +138,9 @@ CellFit ColumnBuilder::AddTyped(Kind natural, int64_t i, double f, std::string_v
         return AppendString(text);
       default:
         AppendInt(i);
+        if (natural == Kind::kInt && i == 0 && TrimBlanks(text).starts_with('-')) {
+          NoteNegativeZero();
+        }
         return CellFit::kOk;
     }
   }
@@ -177,11 +194,13 @@ CellFit ColumnBuilder::AppendString(std::string_view raw) {
   return CellFit::kOk;
 }
 
-void ColumnBuilder::ReserveIfNumeric(size_t rows) {
-  if (kind_ == Kind::kUndecided || kind_ == Kind::kString) return;
+void ColumnBuilder::Reserve(size_t rows) {
+  if (kind_ == Kind::kUndecided) return;
   if (!all_present_) valid_.reserve(rows);
   if (kind_ == Kind::kFloat) {
     floats_.reserve(rows);
+  } else if (kind_ == Kind::kString) {
+    strings_.reserve(rows);
   } else {
     ints_.reserve(rows);
   }
@@ -249,6 +268,66 @@ Column ColumnBuilder::Finish() && {
   c.floats = std::move(floats_);
   c.strings = std::move(strings_);
   return c;
+}
+
+Kind ColumnBuilder::Join(Kind a, Kind b) {
+  if (a == Kind::kUndecided || a == b) return b;
+  if (b == Kind::kUndecided) return a;
+  if ((a == Kind::kInt && b == Kind::kFloat) || (a == Kind::kFloat && b == Kind::kInt)) {
+    return Kind::kFloat;
+  }
+  return Kind::kString;
+}
+
+void ColumnBuilder::ConformTo(Kind kind, Kind before) {
+  if (declared_) return;
+  if (kind_ == Kind::kUndecided) {
+    if (kind != Kind::kUndecided) Become(kind);
+    return;
+  }
+  if (kind == Kind::kString) {
+    if (kind_ != Kind::kString) BecomeString();
+    return;
+  }
+  if (kind != Kind::kFloat) return;  // kind_ == kind
+  if (kind_ == Kind::kInt) WidenToFloat();
+  if (before == Kind::kFloat) {
+    for (size_t row : negative_zero_rows_) floats_[row] = -0.0;
+  }
+}
+
+void ColumnBuilder::Absorb(ColumnBuilder&& later) {
+  if (!later.all_present_ && all_present_) {
+    valid_.assign(rows_, 1);
+    all_present_ = false;
+  }
+  if (!all_present_) {
+    if (later.all_present_) {
+      valid_.resize(rows_ + later.rows_, 1);
+    } else {
+      valid_.insert(valid_.end(), later.valid_.begin(), later.valid_.end());
+    }
+  }
+  switch (kind_) {
+    case Kind::kUndecided:
+      break;
+    case Kind::kFloat:
+      floats_.insert(floats_.end(), later.floats_.begin(), later.floats_.end());
+      break;
+    case Kind::kString:
+      strings_.insert(strings_.end(), std::make_move_iterator(later.strings_.begin()),
+                      std::make_move_iterator(later.strings_.end()));
+      break;
+    default:
+      ints_.insert(ints_.end(), later.ints_.begin(), later.ints_.end());
+  }
+  rows_ += later.rows_;
+  // Frees the absorbed cells now: merging holds one column's copy at a time.
+  std::vector<uint8_t>().swap(later.valid_);
+  std::vector<int64_t>().swap(later.ints_);
+  std::vector<double>().swap(later.floats_);
+  std::vector<std::string>().swap(later.strings_);
+  later.rows_ = 0;
 }
 
 std::string ShortCellText(std::string_view raw) {

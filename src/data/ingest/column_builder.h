@@ -14,6 +14,11 @@
 // their text to SetText, so a file is read a second time only up to the last
 // row where some column changed to string — never per column.
 //
+// A file read in chunks on several threads gets one builder per chunk and
+// column; Join, ConformTo and Absorb then give the column exactly the type and
+// values one sequential pass would have (see ConformTo for the one subtle
+// case, "-0").
+//
 // A declared column never changes type; a cell that does not convert is
 // reported as CellFit::kWrongType. Declared bool accepts 0 and 1 besides
 // true/false; declared float accepts ints; declared int accepts only integer
@@ -56,6 +61,11 @@ class ColumnBuilder {
     MarkPresent();
     ints_.push_back(value);
   }
+  // Call after AppendInt(0) for a cell written with a minus sign ("-0"), so a
+  // later merge can make it -0.0 where a sequential pass would have (ConformTo).
+  void NoteNegativeZero() {
+    if (!declared_ && kind_ == Kind::kInt) negative_zero_rows_.push_back(rows_ - 1);
+  }
   void AppendFloat(double value) {
     MarkPresent();
     floats_.push_back(value);
@@ -69,11 +79,11 @@ class ColumnBuilder {
   // text, used if the column is (or becomes) string.
   CellFit AddTyped(Kind natural, int64_t i, double f, std::string_view text);
 
-  // Makes room for `rows` cells in all, when the column holds numbers (int,
-  // float, bool, timestamp): an estimate from the rows read so far, which
-  // saves regrowing the vectors. Text columns are left alone, since their
-  // strings would be 32 bytes a cell and an early estimate may run high.
-  void ReserveIfNumeric(size_t rows);
+  // Makes room for `rows` cells in all (an estimate from the rows read so
+  // far), which saves regrowing and copying the vectors. Memory reserved and
+  // never written is never touched, so a high estimate costs address space
+  // only; callers bound it by the text size.
+  void Reserve(size_t rows);
 
   // See the file comment. SetText ignores missing rows; it fails only on
   // invalid UTF-8.
@@ -85,6 +95,20 @@ class ColumnBuilder {
 
   // The finished column; sources = {name}.
   Column Finish() &&;
+
+  // Merging the builders of consecutive chunks of one file, in file order:
+  // the type of the column is the Join of the chunks' kinds (kUndecided for
+  // none, int with float gives float, any other mix gives string); each
+  // chunk's builder is then ConformTo'd that kind, given the Join of the
+  // kinds of the chunks before it (`before`), has its text filled (SetText,
+  // rows_needing_text) and is Absorbed, in order, by the first chunk's builder.
+  static Kind Join(Kind a, Kind b);
+  // Turns an undeclared builder into `kind` (a Join including its own kind).
+  // An int chunk after a float one becomes float, and its "-0" cells become
+  // -0.0, as a sequential pass would have parsed them as floats.
+  void ConformTo(Kind kind, Kind before);
+  // Appends the cells of `later` (of the same kind, text filled).
+  void Absorb(ColumnBuilder&& later);
 
  private:
   // The validity mask stays empty while every cell is present (the usual
@@ -112,6 +136,7 @@ class ColumnBuilder {
   std::vector<double> floats_;
   std::vector<std::string> strings_;
   size_t rows_needing_text_ = 0;
+  std::vector<size_t> negative_zero_rows_;  // "-0" cells stored as int 0 (see ConformTo)
 };
 
 // "FILE:LINE: column 'age': expected int, got 'abc'; …" or the invalid UTF-8

@@ -1,17 +1,26 @@
-// CSV text → typed Table in one pass: each field is converted as it is
-// tokenised, straight from the decoded text, into its column's builder. A
-// field in an int or float column is parsed by FromCharsDouble / FromCharsInt64
-// (cell_text.h) at the cursor, and the parser's end doubles as the field's end
-// (no scan, no copy).
-// Only a column that turns into a string column after typed cells costs a
-// second look at the rows before the change (see column_builder.h).
+// CSV text → typed Table. Each field is converted as it is found, straight
+// from the decoded text, into its column's builder (csv_chunk_parser.h).
+//
+// A large text is cut into chunks at record starts and the chunks are parsed
+// on threads, each into its own builders, which are then merged in file
+// order. A cut must be a record start of the sequential parse: it is put
+// after a newline with an even number of quotes before it (outside quoted
+// fields, by RFC 4180), which holds for well-formed files. It is then
+// verified: the chunk before a cut must end its last record at or before the
+// cut. A file where quotes fool the count (a stray '"' inside a plain field)
+// fails that check and is parsed again on one thread, so the result never
+// depends on the guess. The first error in file order is reported: a chunk's
+// error counts only when every chunk before it was read without error up to
+// its cut. Merged column types and values are those of one sequential pass
+// (ColumnBuilder::Join / ConformTo).
 #include <fmt/format.h>
 
 #include <algorithm>
-#include <charconv>
 
+#include "base/system/thread_pool.h"
 #include "data/ingest/column_builder.h"
-#include "data/ingest/csv_tokenizer.h"
+#include "data/ingest/csv_chunk_parser.h"
+#include "data/ingest/field_scanner.h"
 #include "data/ingest/input_spec.h"
 
 namespace citadel::data {
@@ -19,147 +28,141 @@ namespace {
 
 using Kind = ColumnBuilder::Kind;
 
-// True when `q` ends a field: the end of the text, a delimiter, or a line end.
-inline bool AtFieldEnd(const char* q, const char* end, char delimiter) {
-  return q == end || *q == delimiter || *q == '\n' ||
-         (*q == '\r' && (q + 1 == end || q[1] == '\n'));
+constexpr size_t kMaxThreads = 16;
+
+size_t ChunkCount(size_t data_bytes, const CsvParallelism& parallelism) {
+  size_t threads = parallelism.threads != 0 ? parallelism.threads : AvailableCores();
+  threads = std::min(threads, kMaxThreads);
+  size_t by_size = data_bytes / std::max<size_t>(parallelism.min_chunk_bytes, 1);
+  return std::max<size_t>(1, std::min(threads, by_size));
 }
 
-// The fast path: the field at `p`, read as the builder's number type
-// straight from the text and appended. Returns the end of the field, or
-// nullptr (nothing appended) when the path does not apply or the field is not
-// exactly one number; the general path then decides.
-inline const char* TryNumber(const char* p, const char* end, char delimiter, size_t max_field_bytes,
-                             ColumnBuilder& builder) {
-  if (p == end || !StartsNumber(*p)) return nullptr;
-  if (builder.kind() == Kind::kFloat) {
-    double value = 0;
-    auto [q, ec] = FromCharsDouble(p, end, value);
-    if (ec != std::errc() || !AtFieldEnd(q, end, delimiter) ||
-        static_cast<size_t>(q - p) > max_field_bytes) {
-      return nullptr;
-    }
-    builder.AppendFloat(value);
-    return q;
+// Cuts [data_begin, size) into at most `count` chunks (see the file comment).
+// The newlines and quotes before each rough cut are counted on the pool;
+// from a rough cut the chunk starts after the first newline outside quotes,
+// and a cut that finds none before the next rough cut is dropped.
+std::vector<CsvChunk> PlanChunks(std::string_view text, size_t data_begin, int64_t data_line,
+                                 size_t count, ThreadPool& pool) {
+  std::vector<size_t> rough(count + 1);
+  for (size_t k = 0; k <= count; ++k) {
+    rough[k] = data_begin + (text.size() - data_begin) / count * k;
   }
-  if (builder.kind() == Kind::kInt) {
-    int64_t value = 0;
-    auto [q, ec] = FromCharsInt64(p, end, value);
-    if (ec != std::errc() || !AtFieldEnd(q, end, delimiter) ||
-        static_cast<size_t>(q - p) > max_field_bytes) {
-      return nullptr;
+  rough[count] = text.size();
+  std::vector<NewlinesAndQuotes> counts(count);
+  pool.ParallelFor(count, [&](size_t k) {
+    counts[k] = CountNewlinesAndQuotes(text.substr(rough[k], rough[k + 1] - rough[k]));
+  });
+
+  std::vector<CsvChunk> chunks(1);
+  chunks[0].begin = data_begin;
+  chunks[0].line = data_line;
+  size_t newlines = 0;
+  size_t quotes = 0;
+  for (size_t k = 1; k < count; ++k) {
+    newlines += counts[k - 1].newlines;
+    quotes += counts[k - 1].quotes;
+    bool quoted = quotes % 2 == 1;
+    size_t seen = 0;
+    for (size_t i = rough[k]; i < rough[k + 1]; ++i) {
+      if (text[i] == '"') {
+        quoted = !quoted;
+      } else if (text[i] == '\n') {
+        ++seen;
+        if (quoted) continue;
+        CsvChunk& chunk = chunks.emplace_back();
+        chunk.begin = i + 1;
+        chunk.line = data_line + static_cast<int64_t>(newlines + seen);
+        break;
+      }
     }
-    builder.AppendInt(value);
-    return q;
   }
-  return nullptr;
+  for (size_t k = 0; k < chunks.size(); ++k) {
+    chunks[k].stop = k + 1 < chunks.size() ? chunks[k + 1].begin : text.size();
+  }
+  return chunks;
 }
 
-// After this many rows, numeric columns reserve room for the whole file,
-// estimated from the bytes those rows took.
-constexpr size_t kRowsBeforeReserving = 1024;
-
-void ReserveForEstimatedRows(std::vector<ColumnBuilder>& builders, size_t data_begin,
-                             size_t position, size_t text_size) {
-  double bytes_per_row = static_cast<double>(position - data_begin) / kRowsBeforeReserving;
-  double rows = static_cast<double>(text_size - data_begin) / bytes_per_row * 1.05 + 16;
-  for (ColumnBuilder& b : builders) b.ReserveIfNumeric(static_cast<size_t>(rows));
-}
-
-Status RaggedRow(CsvTokenizer& tokenizer, size_t width, std::string_view source) {
-  int64_t line = tokenizer.record_line();
-  ASSIGN_OR_RETURN(size_t got, tokenizer.CountFieldsOfRecord());
-  return InvalidArgumentError(fmt::format(
-      "{}:{}: expected {} fields, got {}; every row needs one field per column (quote a field "
-      "that contains the delimiter)",
-      source, line, width, got));
-}
-
-// Gives the columns that turned into string columns the text of their
-// earlier rows, re-reading those rows once for all such columns.
-Status FillEarlierText(CsvTokenizer& tokenizer, std::vector<ColumnBuilder>& builders,
-                       const std::vector<size_t>& row_begins, const Table& table) {
+Table MakeTable(std::string source, std::vector<CsvChunk>& chunks) {
+  Table table;
+  table.source = std::move(source);
   size_t rows = 0;
-  size_t last_column = 0;
-  for (size_t c = 0; c < builders.size(); ++c) {
-    if (builders[c].rows_needing_text() == 0) continue;
-    rows = std::max(rows, builders[c].rows_needing_text());
-    last_column = c;
+  for (const CsvChunk& chunk : chunks) rows += chunk.lines.size();
+  table.lines.reserve(rows);
+  for (CsvChunk& chunk : chunks) {
+    table.lines.insert(table.lines.end(), chunk.lines.begin(), chunk.lines.end());
+    std::vector<int64_t>().swap(chunk.lines);
+    std::vector<size_t>().swap(chunk.row_begins);
   }
-  for (size_t r = 0; r < rows; ++r) {
-    tokenizer.Seek(row_begins[r], table.lines[r]);
-    for (size_t c = 0; c <= last_column; ++c) {
-      std::string_view cell;
-      // The first pass proved that the row has every field.
-      ASSIGN_OR_RETURN([[maybe_unused]] bool ended, tokenizer.ReadField(c, cell));
-      ColumnBuilder& b = builders[c];
-      if (r >= b.rows_needing_text()) continue;
-      CellFit fit = b.SetText(r, cell);
-      if (fit != CellFit::kOk) return CellError(fit, table.Where(r), b, cell);
-    }
+  table.row_ids.resize(rows);
+  for (size_t r = 0; r < rows; ++r) table.row_ids[r] = static_cast<int64_t>(r);
+  const size_t width = chunks[0].builders.size();
+  table.columns.reserve(width);
+  for (size_t c = 0; c < width; ++c) {
+    ColumnBuilder& merged = chunks[0].builders[c];
+    if (chunks.size() > 1) merged.Reserve(rows);
+    for (size_t k = 1; k < chunks.size(); ++k) merged.Absorb(std::move(chunks[k].builders[c]));
+    table.columns.push_back(std::move(merged).Finish());
   }
-  return Status::Ok();
+  return table;
 }
 
 }  // namespace
 
 Result<Table> ParseCsvTable(std::string_view text, std::string source, const InputSpec& spec) {
+  return ParseCsvTable(text, std::move(source), spec, CsvParallelism());
+}
+
+Result<Table> ParseCsvTable(std::string_view text, std::string source, const InputSpec& spec,
+                            const CsvParallelism& parallelism) {
   ASSIGN_OR_RETURN(CsvLayout layout, DetectCsvLayout(text, source, spec.csv));
   RETURN_IF_ERROR(CheckDeclaredColumns(spec.schema, layout.columns, source));
-  std::vector<ColumnBuilder> builders = MakeBuilders(layout.columns, spec.schema);
   const MissingTokens missing(spec.missing_values);
-  // A numeric missing token ("-999") must be seen before the number is.
-  const bool fast = !missing.any_numeric_start();
-  const size_t width = builders.size();
-  const char delimiter = spec.csv.delimiter;
-  const char* const end = text.data() + text.size();
+  const CsvChunkInput input{text, source, &spec, &missing};
 
-  Table table;
-  table.source = std::move(source);
-  std::vector<size_t> row_begins;
-  CsvTokenizer tokenizer(text, table.source, spec.csv.delimiter, spec.max_field_bytes);
-  tokenizer.Seek(layout.data_begin, layout.data_line);
-  while (tokenizer.NextRecord()) {
-    if (row_begins.size() == kRowsBeforeReserving) {
-      ReserveForEstimatedRows(builders, layout.data_begin, tokenizer.record_begin(), text.size());
-    }
-    row_begins.push_back(tokenizer.record_begin());
-    table.lines.push_back(tokenizer.record_line());
-    // The cursor lives in a register while fields end in a delimiter; the
-    // tokenizer is synced only around the general path and at the row end.
-    const char* p = tokenizer.cursor();
-    for (size_t c = 0; c < width; ++c) {
-      ColumnBuilder& builder = builders[c];
-      bool ended = false;
-      const char* q = fast ? TryNumber(p, end, delimiter, spec.max_field_bytes, builder) : nullptr;
-      if (q != nullptr && q != end && *q == delimiter) {
-        p = q + 1;
-      } else {
-        tokenizer.set_cursor(p);
-        if (q != nullptr) {
-          ended = tokenizer.ConsumeFieldEndingAt(q);
-        } else {
-          std::string_view cell;
-          ASSIGN_OR_RETURN(ended, tokenizer.ReadField(c, cell));
-          CellFit fit = builder.AddText(cell, missing);
-          if (fit != CellFit::kOk) {
-            return CellError(fit, fmt::format("{}:{}", table.source, tokenizer.record_line()),
-                             builder, cell);
-          }
-        }
-        p = tokenizer.cursor();
-      }
-      if (ended != (c + 1 == width)) return RaggedRow(tokenizer, width, table.source);
-    }
-    tokenizer.set_cursor(p);
+  const size_t count = ChunkCount(text.size() - layout.data_begin, parallelism);
+  if (count == 1) {
+    std::vector<CsvChunk> chunks(1);
+    chunks[0].begin = layout.data_begin;
+    chunks[0].stop = text.size();
+    chunks[0].line = layout.data_line;
+    chunks[0].builders = MakeBuilders(layout.columns, spec.schema);
+    RETURN_IF_ERROR(ParseCsvChunk(input, chunks[0]));
+    RETURN_IF_ERROR(FillEarlierText(input, chunks[0]));
+    return MakeTable(std::move(source), chunks);
   }
-  RETURN_IF_ERROR(FillEarlierText(tokenizer, builders, row_begins, table));
 
-  table.row_ids.resize(table.lines.size());
-  for (size_t r = 0; r < table.row_ids.size(); ++r) table.row_ids[r] = static_cast<int64_t>(r);
-  table.columns.reserve(width);
-  for (ColumnBuilder& b : builders) table.columns.push_back(std::move(b).Finish());
-  return table;
+  ThreadPool& pool = SharedPool();
+  std::vector<CsvChunk> chunks = PlanChunks(text, layout.data_begin, layout.data_line, count, pool);
+  std::vector<Status> statuses(chunks.size());
+  pool.ParallelFor(chunks.size(), [&](size_t k) {
+    chunks[k].builders = MakeBuilders(layout.columns, spec.schema);
+    statuses[k] = ParseCsvChunk(input, chunks[k]);
+  });
+  for (size_t k = 0; k < chunks.size(); ++k) {
+    if (k > 0 && chunks[k - 1].end > chunks[k].begin) {
+      // The cut fell inside a record: the quote count was fooled.
+      CsvParallelism one_thread = parallelism;
+      one_thread.threads = 1;
+      return ParseCsvTable(text, std::move(source), spec, one_thread);
+    }
+    RETURN_IF_ERROR(statuses[k]);
+  }
+
+  const size_t width = layout.columns.size();
+  for (size_t c = 0; c < width; ++c) {
+    Kind kind = Kind::kUndecided;
+    for (const CsvChunk& chunk : chunks) kind = ColumnBuilder::Join(kind, chunk.builders[c].kind());
+    Kind before = Kind::kUndecided;
+    for (CsvChunk& chunk : chunks) {
+      Kind own = chunk.builders[c].kind();
+      chunk.builders[c].ConformTo(kind, before);
+      before = ColumnBuilder::Join(before, own);
+    }
+  }
+  pool.ParallelFor(chunks.size(),
+                   [&](size_t k) { statuses[k] = FillEarlierText(input, chunks[k]); });
+  for (const Status& status : statuses) RETURN_IF_ERROR(status);
+  return MakeTable(std::move(source), chunks);
 }
 
 }  // namespace citadel::data

@@ -91,9 +91,24 @@ Result<Table> ReadTable(const InputSpec& spec);
 // .jsonl / .ndjson (optionally .gz), CSV otherwise. No label.
 Result<Table> ReadTableFile(const std::filesystem::path& path);
 
+// How a CSV parse is spread over threads. The text is cut into chunks at
+// record starts, one per thread, parsed at once and merged: the table and any
+// error are exactly those of a one-thread parse. Inputs too small for two
+// chunks of min_chunk_bytes are parsed on the calling thread.
+struct CsvParallelism {
+  size_t threads = 0;  // 0: one per CPU this process may run on (at most 16)
+  size_t min_chunk_bytes = size_t{4} << 20;
+};
+
+// ReadTable with a chosen CSV parallelism (for tests and benchmarks; the
+// overload above uses the defaults). Other formats ignore it.
+Result<Table> ReadTable(const InputSpec& spec, const CsvParallelism& parallelism);
+
 // The readers behind ReadTable, on decoded bytes (no label resolution);
 // `source` names the file in messages and becomes Table::source.
 Result<Table> ParseCsvTable(std::string_view text, std::string source, const InputSpec& spec);
+Result<Table> ParseCsvTable(std::string_view text, std::string source, const InputSpec& spec,
+                            const CsvParallelism& parallelism);
 Result<Table> ParseJsonlTable(std::string_view text, std::string source, const InputSpec& spec);
 // `labels`: the labels file's bytes, or nullopt for none; `labels_source`
 // names it in messages.

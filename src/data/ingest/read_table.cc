@@ -52,11 +52,13 @@ std::string LowerExtension(const std::filesystem::path& path) {
 
 }  // namespace
 
-Result<Table> ReadTable(const InputSpec& spec) {
+Result<Table> ReadTable(const InputSpec& spec) { return ReadTable(spec, CsvParallelism()); }
+
+Result<Table> ReadTable(const InputSpec& spec, const CsvParallelism& parallelism) {
   ASSIGN_OR_RETURN(std::string bytes, ReadTextSource(spec.path));
   std::string source = spec.path.string();
   if (spec.format == InputSpec::Format::kCsv) {
-    ASSIGN_OR_RETURN(Table table, ParseCsvTable(bytes, std::move(source), spec));
+    ASSIGN_OR_RETURN(Table table, ParseCsvTable(bytes, std::move(source), spec, parallelism));
     RETURN_IF_ERROR(ResolveLabel(table, spec.label));
     return table;
   }

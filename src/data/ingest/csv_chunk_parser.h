@@ -1,0 +1,62 @@
+// The forward pass of the typed CSV reader over one chunk of a file: the
+// records that start in [begin, stop), each field converted into its column's
+// builder as it is found. ParseCsvTable runs one chunk for a small file, or
+// several on threads and merges them (csv_table_reader.cc).
+//
+// Fields are found with FieldScanner; a field in an int or float column is
+// parsed straight from the text, other fields go through
+// ColumnBuilder::AddText, and only a field starting with a quote (or holding
+// one) goes through CsvTokenizer's general path. Messages are those of the
+// sequential reader: "FILE:LINE: …" with the chunk's first line given.
+//
+// Distinct chunks may be parsed on distinct threads; the shared input is
+// read-only.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "base/status.h"
+#include "data/ingest/cell_text.h"
+#include "data/ingest/column_builder.h"
+#include "data/ingest/input_spec.h"
+
+namespace citadel::data {
+
+// What every chunk of one file shares.
+struct CsvChunkInput {
+  std::string_view text;  // the whole decoded text
+  std::string_view source;
+  const InputSpec* spec = nullptr;
+  const MissingTokens* missing = nullptr;
+};
+
+struct CsvChunk {
+  // Records starting in [begin, stop) are this chunk's; `begin` is a record
+  // start (or blank lines before one) on 1-based line `line`.
+  size_t begin = 0;
+  size_t stop = 0;
+  int64_t line = 1;
+
+  std::vector<ColumnBuilder> builders;  // one per column, made by the caller
+  std::vector<size_t> row_begins;       // offset of each record in the text
+  std::vector<int64_t> lines;           // line of each record
+  size_t end = 0;  // offset after the last record read (begin when none); may pass stop
+};
+
+// Reads the chunk's records. A record that starts before `stop` is read to
+// its end, even past `stop`. Errors: those of the sequential reader for the
+// first bad record or cell of the chunk (a ragged row, an unterminated quote,
+// a cell that does not fit its declared type, invalid UTF-8, a field over
+// max_field_bytes).
+Status ParseCsvChunk(const CsvChunkInput& input, CsvChunk& chunk);
+
+// Gives the builders whose rows [0, rows_needing_text()) need their text
+// (columns that turned into string columns) that text, re-reading those rows
+// of the chunk once for all such columns. Errors: invalid UTF-8.
+Status FillEarlierText(const CsvChunkInput& input, CsvChunk& chunk);
+
+}  // namespace citadel::data
