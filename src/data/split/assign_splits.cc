@@ -6,10 +6,12 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdint>
 #include <functional>
 #include <numeric>
 #include <span>
 #include <string_view>
+#include <unordered_map>
 
 #include "base/random.h"
 
@@ -66,6 +68,65 @@ std::vector<std::pair<T, size_t>> Keyed(const Column& column, const std::vector<
   return keyed;
 }
 
+// Sorting (value, row) pairs costs O(n log n) comparisons; a column with few
+// distinct values (a label, a category) is grouped by counting instead.
+constexpr size_t kMaxCountedValues = 4096;
+
+// The rows of `keyed` (in ascending row order) grouped by key, groups in
+// ascending `less` order of their key and rows ascending in each: the result
+// of AppendRuns, by counting. False, leaving `out` unchanged, when there are
+// more than kMaxCountedValues distinct keys. Key equality must agree with
+// `less`.
+template <typename T, typename Hash, typename Equal, typename Less>
+bool AppendCounted(const std::vector<std::pair<T, size_t>>& keyed, Less less, ValueGroups& out) {
+  std::unordered_map<T, uint32_t, Hash, Equal> ids;
+  std::vector<T> distinct;
+  std::vector<uint32_t> id_of(keyed.size());
+  for (size_t i = 0; i < keyed.size(); ++i) {
+    auto [it, inserted] = ids.try_emplace(keyed[i].first, static_cast<uint32_t>(distinct.size()));
+    if (inserted) {
+      if (distinct.size() == kMaxCountedValues) return false;
+      distinct.push_back(keyed[i].first);
+    }
+    id_of[i] = it->second;
+  }
+  std::vector<uint32_t> order(distinct.size());
+  std::iota(order.begin(), order.end(), 0);
+  std::sort(order.begin(), order.end(),
+            [&](uint32_t a, uint32_t b) { return less(distinct[a], distinct[b]); });
+  // start[id]: where the rows of value `id` begin; filled in row order, so
+  // each group stays ascending.
+  std::vector<size_t> count(distinct.size(), 0), start(distinct.size());
+  for (uint32_t id : id_of) ++count[id];
+  size_t at = out.rows.size();
+  for (uint32_t id : order) {
+    out.starts.push_back(at);
+    start[id] = at;
+    at += count[id];
+  }
+  out.rows.resize(at);
+  for (size_t i = 0; i < keyed.size(); ++i) out.rows[start[id_of[i]]++] = keyed[i].second;
+  return true;
+}
+
+// Hash of a double consistent with FloatLess equality: -0.0 and 0.0 alike,
+// every NaN alike.
+struct FloatKeyHash {
+  size_t operator()(double x) const {
+    if (std::isnan(x)) return 0x7ff8;
+    return std::hash<double>{}(x == 0 ? 0.0 : x);
+  }
+};
+// Equality under FloatLess, for the counting map.
+struct FloatKeyEqual {
+  bool operator()(double a, double b) const { return !FloatLess(a, b) && !FloatLess(b, a); }
+};
+
+template <typename T, typename Hash, typename Equal = std::equal_to<T>, typename Less>
+void AppendGroups(std::vector<std::pair<T, size_t>> keyed, Less less, ValueGroups& out) {
+  if (!AppendCounted<T, Hash, Equal>(keyed, less, out)) AppendRuns(std::move(keyed), less, out);
+}
+
 // Rows grouped by equal value of `column`, groups in ascending typed order,
 // rows ascending in each, then the missing cells as one last group (if any).
 ValueGroups RowsByValue(const Column& column) {
@@ -78,14 +139,17 @@ ValueGroups RowsByValue(const Column& column) {
       for (size_t r = 0; r < column.size(); ++r) {
         if (column.is_valid(r)) keyed.emplace_back(column.strings[r], r);
       }
-      AppendRuns(std::move(keyed), std::less<std::string_view>(), out);
+      AppendGroups<std::string_view, std::hash<std::string_view>>(
+          std::move(keyed), std::less<std::string_view>(), out);
       break;
     }
     case ColumnType::kFloat:
-      AppendRuns(Keyed(column, column.floats), FloatLess, out);
+      AppendGroups<double, FloatKeyHash, FloatKeyEqual>(Keyed(column, column.floats), FloatLess,
+                                                        out);
       break;
     default:
-      AppendRuns(Keyed(column, column.ints), std::less<int64_t>(), out);
+      AppendGroups<int64_t, std::hash<int64_t>>(Keyed(column, column.ints), std::less<int64_t>(),
+                                                out);
   }
   if (out.rows.size() < column.size()) {
     out.starts.push_back(out.rows.size());
@@ -117,6 +181,34 @@ void Distribute(std::span<const size_t> rows, std::span<const size_t> counts,
     out[targets[i]].insert(out[targets[i]].end(), begin, begin + static_cast<ptrdiff_t>(counts[i]));
     next += counts[i];
   }
+}
+
+// The same lists, each ascending. Every row is in exactly one list (true of
+// every method), so marking each row's list and reading the marks in row
+// order sorts them all in one O(rows) pass instead of a sort per list.
+RowLists AscendingLists(RowLists lists, size_t num_rows) {
+  constexpr uint32_t kUnmarked = UINT32_MAX;
+  std::vector<uint32_t> list_of(num_rows, kUnmarked);
+  bool partition = lists.size() < kUnmarked;
+  size_t total = 0;
+  for (size_t s = 0; s < lists.size() && partition; ++s) {
+    for (size_t r : lists[s]) {
+      if (r >= num_rows || list_of[r] != kUnmarked) {
+        partition = false;
+        break;
+      }
+      list_of[r] = static_cast<uint32_t>(s);
+    }
+    total += lists[s].size();
+  }
+  if (!partition || total != num_rows) {  // not a partition of the rows: sort each list
+    for (std::vector<size_t>& rows : lists) std::sort(rows.begin(), rows.end());
+    return lists;
+  }
+  std::vector<size_t*> next(lists.size());
+  for (size_t s = 0; s < lists.size(); ++s) next[s] = lists[s].data();
+  for (size_t r = 0; r < num_rows; ++r) *next[list_of[r]]++ = r;
+  return lists;
 }
 
 std::vector<size_t> Identity(size_t n) {
@@ -300,8 +392,7 @@ Result<std::vector<std::vector<size_t>>> AssignSplits(const SplitSpec& spec, con
         table.source.empty() ? "split" : table.source, spec.fractions[s].first,
         spec.fractions[s].second, table.num_rows(), why));
   }
-  for (std::vector<size_t>& rows : out) std::sort(rows.begin(), rows.end());
-  return out;
+  return AscendingLists(std::move(out), table.num_rows());
 }
 
 }  // namespace citadel::data::split

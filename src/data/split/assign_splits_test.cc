@@ -183,6 +183,58 @@ TEST(StratifiedSplit, SingleStratumEqualsTheRandomSplit) {
   EXPECT_EQ(*strat, *random);
 }
 
+// The stratified split as assign_splits.h defines it, written out directly:
+// strata in ascending typed order (`strata` lists their rows, ascending), one
+// generator shuffling each in turn, largest-remainder runs per split.
+RowLists ReferenceStratified(const std::vector<std::vector<size_t>>& strata,
+                             std::vector<double> fractions, uint64_t seed) {
+  RowLists out(fractions.size());
+  SeededRng rng(seed);
+  for (std::vector<size_t> rows : strata) {
+    rng.Shuffle(rows);
+    std::vector<size_t> counts = LargestRemainderCounts(rows.size(), fractions);
+    size_t next = 0;
+    for (size_t s = 0; s < counts.size(); ++s) {
+      out[s].insert(out[s].end(), rows.begin() + next, rows.begin() + next + counts[s]);
+      next += counts[s];
+    }
+  }
+  for (auto& rows : out) std::sort(rows.begin(), rows.end());
+  return out;
+}
+
+TEST(StratifiedSplit, FollowsTheDefinitionForFewAndForManyDistinctValues) {
+  // Few strata, with missing cells last: "a" < "b" < "c" < missing.
+  Table few = MakeTable({StringColumn(
+      "s", {"c", "a", std::nullopt, "b", "a", "c", "a", std::nullopt, "b", "c", "a", "b"})});
+  auto got = AssignSplits(Spec({{"x", 0.5}, {"y", 0.5}}, 21, SplitMethod::kStratified, "s"), few);
+  ASSERT_TRUE(got.ok()) << got.status();
+  EXPECT_EQ(*got,
+            ReferenceStratified({{1, 4, 6, 10}, {3, 8, 11}, {0, 5, 9}, {2, 7}}, {0.5, 0.5}, 21));
+
+  // Floats: -0.0 with 0.0, NaN after every number.
+  const double nan = std::numeric_limits<double>::quiet_NaN();
+  Table floats = MakeTable({FloatColumn("f", {nan, 0.0, -1.0, -0.0, nan, 2.0, -1.0, 0.0})});
+  got = AssignSplits(Spec({{"x", 0.5}, {"y", 0.5}}, 5, SplitMethod::kStratified, "f"), floats);
+  ASSERT_TRUE(got.ok()) << got.status();
+  EXPECT_EQ(*got, ReferenceStratified({{2, 6}, {1, 3, 7}, {5}, {0, 4}}, {0.5, 0.5}, 5));
+
+  // 6000 distinct values (more than are grouped by counting), each on two
+  // rows, given in descending order: value v sits on rows 5999 − v and
+  // 11999 − v.
+  std::vector<std::optional<int64_t>> values;
+  for (int copy = 0; copy < 2; ++copy) {
+    for (int64_t v = 5999; v >= 0; --v) values.push_back(v);
+  }
+  Table many = MakeTable({IntColumn("k", values)});
+  std::vector<std::vector<size_t>> strata;
+  for (size_t v = 0; v < 6000; ++v) strata.push_back({5999 - v, 11999 - v});
+  got = AssignSplits(Spec({{"x", 0.5}, {"y", 0.5}}, 8, SplitMethod::kStratified, "k"), many);
+  ASSERT_TRUE(got.ok()) << got.status();
+  EXPECT_EQ(*got, ReferenceStratified(strata, {0.5, 0.5}, 8));
+  EXPECT_EQ((*got)[0].size(), 6000u);
+}
+
 TEST(StratifiedSplit, NoLabelOrUnknownColumnIsAnError) {
   Table t = Rows(10);
   EXPECT_TRUE(

@@ -29,6 +29,7 @@
 
 #include "data/transform/column_selection.h"
 #include "data/transform/numeric/numeric_ops.h"
+#include "data/transform/numeric/order_statistics.h"
 
 namespace citadel::data {
 namespace {
@@ -64,16 +65,21 @@ class Bucketize : public ColumnTransform {
         boundaries_.push_back(fixed_);
         continue;
       }
-      std::vector<double> v = SortedTrainingValues(*table.Find(name), fit_rows);
+      std::vector<double> v = TrainingValues(*table.Find(name), fit_rows);
       if (v.empty()) {
         return InvalidArgumentError(fmt::format(
             "{}: column '{}' has no present value on the {} training rows to take quantiles "
             "of; impute it first, give fixed boundaries, or leave it out",
             kOp, name, fit_rows.size()));
       }
-      std::vector<double> b;
+      std::vector<double> qs;
       for (int64_t k = 1; k < quantiles_; ++k) {
-        double q = Quantile(v, static_cast<double>(k) / static_cast<double>(quantiles_));
+        qs.push_back(static_cast<double>(k) / static_cast<double>(quantiles_));
+      }
+      SelectForQuantiles(v, qs);
+      std::vector<double> b;
+      for (size_t k = 1; k < static_cast<size_t>(quantiles_); ++k) {
+        double q = Quantile(v, qs[k - 1]);
         if (!std::isfinite(q)) {
           return InvalidArgumentError(fmt::format(
               "{}: quantile {}/{} of column '{}' on the training rows is infinite (the column "

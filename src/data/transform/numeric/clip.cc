@@ -27,6 +27,7 @@
 
 #include "data/transform/column_selection.h"
 #include "data/transform/numeric/numeric_ops.h"
+#include "data/transform/numeric/order_statistics.h"
 
 namespace citadel::data {
 namespace {
@@ -65,26 +66,39 @@ class Clipper : public ColumnTransform {
   }
 
  protected:
+  // Missing cells keep their storage; the loops select instead of branching
+  // so that they vectorise.
   static void Clip(Column& c, std::optional<double> lo, std::optional<double> hi) {
+    const size_t n = c.size();
+    const uint8_t* valid = c.valid.data();
     if (c.type == ColumnType::kInt && IsInt64Valued(lo) && IsInt64Valued(hi)) {
       const int64_t l = lo ? static_cast<int64_t>(*lo) : std::numeric_limits<int64_t>::min();
       const int64_t h = hi ? static_cast<int64_t>(*hi) : std::numeric_limits<int64_t>::max();
-      for (size_t r = 0; r < c.size(); ++r) {
-        if (c.is_valid(r)) c.ints[r] = std::clamp(c.ints[r], l, h);
+      int64_t* cells = c.ints.data();
+      for (size_t r = 0; r < n; ++r) {
+        const int64_t x = cells[r];
+        cells[r] = valid[r] != 0 ? std::clamp(x, l, h) : x;
       }
       return;
     }
     if (c.type == ColumnType::kInt) {
-      c.floats.resize(c.size());
-      for (size_t r = 0; r < c.size(); ++r) c.floats[r] = static_cast<double>(c.ints[r]);
-      c.ints.clear();
+      std::vector<double> floats(n);
+      for (size_t r = 0; r < n; ++r) floats[r] = static_cast<double>(c.ints[r]);
+      c.floats = std::move(floats);
+      std::vector<int64_t>().swap(c.ints);
       c.type = ColumnType::kFloat;
     }
-    for (size_t r = 0; r < c.size(); ++r) {
-      if (!c.is_valid(r)) continue;
-      double& x = c.floats[r];
-      if (lo && x < *lo) x = *lo;  // false for NaN, which stays NaN
-      if (hi && x > *hi) x = *hi;
+    // An absent bound is an infinite one: no value is beyond it. Comparisons
+    // with NaN are false, so NaN stays NaN.
+    constexpr double kInf = std::numeric_limits<double>::infinity();
+    const double l = lo.value_or(-kInf);
+    const double h = hi.value_or(kInf);
+    double* cells = c.floats.data();
+    for (size_t r = 0; r < n; ++r) {
+      const double x = cells[r];
+      double y = x < l ? l : x;
+      y = y > h ? h : y;
+      cells[r] = valid[r] != 0 ? y : x;
     }
   }
 
@@ -146,13 +160,15 @@ class Winsorize : public Clipper {
     lo_.clear();
     hi_.clear();
     for (const std::string& name : columns_) {
-      std::vector<double> v = SortedTrainingValues(*table.Find(name), fit_rows);
+      std::vector<double> v = TrainingValues(*table.Find(name), fit_rows);
       if (v.empty()) {
         return InvalidArgumentError(fmt::format(
             "{}: column '{}' has no present value on the {} training rows to take quantiles "
             "of; impute it first or leave it out",
             op_, name, fit_rows.size()));
       }
+      const double qs[] = {lower_, upper_};
+      SelectForQuantiles(v, qs);
       double lo = Quantile(v, lower_);
       double hi = Quantile(v, upper_);
       if (!std::isfinite(lo) || !std::isfinite(hi)) {

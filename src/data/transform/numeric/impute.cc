@@ -44,6 +44,7 @@
 
 #include "data/transform/column_selection.h"
 #include "data/transform/numeric/numeric_ops.h"
+#include "data/transform/numeric/order_statistics.h"
 
 namespace citadel::data {
 namespace {
@@ -70,6 +71,19 @@ bool IsMissing(const Column& c, size_t row) {
   return !c.is_valid(row) || (c.type == ColumnType::kFloat && std::isnan(c.floats[row]));
 }
 
+// The add_indicator column of `c`: bool, true where the cell is missing.
+Column MissingIndicator(const Column& c) {
+  Column ind = Column::Empty(c.name + "_missing", ColumnType::kBool, c.sources);
+  const size_t n = c.size();
+  ind.valid.assign(n, 1);
+  ind.ints.resize(n);
+  for (size_t r = 0; r < n; ++r) ind.ints[r] = c.valid[r] == 0 ? 1 : 0;
+  if (c.type == ColumnType::kFloat) {
+    for (size_t r = 0; r < n; ++r) ind.ints[r] |= std::isnan(c.floats[r]) ? 1 : 0;
+  }
+  return ind;
+}
+
 // A numeric fill for a column of type `type`: int and bool keep their type
 // when `x` is one of their values. `x` is a long double so that an int
 // statistic keeps all 64 bits.
@@ -90,13 +104,17 @@ Fill NumericFill(ColumnType type, long double x) {
 // Precondition: at least one present cell.
 long double IntMedian(const Column& c, std::span<const size_t> rows) {
   std::vector<int64_t> v;
+  v.reserve(rows.size());
   for (size_t r : rows) {
     if (c.is_valid(r)) v.push_back(c.ints[r]);
   }
-  std::sort(v.begin(), v.end());
+  // Selection instead of a sort: after it, v[mid] is in place and v[0, mid)
+  // holds the smaller half, whose maximum is the (mid − 1)-th element.
   const size_t mid = v.size() / 2;
-  if (v.size() % 2 == 1) return static_cast<long double>(v[mid]);
-  return (static_cast<long double>(v[mid - 1]) + static_cast<long double>(v[mid])) / 2;
+  const int64_t upper = SelectInt(v, mid);
+  if (v.size() % 2 == 1) return static_cast<long double>(upper);
+  const int64_t lower = *std::max_element(v.begin(), v.begin() + static_cast<ptrdiff_t>(mid));
+  return (static_cast<long double>(lower) + static_cast<long double>(upper)) / 2;
 }
 
 Json FillToJson(const Fill& f) {
@@ -212,28 +230,33 @@ class Impute : public ColumnTransform {
     for (size_t i = 0; i < cols.size(); ++i) {
       Column& c = *cols[i];
       const Fill& f = fills_[i];
-      if (add_indicator_) {
-        Column ind = Column::Empty(c.name + "_missing", ColumnType::kBool, c.sources);
-        for (size_t r = 0; r < c.size(); ++r) ind.Append(int64_t{IsMissing(c, r) ? 1 : 0});
-        indicators.push_back(std::move(ind));
-      }
+      if (add_indicator_) indicators.push_back(MissingIndicator(c));
+      const size_t n = c.size();
       if (f.out_type == ColumnType::kFloat && c.type != ColumnType::kFloat) {
-        c.floats.assign(c.size(), 0.0);
-        for (size_t r = 0; r < c.size(); ++r) c.floats[r] = static_cast<double>(c.ints[r]);
-        c.ints.clear();
+        std::vector<double> floats(n);
+        for (size_t r = 0; r < n; ++r) floats[r] = static_cast<double>(c.ints[r]);
+        c.floats = std::move(floats);
+        std::vector<int64_t>().swap(c.ints);
         c.type = ColumnType::kFloat;
       }
-      for (size_t r = 0; r < c.size(); ++r) {
-        if (!IsMissing(c, r)) continue;
-        c.valid[r] = 1;
-        if (c.type == ColumnType::kFloat) {
-          c.floats[r] = f.real;
-        } else if (c.type == ColumnType::kString) {
-          c.strings[r] = f.text;
-        } else {
-          c.ints[r] = f.integer;
+      // Every cell ends up present. Numeric cells are selected without a
+      // branch so the loops vectorise; strings are only touched where missing.
+      const uint8_t* valid = c.valid.data();
+      if (c.type == ColumnType::kFloat) {
+        double* cells = c.floats.data();
+        for (size_t r = 0; r < n; ++r) {
+          const bool missing = (valid[r] == 0) | std::isnan(cells[r]);
+          cells[r] = missing ? f.real : cells[r];
         }
+      } else if (c.type == ColumnType::kString) {
+        for (size_t r = 0; r < n; ++r) {
+          if (valid[r] == 0) c.strings[r] = f.text;
+        }
+      } else {
+        int64_t* cells = c.ints.data();
+        for (size_t r = 0; r < n; ++r) cells[r] = valid[r] != 0 ? cells[r] : f.integer;
       }
+      std::fill(c.valid.begin(), c.valid.end(), uint8_t{1});
     }
     for (Column& ind : indicators) RETURN_IF_ERROR(table.Add(std::move(ind)));
     return Status::Ok();
@@ -308,7 +331,10 @@ class Impute : public ColumnTransform {
     }
     if (strategy_ == Strategy::kMedian) {
       if (c.type != ColumnType::kFloat) return NumericFill(c.type, IntMedian(c, rows));
-      return NumericFill(c.type, Quantile(SortedTrainingValues(c, rows), 0.5));
+      std::vector<double> v = TrainingValues(c, rows);
+      const double half[] = {0.5};
+      SelectForQuantiles(v, half);
+      return NumericFill(c.type, Quantile(v, 0.5));
     }
     Fill f;
     f.out_type = c.type;

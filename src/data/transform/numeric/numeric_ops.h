@@ -60,7 +60,9 @@ std::vector<double> SortedTrainingValues(const Column& column, std::span<const s
 
 // numpy.quantile(sorted, q) with numpy's default ("linear") method:
 // position q·(n−1), linear interpolation between its two neighbours.
-// Preconditions: `sorted` non-empty and ascending, 0 ≤ q ≤ 1.
+// Preconditions: `sorted` non-empty, 0 ≤ q ≤ 1, and ascending — or arranged
+// by SelectForQuantiles (order_statistics.h) for this q, which places the
+// only two elements read.
 double Quantile(std::span<const double> sorted, double q);
 
 // The spec field `key` as a list of finite numbers; `size` elements exactly

@@ -32,6 +32,7 @@
 
 #include "data/transform/column_selection.h"
 #include "data/transform/numeric/numeric_ops.h"
+#include "data/transform/numeric/order_statistics.h"
 
 namespace citadel::data {
 namespace {
@@ -54,8 +55,9 @@ class AffineScaler : public ColumnTransform {
     ASSIGN_OR_RETURN(columns_, ResolveNumeric(selection_, table, op_));
     center_.clear();
     scale_.clear();
+    std::vector<double> v;
     for (const std::string& name : columns_) {
-      std::vector<double> v = SortedTrainingValues(*table.Find(name), fit_rows);
+      TrainingValues(*table.Find(name), fit_rows, v);
       CenterScale cs{offset_, 1.0};  // nothing to learn from: pass through
       if (!v.empty()) {
         cs = Learn(v);
@@ -76,13 +78,28 @@ class AffineScaler : public ColumnTransform {
   Status Apply(Table& table) const override {
     for (size_t i = 0; i < columns_.size(); ++i) {
       ASSIGN_OR_RETURN(Column * c, GetNumeric(table, columns_[i], op_));
-      Column out = Column::Empty(c->name, ColumnType::kFloat, c->sources);
-      out.valid = c->valid;
-      out.floats.resize(c->size());
-      for (size_t r = 0; r < c->size(); ++r) {
-        if (c->is_valid(r)) out.floats[r] = (c->AsDouble(r) - center_[i]) / scale_[i] + offset_;
+      const size_t n = c->size();
+      const uint8_t* valid = c->valid.data();
+      const double center = center_[i], scale = scale_[i], offset = offset_;
+      // Every cell is computed and missing ones then zeroed, so the loops have
+      // no branch and vectorise; a float column is rewritten in place.
+      if (c->type == ColumnType::kFloat) {
+        double* cells = c->floats.data();
+        for (size_t r = 0; r < n; ++r) {
+          const double y = (cells[r] - center) / scale + offset;
+          cells[r] = valid[r] != 0 ? y : 0.0;
+        }
+      } else {
+        std::vector<double> out(n);
+        const int64_t* in = c->ints.data();
+        for (size_t r = 0; r < n; ++r) {
+          const double y = (static_cast<double>(in[r]) - center) / scale + offset;
+          out[r] = valid[r] != 0 ? y : 0.0;
+        }
+        c->floats = std::move(out);
+        std::vector<int64_t>().swap(c->ints);
+        c->type = ColumnType::kFloat;
       }
-      *c = std::move(out);
     }
     return Status::Ok();
   }
@@ -113,9 +130,9 @@ class AffineScaler : public ColumnTransform {
   }
 
  protected:
-  // The statistic of one column. Precondition: `sorted` is non-empty,
-  // ascending and free of NaN.
-  virtual CenterScale Learn(const std::vector<double>& sorted) const = 0;
+  // The statistic of one column from its training values. Precondition:
+  // `values` is non-empty and free of NaN; Learn may reorder it.
+  virtual CenterScale Learn(std::vector<double>& values) const = 0;
   // Spec fields beyond op and columns, for ToJson.
   virtual void AddSpecFields(Json& j) const {}
 
@@ -133,10 +150,17 @@ class Standardize : public AffineScaler {
       : AffineScaler("standardize", std::move(selection), 0) {}
 
  protected:
-  CenterScale Learn(const std::vector<double>& v) const override {
+  CenterScale Learn(std::vector<double>& v) const override {
+    // Welford over the values in ascending order: stable for large offsets
+    // where sum-of-squares cancels. The order is part of the result (rounding
+    // differs with it), so it stays ascending as the stored fits expect.
+    SortValues(v);
     double mean = 0, m2 = 0;
-    // Welford: stable for large offsets where sum-of-squares cancels.
     for (size_t i = 0; i < v.size(); ++i) {
+      // A value equal to a finite mean leaves mean and m2 bit for bit as they
+      // are (delta is ±0, and neither can be -0), so runs of such values —
+      // the zeros of a one-hot column — cost no division.
+      if (v[i] == mean && std::isfinite(mean)) continue;
       double delta = v[i] - mean;
       mean += delta / static_cast<double>(i + 1);
       m2 += delta * (v[i] - mean);
@@ -151,10 +175,15 @@ class MinMax : public AffineScaler {
       : AffineScaler("min_max", std::move(selection), lo), lo_(lo), hi_(hi) {}
 
  protected:
-  CenterScale Learn(const std::vector<double>& v) const override {
-    double range = v.back() - v.front();
+  CenterScale Learn(std::vector<double>& v) const override {
+    double min = v[0], max = v[0];
+    for (double x : v) {
+      min = x < min ? x : min;
+      max = x > max ? x : max;
+    }
+    double range = max - min;
     if (range == 0) range = 1;  // sklearn's handling of a constant column
-    return {v.front(), range / (hi_ - lo_)};
+    return {min, range / (hi_ - lo_)};
   }
   void AddSpecFields(Json& j) const override { j["feature_range"] = {lo_, hi_}; }
 
@@ -168,8 +197,10 @@ class Robust : public AffineScaler {
       : AffineScaler("robust", std::move(selection), 0), lo_(lo), hi_(hi) {}
 
  protected:
-  CenterScale Learn(const std::vector<double>& v) const override {
-    return {Quantile(v, 0.5), Quantile(v, hi_ / 100) - Quantile(v, lo_ / 100)};
+  CenterScale Learn(std::vector<double>& v) const override {
+    const double qs[] = {0.5, hi_ / 100, lo_ / 100};
+    SelectForQuantiles(v, qs);
+    return {Quantile(v, qs[0]), Quantile(v, qs[1]) - Quantile(v, qs[2])};
   }
   void AddSpecFields(Json& j) const override { j["quantile_range"] = {lo_, hi_}; }
 

@@ -1,8 +1,12 @@
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
 #include <limits>
+#include <utility>
+#include <vector>
 
+#include "base/random.h"
 #include "data/testing/table_fixtures.h"
 #include "data/transform/numeric/numeric_test_support.h"
 
@@ -14,6 +18,7 @@ using numeric_test::FitApply;
 using testing::FloatColumn;
 using testing::IntColumn;
 using testing::MakeTable;
+using testing::OptDouble;
 using testing::StringColumn;
 
 constexpr double kInf = std::numeric_limits<double>::infinity();
@@ -88,6 +93,49 @@ TEST(Standardize, DisregardsNaNWhenFittingAndKeepsIt) {
   EXPECT_DOUBLE_EQ(t.columns[0].floats[0], -1.0);  // mean 2, sd 1 from 1 and 3 only
   EXPECT_TRUE(std::isnan(t.columns[0].floats[1]));
   EXPECT_DOUBLE_EQ(t.columns[0].floats[2], 1.0);
+}
+
+// Welford's update over the values sorted ascending, step by step: the
+// definition of standardize's statistic, which fixes its rounding.
+std::pair<double, double> AscendingWelford(std::vector<double> v) {
+  std::sort(v.begin(), v.end());
+  double mean = 0, m2 = 0;
+  for (size_t i = 0; i < v.size(); ++i) {
+    double delta = v[i] - mean;
+    mean += delta / static_cast<double>(i + 1);
+    m2 += delta * (v[i] - mean);
+  }
+  return {mean, std::sqrt(m2 / static_cast<double>(v.size()))};
+}
+
+TEST(Standardize, MeanAndStdAreWelfordOverAscendingValuesBitForBit) {
+  // Columns shaped like the ones a pipeline standardizes: one-hot (mostly
+  // zeros), small integers, and wide-ranging floats with -0.0 among them.
+  SeededRng rng(17);
+  std::vector<OptDouble> onehot, small, wide;
+  std::vector<double> onehot_v, small_v, wide_v;
+  for (int i = 0; i < 20000; ++i) {
+    const uint64_t u = rng.Next();
+    onehot.push_back(u % 13 == 0 ? 1.0 : 0.0);
+    small.push_back(static_cast<double>(u % 71) + 18);
+    const double w = u % 50 == 0 ? -0.0 : (static_cast<double>(u % 1000003) - 4e5) * 1.37e3;
+    wide.push_back(w);
+    onehot_v.push_back(*onehot.back());
+    small_v.push_back(*small.back());
+    wide_v.push_back(w);
+  }
+  Table t = MakeTable(
+      {FloatColumn("onehot", onehot), FloatColumn("small", small), FloatColumn("wide", wide)});
+  auto tr = testing::Transform("{ op: standardize }");
+  ASSERT_TRUE(tr.ok());
+  ASSERT_TRUE((*tr)->Fit(t, testing::AllRows(t)).ok());
+  const Json fitted = (*tr)->ToJson()["fitted"];
+  const std::vector<double>* columns[] = {&onehot_v, &small_v, &wide_v};
+  for (size_t c = 0; c < 3; ++c) {
+    auto [mean, sd] = AscendingWelford(*columns[c]);
+    EXPECT_EQ(fitted["center"][c].get<double>(), mean) << c;
+    EXPECT_EQ(fitted["scale"][c].get<double>(), sd) << c;
+  }
 }
 
 TEST(MinMax, MapsTheTrainingRangeOntoFeatureRangeAndExtrapolatesHeldOutRows) {
