@@ -9,7 +9,7 @@
 
 #include "base/random.h"
 #include "data/generate/synthetic_pii.h"
-#include "data/ingest/csv_reader.h"
+#include "data/ingest/csv/csv_reader.h"
 #include "data/pii/check_digits.h"
 #include "data/pii/pii_detector.h"
 

@@ -6,7 +6,7 @@
 
 #include <span>
 
-#include "data/ingest/column_builder.h"
+#include "data/ingest/cells/column_builder.h"
 #include "data/ingest/input_spec.h"
 #include "formats/idx.h"
 

@@ -51,7 +51,7 @@
 
 #include "base/status.h"
 #include "base/text/spec_reader.h"
-#include "data/ingest/csv_reader.h"
+#include "data/ingest/csv/csv_reader.h"
 #include "data/table/column.h"
 #include "data/table/table.h"
 

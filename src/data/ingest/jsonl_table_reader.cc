@@ -10,7 +10,7 @@
 #include <unordered_map>
 
 #include "base/text/json.h"
-#include "data/ingest/column_builder.h"
+#include "data/ingest/cells/column_builder.h"
 #include "data/ingest/input_spec.h"
 
 namespace citadel::data {

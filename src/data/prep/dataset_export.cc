@@ -11,7 +11,7 @@
 
 #include "base/system/files.h"
 #include "base/text/utf8.h"
-#include "data/ingest/number.h"
+#include "data/ingest/cells/number.h"
 #include "formats/safetensors.h"
 
 namespace citadel::data {

@@ -8,7 +8,7 @@
 #include "data/pii/pii_policy.h"
 #include "data/profile/table_profile.h"
 #include "data/split/assign_splits.h"
-#include "data/transform/categorical/pii_ops.h"
+#include "data/transform/privacy/pii_ops.h"
 #include "data/validate/validation_report.h"
 
 namespace citadel::data {

@@ -14,7 +14,7 @@
 #include "base/text/yaml.h"
 #include "data/dataset_prep.h"
 #include "data/generate/messy_generator.h"
-#include "data/ingest/csv_reader.h"
+#include "data/ingest/csv/csv_reader.h"
 #include "data/prep/feature_pipeline.h"
 #include "formats/safetensors.h"
 

@@ -37,7 +37,7 @@
 #include <cmath>
 #include <optional>
 
-#include "data/ingest/number.h"
+#include "data/ingest/cells/number.h"
 #include "data/transform/column_selection.h"
 #include "data/transform/numeric/numeric_ops.h"
 

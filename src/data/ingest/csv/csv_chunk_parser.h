@@ -20,8 +20,8 @@
 #include <vector>
 
 #include "base/status.h"
-#include "data/ingest/cell_text.h"
-#include "data/ingest/column_builder.h"
+#include "data/ingest/cells/cell_text.h"
+#include "data/ingest/cells/column_builder.h"
 #include "data/ingest/input_spec.h"
 
 namespace citadel::data {

@@ -1,4 +1,4 @@
-#include "data/ingest/csv_reader.h"
+#include "data/ingest/csv/csv_reader.h"
 
 #include <fmt/format.h>
 
@@ -7,8 +7,8 @@
 #include <unordered_map>
 
 #include "base/text/utf8.h"
-#include "data/ingest/csv_tokenizer.h"
-#include "data/ingest/number.h"
+#include "data/ingest/cells/number.h"
+#include "data/ingest/csv/csv_tokenizer.h"
 #include "data/ingest/text_source.h"
 
 namespace citadel::data {

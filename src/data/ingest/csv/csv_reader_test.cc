@@ -1,4 +1,4 @@
-#include "data/ingest/csv_reader.h"
+#include "data/ingest/csv/csv_reader.h"
 
 #include <gtest/gtest.h>
 
@@ -7,7 +7,7 @@
 #include <utility>
 
 #include "data/data_test_util.h"
-#include "data/ingest/number.h"
+#include "data/ingest/cells/number.h"
 #include "data/ingest/text_source.h"
 
 namespace citadel::data {

@@ -1,4 +1,4 @@
-#include "data/transform/categorical/pii_ops.h"
+#include "data/transform/privacy/pii_ops.h"
 
 #include <gtest/gtest.h>
 

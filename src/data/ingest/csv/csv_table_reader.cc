@@ -18,9 +18,9 @@
 #include <algorithm>
 
 #include "base/system/thread_pool.h"
-#include "data/ingest/column_builder.h"
-#include "data/ingest/csv_chunk_parser.h"
-#include "data/ingest/field_scanner.h"
+#include "data/ingest/cells/column_builder.h"
+#include "data/ingest/csv/csv_chunk_parser.h"
+#include "data/ingest/csv/field_scanner.h"
 #include "data/ingest/input_spec.h"
 
 namespace citadel::data {

@@ -32,8 +32,8 @@
 
 #include "data/transform/categorical/categorical_ops.h"
 #include "data/transform/categorical/category_cells.h"
-#include "data/transform/categorical/feature_hash.h"
 #include "data/transform/column_selection.h"
+#include "data/transform/text/feature_hash.h"
 
 namespace citadel::data {
 namespace {

@@ -34,7 +34,7 @@
 // refuse non-string columns. FindPii and HMAC are linear in the cell's
 // length, so a 1 MB cell costs one pass. Nothing is learned from values, so
 // there is no unseen value.
-#include "data/transform/categorical/pii_ops.h"
+#include "data/transform/privacy/pii_ops.h"
 
 #include <fmt/format.h>
 

@@ -1,4 +1,4 @@
-#include "data/transform/categorical/feature_hash.h"
+#include "data/transform/text/feature_hash.h"
 
 #include <gtest/gtest.h>
 

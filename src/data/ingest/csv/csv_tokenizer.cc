@@ -1,4 +1,4 @@
-#include "data/ingest/csv_tokenizer.h"
+#include "data/ingest/csv/csv_tokenizer.h"
 
 #include <fmt/format.h>
 

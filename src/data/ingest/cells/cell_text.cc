@@ -1,4 +1,4 @@
-#include "data/ingest/cell_text.h"
+#include "data/ingest/cells/cell_text.h"
 
 #include <cstdlib>
 

@@ -35,7 +35,7 @@
 #include <vector>
 
 #include "base/status.h"
-#include "data/ingest/cell_text.h"
+#include "data/ingest/cells/cell_text.h"
 #include "data/table/column.h"
 
 namespace citadel::data {

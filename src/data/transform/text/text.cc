@@ -43,8 +43,8 @@
 
 #include "data/transform/categorical/categorical_ops.h"
 #include "data/transform/categorical/category_cells.h"
-#include "data/transform/categorical/feature_hash.h"
-#include "data/transform/categorical/text_tokenizer.h"
+#include "data/transform/text/feature_hash.h"
+#include "data/transform/text/text_tokenizer.h"
 
 namespace citadel::data {
 namespace {

@@ -1,4 +1,4 @@
-#include "data/ingest/column_builder.h"
+#include "data/ingest/cells/column_builder.h"
 
 #include <fmt/format.h>
 

@@ -1,12 +1,12 @@
-#include "data/ingest/csv_chunk_parser.h"
+#include "data/ingest/csv/csv_chunk_parser.h"
 
 #include <fmt/format.h>
 
 #include <algorithm>
 #include <charconv>
 
-#include "data/ingest/csv_tokenizer.h"
-#include "data/ingest/field_scanner.h"
+#include "data/ingest/csv/csv_tokenizer.h"
+#include "data/ingest/csv/field_scanner.h"
 
 namespace citadel::data {
 namespace {

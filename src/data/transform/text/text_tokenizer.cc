@@ -1,4 +1,4 @@
-#include "data/transform/categorical/text_tokenizer.h"
+#include "data/transform/text/text_tokenizer.h"
 
 #include <fmt/format.h>
 
