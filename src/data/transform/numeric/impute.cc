@@ -45,6 +45,7 @@
 #include "data/transform/column_selection.h"
 #include "data/transform/numeric/numeric_ops.h"
 #include "data/transform/numeric/order_statistics.h"
+#include "data/transform/parallel_columns.h"
 
 namespace citadel::data {
 namespace {
@@ -193,9 +194,10 @@ class Impute : public ColumnTransform {
 
   Status Fit(const Table& table, std::span<const size_t> fit_rows) override {
     ASSIGN_OR_RETURN(columns_, selection_.Resolve(table, kOp));
-    types_.clear();
-    fills_.clear();
-    for (const std::string& name : columns_) {
+    types_.assign(columns_.size(), ColumnType::kFloat);
+    fills_.assign(columns_.size(), Fill{});
+    return ForEachColumn(columns_.size(), [&](size_t i) -> Status {
+      const std::string& name = columns_[i];
       const Column& c = *table.Find(name);
       RETURN_IF_ERROR(CheckIndicatorFree(table, name));
       ASSIGN_OR_RETURN(Fill fill, Learn(c, fit_rows));
@@ -211,10 +213,10 @@ class Impute : public ColumnTransform {
             "long is free text, not a category); use strategy: constant with a short value",
             kOp, name, fill.text.size(), kMaxFillBytes));
       }
-      types_.push_back(c.type);
-      fills_.push_back(std::move(fill));
-    }
-    return Status::Ok();
+      types_[i] = c.type;
+      fills_[i] = std::move(fill);
+      return Status::Ok();
+    });
   }
 
   Status Apply(Table& table) const override {
@@ -226,11 +228,11 @@ class Impute : public ColumnTransform {
       RETURN_IF_ERROR(CheckIndicatorFree(table, columns_[i]));
       cols.push_back(c);
     }
-    std::vector<Column> indicators;
-    for (size_t i = 0; i < cols.size(); ++i) {
+    std::vector<Column> indicators(add_indicator_ ? cols.size() : 0);
+    Status filled = ForEachColumn(cols.size(), [&](size_t i) -> Status {
       Column& c = *cols[i];
       const Fill& f = fills_[i];
-      if (add_indicator_) indicators.push_back(MissingIndicator(c));
+      if (add_indicator_) indicators[i] = MissingIndicator(c);
       const size_t n = c.size();
       if (f.out_type == ColumnType::kFloat && c.type != ColumnType::kFloat) {
         std::vector<double> floats(n);
@@ -257,7 +259,9 @@ class Impute : public ColumnTransform {
         for (size_t r = 0; r < n; ++r) cells[r] = valid[r] != 0 ? cells[r] : f.integer;
       }
       std::fill(c.valid.begin(), c.valid.end(), uint8_t{1});
-    }
+      return Status::Ok();
+    });
+    RETURN_IF_ERROR(filled);
     for (Column& ind : indicators) RETURN_IF_ERROR(table.Add(std::move(ind)));
     return Status::Ok();
   }

@@ -33,6 +33,7 @@
 #include "data/transform/column_selection.h"
 #include "data/transform/numeric/numeric_ops.h"
 #include "data/transform/numeric/order_statistics.h"
+#include "data/transform/parallel_columns.h"
 
 namespace citadel::data {
 namespace {
@@ -53,10 +54,11 @@ class AffineScaler : public ColumnTransform {
 
   Status Fit(const Table& table, std::span<const size_t> fit_rows) override {
     ASSIGN_OR_RETURN(columns_, ResolveNumeric(selection_, table, op_));
-    center_.clear();
-    scale_.clear();
-    std::vector<double> v;
-    for (const std::string& name : columns_) {
+    center_.assign(columns_.size(), 0.0);
+    scale_.assign(columns_.size(), 1.0);
+    return ForEachColumn(columns_.size(), [&](size_t i) -> Status {
+      const std::string& name = columns_[i];
+      std::vector<double> v;
       TrainingValues(*table.Find(name), fit_rows, v);
       CenterScale cs{offset_, 1.0};  // nothing to learn from: pass through
       if (!v.empty()) {
@@ -69,15 +71,21 @@ class AffineScaler : public ColumnTransform {
         }
         if (cs.scale == 0) cs.scale = 1;
       }
-      center_.push_back(cs.center);
-      scale_.push_back(cs.scale);
-    }
-    return Status::Ok();
+      center_[i] = cs.center;
+      scale_[i] = cs.scale;
+      return Status::Ok();
+    });
   }
 
   Status Apply(Table& table) const override {
-    for (size_t i = 0; i < columns_.size(); ++i) {
-      ASSIGN_OR_RETURN(Column * c, GetNumeric(table, columns_[i], op_));
+    // Resolved first, so that a refused input is left as it came.
+    std::vector<Column*> cols;
+    for (const std::string& name : columns_) {
+      ASSIGN_OR_RETURN(Column * c, GetNumeric(table, name, op_));
+      cols.push_back(c);
+    }
+    return ForEachColumn(cols.size(), [&](size_t i) -> Status {
+      Column* c = cols[i];
       const size_t n = c->size();
       const uint8_t* valid = c->valid.data();
       const double center = center_[i], scale = scale_[i], offset = offset_;
@@ -100,8 +108,8 @@ class AffineScaler : public ColumnTransform {
         std::vector<int64_t>().swap(c->ints);
         c->type = ColumnType::kFloat;
       }
-    }
-    return Status::Ok();
+      return Status::Ok();
+    });
   }
 
   Json ToJson() const override {
