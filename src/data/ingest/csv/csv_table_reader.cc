@@ -96,13 +96,14 @@ Table MakeTable(std::string source, std::vector<CsvChunk>& chunks) {
   table.row_ids.resize(rows);
   for (size_t r = 0; r < rows; ++r) table.row_ids[r] = static_cast<int64_t>(r);
   const size_t width = chunks[0].builders.size();
-  table.columns.reserve(width);
-  for (size_t c = 0; c < width; ++c) {
+  table.columns.resize(width);
+  // Column by column, in parallel: each merge copies its chunks' cells once.
+  SharedPool().ParallelFor(width, [&](size_t c) {
     ColumnBuilder& merged = chunks[0].builders[c];
     if (chunks.size() > 1) merged.Reserve(rows);
     for (size_t k = 1; k < chunks.size(); ++k) merged.Absorb(std::move(chunks[k].builders[c]));
-    table.columns.push_back(std::move(merged).Finish());
-  }
+    table.columns[c] = std::move(merged).Finish();
+  });
   return table;
 }
 
