@@ -43,6 +43,7 @@
 #include "data/transform/categorical/categorical_ops.h"
 #include "data/transform/categorical/category_cells.h"
 #include "data/transform/column_selection.h"
+#include "data/transform/parallel_columns.h"
 
 namespace citadel::data {
 namespace {
@@ -129,23 +130,27 @@ class OneHot : public ColumnTransform {
 
   Status Fit(const Table& table, std::span<const size_t> fit_rows) override {
     ASSIGN_OR_RETURN(columns_, spec_.selection.Resolve(table, kOp));
-    categories_.clear();
-    for (const std::string& name : columns_) {
-      ASSIGN_OR_RETURN(std::vector<std::string> kept,
-                       FitColumn(table, *table.Find(name), fit_rows));
-      categories_.push_back(std::move(kept));
-    }
-    return Status::Ok();
+    categories_.assign(columns_.size(), {});
+    return ForEachColumn(columns_.size(), [&](size_t i) -> Status {
+      ASSIGN_OR_RETURN(categories_[i], FitColumn(table, *table.Find(columns_[i]), fit_rows));
+      return Status::Ok();
+    });
   }
 
   Status Apply(Table& table) const override {
-    for (size_t i = 0; i < columns_.size(); ++i) {
+    // Encoded in parallel from the unchanged table, then put in place in
+    // order (an encoding never reads another one-hot column's output).
+    std::vector<std::vector<Column>> outputs(columns_.size());
+    RETURN_IF_ERROR(ForEachColumn(columns_.size(), [&](size_t i) -> Status {
       ASSIGN_OR_RETURN(const Column* c, std::as_const(table).Get(columns_[i], kOp));
       RETURN_IF_ERROR(CheckCategorical(*c, kOp));
-      ASSIGN_OR_RETURN(std::vector<Column> outputs, Encode(table, *c, categories_[i]));
+      ASSIGN_OR_RETURN(outputs[i], Encode(table, *c, categories_[i]));
+      return Status::Ok();
+    }));
+    for (size_t i = 0; i < columns_.size(); ++i) {
       std::string input = columns_[i];
-      RETURN_IF_ERROR(
-          ReplaceColumns(table, std::span(&input, 1), !spec_.drop_input, std::move(outputs), kOp));
+      RETURN_IF_ERROR(ReplaceColumns(table, std::span(&input, 1), !spec_.drop_input,
+                                     std::move(outputs[i]), kOp));
     }
     return Status::Ok();
   }
