@@ -1,44 +1,19 @@
 // Training, loading and batch inference through the ml module's public API,
-// on seeded synthetic data (three Gaussian blobs).
+// on seeded synthetic data (three Gaussian blobs, test_datasets.h).
 #include <gtest/gtest.h>
-
-#include <random>
 
 #include "base/text/yaml.h"
 #include "formats/safetensors.h"
 #include "ml/batch_inference.h"
 #include "ml/inference_session.h"
+#include "ml/test_datasets.h"
 #include "ml/trainer.h"
 
 namespace citadel::ml {
 namespace {
 
-DatasetView Blobs(int rows, uint64_t seed, double spread = 0.5, double scale = 1.0) {
-  std::mt19937_64 rng(seed);
-  std::normal_distribution<double> noise(0.0, spread);
-  const double centers[3][4] = {{2, 0, 0, 1}, {0, 2, 0, -1}, {0, 0, 2, 0}};
-  std::vector<float> x;
-  std::vector<int64_t> y, ids;
-  for (int i = 0; i < rows; ++i) {
-    int c = i % 3;
-    for (int j = 0; j < 4; ++j)
-      x.push_back(static_cast<float>((centers[c][j] + noise(rng)) * scale));
-    y.push_back(c);
-    ids.push_back(i);
-  }
-  formats::SafetensorsWriter w;
-  EXPECT_TRUE(w.Add("features", formats::DType::kF32, {rows, 4}, formats::BytesOf<float>(x)).ok());
-  EXPECT_TRUE(w.Add("labels", formats::DType::kI64, {rows}, formats::BytesOf<int64_t>(y)).ok());
-  EXPECT_TRUE(w.Add("row_ids", formats::DType::kI64, {rows}, formats::BytesOf<int64_t>(ids)).ok());
-  DatasetView v;
-  v.name = "blobs";
-  v.safetensors = w.Serialize();
-  v.schema = {{"format", "citadel.dataset/v2"},
-              {"features", {"a", "b", "c", "d"}},
-              {"label", {{"name", "kind"}, {"classes", {"x", "y", "z"}}}},
-              {"preprocessing", Json::array()}};
-  return v;
-}
+using testing::Blobs;
+using testing::RecordEpochs;
 
 TrainSpec MlpSpec(uint64_t seed) {
   TrainSpec s;
@@ -54,10 +29,7 @@ TrainSpec MlpSpec(uint64_t seed) {
 
 TEST(Trainer, MlpLearnsSeparableBlobs) {
   std::vector<EpochMetrics> epochs;
-  auto model = Train(MlpSpec(1), Blobs(300, 1), [&](const EpochMetrics& m) {
-    epochs.push_back(m);
-    return Status::Ok();
-  });
+  auto model = Train(MlpSpec(1), Blobs(300, 1), RecordEpochs(epochs));
   ASSERT_TRUE(model.ok()) << model.status().ToString();
   ASSERT_EQ(epochs.size(), 15u);
   EXPECT_LT(epochs.back().loss, epochs.front().loss);

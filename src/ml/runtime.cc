@@ -109,9 +109,9 @@ std::optional<RuntimeInfo> LoadedRuntime() {
 }
 
 Result<ModelFiles> Train(const TrainSpec& spec, const DatasetView& train,
-                         const EpochCallback& on_epoch) {
+                         const EpochCallback& on_epoch, const DatasetView* validation) {
   ASSIGN_OR_RETURN(const MlRuntime* runtime, Runtime());
-  return runtime->Train(spec, train, on_epoch);
+  return runtime->Train(spec, train, validation, on_epoch);
 }
 
 Result<std::unique_ptr<InferenceSession>> InferenceSession::Load(const ModelFiles& files,

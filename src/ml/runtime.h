@@ -27,7 +27,9 @@ namespace citadel::ml {
 class MlRuntime {
  public:
   virtual ~MlRuntime() = default;
+  // `validation` may be null.
   virtual Result<ModelFiles> Train(const TrainSpec& spec, const DatasetView& train,
+                                   const DatasetView* validation,
                                    const EpochCallback& on_epoch) const = 0;
   virtual Result<std::unique_ptr<InferenceSession>> LoadSession(const ModelFiles& files,
                                                                 std::string_view source) const = 0;

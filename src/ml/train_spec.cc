@@ -1,14 +1,194 @@
+// Parses a train step into a TrainSpec and writes its parts back as the JSON
+// that model.json records. Every range is checked here, so that the trainer
+// never sees a setting torch would reject halfway through a run.
 #include "ml/train_spec.h"
 
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <cmath>
 #include <thread>
 #include <vector>
 
 namespace citadel::ml {
+namespace {
 
-Result<TrainSpec> ParseTrainSpec(const SpecReader& step,
-                                 std::initializer_list<std::string_view> extra_known) {
-  std::vector<std::string_view> known = {"name",   "kind",       "model", "optimizer",
-                                         "epochs", "batch_size", "seed",  "resources"};
+Result<ModelSpec> ParseModel(const SpecReader& model) {
+  ModelSpec spec;
+  RETURN_IF_ERROR(model.ExpectObject({"arch", "hidden", "dropout"}));
+  ASSIGN_OR_RETURN(spec.arch, model.String("arch"));
+  if (spec.arch == "mlp") {
+    ASSIGN_OR_RETURN(spec.hidden, model.IntList("hidden", 1, 1 << 16));
+    if (spec.hidden.empty())
+      return model.FieldError("hidden", "an mlp needs at least one hidden layer");
+    ASSIGN_OR_RETURN(spec.dropout, model.Number("dropout", 0.0, 0.95, 0.0));
+  } else if (spec.arch == "logreg") {
+    if (model.Has("hidden")) return model.FieldError("hidden", "logreg has no hidden layers");
+    if (model.Has("dropout")) return model.FieldError("dropout", "logreg has no dropout");
+  } else {
+    return model.FieldError("arch",
+                            "unknown architecture '" + spec.arch + "' (supported: logreg, mlp)");
+  }
+  return spec;
+}
+
+// betas: [b1, b2], each in [0, 1): the decay rates of Adam's moment estimates.
+Status ParseBetas(const SpecReader& opt, OptimizerSpec& spec) {
+  if (!opt.Has("betas")) return Status::Ok();
+  const Json& betas = opt.json()["betas"];
+  bool ok = betas.is_array() && betas.size() == 2;
+  for (size_t i = 0; ok && i < 2; ++i) {
+    ok = betas[i].is_number() && betas[i].get<double>() >= 0.0 && betas[i].get<double>() < 1.0;
+  }
+  if (!ok) {
+    return opt.FieldError("betas", fmt::format("expected two numbers in [0, 1) such as "
+                                               "[0.9, 0.999], got {}",
+                                               betas.dump()));
+  }
+  spec.beta1 = betas[0].get<double>();
+  spec.beta2 = betas[1].get<double>();
+  return Status::Ok();
+}
+
+Result<OptimizerSpec> ParseOptimizer(const SpecReader& opt) {
+  OptimizerSpec spec;
+  RETURN_IF_ERROR(
+      opt.ExpectObject({"name", "lr", "momentum", "nesterov", "weight_decay", "betas", "eps"}));
+  ASSIGN_OR_RETURN(spec.name, opt.String("name", "adam"));
+  const bool sgd = spec.name == "sgd";
+  if (!sgd && spec.name != "adam" && spec.name != "adamw") {
+    return opt.FieldError("name",
+                          "unknown optimizer '" + spec.name + "' (supported: sgd, adam, adamw)");
+  }
+  ASSIGN_OR_RETURN(spec.lr, opt.Number("lr", 1e-12, 10.0, sgd ? 0.01 : 1e-3));
+  // AdamW exists for its decoupled weight decay: its default is PyTorch's.
+  ASSIGN_OR_RETURN(spec.weight_decay,
+                   opt.Number("weight_decay", 0.0, 1.0, spec.name == "adamw" ? 0.01 : 0.0));
+  if (sgd) {
+    for (std::string_view key : {"betas", "eps"}) {
+      if (opt.Has(key)) {
+        return opt.FieldError(key, fmt::format("{} applies to adam and adamw only; sgd takes "
+                                               "momentum and nesterov",
+                                               key));
+      }
+    }
+    ASSIGN_OR_RETURN(spec.momentum, opt.Number("momentum", 0.0, 0.999, 0.0));
+    ASSIGN_OR_RETURN(spec.nesterov, opt.Bool("nesterov", false));
+    if (spec.nesterov && spec.momentum <= 0.0) {
+      return opt.FieldError(
+          "nesterov", "nesterov needs momentum > 0: set momentum (e.g. 0.9) or drop nesterov");
+    }
+    return spec;
+  }
+  for (std::string_view key : {"momentum", "nesterov"}) {
+    if (opt.Has(key)) {
+      return opt.FieldError(
+          key, fmt::format("{} applies to sgd only ({} has its own betas)", key, spec.name));
+    }
+  }
+  RETURN_IF_ERROR(ParseBetas(opt, spec));
+  ASSIGN_OR_RETURN(spec.eps, opt.Number("eps", 1e-12, 1.0, 1e-8));
+  return spec;
+}
+
+Result<LrScheduleSpec> ParseLrSchedule(const SpecReader& sched, double lr, int64_t epochs) {
+  LrScheduleSpec spec;
+  RETURN_IF_ERROR(sched.ExpectObject({"name", "step_size", "gamma", "min_lr", "warmup_epochs"}));
+  ASSIGN_OR_RETURN(spec.name, sched.String("name", "constant"));
+  if (spec.name != "constant" && spec.name != "step" && spec.name != "cosine") {
+    return sched.FieldError(
+        "name", "unknown lr_schedule '" + spec.name + "' (supported: constant, step, cosine)");
+  }
+  const std::pair<std::string_view, std::string_view> owners[] = {
+      {"step_size", "step"}, {"gamma", "step"}, {"min_lr", "cosine"}};
+  for (const auto& [key, owner] : owners) {
+    if (sched.Has(key) && spec.name != owner) {
+      return sched.FieldError(
+          key, fmt::format("{} applies to the {} schedule only, not {}", key, owner, spec.name));
+    }
+  }
+  if (spec.name == "step") {
+    ASSIGN_OR_RETURN(spec.step_size, sched.Int("step_size", 1, 100000));
+    ASSIGN_OR_RETURN(spec.gamma, sched.Number("gamma", 1e-9, 1.0, 0.1));
+  }
+  if (spec.name == "cosine") {
+    ASSIGN_OR_RETURN(spec.min_lr, sched.Number("min_lr", 0.0, 10.0, 0.0));
+    if (spec.min_lr >= lr) {
+      return sched.FieldError(
+          "min_lr", fmt::format("min_lr {} must be below the optimizer's lr {}", spec.min_lr, lr));
+    }
+  }
+  // Warm-up must leave the schedule at least one epoch, or it never runs.
+  ASSIGN_OR_RETURN(spec.warmup_epochs, sched.Int("warmup_epochs", 0, epochs - 1, 0));
+  return spec;
+}
+
+Result<GradClipSpec> ParseGradClip(const SpecReader& clip) {
+  GradClipSpec spec;
+  RETURN_IF_ERROR(clip.ExpectObject({"max_norm", "max_value"}));
+  if (!clip.Has("max_norm") && !clip.Has("max_value")) {
+    return clip.Error("grad_clip needs max_norm (total L2 norm) and/or max_value (per element)");
+  }
+  if (clip.Has("max_norm")) {
+    ASSIGN_OR_RETURN(spec.max_norm, clip.Number("max_norm", 1e-12, 1e12));
+  }
+  if (clip.Has("max_value")) {
+    ASSIGN_OR_RETURN(spec.max_value, clip.Number("max_value", 1e-12, 1e12));
+  }
+  return spec;
+}
+
+// `balanced`, or one positive weight per class (the count is checked against
+// the dataset when training starts).
+Result<ClassWeightsSpec> ParseClassWeights(const SpecReader& step) {
+  ClassWeightsSpec spec;
+  const Json& value = step.json()["class_weights"];
+  if (value.is_string() && value.get<std::string>() == "balanced") {
+    spec.balanced = true;
+    return spec;
+  }
+  if (!value.is_array() || value.empty()) {
+    return step.FieldError("class_weights", fmt::format("expected 'balanced' or a list of one "
+                                                        "positive weight per class, got {}",
+                                                        value.dump()));
+  }
+  SpecReader list = step.Child("class_weights");
+  for (size_t i = 0; i < value.size(); ++i) {
+    const Json& w = value[i];
+    if (!w.is_number() || !(w.get<double>() > 0.0) || !std::isfinite(w.get<double>())) {
+      return list.Element(i).Error(
+          fmt::format("class weight {} must be a positive number, got {}", i, w.dump()));
+    }
+    spec.values.push_back(w.get<double>());
+  }
+  return spec;
+}
+
+Result<EarlyStoppingSpec> ParseEarlyStopping(const SpecReader& step) {
+  if (!step.Has("validation")) {
+    return step.FieldError("early_stopping",
+                           "early_stopping needs a validation dataset: add `validation: <ref>` "
+                           "(e.g. prepare.validation) to the step, or drop early_stopping");
+  }
+  EarlyStoppingSpec spec;
+  SpecReader es = step.Child("early_stopping");
+  RETURN_IF_ERROR(es.ExpectObject({"metric", "patience", "min_delta"}));
+  ASSIGN_OR_RETURN(spec.metric, es.String("metric", "val_loss"));
+  if (spec.metric != "val_loss" && spec.metric != "val_accuracy") {
+    return es.FieldError("metric", "unknown early_stopping metric '" + spec.metric +
+                                       "' (supported: val_loss, val_accuracy)");
+  }
+  ASSIGN_OR_RETURN(spec.patience, es.Int("patience", 1, 100000, 5));
+  ASSIGN_OR_RETURN(spec.min_delta, es.Number("min_delta", 0.0, 1e9, 0.0));
+  return spec;
+}
+
+Status CheckKnownFields(const SpecReader& step,
+                        std::initializer_list<std::string_view> extra_known) {
+  std::vector<std::string_view> known = {
+      "name",       "kind",          "model",          "optimizer",  "lr_schedule",
+      "grad_clip",  "class_weights", "early_stopping", "validation", "epochs",
+      "batch_size", "seed",          "resources"};
   known.insert(known.end(), extra_known.begin(), extra_known.end());
   if (!step.json().is_object()) return step.Error("a step must be a mapping");
   for (const auto& [key, unused] : step.json().items()) {
@@ -19,42 +199,35 @@ Result<TrainSpec> ParseTrainSpec(const SpecReader& step,
           key, "unknown field '" + key + "' for a train step (known fields: " + names + ")");
     }
   }
+  return Status::Ok();
+}
 
+}  // namespace
+
+Result<TrainSpec> ParseTrainSpec(const SpecReader& step,
+                                 std::initializer_list<std::string_view> extra_known) {
+  RETURN_IF_ERROR(CheckKnownFields(step, extra_known));
   TrainSpec spec;
   if (!step.Has("model")) return step.FieldError("model", "required field 'model' is missing");
-  SpecReader model = step.Child("model");
-  RETURN_IF_ERROR(model.ExpectObject({"arch", "hidden", "dropout"}));
-  ASSIGN_OR_RETURN(spec.model.arch, model.String("arch"));
-  if (spec.model.arch == "mlp") {
-    ASSIGN_OR_RETURN(spec.model.hidden, model.IntList("hidden", 1, 1 << 16));
-    if (spec.model.hidden.empty())
-      return model.FieldError("hidden", "an mlp needs at least one hidden layer");
-    ASSIGN_OR_RETURN(spec.model.dropout, model.Number("dropout", 0.0, 0.95, 0.0));
-  } else if (spec.model.arch == "logreg") {
-    if (model.Has("hidden")) return model.FieldError("hidden", "logreg has no hidden layers");
-    if (model.Has("dropout")) return model.FieldError("dropout", "logreg has no dropout");
-  } else {
-    return model.FieldError(
-        "arch", "unknown architecture '" + spec.model.arch + "' (supported: logreg, mlp)");
-  }
-
+  ASSIGN_OR_RETURN(spec.model, ParseModel(step.Child("model")));
   if (step.Has("optimizer")) {
-    SpecReader opt = step.Child("optimizer");
-    RETURN_IF_ERROR(opt.ExpectObject({"name", "lr", "momentum", "weight_decay"}));
-    ASSIGN_OR_RETURN(spec.optimizer.name, opt.String("name", "adam"));
-    if (spec.optimizer.name != "adam" && spec.optimizer.name != "sgd") {
-      return opt.FieldError(
-          "name", "unknown optimizer '" + spec.optimizer.name + "' (supported: sgd, adam)");
-    }
-    ASSIGN_OR_RETURN(spec.optimizer.lr,
-                     opt.Number("lr", 1e-12, 10.0, spec.optimizer.name == "sgd" ? 0.01 : 1e-3));
-    ASSIGN_OR_RETURN(spec.optimizer.momentum, opt.Number("momentum", 0.0, 0.999, 0.0));
-    if (spec.optimizer.name == "adam" && opt.Has("momentum")) {
-      return opt.FieldError("momentum", "momentum applies to sgd only (adam has its own betas)");
-    }
-    ASSIGN_OR_RETURN(spec.optimizer.weight_decay, opt.Number("weight_decay", 0.0, 1.0, 0.0));
+    ASSIGN_OR_RETURN(spec.optimizer, ParseOptimizer(step.Child("optimizer")));
   }
   ASSIGN_OR_RETURN(spec.epochs, step.Int("epochs", 1, 100000, 10));
+  if (step.Has("lr_schedule")) {
+    ASSIGN_OR_RETURN(spec.lr_schedule,
+                     ParseLrSchedule(step.Child("lr_schedule"), spec.optimizer.lr, spec.epochs));
+  }
+  if (step.Has("grad_clip")) {
+    ASSIGN_OR_RETURN(spec.grad_clip, ParseGradClip(step.Child("grad_clip")));
+  }
+  if (step.Has("class_weights")) {
+    ASSIGN_OR_RETURN(spec.class_weights, ParseClassWeights(step));
+  }
+  if (step.Has("validation")) RETURN_IF_ERROR(step.String("validation").status());
+  if (step.Has("early_stopping")) {
+    ASSIGN_OR_RETURN(spec.early_stopping, ParseEarlyStopping(step));
+  }
   ASSIGN_OR_RETURN(spec.batch_size, step.Int("batch_size", 1, 1 << 20, 64));
   ASSIGN_OR_RETURN(int64_t seed, step.Int("seed", 0, INT64_MAX, 0));
   spec.seed = static_cast<uint64_t>(seed);
@@ -80,8 +253,37 @@ Json ModelSpecToJson(const ModelSpec& spec) {
 
 Json OptimizerSpecToJson(const OptimizerSpec& spec) {
   Json j = {{"name", spec.name}, {"lr", spec.lr}, {"weight_decay", spec.weight_decay}};
-  if (spec.name == "sgd") j["momentum"] = spec.momentum;
+  if (spec.name == "sgd") {
+    j["momentum"] = spec.momentum;
+    j["nesterov"] = spec.nesterov;
+  } else {
+    j["betas"] = {spec.beta1, spec.beta2};
+    j["eps"] = spec.eps;
+    j["weight_decay_mode"] = spec.name == "adamw" ? "decoupled" : "l2";
+  }
   return j;
+}
+
+Json LrScheduleSpecToJson(const LrScheduleSpec& spec) {
+  Json j = {{"name", spec.name}, {"warmup_epochs", spec.warmup_epochs}, {"per", "epoch"}};
+  if (spec.name == "step") {
+    j["step_size"] = spec.step_size;
+    j["gamma"] = spec.gamma;
+  }
+  if (spec.name == "cosine") j["min_lr"] = spec.min_lr;
+  return j;
+}
+
+Json GradClipSpecToJson(const GradClipSpec& spec) {
+  if (!spec.max_norm && !spec.max_value) return Json();
+  Json j = Json::object();
+  if (spec.max_norm) j["max_norm"] = *spec.max_norm;
+  if (spec.max_value) j["max_value"] = *spec.max_value;
+  return j;
+}
+
+Json EarlyStoppingSpecToJson(const EarlyStoppingSpec& spec) {
+  return {{"metric", spec.metric}, {"patience", spec.patience}, {"min_delta", spec.min_delta}};
 }
 
 }  // namespace citadel::ml

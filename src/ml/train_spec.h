@@ -1,8 +1,12 @@
 // What a `kind: train` step asks for: the model architecture, the optimizer,
-// and the loop settings. Plain data, no torch: other modules include this.
+// the learning-rate schedule, gradient clipping, class weights, early
+// stopping and the loop settings. Plain data, no torch: other modules include
+// this. The YAML syntax and the defaults are documented in
+// docs/formats/model.md ("training"), which is also how model.json records them.
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -19,27 +23,69 @@ struct ModelSpec {
 };
 
 struct OptimizerSpec {
-  std::string name = "adam";  // "sgd" | "adam"
+  std::string name = "adam";  // "sgd" | "adam" | "adamw"
   double lr = 1e-3;
-  double momentum = 0.0;  // sgd
-  double weight_decay = 0.0;
+  double momentum = 0.0;      // sgd
+  bool nesterov = false;      // sgd, needs momentum > 0
+  double weight_decay = 0.0;  // sgd, adam: L2 penalty; adamw: decoupled (default 0.01)
+  double beta1 = 0.9;         // adam, adamw
+  double beta2 = 0.999;       // adam, adamw
+  double eps = 1e-8;          // adam, adamw
+};
+
+// The learning rate of each epoch; see LearningRateAt (lr_schedule.h).
+struct LrScheduleSpec {
+  std::string name = "constant";  // "constant" | "step" | "cosine"
+  int64_t step_size = 1;          // step: epochs between decays
+  double gamma = 0.1;             // step: decay factor
+  double min_lr = 0.0;            // cosine: the floor
+  int64_t warmup_epochs = 0;      // any schedule: linear ramp-up before it
+};
+
+// Applied after backward(), before the optimizer step: values first, then
+// the total L2 norm, so that max_norm holds for the update actually taken.
+struct GradClipSpec {
+  std::optional<double> max_norm;   // total L2 norm over all parameters
+  std::optional<double> max_value;  // per element, |g| <= max_value
+};
+
+struct ClassWeightsSpec {
+  bool balanced = false;       // n_samples / (n_classes * count_c) on the training data
+  std::vector<double> values;  // explicit, one per class in schema order
+  bool enabled() const { return balanced || !values.empty(); }
+};
+
+struct EarlyStoppingSpec {
+  std::string metric = "val_loss";  // "val_loss" (lower is better) | "val_accuracy"
+  int64_t patience = 5;             // epochs without improvement before stopping
+  double min_delta = 0.0;           // smaller changes are not improvements
 };
 
 struct TrainSpec {
   ModelSpec model;
   OptimizerSpec optimizer;
+  LrScheduleSpec lr_schedule;
+  GradClipSpec grad_clip;
+  ClassWeightsSpec class_weights;
+  std::optional<EarlyStoppingSpec> early_stopping;  // needs a validation dataset
   int64_t epochs = 10;
   int64_t batch_size = 64;
   uint64_t seed = 0;
   int threads = 1;  // intra-op threads; part of the recorded environment
 };
 
-// Reads model, optimizer, epochs, batch_size, seed and resources.threads from
-// a train step. Other fields must be named in `extra_known`.
+// Reads model, optimizer, lr_schedule, grad_clip, class_weights,
+// early_stopping, epochs, batch_size, seed and resources.threads from a train
+// step, and checks that `validation` (a dataset reference, read by the
+// caller) is a string and is present when early_stopping is. Other fields
+// must be named in `extra_known`. InvalidArgument naming file, line and field.
 Result<TrainSpec> ParseTrainSpec(const SpecReader& step,
                                  std::initializer_list<std::string_view> extra_known);
 
 Json ModelSpecToJson(const ModelSpec& spec);
 Json OptimizerSpecToJson(const OptimizerSpec& spec);
+Json LrScheduleSpecToJson(const LrScheduleSpec& spec);
+Json GradClipSpecToJson(const GradClipSpec& spec);  // null when off
+Json EarlyStoppingSpecToJson(const EarlyStoppingSpec& spec);
 
 }  // namespace citadel::ml

@@ -11,8 +11,9 @@ namespace {
 class TorchRuntime final : public MlRuntime {
  public:
   Result<ModelFiles> Train(const TrainSpec& spec, const DatasetView& train,
+                           const DatasetView* validation,
                            const EpochCallback& on_epoch) const override {
-    return TrainModel(spec, train, on_epoch);
+    return TrainModel(spec, train, validation, on_epoch);
   }
   Result<std::unique_ptr<InferenceSession>> LoadSession(const ModelFiles& files,
                                                         std::string_view source) const override {

@@ -12,7 +12,7 @@
 namespace citadel::ml::internal {
 
 Result<ModelFiles> TrainModel(const TrainSpec& spec, const DatasetView& train,
-                              const EpochCallback& on_epoch);
+                              const DatasetView* validation, const EpochCallback& on_epoch);
 Result<std::unique_ptr<InferenceSession>> LoadTorchSession(const ModelFiles& files,
                                                            std::string_view source);
 Result<Json> EvaluateWithSession(const InferenceSession& session, const DatasetView& dataset);

@@ -1,28 +1,17 @@
+// TrainModel (trainer.h): checks the datasets, derives the class weights,
+// drives a TrainingLoop and writes the model files, with model.json saying
+// how the model was trained.
 #include <fmt/format.h>
 
-#include <cmath>
+#include <optional>
 
-#include "base/random.h"
-#include "base/time.h"
 #include "formats/safetensors.h"
-#include "ml/torch/network.h"
 #include "ml/torch/tensors.h"
 #include "ml/torch/torch_runtime.h"
+#include "ml/torch/training_loop.h"
 
-namespace citadel::ml {
-
+namespace citadel::ml::internal {
 namespace {
-
-std::unique_ptr<torch::optim::Optimizer> MakeOptimizer(const OptimizerSpec& spec,
-                                                       std::vector<torch::Tensor> params) {
-  if (spec.name == "sgd") {
-    return std::make_unique<torch::optim::SGD>(
-        params,
-        torch::optim::SGDOptions(spec.lr).momentum(spec.momentum).weight_decay(spec.weight_decay));
-  }
-  return std::make_unique<torch::optim::Adam>(
-      params, torch::optim::AdamOptions(spec.lr).weight_decay(spec.weight_decay));
-}
 
 Result<std::string> SerializeWeights(torch::nn::Sequential& net) {
   formats::SafetensorsWriter writer;
@@ -35,13 +24,66 @@ Result<std::string> SerializeWeights(torch::nn::Sequential& net) {
   return writer.Serialize();
 }
 
+// Early stopping compares epochs on the validation set: it must be the same
+// kind of data as the training set, prepared with the same fitted parameters.
+Status CheckSamePreparation(const DatasetTensors& train, std::string_view train_name,
+                            const DatasetTensors& val, std::string_view val_name) {
+  auto mismatch = [&](std::string_view what) {
+    return FailedPreconditionError(fmt::format(
+        "validation dataset {} has different {} from training dataset {}; prepare both in the "
+        "same process step (e.g. split: {{ train: 0.7, validation: 0.15, test: 0.15 }})",
+        val_name, what, train_name));
+  };
+  if (val.feature_names != train.feature_names) return mismatch("features");
+  if (val.label_name != train.label_name || val.classes != train.classes) {
+    return mismatch("label classes");
+  }
+  if (val.preprocessing != train.preprocessing) return mismatch("fitted preprocessing");
+  return Status::Ok();
+}
+
+// One weight per class in schema order, or nothing when unweighted.
+// balanced: n_samples / (n_classes * count_c), as scikit-learn computes it.
+Result<std::vector<double>> ClassWeights(const ClassWeightsSpec& spec, const DatasetTensors& data,
+                                         std::string_view train_name) {
+  const size_t classes = data.classes.size();
+  if (!spec.balanced) {
+    if (!spec.values.empty() && spec.values.size() != classes) {
+      return InvalidArgumentError(fmt::format(
+          "class_weights has {} weights but training dataset {} has {} classes ({}); give one "
+          "weight per class in that order, or class_weights: balanced",
+          spec.values.size(), train_name, classes, fmt::join(data.classes, ", ")));
+    }
+    return spec.values;
+  }
+  std::vector<int64_t> counts(classes, 0);
+  const torch::Tensor labels = data.labels.contiguous();
+  const int64_t* y = labels.data_ptr<int64_t>();
+  for (int64_t i = 0; i < labels.numel(); ++i) ++counts[static_cast<size_t>(y[i])];
+  std::vector<double> weights;
+  for (size_t c = 0; c < classes; ++c) {
+    if (counts[c] == 0) {
+      return InvalidArgumentError(fmt::format(
+          "class_weights: balanced cannot weight class '{}', which has no rows in training "
+          "dataset {}; give explicit weights or stratify the split",
+          data.classes[c], train_name));
+    }
+    weights.push_back(static_cast<double>(labels.numel()) /
+                      (static_cast<double>(classes) * static_cast<double>(counts[c])));
+  }
+  return weights;
+}
+
+Json ClassWeightsJson(const ClassWeightsSpec& spec, const std::vector<double>& weights) {
+  if (weights.empty()) return Json();
+  return {{"mode", spec.balanced ? "balanced" : "explicit"}, {"weights", weights}};
+}
+
 }  // namespace
 
-namespace internal {
-
 Result<ModelFiles> TrainModel(const TrainSpec& spec, const DatasetView& train,
-                              const EpochCallback& on_epoch) {
-  ASSIGN_OR_RETURN(internal::DatasetTensors data, internal::LoadDataset(train));
+                              const DatasetView* validation, const EpochCallback& on_epoch) {
+  ASSIGN_OR_RETURN(DatasetTensors data, LoadDataset(train));
   const int64_t rows = data.features.size(0);
   const int64_t classes = static_cast<int64_t>(data.classes.size());
   if (rows == 0)
@@ -50,62 +92,52 @@ Result<ModelFiles> TrainModel(const TrainSpec& spec, const DatasetView& train,
     return InvalidArgumentError(fmt::format(
         "{}: the training data has {} class; a classifier needs at least 2", train.name, classes));
   }
+  if (spec.early_stopping && validation == nullptr) {
+    return InvalidArgumentError(
+        "early_stopping needs a validation dataset: add `validation: <ref>` to the train step");
+  }
+  std::optional<DatasetTensors> val;
+  if (validation != nullptr) {
+    ASSIGN_OR_RETURN(val, LoadDataset(*validation));
+    RETURN_IF_ERROR(CheckSamePreparation(data, train.name, *val, validation->name));
+    if (val->features.size(0) == 0) {
+      return InvalidArgumentError(
+          fmt::format("{}: the validation dataset has no rows", validation->name));
+    }
+  }
+  ASSIGN_OR_RETURN(std::vector<double> class_weights,
+                   ClassWeights(spec.class_weights, data, train.name));
 
   ModelFiles files;
+  Json early_stopping;
+  int64_t epochs_run = 0;
   // The intra-op thread count is process-global in torch: restore it so that
   // later steps in this process do not inherit the training setting.
   struct ThreadCountGuard {
     int previous = torch::get_num_threads();
     ~ThreadCountGuard() { torch::set_num_threads(previous); }
   } thread_guard;
-  Status status = internal::CatchTorch("training", [&]() -> Status {
+  Status status = CatchTorch("training", [&]() -> Status {
     torch::set_num_threads(spec.threads);
-    torch::manual_seed(spec.seed);
-    ASSIGN_OR_RETURN(torch::nn::Sequential net,
-                     internal::BuildNetwork(spec.model, data.features.size(1), classes));
-    auto optimizer = MakeOptimizer(spec.optimizer, net->parameters());
-    // Data order comes from our own seeded generator so that it is the same on
-    // every platform and independent of torch's global RNG consumption.
-    SeededRng order_rng(spec.seed ^ 0x9e3779b97f4a7c15ull);
-    std::vector<int64_t> order(static_cast<size_t>(rows));
-    for (int64_t i = 0; i < rows; ++i) order[static_cast<size_t>(i)] = i;
-
-    net->train();
-    for (int64_t epoch = 1; epoch <= spec.epochs; ++epoch) {
-      Stopwatch clock;
-      order_rng.Shuffle(order);
-      torch::Tensor perm = torch::from_blob(order.data(), {rows}, torch::kInt64);
-      double loss_sum = 0;
-      int64_t correct = 0;
-      for (int64_t start = 0; start < rows; start += spec.batch_size) {
-        int64_t end = std::min(rows, start + spec.batch_size);
-        torch::Tensor index = perm.slice(0, start, end);
-        torch::Tensor x = data.features.index_select(0, index);
-        torch::Tensor y = data.labels.index_select(0, index);
-        optimizer->zero_grad();
-        torch::Tensor logits = net->forward(x);
-        torch::Tensor loss = torch::nn::functional::cross_entropy(logits, y);
-        double loss_value = loss.item<double>();
-        if (!std::isfinite(loss_value)) {
-          return FailedPreconditionError(fmt::format(
-              "training diverged at epoch {} (batch starting at sample {}): loss is {}; lower the "
-              "learning rate or check the data for extreme values",
-              epoch, start, loss_value));
-        }
-        loss.backward();
-        optimizer->step();
-        loss_sum += loss_value * static_cast<double>(end - start);
-        correct += logits.argmax(1).eq(y).sum().item<int64_t>();
-      }
-      EpochMetrics m;
-      m.epoch = epoch;
-      m.loss = loss_sum / static_cast<double>(rows);
-      m.accuracy = static_cast<double>(correct) / static_cast<double>(rows);
-      m.samples_per_second = static_cast<double>(rows) / std::max(1e-9, clock.ElapsedSeconds());
+    TrainingData tensors;
+    tensors.features = data.features;
+    tensors.labels = data.labels;
+    if (val) {
+      tensors.val_features = val->features;
+      tensors.val_labels = val->labels;
+    }
+    if (!class_weights.empty()) {
+      tensors.class_weights = torch::tensor(class_weights, torch::kFloat64).to(torch::kFloat32);
+    }
+    ASSIGN_OR_RETURN(auto loop, TrainingLoop::Start(spec, std::move(tensors), classes));
+    while (!loop->Done()) {
+      ASSIGN_OR_RETURN(EpochMetrics m, loop->RunEpoch());
       if (on_epoch) RETURN_IF_ERROR(on_epoch(m));
     }
-    net->eval();
-    ASSIGN_OR_RETURN(files.safetensors, SerializeWeights(net));
+    loop->Finish();
+    ASSIGN_OR_RETURN(files.safetensors, SerializeWeights(loop->net()));
+    early_stopping = loop->EarlyStoppingJson();
+    epochs_run = loop->state().epoch;
     return Status::Ok();
   });
   RETURN_IF_ERROR(status);
@@ -129,7 +161,13 @@ Result<ModelFiles> TrainModel(const TrainSpec& spec, const DatasetView& train,
       {"raw_input", data.input},
       {"training",
        {{"optimizer", OptimizerSpecToJson(spec.optimizer)},
+        {"lr_schedule", LrScheduleSpecToJson(spec.lr_schedule)},
+        {"grad_clip", GradClipSpecToJson(spec.grad_clip)},
+        {"class_weights", ClassWeightsJson(spec.class_weights, class_weights)},
+        {"validation", val ? Json{{"rows", val->features.size(0)}} : Json()},
+        {"early_stopping", early_stopping},
         {"epochs", spec.epochs},
+        {"epochs_run", epochs_run},
         {"batch_size", spec.batch_size},
         {"seed", spec.seed},
         {"threads", spec.threads},
@@ -139,5 +177,4 @@ Result<ModelFiles> TrainModel(const TrainSpec& spec, const DatasetView& train,
   return files;
 }
 
-}  // namespace internal
-}  // namespace citadel::ml
+}  // namespace citadel::ml::internal

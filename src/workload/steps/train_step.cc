@@ -1,4 +1,5 @@
-// kind: train — dataset → model artifact {model.safetensors, model.json}.
+// kind: train — dataset (and optionally a validation dataset) → model
+// artifact {model.safetensors, model.json}.
 #include <fmt/format.h>
 
 #include "base/logging.h"
@@ -16,6 +17,10 @@ class TrainStep : public StepRunner {
     StepPlan plan;
     ASSIGN_OR_RETURN(std::string dataset, step.String("dataset"));
     plan.artifacts.push_back({"train", dataset, "dataset"});
+    if (step.Has("validation")) {
+      ASSIGN_OR_RETURN(std::string validation, step.String("validation"));
+      plan.artifacts.push_back({"validation", validation, "validation"});
+    }
     plan.seed = static_cast<int64_t>(spec.seed);
     plan.threads = spec.threads;
     plan.uses_ml = true;
@@ -26,22 +31,53 @@ class TrainStep : public StepRunner {
     ASSIGN_OR_RETURN(ml::TrainSpec spec, ml::ParseTrainSpec(ctx.spec(), {"dataset"}));
     ASSIGN_OR_RETURN(const LoadedArtifact* input, ctx.Input("train"));
     ASSIGN_OR_RETURN(ml::DatasetView train, LoadDatasetView(ctx.workspace(), *input));
+    std::optional<ml::DatasetView> validation;
+    if (ctx.spec().Has("validation")) {
+      ASSIGN_OR_RETURN(const LoadedArtifact* val_input, ctx.Input("validation"));
+      ASSIGN_OR_RETURN(validation, LoadDatasetView(ctx.workspace(), *val_input));
+    }
 
-    ml::EpochMetrics last;
+    std::vector<ml::EpochMetrics> history;
     auto on_epoch = [&](const ml::EpochMetrics& m) -> Status {
-      last = m;
-      log::Info("  epoch {}/{}: loss {:.4f}, accuracy {:.4f}, {:.0f} samples/s", m.epoch,
-                spec.epochs, m.loss, m.accuracy, m.samples_per_second);
+      history.push_back(m);
+      std::string val;
+      if (m.val_loss) {
+        val = fmt::format(", val_loss {:.4f}, val_accuracy {:.4f}", *m.val_loss, *m.val_accuracy);
+        RETURN_IF_ERROR(ctx.AddMetric("val_loss", m.epoch, *m.val_loss));
+        RETURN_IF_ERROR(ctx.AddMetric("val_accuracy", m.epoch, *m.val_accuracy));
+      }
+      log::Info("  epoch {}/{}: lr {:.3g}, loss {:.4f}, accuracy {:.4f}{}, {:.0f} samples/s",
+                m.epoch, spec.epochs, m.lr, m.loss, m.accuracy, val, m.samples_per_second);
+      RETURN_IF_ERROR(ctx.AddMetric("lr", m.epoch, m.lr));
       RETURN_IF_ERROR(ctx.AddMetric("loss", m.epoch, m.loss));
       RETURN_IF_ERROR(ctx.AddMetric("accuracy", m.epoch, m.accuracy));
       return ctx.AddMetric("samples_per_second", m.epoch, m.samples_per_second);
     };
-    Result<ml::ModelFiles> model = ml::Train(spec, train, on_epoch);
+    Result<ml::ModelFiles> model =
+        ml::Train(spec, train, on_epoch, validation ? &*validation : nullptr);
     if (!model.ok())
       return model.status().WithContext(fmt::format("training on {}", input->record.name));
 
-    RETURN_IF_ERROR(ctx.AddSummaryMetric("train_loss", last.loss));
-    RETURN_IF_ERROR(ctx.AddSummaryMetric("train_accuracy", last.accuracy));
+    // The summary describes the weights that were kept: with early stopping,
+    // the best epoch's rather than the last one's.
+    const Json& stopping = model->model_json["training"]["early_stopping"];
+    const ml::EpochMetrics& kept =
+        stopping.is_object() && stopping["best_epoch"].get<int64_t>() > 0
+            ? history[static_cast<size_t>(stopping["best_epoch"].get<int64_t>() - 1)]
+            : history.back();
+    if (stopping.is_object()) {
+      log::Info("  early stopping on {}: {} at epoch {}; kept epoch {}",
+                spec.early_stopping->metric,
+                stopping["stopped_early"].get<bool>() ? "stopped" : "ran every epoch",
+                stopping["stopped_epoch"].get<int64_t>(), kept.epoch);
+      RETURN_IF_ERROR(ctx.AddSummaryMetric("best_epoch", static_cast<double>(kept.epoch)));
+    }
+    RETURN_IF_ERROR(ctx.AddSummaryMetric("train_loss", kept.loss));
+    RETURN_IF_ERROR(ctx.AddSummaryMetric("train_accuracy", kept.accuracy));
+    if (kept.val_loss) {
+      RETURN_IF_ERROR(ctx.AddSummaryMetric("val_loss", *kept.val_loss));
+      RETURN_IF_ERROR(ctx.AddSummaryMetric("val_accuracy", *kept.val_accuracy));
+    }
     ASSIGN_OR_RETURN(auto dir, ctx.ScratchDir("model"));
     RETURN_IF_ERROR(WriteFileAtomic(dir / "model.safetensors", model->safetensors));
     RETURN_IF_ERROR(WriteFileAtomic(dir / "model.json", PrettyJson(model->model_json)));
