@@ -56,7 +56,8 @@ inline const char* TryNumber(const char* p, const char* end, char delimiter, siz
 constexpr size_t kRowsBeforeReserving = 1024;
 
 void ReserveForEstimatedRows(CsvChunk& chunk, size_t position) {
-  const double chunk_bytes = static_cast<double>(chunk.stop - chunk.begin);
+  const size_t reserve_stop = chunk.reserve_stop != 0 ? chunk.reserve_stop : chunk.stop;
+  const double chunk_bytes = static_cast<double>(reserve_stop - chunk.begin);
   double bytes_per_row = static_cast<double>(position - chunk.begin) / kRowsBeforeReserving;
   double rows = chunk_bytes / std::max(bytes_per_row, 1.0) * 1.05 + 16;
   // A string is 32 bytes: past 2 per text byte, a wrong guess (tiny first

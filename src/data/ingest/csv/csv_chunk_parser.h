@@ -40,6 +40,10 @@ struct CsvChunk {
   size_t begin = 0;
   size_t stop = 0;
   int64_t line = 1;
+  // The columns reserve room for the records up to here (0: up to `stop`).
+  // The first chunk of a parallel parse reserves for the whole text, so the
+  // merge appends the others to it instead of moving it.
+  size_t reserve_stop = 0;
 
   std::vector<ColumnBuilder> builders;  // one per column, made by the caller
   std::vector<size_t> row_begins;       // offset of each record in the text

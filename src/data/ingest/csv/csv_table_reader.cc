@@ -76,6 +76,7 @@ std::vector<CsvChunk> PlanChunks(std::string_view text, size_t data_begin, int64
       }
     }
   }
+  chunks[0].reserve_stop = text.size();
   for (size_t k = 0; k < chunks.size(); ++k) {
     chunks[k].stop = k + 1 < chunks.size() ? chunks[k + 1].begin : text.size();
   }
