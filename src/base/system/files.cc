@@ -5,6 +5,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
 #include <cerrno>
 #include <random>
@@ -21,18 +22,22 @@ Result<std::string> ReadFile(const std::filesystem::path& path) {
   if (!fd.valid()) return ErrnoError("opening", path.string(), errno);
   struct stat st {};
   if (::fstat(fd.get(), &st) != 0) return ErrnoError("stat", path.string(), errno);
+  // Read straight into the string; the size from fstat is a hint only (the
+  // file may grow or shrink meanwhile, or be a pipe that reports 0).
   std::string data;
-  data.reserve(static_cast<size_t>(st.st_size));
-  char buffer[1 << 16];
+  size_t used = 0;
+  data.resize(std::max<size_t>(static_cast<size_t>(st.st_size), 1) + 1);
   while (true) {
-    ssize_t n = ::read(fd.get(), buffer, sizeof(buffer));
+    if (used == data.size()) data.resize(data.size() * 2);
+    ssize_t n = ::read(fd.get(), data.data() + used, data.size() - used);
     if (n < 0) {
       if (errno == EINTR) continue;
       return ErrnoError("reading", path.string(), errno);
     }
     if (n == 0) break;
-    data.append(buffer, static_cast<size_t>(n));
+    used += static_cast<size_t>(n);
   }
+  data.resize(used);
   return data;
 }
 

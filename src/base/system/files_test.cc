@@ -27,6 +27,21 @@ TEST_F(FilesTest, AtomicWriteThenReadRoundTrips) {
   EXPECT_EQ(*data, "hello");
 }
 
+TEST_F(FilesTest, ReadFileReturnsExactlyTheBytesWhateverTheSizeSays) {
+  ASSERT_TRUE(WriteFileAtomic(dir_ / "empty", "").ok());
+  EXPECT_EQ(*ReadFile(dir_ / "empty"), "");
+  std::string big(300000, '\0');
+  for (size_t i = 0; i < big.size(); ++i) big[i] = static_cast<char>(i * 7 % 251);
+  ASSERT_TRUE(WriteFileAtomic(dir_ / "big", big).ok());
+  auto read = ReadFile(dir_ / "big");
+  ASSERT_TRUE(read.ok());
+  EXPECT_TRUE(*read == big);
+  // /proc files report size 0 but have content.
+  auto status = ReadFile("/proc/self/status");
+  ASSERT_TRUE(status.ok());
+  EXPECT_NE(status->find("Pid:"), std::string::npos);
+}
+
 TEST_F(FilesTest, AtomicWriteReplacesAndLeavesNoTemporaries) {
   fs::path p = dir_ / "a.txt";
   ASSERT_TRUE(WriteFileAtomic(p, "first").ok());
