@@ -17,3 +17,6 @@ bench/compare/csv_ingest_vs_pandas.sh "$BUILD"
 echo
 echo "== process step vs the same pipeline in pandas (ROWS=${ROWS:-1000000})"
 bench/compare/data_pipeline_vs_pandas.sh "$BUILD/apps/citadel/citadel"
+echo
+echo "== training throughput vs a Python PyTorch loop (digits MLP)"
+bench/compare/train_vs_pytorch.sh "$BUILD/apps/citadel/citadel"
