@@ -7,7 +7,7 @@
 #include "ml/batch_inference.h"
 #include "ml/inference_session.h"
 #include "ml/test_datasets.h"
-#include "ml/trainer.h"
+#include "ml/training/trainer.h"
 
 namespace citadel::ml {
 namespace {

@@ -18,7 +18,7 @@
 #include "ml/batch_inference.h"
 #include "ml/inference_session.h"
 #include "ml/runtime_info.h"
-#include "ml/trainer.h"
+#include "ml/training/trainer.h"
 
 namespace citadel::ml {
 

@@ -10,7 +10,7 @@
 
 #include "formats/safetensors.h"
 #include "ml/dataset_view.h"
-#include "ml/trainer.h"
+#include "ml/training/trainer.h"
 
 namespace citadel::ml::testing {
 

@@ -6,7 +6,7 @@
 #include "base/status.h"
 #include "base/text/json.h"
 #include "ml/torch/pch.h"
-#include "ml/train_spec.h"
+#include "ml/training/train_spec.h"
 
 namespace citadel::ml::internal {
 

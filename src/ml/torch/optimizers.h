@@ -6,7 +6,7 @@
 #include <vector>
 
 #include "ml/torch/pch.h"
-#include "ml/train_spec.h"
+#include "ml/training/train_spec.h"
 
 namespace citadel::ml::internal {
 

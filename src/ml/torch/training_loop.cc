@@ -7,7 +7,7 @@
 #include <cmath>
 
 #include "base/time.h"
-#include "ml/lr_schedule.h"
+#include "ml/training/lr_schedule.h"
 #include "ml/torch/network.h"
 #include "ml/torch/optimizers.h"
 

@@ -15,8 +15,8 @@
 #include "base/status.h"
 #include "base/text/json.h"
 #include "ml/torch/pch.h"
-#include "ml/train_spec.h"
-#include "ml/trainer.h"
+#include "ml/training/train_spec.h"
+#include "ml/training/trainer.h"
 
 namespace citadel::ml::internal {
 

@@ -4,7 +4,7 @@
 
 #include "base/logging.h"
 #include "base/system/files.h"
-#include "ml/trainer.h"
+#include "ml/training/trainer.h"
 #include "workload/steps/steps.h"
 
 namespace citadel::workload::steps {

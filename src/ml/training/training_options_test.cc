@@ -6,7 +6,7 @@
 #include <cmath>
 
 #include "ml/test_datasets.h"
-#include "ml/trainer.h"
+#include "ml/training/trainer.h"
 
 namespace citadel::ml {
 namespace {

@@ -15,7 +15,7 @@
 
 #include <cstdint>
 
-#include "ml/train_spec.h"
+#include "ml/training/train_spec.h"
 
 namespace citadel::ml {
 

@@ -10,7 +10,7 @@
 #include "base/status.h"
 #include "ml/dataset_view.h"
 #include "ml/model_files.h"
-#include "ml/train_spec.h"
+#include "ml/training/train_spec.h"
 
 namespace citadel::ml {
 

@@ -1,6 +1,6 @@
 // Parsing of a train step's training options: every bad field is an error
 // that names the field and its line.
-#include "ml/train_spec.h"
+#include "ml/training/train_spec.h"
 
 #include <gtest/gtest.h>
 

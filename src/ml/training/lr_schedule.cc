@@ -1,5 +1,5 @@
 // The per-epoch learning rate; the formulas are written down in lr_schedule.h.
-#include "ml/lr_schedule.h"
+#include "ml/training/lr_schedule.h"
 
 #include <algorithm>
 #include <cmath>

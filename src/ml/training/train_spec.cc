@@ -1,7 +1,7 @@
 // Parses a train step into a TrainSpec and writes its parts back as the JSON
 // that model.json records. Every range is checked here, so that the trainer
 // never sees a setting torch would reject halfway through a run.
-#include "ml/train_spec.h"
+#include "ml/training/train_spec.h"
 
 #include <fmt/format.h>
 
