@@ -61,9 +61,15 @@ TEST(ThreadPool, AvailableCoresFollowsTheAffinityMask) {
   pid_t child = ::fork();
   ASSERT_GE(child, 0);
   if (child == 0) {
+    // The first CPU this process may use (not necessarily CPU 0 in a cpuset).
+    cpu_set_t mine;
+    CPU_ZERO(&mine);
+    int first = 0;
+    if (::sched_getaffinity(0, sizeof mine, &mine) != 0) ::_exit(2);
+    while (first < CPU_SETSIZE && !CPU_ISSET(first, &mine)) ++first;
     cpu_set_t one;
     CPU_ZERO(&one);
-    CPU_SET(0, &one);
+    CPU_SET(first, &one);
     bool ok = ::sched_setaffinity(0, sizeof one, &one) == 0 && AvailableCores() == 1 &&
               ThreadPool().size() == 1;
     ::_exit(ok ? 0 : 1);
