@@ -211,6 +211,28 @@ TEST_F(DigitsPipeline, RunRecordsSpecInputsMetricsEnvironmentAndLogs) {
   EXPECT_EQ(listed.size(), 5u);
 }
 
+TEST_F(DigitsPipeline, TrainStepOverItsMemoryLimitIsRefusedBeforeTraining) {
+  std::string spec = *ReadFile(spec_);
+  spec = ReplaceOnce(spec, "    seed: 42\n", "    seed: 42\n    resources: { memory: 64KiB }\n");
+  ASSERT_TRUE(WriteFileAtomic(spec_, spec).ok());
+  CliResult r = Citadel({"run", spec_.string()});
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_NE(r.err.find("resources.memory is 64.0 KiB but training"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("model and optimizer"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("lower batch_size"), std::string::npos) << r.err;
+  EXPECT_EQ(r.err.find("epoch 1/"), std::string::npos) << "refused before any epoch ran";
+
+  spec = ReplaceOnce(spec, "memory: 64KiB", "memory: 2 GiB");
+  ASSERT_TRUE(WriteFileAtomic(spec_, spec).ok());
+  EXPECT_EQ(Citadel({"run", spec_.string()}).exit_code, 0);
+
+  spec = ReplaceOnce(spec, "memory: 2 GiB", "memory: lots");
+  ASSERT_TRUE(WriteFileAtomic(spec_, spec).ok());
+  CliResult bad = Citadel({"run", spec_.string()});
+  EXPECT_EQ(bad.exit_code, 1);
+  EXPECT_NE(bad.err.find("expected a positive size such as 512MiB"), std::string::npos) << bad.err;
+}
+
 // Sets an environment variable for the citadel processes a test starts.
 class ScopedEnv {
  public:

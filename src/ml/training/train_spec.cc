@@ -10,6 +10,8 @@
 #include <thread>
 #include <vector>
 
+#include "base/text/byte_size.h"
+
 namespace citadel::ml {
 namespace {
 
@@ -233,10 +235,24 @@ Result<TrainSpec> ParseTrainSpec(const SpecReader& step,
   spec.seed = static_cast<uint64_t>(seed);
   if (step.Has("resources")) {
     SpecReader res = step.Child("resources");
-    RETURN_IF_ERROR(res.ExpectObject({"threads"}));
+    RETURN_IF_ERROR(res.ExpectObject({"threads", "memory"}));
     int64_t max_threads = std::max<int64_t>(1, std::thread::hardware_concurrency()) * 4;
     ASSIGN_OR_RETURN(int64_t threads, res.Int("threads", 1, max_threads, 1));
     spec.threads = static_cast<int>(threads);
+    if (res.Has("memory")) {
+      const Json& memory = res.json()["memory"];
+      std::optional<uint64_t> bytes;
+      if (memory.is_number_unsigned()) {
+        bytes = memory.get<uint64_t>();
+      } else if (memory.is_string()) {
+        bytes = ParseByteSize(memory.get<std::string>());
+      }
+      if (!bytes || *bytes == 0) {
+        return res.FieldError("memory",
+                              "expected a positive size such as 512MiB, 2GiB or 1.5GB (or bytes)");
+      }
+      spec.memory_limit = bytes;
+    }
   }
   return spec;
 }

@@ -72,6 +72,9 @@ struct TrainSpec {
   int64_t batch_size = 64;
   uint64_t seed = 0;
   int threads = 1;  // intra-op threads; part of the recorded environment
+  // resources.memory: the most the step may hold (an admission check against
+  // EstimateTrainingMemory before training starts); nullopt = no limit.
+  std::optional<uint64_t> memory_limit;
 };
 
 // Reads model, optimizer, lr_schedule, grad_clip, class_weights,

@@ -4,11 +4,39 @@
 
 #include "base/logging.h"
 #include "base/system/files.h"
+#include "base/text/byte_size.h"
+#include "ml/training/memory_estimate.h"
 #include "ml/training/trainer.h"
 #include "workload/steps/steps.h"
 
 namespace citadel::workload::steps {
 namespace {
+
+// resources.memory: refuse before training when the estimate exceeds it.
+Status CheckMemoryLimit(const ml::TrainSpec& spec, const ml::DatasetView& train,
+                        const ml::DatasetView* validation) {
+  const auto count = [&](const char* what) -> int64_t {
+    const Json& schema = train.schema;
+    if (std::string_view(what) == "features") {
+      return schema.contains("features") && schema["features"].is_array()
+                 ? static_cast<int64_t>(schema["features"].size())
+                 : 0;
+    }
+    const Json& label = schema.contains("label") ? schema["label"] : Json();
+    return label.is_object() && label.contains("classes") && label["classes"].is_array()
+               ? static_cast<int64_t>(label["classes"].size())
+               : 0;
+  };
+  uint64_t bytes = train.safetensors.size() + (validation ? validation->safetensors.size() : 0);
+  ml::TrainingMemory need =
+      ml::EstimateTrainingMemory(spec, count("features"), count("classes"), bytes);
+  if (need.total() <= *spec.memory_limit) return Status::Ok();
+  return FailedPreconditionError(fmt::format(
+      "resources.memory is {} but training {} needs about {} ({}); raise the limit, lower "
+      "batch_size, use a smaller model, or train on fewer rows",
+      FormatByteSize(*spec.memory_limit), train.name, FormatByteSize(need.total()),
+      need.Describe()));
+}
 
 class TrainStep : public StepRunner {
  public:
@@ -35,6 +63,10 @@ class TrainStep : public StepRunner {
     if (ctx.spec().Has("validation")) {
       ASSIGN_OR_RETURN(const LoadedArtifact* val_input, ctx.Input("validation"));
       ASSIGN_OR_RETURN(validation, LoadDatasetView(ctx.workspace(), *val_input));
+    }
+
+    if (spec.memory_limit) {
+      RETURN_IF_ERROR(CheckMemoryLimit(spec, train, validation ? &*validation : nullptr));
     }
 
     std::vector<ml::EpochMetrics> history;
