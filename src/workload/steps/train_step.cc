@@ -15,21 +15,18 @@ namespace {
 // resources.memory: refuse before training when the estimate exceeds it.
 Status CheckMemoryLimit(const ml::TrainSpec& spec, const ml::DatasetView& train,
                         const ml::DatasetView* validation) {
-  const auto count = [&](const char* what) -> int64_t {
-    const Json& schema = train.schema;
-    if (std::string_view(what) == "features") {
-      return schema.contains("features") && schema["features"].is_array()
-                 ? static_cast<int64_t>(schema["features"].size())
-                 : 0;
-    }
-    const Json& label = schema.contains("label") ? schema["label"] : Json();
-    return label.is_object() && label.contains("classes") && label["classes"].is_array()
-               ? static_cast<int64_t>(label["classes"].size())
-               : 0;
+  // A list missing from schema.json counts as empty (Train reports it).
+  const auto list_size = [](const Json& parent, const char* key) -> int64_t {
+    if (!parent.is_object() || !parent.contains(key) || !parent[key].is_array()) return 0;
+    return static_cast<int64_t>(parent[key].size());
   };
-  uint64_t bytes = train.safetensors.size() + (validation ? validation->safetensors.size() : 0);
-  ml::TrainingMemory need =
-      ml::EstimateTrainingMemory(spec, count("features"), count("classes"), bytes);
+  const Json& schema = train.schema;
+  const int64_t features = list_size(schema, "features");
+  const int64_t classes =
+      schema.is_object() && schema.contains("label") ? list_size(schema["label"], "classes") : 0;
+  const uint64_t bytes =
+      train.safetensors.size() + (validation ? validation->safetensors.size() : 0);
+  const ml::TrainingMemory need = ml::EstimateTrainingMemory(spec, features, classes, bytes);
   if (need.total() <= *spec.memory_limit) return Status::Ok();
   return FailedPreconditionError(fmt::format(
       "resources.memory is {} but training {} needs about {} ({}); raise the limit, lower "

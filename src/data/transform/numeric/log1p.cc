@@ -38,11 +38,7 @@ class Log1p : public ColumnTransform {
   }
 
   Status Apply(Table& table) const override {
-    std::vector<Column*> cols;
-    for (const std::string& name : columns_) {
-      ASSIGN_OR_RETURN(Column * c, GetNumeric(table, name, kOp));
-      cols.push_back(c);
-    }
+    ASSIGN_OR_RETURN(std::vector<Column*> cols, GetNumericColumns(table, columns_, kOp));
     std::vector<Column> out;
     for (const Column* c : cols) {
       Column o = Column::Empty(c->name, ColumnType::kFloat, c->sources);

@@ -59,6 +59,17 @@ Result<Column*> GetNumeric(Table& table, std::string_view name, std::string_view
   return c;
 }
 
+Result<std::vector<Column*>> GetNumericColumns(Table& table, const std::vector<std::string>& names,
+                                               std::string_view op) {
+  std::vector<Column*> columns;
+  columns.reserve(names.size());
+  for (const std::string& name : names) {
+    ASSIGN_OR_RETURN(Column * c, GetNumeric(table, name, op));
+    columns.push_back(c);
+  }
+  return columns;
+}
+
 Result<Column*> GetFittedType(Table& table, std::string_view name, ColumnType fitted,
                               std::string_view op) {
   ASSIGN_OR_RETURN(Column * c, table.Get(name, op));

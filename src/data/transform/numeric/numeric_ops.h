@@ -48,6 +48,11 @@ Result<std::vector<std::string>> ResolveNumeric(const ColumnSelection& selection
 // where training had a number is refused rather than misread.
 Result<Column*> GetNumeric(Table& table, std::string_view name, std::string_view op);
 
+// GetNumeric for every name, all checked before the caller changes any, so
+// that a refused input is left as it came.
+Result<std::vector<Column*>> GetNumericColumns(Table& table, const std::vector<std::string>& names,
+                                               std::string_view op);
+
 // At Apply: the column `name`, which must exist and have exactly the type it
 // had when the transform was fitted.
 Result<Column*> GetFittedType(Table& table, std::string_view name, ColumnType fitted,

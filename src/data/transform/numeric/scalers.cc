@@ -78,12 +78,7 @@ class AffineScaler : public ColumnTransform {
   }
 
   Status Apply(Table& table) const override {
-    // Resolved first, so that a refused input is left as it came.
-    std::vector<Column*> cols;
-    for (const std::string& name : columns_) {
-      ASSIGN_OR_RETURN(Column * c, GetNumeric(table, name, op_));
-      cols.push_back(c);
-    }
+    ASSIGN_OR_RETURN(std::vector<Column*> cols, GetNumericColumns(table, columns_, op_));
     return ForEachColumn(cols.size(), [&](size_t i) -> Status {
       Column* c = cols[i];
       const size_t n = c->size();
