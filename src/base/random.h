@@ -5,6 +5,8 @@
 
 #include <cstdint>
 #include <random>
+#include <sstream>
+#include <string>
 #include <utility>
 #include <vector>
 
@@ -33,6 +35,26 @@ class SeededRng {
       size_t j = static_cast<size_t>(Below(i));
       std::swap(items[i - 1], items[j]);
     }
+  }
+
+  // The generator's full state as text (the standard's stream format, so it
+  // is the same on every platform); Restore() continues the sequence exactly
+  // where State() was taken. Checkpoints save it.
+  std::string State() const {
+    std::ostringstream out;
+    out << engine_;
+    return out.str();
+  }
+  // false (and the generator unchanged) when `state` is not one State() made.
+  bool Restore(const std::string& state) {
+    std::istringstream in(state);
+    std::mt19937_64 engine;
+    in >> engine;
+    if (in.fail()) return false;
+    in >> std::ws;
+    if (!in.eof()) return false;
+    engine_ = engine;
+    return true;
   }
 
  private:

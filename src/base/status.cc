@@ -25,6 +25,8 @@ std::string_view StatusCodeName(StatusCode code) {
       return "DataLoss";
     case StatusCode::kInternal:
       return "Internal";
+    case StatusCode::kCancelled:
+      return "Cancelled";
   }
   return "Unknown";
 }
@@ -57,6 +59,7 @@ Status FailedPreconditionError(std::string m) {
 Status UnavailableError(std::string m) { return {StatusCode::kUnavailable, std::move(m)}; }
 Status DataLossError(std::string m) { return {StatusCode::kDataLoss, std::move(m)}; }
 Status InternalError(std::string m) { return {StatusCode::kInternal, std::move(m)}; }
+Status CancelledError(std::string m) { return {StatusCode::kCancelled, std::move(m)}; }
 
 std::ostream& operator<<(std::ostream& out, const Status& status) {
   return out << status.ToString();

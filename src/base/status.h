@@ -25,6 +25,7 @@ enum class StatusCode {
   kUnavailable,
   kDataLoss,
   kInternal,
+  kCancelled,  // stopped on request (a signal), not by an error
 };
 
 std::string_view StatusCodeName(StatusCode code);
@@ -64,6 +65,7 @@ Status FailedPreconditionError(std::string message);
 Status UnavailableError(std::string message);
 Status DataLossError(std::string message);
 Status InternalError(std::string message);
+Status CancelledError(std::string message);
 
 // Writes ToString(); lets tests print a Status in assertion messages.
 std::ostream& operator<<(std::ostream& out, const Status& status);

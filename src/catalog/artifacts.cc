@@ -40,6 +40,38 @@ Status Catalog::PutArtifact(const ArtifactRecord& record, const store::Manifest&
   });
 }
 
+Result<std::optional<std::vector<std::string>>> Catalog::DeleteUnusedArtifact(
+    const std::string& id) {
+  std::optional<std::vector<std::string>> orphans;
+  Status status = db_->Transaction([&]() -> Status {
+    ASSIGN_OR_RETURN(auto used, db_->Prepare("SELECT (SELECT COUNT(*) FROM run_input WHERE "
+                                             "artifact_id = ?1) + (SELECT COUNT(*) FROM "
+                                             "model_version WHERE artifact_id = ?1)"));
+    used.Bind(1, id);
+    ASSIGN_OR_RETURN(bool row, used.Step());
+    if (!row || used.ColumnInt(0) > 0) return Status::Ok();
+    // Blobs listed by this artifact only.
+    ASSIGN_OR_RETURN(auto blobs,
+                     db_->Prepare("SELECT DISTINCT f.blob FROM artifact_file f WHERE "
+                                  "f.artifact_id = ?1 AND NOT EXISTS (SELECT 1 FROM artifact_file "
+                                  "g WHERE g.blob = f.blob AND g.artifact_id <> ?1)"));
+    blobs.Bind(1, id);
+    ASSIGN_OR_RETURN(auto only_here,
+                     CollectRows(blobs, [](const SqliteStatement& r) { return r.ColumnText(0); }));
+    for (const char* sql : {"DELETE FROM run_output WHERE artifact_id = ?1",
+                            "DELETE FROM artifact_file WHERE artifact_id = ?1",
+                            "DELETE FROM artifact WHERE id = ?1"}) {
+      ASSIGN_OR_RETURN(auto del, db_->Prepare(sql));
+      del.Bind(1, id);
+      RETURN_IF_ERROR(del.Run());
+    }
+    orphans = std::move(only_here);
+    return Status::Ok();
+  });
+  RETURN_IF_ERROR(status);
+  return orphans;
+}
+
 Result<ArtifactRecord> Catalog::GetArtifact(const std::string& id) {
   ASSIGN_OR_RETURN(auto q, db_->Prepare(fmt::format("SELECT {} FROM artifact a WHERE a.id = ?1",
                                                     kArtifactColumns)));

@@ -38,6 +38,12 @@ class Catalog {
   // other names (source files) fall back to the newest artifact record.
   Result<std::optional<std::string>> LatestArtifactNamed(const std::string& name);
   Result<std::vector<ArtifactFileRecord>> ListArtifactFiles();
+  // Removes an artifact that nothing depends on — no run took it as input,
+  // no model version points at it — with its file rows and output edges
+  // (pruned checkpoints). Returns the file blobs that no other artifact
+  // lists, which the caller may delete, or nullopt (and removes nothing)
+  // when the artifact is in use.
+  Result<std::optional<std::vector<std::string>>> DeleteUnusedArtifact(const std::string& id);
 
   // ---- runs (runs.cc)
   Status CreateRun(const RunRecord& run);
@@ -59,6 +65,9 @@ class Catalog {
   Result<std::vector<RunEdge>> RunOutputs(const std::string& run_id);
   // The original (non-cached) succeeded run with this cache key, if any.
   Result<std::optional<RunRecord>> FindCachedRun(const std::string& cache_key);
+  // Runs with this cache key that ended without succeeding (failed or
+  // cancelled), newest first: the candidates for resuming a train step.
+  Result<std::vector<RunRecord>> UnfinishedRuns(const std::string& cache_key);
   // Runs left `running` by a process that died (e.g. SIGKILL) → failed.
   Status MarkAbandonedRuns(const std::vector<std::string>& run_ids, const std::string& message);
 

@@ -157,6 +157,15 @@ Result<std::optional<RunRecord>> Catalog::FindCachedRun(const std::string& cache
   return std::optional<RunRecord>(RunFromRow(q));
 }
 
+Result<std::vector<RunRecord>> Catalog::UnfinishedRuns(const std::string& cache_key) {
+  ASSIGN_OR_RETURN(auto q, db_->Prepare(fmt::format(
+                               "SELECT {} FROM run r WHERE r.cache_key = ?1 AND r.status IN "
+                               "('failed', 'cancelled') ORDER BY r.id DESC",
+                               kRunColumns)));
+  q.Bind(1, cache_key);
+  return CollectRows(q, RunFromRow);
+}
+
 Status Catalog::MarkAbandonedRuns(const std::vector<std::string>& run_ids,
                                   const std::string& message) {
   return db_->Transaction([&]() -> Status {

@@ -104,6 +104,14 @@ Result<Sha256Digest> BlobStore::Put(std::string_view data) const {
   return digest;
 }
 
+Status BlobStore::Remove(const Sha256Digest& digest) const {
+  const fs::path path = PathOf(digest);
+  if (::unlink(path.c_str()) != 0 && errno != ENOENT) {
+    return ErrnoError("removing blob", path.string(), errno);
+  }
+  return Status::Ok();
+}
+
 Result<Sha256Digest> BlobStore::PutFile(const fs::path& source, uint64_t* size) const {
   UniqueFd in(::open(source.c_str(), O_RDONLY | O_CLOEXEC));
   if (!in.valid()) return ErrnoError("opening", source.string(), errno);

@@ -42,6 +42,11 @@ class BlobStore {
 
   bool Contains(const Sha256Digest& digest) const;
 
+  // Deletes a blob the catalog no longer lists (pruned checkpoints). A blob
+  // that is already gone is not an error. Content-addressed: a concurrent
+  // writer of the same bytes re-creates it whole.
+  Status Remove(const Sha256Digest& digest) const;
+
   // Every blob file present, by the digest its path claims.
   Result<std::vector<Sha256Digest>> List() const;
 
