@@ -1,5 +1,6 @@
 #include "cli_runner.h"
 
+#include <fcntl.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -7,6 +8,7 @@
 #include <cstdio>
 #include <fstream>
 #include <sstream>
+#include <thread>
 
 namespace citadel::testing {
 namespace fs = std::filesystem;
@@ -59,6 +61,71 @@ CliResult CliTest::Citadel(const std::vector<std::string>& args, const fs::path&
   r.out = Slurp(out);
   r.err = Slurp(err);
   return r;
+}
+
+SpawnedCitadel CliTest::SpawnCitadel(const std::vector<std::string>& args,
+                                     const std::vector<std::string>& env) {
+  static int counter = 0;
+  SpawnedCitadel p;
+  p.out = tmp_ / ("spawn" + std::to_string(++counter) + ".out");
+  p.err = tmp_ / ("spawn" + std::to_string(counter) + ".err");
+  // Everything the child needs is built before fork().
+  std::vector<std::string> argv_s = {CITADEL_BINARY};
+  argv_s.insert(argv_s.end(), args.begin(), args.end());
+  std::vector<char*> argv;
+  for (auto& a : argv_s) argv.push_back(a.data());
+  argv.push_back(nullptr);
+  std::string home = "CITADEL_HOME=" + home_.string();
+  std::vector<std::string> env_s = env;
+  env_s.push_back(home);
+  for (char** e = environ; *e != nullptr; ++e) {
+    if (std::string(*e).rfind("CITADEL_HOME=", 0) != 0) env_s.push_back(*e);
+  }
+  std::vector<char*> envp;
+  for (auto& e : env_s) envp.push_back(e.data());
+  envp.push_back(nullptr);
+  const std::string out = p.out.string(), err = p.err.string();
+  p.pid = ::fork();
+  if (p.pid == 0) {
+    int in_fd = ::open("/dev/null", O_RDONLY);
+    int out_fd = ::open(out.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    int err_fd = ::open(err.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    ::dup2(in_fd, 0);
+    ::dup2(out_fd, 1);
+    ::dup2(err_fd, 2);
+    ::execve(argv[0], argv.data(), envp.data());
+    ::_exit(127);
+  }
+  EXPECT_GT(p.pid, 0) << "fork failed";
+  return p;
+}
+
+int CliTest::WaitCitadel(const SpawnedCitadel& process) {
+  int status = 0;
+  if (::waitpid(process.pid, &status, 0) != process.pid) return -1;
+  return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+}
+
+bool CliTest::WaitForStderr(const SpawnedCitadel& process, const std::string& needle, int count,
+                            double timeout_s) {
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::duration<double>(timeout_s);
+  while (std::chrono::steady_clock::now() < deadline) {
+    const std::string text = Slurp(process.err);
+    int seen = 0;
+    for (size_t pos = text.find(needle); pos != std::string::npos;
+         pos = text.find(needle, pos + needle.size())) {
+      ++seen;
+    }
+    if (seen >= count) return true;
+    // Ended? Asked without reaping it, so WaitCitadel still gets its status.
+    siginfo_t info{};
+    if (::waitid(P_PID, static_cast<id_t>(process.pid), &info, WEXITED | WNOHANG | WNOWAIT) == 0 &&
+        info.si_pid == process.pid) {
+      return false;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  }
+  return false;
 }
 
 Json CliTest::CitadelJson(const std::vector<std::string>& args, const fs::path& home) {

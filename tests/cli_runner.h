@@ -3,6 +3,8 @@
 
 #include <gtest/gtest.h>
 
+#include <sys/types.h>
+
 #include <filesystem>
 #include <string>
 #include <vector>
@@ -10,6 +12,14 @@
 #include "base/text/json.h"
 
 namespace citadel::testing {
+
+// A citadel process running in the background; stdout and stderr go to
+// files so the test can watch them.
+struct SpawnedCitadel {
+  pid_t pid = -1;
+  std::filesystem::path out;
+  std::filesystem::path err;
+};
 
 struct CliResult {
   int exit_code = -1;
@@ -30,6 +40,16 @@ class CliTest : public ::testing::Test {
   // Runs and parses stdout as JSON; fails the test when either fails.
   Json CitadelJson(const std::vector<std::string>& args) { return CitadelJson(args, home_); }
   Json CitadelJson(const std::vector<std::string>& args, const std::filesystem::path& home);
+
+  // Starts citadel without waiting; `env` adds NAME=VALUE entries.
+  SpawnedCitadel SpawnCitadel(const std::vector<std::string>& args,
+                              const std::vector<std::string>& env = {});
+  // Waits for it to end: the exit code, or 128 + signal when killed.
+  int WaitCitadel(const SpawnedCitadel& process);
+  // Polls its stderr until `needle` has appeared `count` times: false when
+  // the process ended first or `timeout_s` passed.
+  bool WaitForStderr(const SpawnedCitadel& process, const std::string& needle, int count,
+                     double timeout_s = 120);
 
   // A copy of examples/digits (spec + data) in the temp dir, so tests can
   // edit the spec without touching the repository.

@@ -10,6 +10,7 @@
 
 #include "base/status.h"
 #include "base/text/json.h"
+#include "workload/pipeline/pipeline_runner.h"
 #include "workload/workspace.h"
 
 namespace citadel::cli {
@@ -45,12 +46,15 @@ void PrintJson(const Json& value);
 // Left-aligned columns, two spaces apart.
 std::string FormatTable(const std::vector<std::vector<std::string>>& rows);
 
+// The human summary of `citadel run` (and `citadel runs resume`).
+void PrintOutcome(const workload::PipelineOutcome& outcome, double seconds);
+
 // "sha256:0123456789ab" — short enough for tables, unique in practice.
 std::string ShortId(const std::string& id);
 std::string HumanBytes(uint64_t bytes);
 
 void AddWorkspaceCommands(CLI::App& app, Command& cmd);  // init, run
-void AddRunsCommands(CLI::App& app, Command& cmd);       // runs ls|show|logs
+void AddRunsCommands(CLI::App& app, Command& cmd);       // runs ls|show|logs|resume
 void AddArtifactsCommands(CLI::App& app, Command& cmd);  // artifacts ls|show|export
 void AddLineageCommand(CLI::App& app, Command& cmd);     // lineage
 void AddStoreCommands(CLI::App& app, Command& cmd);      // store verify

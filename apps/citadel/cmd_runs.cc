@@ -1,7 +1,8 @@
-// citadel runs ls | show RUN_ID | logs RUN_ID.
+// citadel runs ls | show RUN_ID | logs RUN_ID | resume RUN_ID.
 #include <fmt/format.h>
 
 #include "base/system/files.h"
+#include "base/time.h"
 #include "cli.h"
 
 namespace citadel::cli {
@@ -98,6 +99,18 @@ Status Logs(const Globals& globals, const std::string& prefix) {
   return Status::Ok();
 }
 
+Status Resume(const Globals& globals, const std::string& prefix, int workers, bool json) {
+  ASSIGN_OR_RETURN(auto ws, OpenWorkspace(globals));
+  Stopwatch clock;
+  ASSIGN_OR_RETURN(workload::PipelineOutcome outcome, workload::ResumeRun(*ws, prefix, workers));
+  if (json) {
+    PrintJson(outcome.ToJson());
+  } else {
+    PrintOutcome(outcome, clock.ElapsedSeconds());
+  }
+  return outcome.status;
+}
+
 }  // namespace
 
 void AddRunsCommands(CLI::App& app, Command& cmd) {
@@ -128,6 +141,23 @@ void AddRunsCommands(CLI::App& app, Command& cmd) {
   logs->add_option("run_id", *log_id, "Run id or unique prefix")->required();
   logs->callback(
       [&cmd, log_id] { cmd.action = [&cmd, log_id] { return Logs(cmd.globals, *log_id); }; });
+
+  auto* resume = runs->add_subcommand(
+      "resume",
+      "Continue an interrupted (failed or cancelled) train run from its newest valid checkpoint, "
+      "as a new run");
+  auto resume_id = std::make_shared<std::string>();
+  auto resume_json = std::make_shared<bool>(false);
+  auto resume_workers = std::make_shared<int>(1);
+  resume->add_option("run_id", *resume_id, "Run id or unique prefix")->required();
+  resume->add_option("--workers", *resume_workers, "Data-parallel processes, as for `run`")
+      ->check(CLI::Range(1, 256));
+  resume->add_flag("--json", *resume_json, "Print the outcome as JSON");
+  resume->callback([&cmd, resume_id, resume_workers, resume_json] {
+    cmd.action = [&cmd, resume_id, resume_workers, resume_json] {
+      return Resume(cmd.globals, *resume_id, *resume_workers, *resume_json);
+    };
+  });
 }
 
 }  // namespace citadel::cli

@@ -109,9 +109,21 @@ std::optional<RuntimeInfo> LoadedRuntime() {
 }
 
 Result<ModelFiles> Train(const TrainSpec& spec, const DatasetView& train,
-                         const EpochCallback& on_epoch, const DatasetView* validation) {
+                         const DatasetView* validation, const TrainHooks& hooks) {
   ASSIGN_OR_RETURN(const MlRuntime* runtime, Runtime());
-  return runtime->Train(spec, train, validation, on_epoch);
+  return runtime->Train(spec, train, validation, hooks);
+}
+
+Result<ModelFiles> Train(const TrainSpec& spec, const DatasetView& train,
+                         const EpochCallback& on_epoch, const DatasetView* validation) {
+  TrainHooks hooks;
+  hooks.on_epoch = on_epoch;
+  return Train(spec, train, validation, hooks);
+}
+
+Result<std::unique_ptr<ProcessGroup>> ConnectProcessGroup(const DistributedSpec& spec) {
+  ASSIGN_OR_RETURN(const MlRuntime* runtime, Runtime());
+  return runtime->Connect(spec);
 }
 
 Result<std::unique_ptr<InferenceSession>> InferenceSession::Load(const ModelFiles& files,

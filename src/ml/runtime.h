@@ -30,7 +30,7 @@ class MlRuntime {
   // `validation` may be null.
   virtual Result<ModelFiles> Train(const TrainSpec& spec, const DatasetView& train,
                                    const DatasetView* validation,
-                                   const EpochCallback& on_epoch) const = 0;
+                                   const TrainHooks& hooks) const = 0;
   virtual Result<std::unique_ptr<InferenceSession>> LoadSession(const ModelFiles& files,
                                                                 std::string_view source) const = 0;
   virtual Result<Json> EvaluateDataset(const InferenceSession& session,
@@ -38,6 +38,7 @@ class MlRuntime {
   virtual Result<std::string> PredictDataset(const InferenceSession& session,
                                              const DatasetView& dataset) const = 0;
   virtual RuntimeInfo Info() const = 0;
+  virtual Result<std::unique_ptr<ProcessGroup>> Connect(const DistributedSpec& spec) const = 0;
 };
 
 // The runtime, loaded on first call (thread-safe; never unloaded).

@@ -31,12 +31,19 @@ Status RunRecorder::AddOutput(const std::string& role, const std::string& artifa
 }
 
 Status RunRecorder::AddMetric(const std::string& key, int64_t step, double value) {
-  pending_.push_back({key, step, value, NowUnixMillis()});
-  if (pending_.size() >= kFlushEvery) return FlushMetrics();
+  const int64_t now = NowUnixMillis();
+  pending_.push_back({key, step, value, now});
+  // By count and by age: a long training run's metrics reach the catalog
+  // while it runs, a few transactions a second at most.
+  if (pending_.size() >= kFlushEvery || now - last_flush_ms_ >= kFlushAfterMs) {
+    return FlushMetrics();
+  }
   return Status::Ok();
 }
 
 Status RunRecorder::FlushMetrics() {
+  last_flush_ms_ = NowUnixMillis();
+  if (pending_.empty()) return Status::Ok();
   Status s = ws_.catalog().AddMetrics(run_.id, pending_);
   pending_.clear();
   return s;

@@ -32,13 +32,15 @@ class RunRecorder {
 
   Status AddInput(const std::string& role, const std::string& artifact_id);
   Status AddOutput(const std::string& role, const std::string& artifact_id);
-  // Buffered; flushed every kFlushEvery points and by Finish().
+  // Buffered; flushed every kFlushEvery points, when
+  // the last flush is kFlushAfterMs old, and by Finish().
   Status AddMetric(const std::string& key, int64_t step, double value);
 
   Status Finish(catalog::RunStatus status, const std::string& message);
 
  private:
   static constexpr size_t kFlushEvery = 256;
+  static constexpr int64_t kFlushAfterMs = 2000;
   RunRecorder(Workspace& ws, catalog::RunRecord run) : ws_(ws), run_(std::move(run)) {}
   Status FlushMetrics();
 
@@ -47,6 +49,7 @@ class RunRecorder {
   std::unique_ptr<log::RunLogSink> log_sink_;
   std::vector<catalog::MetricPoint> pending_;
   bool finished_ = false;
+  int64_t last_flush_ms_ = 0;
 };
 
 }  // namespace citadel::workload

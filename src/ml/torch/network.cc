@@ -12,10 +12,41 @@ Result<torch::nn::Sequential> BuildNetwork(const ModelSpec& spec, int64_t inputs
         "cannot build a classifier with {} input features and {} classes (need ≥1 and ≥2)", inputs,
         classes));
   }
+  if (spec.arch == "cnn") {
+    const std::vector<int64_t>& shape = spec.input_shape;
+    if (shape.size() != 3 || shape[0] * shape[1] * shape[2] != inputs) {
+      return InvalidArgumentError(fmt::format(
+          "the cnn's input_shape [{}] holds {} values but the dataset has {} features; give "
+          "[channels, height, width] of the images the features were flattened from",
+          fmt::join(shape, ", "), shape.size() == 3 ? shape[0] * shape[1] * shape[2] : 0,
+          inputs));
+    }
+  }
   torch::nn::Sequential net;
   Status s = CatchTorch("building network", [&]() -> Status {
     int64_t width = inputs;
-    if (spec.arch == "mlp") {
+    if (spec.arch == "cnn") {
+      // Rows arrive flat; the first module gives them back their image shape.
+      net->push_back(torch::nn::Unflatten(torch::nn::UnflattenOptions(1, spec.input_shape)));
+      int64_t channels = spec.input_shape[0];
+      int64_t height = spec.input_shape[1];
+      int64_t image_width = spec.input_shape[2];
+      for (const ConvLayerSpec& c : spec.conv) {
+        net->push_back(torch::nn::Conv2d(
+            torch::nn::Conv2dOptions(channels, c.channels, c.kernel).padding(c.kernel / 2)));
+        if (c.batch_norm) net->push_back(torch::nn::BatchNorm2d(c.channels));
+        net->push_back(torch::nn::ReLU());
+        if (c.pool > 1) {
+          net->push_back(torch::nn::MaxPool2d(torch::nn::MaxPool2dOptions(c.pool)));
+          height /= c.pool;
+          image_width /= c.pool;
+        }
+        channels = c.channels;
+      }
+      net->push_back(torch::nn::Flatten());
+      width = channels * height * image_width;
+    }
+    if (spec.arch == "mlp" || spec.arch == "cnn") {
       for (int64_t h : spec.hidden) {
         net->push_back(torch::nn::Linear(width, h));
         net->push_back(torch::nn::ReLU());
@@ -39,6 +70,10 @@ Result<ModelSpec> ModelSpecFromJson(const Json& model_json, std::string_view sou
     return InvalidArgumentError(fmt::format("{}: model.json has no architecture.arch", source));
   }
   spec.arch = arch["arch"].get<std::string>();
+  if (spec.arch == "cnn") {
+    // The same rules as a train step's model section (train_spec.cc).
+    return ModelSpecFromArchitectureJson(arch, source);
+  }
   if (spec.arch == "mlp") {
     if (!arch.contains("hidden") || !arch["hidden"].is_array()) {
       return InvalidArgumentError(

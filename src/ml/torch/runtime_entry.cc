@@ -12,8 +12,8 @@ class TorchRuntime final : public MlRuntime {
  public:
   Result<ModelFiles> Train(const TrainSpec& spec, const DatasetView& train,
                            const DatasetView* validation,
-                           const EpochCallback& on_epoch) const override {
-    return TrainModel(spec, train, validation, on_epoch);
+                           const TrainHooks& hooks) const override {
+    return TrainModel(spec, train, validation, hooks);
   }
   Result<std::unique_ptr<InferenceSession>> LoadSession(const ModelFiles& files,
                                                         std::string_view source) const override {
@@ -28,6 +28,9 @@ class TorchRuntime final : public MlRuntime {
     return PredictWithSession(session, dataset);
   }
   RuntimeInfo Info() const override { return DescribeTorchRuntime(); }
+  Result<std::unique_ptr<ProcessGroup>> Connect(const DistributedSpec& spec) const override {
+    return ConnectGlooGroup(spec);
+  }
 };
 
 }  // namespace

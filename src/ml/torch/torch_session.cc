@@ -12,6 +12,8 @@
 namespace citadel::ml::internal {
 namespace {
 
+constexpr int64_t kPredictChunk = 2048;
+
 class TorchSession final : public InferenceSession {
  public:
   TorchSession(std::string source, Json model_json, Promises promises, torch::nn::Sequential net)
@@ -32,8 +34,13 @@ class TorchSession final : public InferenceSession {
       torch::NoGradGuard no_grad;
       torch::Tensor x =
           torch::from_blob(const_cast<float*>(features.data()), {rows, d}, torch::kFloat32);
-      torch::Tensor p = torch::softmax(net_->forward(x), 1).contiguous();
-      out.assign(p.data_ptr<float>(), p.data_ptr<float>() + p.numel());
+      // In fixed-size chunks: a cnn's activations for a whole test set would
+      // take gigabytes, and a fixed chunk keeps the results deterministic.
+      for (int64_t start = 0; start < rows; start += kPredictChunk) {
+        const int64_t end = std::min(rows, start + kPredictChunk);
+        torch::Tensor p = torch::softmax(net_->forward(x.slice(0, start, end)), 1).contiguous();
+        out.insert(out.end(), p.data_ptr<float>(), p.data_ptr<float>() + p.numel());
+      }
       return Status::Ok();
     });
     RETURN_IF_ERROR(s);
@@ -59,16 +66,21 @@ Result<std::unique_ptr<InferenceSession>> LoadUnchecked(const ModelFiles& files,
                                 static_cast<int64_t>(promises.classes.size())));
   torch::NoGradGuard no_grad;
   std::set<std::string> expected;
-  for (auto& item : net->named_parameters()) {
-    expected.insert(item.key());
-    ASSIGN_OR_RETURN(const formats::TensorView* view, weights.Get(item.key()));
-    if (view->dtype != formats::DType::kF32 || view->shape != item.value().sizes().vec()) {
+  std::vector<std::pair<std::string, torch::Tensor>> tensors;
+  for (auto& item : net->named_parameters()) tensors.emplace_back(item.key(), item.value());
+  for (auto& item : net->named_buffers()) tensors.emplace_back(item.key(), item.value());
+  for (auto& [name, target] : tensors) {
+    expected.insert(name);
+    ASSIGN_OR_RETURN(const formats::TensorView* view, weights.Get(name));
+    const formats::DType dtype =
+        target.scalar_type() == torch::kInt64 ? formats::DType::kI64 : formats::DType::kF32;
+    if (view->dtype != dtype || view->shape != target.sizes().vec()) {
       return InvalidArgumentError(
           fmt::format("{}: tensor '{}' has shape or dtype that does not match the architecture",
-                      source, item.key()));
+                      source, name));
     }
     ASSIGN_OR_RETURN(torch::Tensor t, ToTorch(*view, source));
-    item.value().copy_(t);
+    target.copy_(t);
   }
   for (const auto& t : weights.tensors()) {
     if (!expected.count(t.name)) {

@@ -5,7 +5,9 @@
 
 #include <optional>
 
+#include "base/time.h"
 #include "formats/safetensors.h"
+#include "ml/torch/gloo_group.h"
 #include "ml/torch/tensors.h"
 #include "ml/torch/torch_runtime.h"
 #include "ml/torch/training_loop.h"
@@ -19,6 +21,15 @@ Result<std::string> SerializeWeights(torch::nn::Sequential& net) {
     const torch::Tensor& p = item.value();
     RETURN_IF_ERROR(
         writer.Add(item.key(), formats::DType::kF32, p.sizes().vec(), internal::Float32Bytes(p)));
+  }
+  // Batch norm's running statistics (F32) and its step counter (I64): what
+  // eval mode computes with.
+  for (const auto& item : net->named_buffers()) {
+    const torch::Tensor b = item.value().detach().contiguous();
+    const bool is_float = b.scalar_type() == torch::kFloat32;
+    RETURN_IF_ERROR(writer.Add(
+        item.key(), is_float ? formats::DType::kF32 : formats::DType::kI64, b.sizes().vec(),
+        std::string(static_cast<const char*>(b.data_ptr()), b.numel() * b.element_size())));
   }
   writer.SetMetadata("format", std::string(kModelFormat));
   return writer.Serialize();
@@ -79,10 +90,67 @@ Json ClassWeightsJson(const ClassWeightsSpec& spec, const std::vector<double>& w
   return {{"mode", spec.balanced ? "balanced" : "explicit"}, {"weights", weights}};
 }
 
+
+// Identifies what a checkpoint belongs to: the settings that shape the
+// state and the data's dimensions. (Which data exactly is the caller's
+// business: workload resumes only runs with the same cache key.)
+std::string Fingerprint(const TrainSpec& spec, int64_t rows, int64_t features, int64_t classes,
+                        int64_t val_rows) {
+  Json j = {{"model", ModelSpecToJson(spec.model)},
+            {"optimizer", OptimizerSpecToJson(spec.optimizer)},
+            {"lr_schedule", LrScheduleSpecToJson(spec.lr_schedule)},
+            {"grad_clip", GradClipSpecToJson(spec.grad_clip)},
+            {"early_stopping",
+             spec.early_stopping ? EarlyStoppingSpecToJson(*spec.early_stopping) : Json()},
+            {"epochs", spec.epochs},
+            {"batch_size", spec.batch_size},
+            {"seed", spec.seed},
+            {"rows", rows},
+            {"features", features},
+            {"classes", classes},
+            {"validation_rows", val_rows}};
+  return CanonicalJson(j);
+}
+
+// Runs the loop to the end, checkpointing as `hooks` asks.
+Status DriveLoop(TrainingLoop& loop, const TrainHooks& hooks, const std::string& fingerprint) {
+  Stopwatch since_checkpoint;
+  int64_t last_checkpoint_step = loop.state().step;
+  const CheckpointPolicy& policy = hooks.checkpoint;
+  auto take = [&](bool final) -> Status {
+    // In a group only rank 0 checkpoints: every rank holds the same state.
+    if (!loop.IsRankZero()) return Status::Ok();
+    RETURN_IF_ERROR(loop.CheckFinite());
+    last_checkpoint_step = loop.state().step;
+    since_checkpoint.Reset();
+    if (!hooks.on_checkpoint) return Status::Ok();
+    return hooks.on_checkpoint(loop.Snapshot(fingerprint), final);
+  };
+  // Between two steps: stop on a signal, checkpoint when one is due.
+  auto between = [&]() -> Status {
+    if (const int signal = loop.StopSignal(); signal != 0) {
+      RETURN_IF_ERROR(take(true));
+      return CancelledError(fmt::format(
+          "training interrupted by signal {} at epoch {}, step {}; a checkpoint was saved", signal,
+          loop.state().epoch + 1, loop.state().step));
+    }
+    const bool due =
+        (policy.every_steps > 0 && loop.state().step - last_checkpoint_step >= policy.every_steps) ||
+        (policy.every_seconds > 0 && since_checkpoint.ElapsedSeconds() >= policy.every_seconds);
+    return due ? take(false) : Status::Ok();
+  };
+  while (!loop.Done()) {
+    ASSIGN_OR_RETURN(EpochMetrics m, loop.RunEpoch(hooks.on_step, between));
+    if (hooks.on_epoch) RETURN_IF_ERROR(hooks.on_epoch(m));
+    if (!loop.Done()) RETURN_IF_ERROR(between());
+  }
+  return Status::Ok();
+}
+
 }  // namespace
 
 Result<ModelFiles> TrainModel(const TrainSpec& spec, const DatasetView& train,
-                              const DatasetView* validation, const EpochCallback& on_epoch) {
+                              const DatasetView* validation, const TrainHooks& hooks) {
   ASSIGN_OR_RETURN(DatasetTensors data, LoadDataset(train));
   const int64_t rows = data.features.size(0);
   const int64_t classes = static_cast<int64_t>(data.classes.size());
@@ -130,10 +198,20 @@ Result<ModelFiles> TrainModel(const TrainSpec& spec, const DatasetView& train,
       tensors.class_weights = torch::tensor(class_weights, torch::kFloat64).to(torch::kFloat32);
     }
     ASSIGN_OR_RETURN(auto loop, TrainingLoop::Start(spec, std::move(tensors), classes));
-    while (!loop->Done()) {
-      ASSIGN_OR_RETURN(EpochMetrics m, loop->RunEpoch());
-      if (on_epoch) RETURN_IF_ERROR(on_epoch(m));
+    GlooGroup* group = nullptr;
+    if (hooks.group != nullptr) {
+      group = dynamic_cast<GlooGroup*>(hooks.group);
+      if (group == nullptr) return InternalError("the process group is not a Gloo group");
     }
+    loop->Attach(group, hooks.interrupt);
+    const std::string fingerprint =
+        Fingerprint(spec, rows, data.features.size(1), classes, val ? val->features.size(0) : 0);
+    if (!hooks.resume_from.empty()) {
+      Status restored = loop->Restore(hooks.resume_from, fingerprint);
+      if (!restored.ok()) return restored.WithContext("cannot resume from the checkpoint");
+      if (hooks.on_resume) RETURN_IF_ERROR(hooks.on_resume(loop->state().history));
+    }
+    RETURN_IF_ERROR(DriveLoop(*loop, hooks, fingerprint));
     loop->Finish();
     ASSIGN_OR_RETURN(files.safetensors, SerializeWeights(loop->net()));
     early_stopping = loop->EarlyStoppingJson();
@@ -174,6 +252,11 @@ Result<ModelFiles> TrainModel(const TrainSpec& spec, const DatasetView& train,
         {"rows", rows},
         {"loss", "cross_entropy"}}},
   };
+  // Data-parallel training takes other (equally valid) steps than one
+  // process: the model says how many processes trained it.
+  if (hooks.group != nullptr && hooks.group->world_size() > 1) {
+    files.model_json["training"]["processes"] = hooks.group->world_size();
+  }
   return files;
 }
 

@@ -1,12 +1,14 @@
-// One training run, epoch by epoch. Everything that changes while training
-// is held in TrainingState, so that saving it is a checkpoint and loading it
-// resumes the run: the learning rate is a function of TrainingState::epoch
-// (lr_schedule.h) and the data order of order_rng/order. Dropout draws from
-// torch's global generator, which a checkpoint must save beside this state.
+// One training run, step by step. Everything that changes while training is
+// held in TrainingState, so that saving it is a checkpoint and loading it
+// resumes the run (checkpoint.cc): the learning rate is a function of
+// TrainingState::epoch (lr_schedule.h), the data order of order_rng/order,
+// and the position inside an epoch of next_sample. Dropout draws from torch's
+// global generator, which a checkpoint saves beside this state.
 //
 // Not thread-safe: one thread drives a loop.
 #pragma once
 
+#include <atomic>
 #include <memory>
 #include <optional>
 #include <vector>
@@ -19,6 +21,8 @@
 #include "ml/training/trainer.h"
 
 namespace citadel::ml::internal {
+
+class GlooGroup;
 
 // The examples, as tensors; fixed for the whole run.
 struct TrainingData {
@@ -35,6 +39,13 @@ struct TrainingState {
   SeededRng order_rng{0};      // the data order's generator…
   std::vector<int64_t> order;  // …and the order it last produced (shuffled in place)
   int64_t epoch = 0;           // epochs completed: the lr schedule's position
+  int64_t step = 0;            // optimizer steps done in the whole run
+  // Inside an epoch: the index into `order` of its next batch and the sums
+  // so far. 0 between epochs (the next epoch shuffles first).
+  int64_t next_sample = 0;
+  double epoch_loss_sum = 0;
+  int64_t epoch_correct = 0;
+  double epoch_seconds = 0;  // time spent in the epoch before a resume
   // Early stopping: the best validation value so far, its epoch (0 before
   // the first) and a copy of the parameters then.
   int64_t best_epoch = 0;
@@ -52,13 +63,43 @@ class TrainingLoop {
   static Result<std::unique_ptr<TrainingLoop>> Start(const TrainSpec& spec, TrainingData data,
                                                      int64_t classes);
 
+  // Data-parallel training in `group` (distributed.h); `interrupt` is this
+  // process's stop request. Both may be null; call before the first epoch.
+  void Attach(GlooGroup* group, const std::atomic<int>* interrupt) {
+    group_ = group;
+    interrupt_ = interrupt;
+  }
+  bool IsRankZero() const;
+
+  // The signal that asked training to stop (0: none). In a group, a request
+  // on any rank, seen by every rank at the same step.
+  int StopSignal() const;
+
   // All epochs have run, or early stopping has fired.
   bool Done() const;
 
-  // Trains one epoch at the scheduled learning rate, then evaluates the
-  // validation set and updates the early-stopping record. FailedPrecondition
-  // when the loss is not finite.
-  Result<EpochMetrics> RunEpoch();
+  // Trains the rest of the current epoch at the scheduled learning rate,
+  // then evaluates the validation set and updates the early-stopping record.
+  // `on_step` (may be empty) sees every optimizer step; `between_steps` runs
+  // after every step but an epoch's last, where the state is a consistent
+  // checkpoint — a non-OK status from it returns with the epoch unfinished,
+  // and a later RunEpoch continues it. FailedPrecondition when the loss is
+  // not finite.
+  Result<EpochMetrics> RunEpoch(const std::function<void(const StepProgress&)>& on_step,
+                                const std::function<Status()>& between_steps);
+
+  int64_t BatchesPerEpoch() const;
+
+  // FailedPrecondition naming the first parameter with a NaN or infinite
+  // value: a diverged state must never become a checkpoint.
+  Status CheckFinite() const;
+
+  // A copy of the state for a checkpoint (checkpoint.cc); `fingerprint`
+  // identifies the spec and data it belongs to.
+  std::unique_ptr<CheckpointSnapshot> Snapshot(const std::string& fingerprint) const;
+  // Replaces the state with a checkpoint's, right after Start(). DataLoss
+  // when `bytes` is not a checkpoint of this fingerprint and network.
+  Status Restore(std::string_view bytes, const std::string& fingerprint);
 
   // With early stopping, puts the best epoch's parameters back into the
   // network; otherwise the last epoch's stay. Leaves the network in eval mode.
@@ -73,6 +114,16 @@ class TrainingLoop {
  private:
   TrainingLoop(const TrainSpec& spec, TrainingData data);
 
+  // One optimizer step on the rows `index` of the training data: returns
+  // the batch's mean loss and adds to the epoch sums.
+  Result<double> Step(const torch::Tensor& index, int64_t epoch, int64_t start);
+  // The same in a group: this rank's shard, then one all-reduce of the
+  // gradients, loss, accuracy and stop requests.
+  Result<double> DistributedStep(const torch::Tensor& index, int64_t epoch, int64_t start);
+  // A group's ranks average their batch-norm statistics.
+  void AverageBuffers();
+  Status Diverged(int64_t epoch, int64_t start, double loss) const;
+
   // Loss and accuracy on the validation set, no gradients, eval mode.
   std::pair<double, double> Validate();
   void RecordValidation(const EpochMetrics& m);
@@ -80,6 +131,9 @@ class TrainingLoop {
   const TrainSpec spec_;
   const TrainingData data_;
   TrainingState state_;
+  GlooGroup* group_ = nullptr;
+  const std::atomic<int>* interrupt_ = nullptr;
+  int group_stop_ = 0;  // the stop request the last all-reduce carried
 };
 
 }  // namespace citadel::ml::internal

@@ -15,21 +15,72 @@
 namespace citadel::ml {
 namespace {
 
+// conv: [{channels, kernel, pool, batch_norm}, …]; the image must not
+// shrink below one pixel.
+Status ParseConv(const SpecReader& model, ModelSpec& spec) {
+  if (!model.Has("conv") || !model.json()["conv"].is_array() || model.json()["conv"].empty()) {
+    return model.FieldError("conv", "a cnn needs a non-empty list of conv blocks, e.g. "
+                                    "[{ channels: 32, kernel: 3, pool: 2 }]");
+  }
+  SpecReader list = model.Child("conv");
+  int64_t height = spec.input_shape[1], width = spec.input_shape[2];
+  for (size_t i = 0; i < model.json()["conv"].size(); ++i) {
+    SpecReader block = list.Element(i);
+    RETURN_IF_ERROR(block.ExpectObject({"channels", "kernel", "pool", "batch_norm"}));
+    ConvLayerSpec layer;
+    ASSIGN_OR_RETURN(layer.channels, block.Int("channels", 1, 4096));
+    ASSIGN_OR_RETURN(layer.kernel, block.Int("kernel", 1, 31, 3));
+    if (layer.kernel % 2 == 0) {
+      return block.FieldError("kernel", "must be odd (convolutions keep the image size)");
+    }
+    ASSIGN_OR_RETURN(layer.pool, block.Int("pool", 1, 16, 2));
+    ASSIGN_OR_RETURN(layer.batch_norm, block.Bool("batch_norm", false));
+    height /= layer.pool;
+    width /= layer.pool;
+    if (height < 1 || width < 1) {
+      return block.FieldError("pool", "pools the image below one pixel; use fewer or smaller "
+                                      "pools");
+    }
+    spec.conv.push_back(layer);
+  }
+  return Status::Ok();
+}
+
 Result<ModelSpec> ParseModel(const SpecReader& model) {
   ModelSpec spec;
-  RETURN_IF_ERROR(model.ExpectObject({"arch", "hidden", "dropout"}));
+  RETURN_IF_ERROR(
+      model.ExpectObject({"arch", "hidden", "dropout", "input_shape", "conv"}));
   ASSIGN_OR_RETURN(spec.arch, model.String("arch"));
-  if (spec.arch == "mlp") {
-    ASSIGN_OR_RETURN(spec.hidden, model.IntList("hidden", 1, 1 << 16));
-    if (spec.hidden.empty())
+  if (spec.arch != "cnn") {
+    for (const char* field : {"input_shape", "conv"}) {
+      if (model.Has(field)) return model.FieldError(field, "only a cnn has " + std::string(field));
+    }
+  }
+  if (spec.arch == "mlp" || spec.arch == "cnn") {
+    if (spec.arch == "mlp" || model.Has("hidden")) {
+      ASSIGN_OR_RETURN(spec.hidden, model.IntList("hidden", 1, 1 << 16));
+    }
+    if (spec.arch == "mlp" && spec.hidden.empty())
       return model.FieldError("hidden", "an mlp needs at least one hidden layer");
     ASSIGN_OR_RETURN(spec.dropout, model.Number("dropout", 0.0, 0.95, 0.0));
   } else if (spec.arch == "logreg") {
     if (model.Has("hidden")) return model.FieldError("hidden", "logreg has no hidden layers");
     if (model.Has("dropout")) return model.FieldError("dropout", "logreg has no dropout");
   } else {
-    return model.FieldError("arch",
-                            "unknown architecture '" + spec.arch + "' (supported: logreg, mlp)");
+    return model.FieldError(
+        "arch", "unknown architecture '" + spec.arch + "' (supported: logreg, mlp, cnn)");
+  }
+  if (spec.arch == "cnn") {
+    if (!model.Has("input_shape")) {
+      return model.FieldError("input_shape",
+                              "a cnn needs the image shape [channels, height, width], e.g. "
+                              "[1, 28, 28] for Fashion-MNIST");
+    }
+    ASSIGN_OR_RETURN(spec.input_shape, model.IntList("input_shape", 1, 1 << 16));
+    if (spec.input_shape.size() != 3) {
+      return model.FieldError("input_shape", "give [channels, height, width]");
+    }
+    RETURN_IF_ERROR(ParseConv(model, spec));
   }
   return spec;
 }
@@ -259,12 +310,39 @@ Result<TrainSpec> ParseTrainSpec(const SpecReader& step,
 
 Json ModelSpecToJson(const ModelSpec& spec) {
   Json j = {{"arch", spec.arch}};
-  if (spec.arch == "mlp") {
+  if (spec.arch == "mlp" || spec.arch == "cnn") {
     j["hidden"] = spec.hidden;
     j["dropout"] = spec.dropout;
     j["activation"] = "relu";
   }
+  if (spec.arch == "cnn") {
+    j["input_shape"] = spec.input_shape;
+    Json conv = Json::array();
+    for (const ConvLayerSpec& c : spec.conv) {
+      conv.push_back({{"channels", c.channels},
+                      {"kernel", c.kernel},
+                      {"pool", c.pool},
+                      {"batch_norm", c.batch_norm}});
+    }
+    j["conv"] = conv;
+  }
   return j;
+}
+
+Result<ModelSpec> ModelSpecFromArchitectureJson(const Json& architecture,
+                                                std::string_view source) {
+  if (!architecture.is_object()) {
+    return InvalidArgumentError(fmt::format("{}: model.json architecture is not an object", source));
+  }
+  YamlDocument doc{fmt::format("{} model.json architecture", source), architecture, {}};
+  if (doc.root.contains("activation")) {
+    if (doc.root["activation"] != "relu") {
+      return InvalidArgumentError(fmt::format("{}: unsupported activation {}", source,
+                                              doc.root["activation"].dump()));
+    }
+    doc.root.erase("activation");
+  }
+  return ParseModel(SpecReader(doc, ""));
 }
 
 Json OptimizerSpecToJson(const OptimizerSpec& spec) {

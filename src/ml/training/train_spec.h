@@ -16,10 +16,23 @@
 
 namespace citadel::ml {
 
+// One convolution block of a cnn: conv (same padding) → batch norm (if set)
+// → ReLU → max pool (if pool > 1).
+struct ConvLayerSpec {
+  int64_t channels = 32;  // output channels
+  int64_t kernel = 3;     // square kernel, odd
+  int64_t pool = 2;       // max-pool window and stride; 1 = no pooling
+  bool batch_norm = false;
+};
+
 struct ModelSpec {
-  std::string arch = "mlp";     // "logreg" | "mlp"
-  std::vector<int64_t> hidden;  // mlp: widths of the hidden layers
-  double dropout = 0.0;         // mlp: after each hidden activation
+  std::string arch = "mlp";     // "logreg" | "mlp" | "cnn"
+  std::vector<int64_t> hidden;  // mlp, cnn: widths of the fully connected hidden layers
+  double dropout = 0.0;         // mlp, cnn: after each hidden activation
+  // cnn: the features are images [channels, height, width] flattened in
+  // that order (IDX pixels are), followed by the conv blocks.
+  std::vector<int64_t> input_shape;
+  std::vector<ConvLayerSpec> conv;
 };
 
 struct OptimizerSpec {
@@ -86,6 +99,9 @@ Result<TrainSpec> ParseTrainSpec(const SpecReader& step,
                                  std::initializer_list<std::string_view> extra_known);
 
 Json ModelSpecToJson(const ModelSpec& spec);
+// The inverse, for model.json's `architecture` (checked as strictly as a
+// spec; `activation` must be "relu"). `source` names the model in errors.
+Result<ModelSpec> ModelSpecFromArchitectureJson(const Json& architecture, std::string_view source);
 Json OptimizerSpecToJson(const OptimizerSpec& spec);
 Json LrScheduleSpecToJson(const LrScheduleSpec& spec);
 Json GradClipSpecToJson(const GradClipSpec& spec);  // null when off

@@ -98,11 +98,93 @@ Result<std::vector<PlannedStep>> PlanAll(const PipelineSpec& spec) {
   return planned;
 }
 
-std::string CacheKey(const StepDecl& decl, const Json& step_json,
-                     const std::map<std::string, std::string>& inputs) {
+std::string CacheKey(const std::string& kind, Json step_json, const StepPlan& plan,
+                     const std::map<std::string, std::string>& inputs, int workers) {
+  for (const std::string& field : plan.cache_ignores) step_json.erase(field);
   Json key = {
-      {"citadel", CitadelVersion()}, {"kind", decl.kind}, {"spec", step_json}, {"inputs", inputs}};
+      {"citadel", CitadelVersion()}, {"kind", kind}, {"spec", step_json}, {"inputs", inputs}};
+  // Data-parallel training gives other (equally good) weights than one
+  // process: a model trained by N processes is its own cache entry.
+  if (plan.uses_ml && workers > 1) key["workers"] = workers;
   return crypto::Sha256::Of(CanonicalJson(key)).Id();
+}
+
+// One step to execute as a new recorded run: by a pipeline, or by
+// `runs resume`.
+struct StepInvocation {
+  std::string pipeline;
+  std::string step;
+  std::string kind;
+  const StepRunner* runner = nullptr;
+  const SpecReader* reader = nullptr;
+  std::filesystem::path spec_dir;
+  const StepPlan* plan = nullptr;
+  std::map<std::string, std::string> input_ids;  // role → artifact id
+  std::string cache_key;
+  ResumeOptions resume;
+  int workers = 1;
+};
+
+catalog::RunRecord NewRunRecord(const StepInvocation& step) {
+  catalog::RunRecord run;
+  run.pipeline = step.pipeline;
+  run.step = step.step;
+  run.kind = step.kind;
+  run.spec = step.reader->json();
+  run.spec_digest = crypto::Sha256::Of(CanonicalJson(step.reader->json())).Id();
+  run.cache_key = step.cache_key;
+  run.seed = step.plan->seed;
+  run.env = CaptureRunEnvironment(step.plan->threads, nullptr);
+  return run;
+}
+
+// Records a run, executes the step in it and finishes the run: succeeded,
+// cancelled (interrupted by a signal) or failed.
+Status ExecuteStep(Workspace& ws, const StepInvocation& step, catalog::RunRecord run,
+                   StepOutcome& outcome) {
+  Stopwatch clock;
+  if (step.plan->uses_ml) {
+    // Loaded here, after the cache check: a cached step never pays for it.
+    ASSIGN_OR_RETURN(ml::RuntimeInfo runtime, ml::LoadRuntime());
+    run.env = CaptureRunEnvironment(step.plan->threads, &runtime);
+  }
+  log::Info("step {} ({}): running", step.step, step.kind);
+  ASSIGN_OR_RETURN(auto recorder, RunRecorder::Start(ws, run));
+  outcome.run_id = recorder->run_id();
+  std::map<std::string, LoadedArtifact> inputs;
+  Status status;
+  for (const auto& [role, id] : step.input_ids) {
+    status = recorder->AddInput(role, id);
+    if (!status.ok()) break;
+    Result<LoadedArtifact> artifact = LoadArtifact(ws, id);
+    if (!artifact.ok()) {
+      status = artifact.status();
+      break;
+    }
+    inputs.emplace(role, std::move(*artifact));
+  }
+  StepContext ctx(ws, *recorder, *step.reader, step.spec_dir, step.pipeline, step.step,
+                  std::move(inputs));
+  ctx.set_cache_key(step.cache_key);
+  ctx.set_resume(step.resume);
+  ctx.set_workers(step.workers);
+  if (status.ok()) status = step.runner->Execute(ctx);
+  outcome.outputs = ctx.outputs();
+  outcome.metrics = ctx.summary();
+  outcome.seconds += clock.ElapsedSeconds();
+  if (!status.ok()) {
+    const bool cancelled = status.code() == StatusCode::kCancelled;
+    log::Error("step {} {}: {}", step.step, cancelled ? "interrupted" : "failed",
+               status.ToString());
+    recorder
+        ->Finish(cancelled ? catalog::RunStatus::kCancelled : catalog::RunStatus::kFailed,
+                 status.ToString())
+        .IgnoreError();
+    return status.WithContext(fmt::format("step {}", step.step));
+  }
+  RETURN_IF_ERROR(recorder->Finish(catalog::RunStatus::kSucceeded, ""));
+  log::Info("step {} ({}): succeeded in {:.2f} s", step.step, step.kind, outcome.seconds);
+  return Status::Ok();
 }
 
 class PipelineExecution {
@@ -135,19 +217,22 @@ class PipelineExecution {
       input_ids[input.role] = *id;
     }
 
-    std::string cache_key = CacheKey(step.decl, reader.json(), input_ids);
-    catalog::RunRecord run;
-    run.pipeline = spec_.name;
-    run.step = step.decl.name;
-    run.kind = step.decl.kind;
-    run.spec = reader.json();
-    run.spec_digest = crypto::Sha256::Of(CanonicalJson(reader.json())).Id();
-    run.cache_key = cache_key;
-    run.seed = step.plan.seed;
-    run.env = CaptureRunEnvironment(step.plan.threads, nullptr);
+    StepInvocation invocation{spec_.name,
+                              step.decl.name,
+                              step.decl.kind,
+                              step.runner,
+                              &reader,
+                              spec_.dir,
+                              &step.plan,
+                              input_ids,
+                              CacheKey(step.decl.kind, reader.json(), step.plan, input_ids,
+                                       options_.workers),
+                              ResumeOptions{!options_.force, std::nullopt},
+                              options_.workers};
+    catalog::RunRecord run = NewRunRecord(invocation);
 
     if (!options_.force) {
-      ASSIGN_OR_RETURN(auto hit, ws_.catalog().FindCachedRun(cache_key));
+      ASSIGN_OR_RETURN(auto hit, ws_.catalog().FindCachedRun(invocation.cache_key));
       if (hit) {
         Result<bool> reused = RecordCachedRun(run, *hit, input_ids, outcome);
         if (!reused.ok()) return reused.status();
@@ -159,41 +244,8 @@ class PipelineExecution {
         }
       }
     }
-
-    if (step.plan.uses_ml) {
-      // Loaded here, after the cache check: a cached step never pays for it.
-      ASSIGN_OR_RETURN(ml::RuntimeInfo runtime, ml::LoadRuntime());
-      run.env = CaptureRunEnvironment(step.plan.threads, &runtime);
-    }
-    log::Info("step {} ({}): running", step.decl.name, step.decl.kind);
-    ASSIGN_OR_RETURN(auto recorder, RunRecorder::Start(ws_, run));
-    outcome.run_id = recorder->run_id();
-    std::map<std::string, LoadedArtifact> inputs;
-    Status status;
-    for (const auto& [role, id] : input_ids) {
-      status = recorder->AddInput(role, id);
-      if (!status.ok()) break;
-      Result<LoadedArtifact> artifact = LoadArtifact(ws_, id);
-      if (!artifact.ok()) {
-        status = artifact.status();
-        break;
-      }
-      inputs.emplace(role, std::move(*artifact));
-    }
-    StepContext ctx(ws_, *recorder, reader, spec_.dir, spec_.name, step.decl.name,
-                    std::move(inputs));
-    if (status.ok()) status = step.runner->Execute(ctx);
-    outcome.outputs = ctx.outputs();
-    outcome.metrics = ctx.summary();
     outcome.seconds = clock.ElapsedSeconds();
-    if (!status.ok()) {
-      log::Error("step {} failed: {}", step.decl.name, status.ToString());
-      recorder->Finish(catalog::RunStatus::kFailed, status.ToString()).IgnoreError();
-      return status.WithContext(fmt::format("step {}", step.decl.name));
-    }
-    RETURN_IF_ERROR(recorder->Finish(catalog::RunStatus::kSucceeded, ""));
-    log::Info("step {} ({}): succeeded in {:.2f} s", step.decl.name, step.decl.kind,
-              outcome.seconds);
+    RETURN_IF_ERROR(ExecuteStep(ws_, invocation, std::move(run), outcome));
     step_outputs_[step.decl.name] = outcome.outputs;
     return Status::Ok();
   }
@@ -284,7 +336,9 @@ Result<PipelineOutcome> RunPipeline(Workspace& ws, const std::filesystem::path& 
       continue;
     }
     Status s = execution.RunStep(step, result);
-    result.status = s.ok() ? "succeeded" : "failed";
+    result.status = s.ok()                                   ? "succeeded"
+                    : s.code() == StatusCode::kCancelled     ? "cancelled"
+                                                             : "failed";
     if (!s.ok()) {
       result.error = s.ToString();
       outcome.status = s;
@@ -292,6 +346,48 @@ Result<PipelineOutcome> RunPipeline(Workspace& ws, const std::filesystem::path& 
     outcome.steps.push_back(std::move(result));
   }
   return outcome;
+}
+
+Result<PipelineOutcome> ResumeRun(Workspace& ws, const std::string& run_id, int workers) {
+  RETURN_IF_ERROR(ReapAbandonedRuns(ws).status());
+  ASSIGN_OR_RETURN(std::string id, ws.catalog().ResolveRunId(run_id));
+  ASSIGN_OR_RETURN(catalog::RunRecord old, ws.catalog().GetRun(id));
+  if (old.kind != "train") {
+    return FailedPreconditionError(fmt::format(
+        "run {} is a {} step; only train steps checkpoint and can be resumed", id, old.kind));
+  }
+  if (old.status != catalog::RunStatus::kFailed && old.status != catalog::RunStatus::kCancelled) {
+    return FailedPreconditionError(fmt::format(
+        "run {} is {}; only a failed or cancelled run can be resumed", id,
+        catalog::RunStatusName(old.status)));
+  }
+  const StepRunner* runner = FindStepRunner(old.kind);
+  YamlDocument doc{fmt::format("run {} spec", id), old.spec, {}};
+  SpecReader reader(doc, "");
+  ASSIGN_OR_RETURN(StepPlan plan, runner->Plan(reader, std::filesystem::current_path()));
+  std::map<std::string, std::string> input_ids;
+  ASSIGN_OR_RETURN(auto edges, ws.catalog().RunInputs(id));
+  for (const catalog::RunEdge& edge : edges) {
+    if (edge.role != "resume_from") input_ids[edge.role] = edge.artifact_id;
+  }
+  StepInvocation invocation{old.pipeline,         old.step, old.kind,  runner,
+                            &reader,              std::filesystem::current_path(),
+                            &plan,                input_ids, old.cache_key,
+                            ResumeOptions{true, id}, workers};
+  catalog::RunRecord run = NewRunRecord(invocation);
+  StepOutcome outcome;
+  outcome.name = old.step;
+  outcome.kind = old.kind;
+  Status status = ExecuteStep(ws, invocation, std::move(run), outcome);
+  outcome.status = status.ok()                                 ? "succeeded"
+                   : status.code() == StatusCode::kCancelled   ? "cancelled"
+                                                               : "failed";
+  if (!status.ok()) outcome.error = status.ToString();
+  PipelineOutcome result;
+  result.pipeline = old.pipeline;
+  result.status = status;
+  result.steps.push_back(std::move(outcome));
+  return result;
 }
 
 }  // namespace citadel::workload

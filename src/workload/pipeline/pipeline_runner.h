@@ -18,14 +18,18 @@
 namespace citadel::workload {
 
 struct RunOptions {
-  bool force = false;  // re-execute every step even when cached
+  // Re-execute every step even when cached, and start interrupted train
+  // steps over instead of resuming them from their checkpoints.
+  bool force = false;
+  // Train steps train data-parallel in this many local processes (1 = one).
+  int workers = 1;
 };
 
 struct StepOutcome {
   std::string name;
   std::string kind;
   std::string run_id;  // empty when the step never started
-  std::string status;  // succeeded | failed | skipped
+  std::string status;  // succeeded | failed | cancelled | skipped
   bool cached = false;
   double seconds = 0;
   std::map<std::string, std::string> outputs;  // role → artifact id
@@ -47,6 +51,13 @@ struct PipelineOutcome {
 // with its error and the remaining steps as skipped.
 Result<PipelineOutcome> RunPipeline(Workspace& ws, const std::filesystem::path& spec_path,
                                     const RunOptions& options);
+
+// `citadel runs resume RUN_ID`: runs the step of an interrupted (failed or
+// cancelled) train run again as a new run, with the same spec and inputs,
+// continuing from that run's newest valid checkpoint. FailedPrecondition
+// when the run succeeded, is still running, is not a train step, or has no
+// usable checkpoint. The outcome has the one step (and the pipeline's name).
+Result<PipelineOutcome> ResumeRun(Workspace& ws, const std::string& run_id, int workers = 1);
 
 // Runs of this host left `running` by a process that no longer exists
 // (killed, crashed) are marked failed. Returns how many were reaped.

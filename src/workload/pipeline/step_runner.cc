@@ -49,12 +49,20 @@ Result<std::vector<std::string>> StepContext::AddOutputFiles(std::vector<InMemor
   for (size_t i = 0; i < outputs.size(); ++i) {
     InMemoryOutput& out = outputs[i];
     if (!stored[i].ok()) return stored[i].status().WithContext(out.role);
-    ASSIGN_OR_RETURN(std::string id,
-                     RecordArtifact(ws_, *stored[i],
-                                    OutputInfo(out.role, out.kind, out.media_type, out.metadata)));
-    ASSIGN_OR_RETURN(ids.emplace_back(), RecordOutput(out.role, id));
+    ASSIGN_OR_RETURN(ids.emplace_back(), RecordStoredOutput(out.role, *stored[i], out.kind,
+                                                            out.media_type,
+                                                            std::move(out.metadata)));
   }
   return ids;
+}
+
+Result<std::string> StepContext::RecordStoredOutput(const std::string& role,
+                                                    const store::Manifest& manifest,
+                                                    const std::string& kind,
+                                                    std::string_view media_type, Json metadata) {
+  ASSIGN_OR_RETURN(std::string id,
+                   RecordArtifact(ws_, manifest, OutputInfo(role, kind, media_type, metadata)));
+  return RecordOutput(role, id);
 }
 
 NewArtifact StepContext::OutputInfo(const std::string& role, const std::string& kind,

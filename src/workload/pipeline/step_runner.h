@@ -13,6 +13,7 @@
 
 #include "base/status.h"
 #include "base/text/spec_reader.h"
+#include "store/manifest.h"
 #include "workload/artifact_access.h"
 #include "workload/run_recorder.h"
 #include "workload/workspace.h"
@@ -37,6 +38,15 @@ struct StepPlan {
   // The step trains or predicts: the torch runtime is loaded before it runs
   // (and described in the run's environment); other steps never load it.
   bool uses_ml = false;
+  // Spec fields that do not change what the step produces (a train step's
+  // checkpoint settings): left out of the cache key.
+  std::vector<std::string> cache_ignores;
+};
+
+// Whether a step that can continue an interrupted run (train) does so.
+struct ResumeOptions {
+  bool enabled = true;                // false: `citadel run --force` starts over
+  std::optional<std::string> run_id;  // `citadel runs resume RUN_ID`: only that run
 };
 
 class StepContext {
@@ -56,6 +66,20 @@ class StepContext {
   const SpecReader& spec() const { return spec_; }
   const std::filesystem::path& spec_dir() const { return spec_dir_; }
   const std::string& run_id() const { return run_.run_id(); }
+  // digest(step spec, input artifact ids, Citadel version): runs with the
+  // same key did the same work.
+  const std::string& cache_key() const { return cache_key_; }
+  void set_cache_key(std::string key) { cache_key_ = std::move(key); }
+  const ResumeOptions& resume() const { return resume_; }
+  void set_resume(ResumeOptions resume) { resume_ = std::move(resume); }
+  // `citadel run --workers N`: processes a train step trains with.
+  int workers() const { return workers_; }
+  void set_workers(int workers) { workers_ = workers; }
+  // Records an extra input found while running (the checkpoint a train step
+  // resumed from), so lineage shows it.
+  Status AddInput(const std::string& role, const std::string& artifact_id) {
+    return run_.AddInput(role, artifact_id);
+  }
   // runs/<id>/: reports a failed step leaves for the user go here.
   std::filesystem::path run_dir() const { return run_.dir(); }
   // Scratch space for this run (runs/<id>/work/<name>), created empty.
@@ -81,6 +105,11 @@ class StepContext {
   // Several at once: their blobs are hashed and written in parallel, then
   // recorded in order. Returns the artifact ids in the same order.
   Result<std::vector<std::string>> AddOutputFiles(std::vector<InMemoryOutput> outputs);
+  // Records an output whose blobs and manifest are already stored (e.g. by
+  // a background writer). Returns the artifact id.
+  Result<std::string> RecordStoredOutput(const std::string& role, const store::Manifest& manifest,
+                                         const std::string& kind, std::string_view media_type,
+                                         Json metadata = Json::object());
   // Per-epoch / per-step series.
   Status AddMetric(const std::string& key, int64_t step, double value) {
     return run_.AddMetric(key, step, value);
@@ -105,6 +134,9 @@ class StepContext {
   std::string step_;
   std::map<std::string, LoadedArtifact> inputs_;
   std::map<std::string, std::string> outputs_;  // role → artifact id
+  std::string cache_key_;
+  ResumeOptions resume_;
+  int workers_ = 1;
   std::map<std::string, double> summary_;
 };
 

@@ -4,10 +4,14 @@
 
 #include "base/logging.h"
 #include "base/system/files.h"
+#include "base/system/interrupt.h"
 #include "base/text/byte_size.h"
 #include "ml/training/memory_estimate.h"
 #include "ml/training/trainer.h"
 #include "workload/steps/steps.h"
+#include "workload/training/checkpoint_store.h"
+#include "workload/training/train_workers.h"
+#include "workload/training/training_progress.h"
 
 namespace citadel::workload::steps {
 namespace {
@@ -35,11 +39,74 @@ Status CheckMemoryLimit(const ml::TrainSpec& spec, const ml::DatasetView& train,
       need.Describe()));
 }
 
+struct CheckpointSettings {
+  ml::CheckpointPolicy policy;
+  int keep = 3;
+};
+
+// checkpoint: { every_steps: N, every_seconds: S, keep: K }. Without it the
+// step still checkpoints when interrupted (SIGINT / SIGTERM).
+Result<CheckpointSettings> ParseCheckpointSettings(const SpecReader& step) {
+  CheckpointSettings out;
+  if (!step.Has("checkpoint")) return out;
+  SpecReader c = step.Child("checkpoint");
+  RETURN_IF_ERROR(c.ExpectObject({"every_steps", "every_seconds", "keep"}));
+  ASSIGN_OR_RETURN(out.policy.every_steps, c.Int("every_steps", 1, INT64_MAX, 0));
+  ASSIGN_OR_RETURN(out.policy.every_seconds, c.Number("every_seconds", 0.001, 1e9, 0));
+  ASSIGN_OR_RETURN(int64_t keep, c.Int("keep", 1, 1000, 3));
+  out.keep = static_cast<int>(keep);
+  if (!out.policy.enabled()) {
+    return c.Error("give every_steps and/or every_seconds (checkpoints are also taken on "
+                   "SIGINT / SIGTERM without this section)");
+  }
+  return out;
+}
+
+// The data-parallel group this step trains in, if any: the cluster's (this
+// process must be rank 0) or `--workers N` local processes started here.
+struct TrainingGroup {
+  std::unique_ptr<LocalWorkers> workers;
+  std::unique_ptr<ml::ProcessGroup> group;
+};
+
+Result<TrainingGroup> JoinTrainingGroup(StepContext& ctx, const std::string& resume_id) {
+  TrainingGroup out;
+  ASSIGN_OR_RETURN(std::optional<ml::DistributedSpec> spec, DistributedSpecFromEnvironment());
+  if (spec && spec->rank != 0) {
+    return FailedPreconditionError(fmt::format(
+        "this process is rank {} (CITADEL_RANK / SLURM_PROCID) but `citadel run` must be rank 0; "
+        "start the other ranks with `citadel worker`",
+        spec->rank));
+  }
+  if (!spec && ctx.workers() > 1) {
+    spec = ml::DistributedSpec{};
+    spec->world_size = ctx.workers();
+    ASSIGN_OR_RETURN(spec->master_port, FreeLoopbackPort());
+    ASSIGN_OR_RETURN(out.workers, LocalWorkers::Spawn(ctx.workspace(), *spec));
+  }
+  if (!spec) return out;
+  log::Info("  training data-parallel: {} processes (Gloo, rendezvous at {}:{})", spec->world_size,
+            spec->master_addr, spec->master_port);
+  Result<std::unique_ptr<ml::ProcessGroup>> group = ml::ConnectProcessGroup(*spec);
+  if (!group.ok()) {
+    std::string failures = out.workers ? out.workers->Failures() : "";
+    return failures.empty() ? group.status() : group.status().WithContext(failures);
+  }
+  out.group = std::move(*group);
+  RETURN_IF_ERROR(out.group->Publish(std::string(kGroupRunKey), ctx.run_id()));
+  RETURN_IF_ERROR(out.group->Publish(std::string(kGroupResumeKey), resume_id));
+  return out;
+}
+
 class TrainStep : public StepRunner {
  public:
   Result<StepPlan> Plan(const SpecReader& step, const std::filesystem::path&) const override {
-    ASSIGN_OR_RETURN(ml::TrainSpec spec, ml::ParseTrainSpec(step, {"dataset"}));
+    ASSIGN_OR_RETURN(ml::TrainSpec spec, ml::ParseTrainSpec(step, {"dataset", "checkpoint"}));
+    RETURN_IF_ERROR(ParseCheckpointSettings(step).status());
     StepPlan plan;
+    // How often to checkpoint does not change the model: a run with other
+    // checkpoint settings is the same work (cached, or resumed).
+    plan.cache_ignores.push_back("checkpoint");
     ASSIGN_OR_RETURN(std::string dataset, step.String("dataset"));
     plan.artifacts.push_back({"train", dataset, "dataset"});
     if (step.Has("validation")) {
@@ -53,7 +120,8 @@ class TrainStep : public StepRunner {
   }
 
   Status Execute(StepContext& ctx) const override {
-    ASSIGN_OR_RETURN(ml::TrainSpec spec, ml::ParseTrainSpec(ctx.spec(), {"dataset"}));
+    ASSIGN_OR_RETURN(ml::TrainSpec spec, ml::ParseTrainSpec(ctx.spec(), {"dataset", "checkpoint"}));
+    ASSIGN_OR_RETURN(CheckpointSettings checkpoints, ParseCheckpointSettings(ctx.spec()));
     ASSIGN_OR_RETURN(const LoadedArtifact* input, ctx.Input("train"));
     ASSIGN_OR_RETURN(ml::DatasetView train, LoadDatasetView(ctx.workspace(), *input));
     std::optional<ml::DatasetView> validation;
@@ -66,26 +134,106 @@ class TrainStep : public StepRunner {
       RETURN_IF_ERROR(CheckMemoryLimit(spec, train, validation ? &*validation : nullptr));
     }
 
+    std::optional<ResumePoint> resume;
+    if (ctx.resume().enabled) {
+      ASSIGN_OR_RETURN(resume, FindResumePoint(ctx.workspace(), ctx.cache_key(), ctx.resume().run_id));
+    }
+    if (resume) {
+      log::Info("  resuming run {} from checkpoint {} (step {}, {} epochs done)", resume->run_id,
+                resume->checkpoint_id, resume->step, resume->epoch);
+      RETURN_IF_ERROR(ctx.AddInput("resume_from", resume->checkpoint_id));
+    } else if (ctx.resume().run_id) {
+      return FailedPreconditionError(fmt::format(
+          "run {} has no usable checkpoint to resume from; run the pipeline again to start over",
+          *ctx.resume().run_id));
+    }
+
     std::vector<ml::EpochMetrics> history;
-    auto on_epoch = [&](const ml::EpochMetrics& m) -> Status {
+    TrainingProgress progress(ctx);
+    CheckpointWriter writer(ctx, checkpoints.keep);
+    // Every epoch's metrics go on this run, those a resumed checkpoint
+    // carries included, so that its series are complete.
+    auto record_epoch = [&](const ml::EpochMetrics& m) -> Status {
       history.push_back(m);
-      std::string val;
       if (m.val_loss) {
-        val = fmt::format(", val_loss {:.4f}, val_accuracy {:.4f}", *m.val_loss, *m.val_accuracy);
         RETURN_IF_ERROR(ctx.AddMetric("val_loss", m.epoch, *m.val_loss));
         RETURN_IF_ERROR(ctx.AddMetric("val_accuracy", m.epoch, *m.val_accuracy));
       }
-      log::Info("  epoch {}/{}: lr {:.3g}, loss {:.4f}, accuracy {:.4f}{}, {:.0f} samples/s",
-                m.epoch, spec.epochs, m.lr, m.loss, m.accuracy, val, m.samples_per_second);
       RETURN_IF_ERROR(ctx.AddMetric("lr", m.epoch, m.lr));
       RETURN_IF_ERROR(ctx.AddMetric("loss", m.epoch, m.loss));
       RETURN_IF_ERROR(ctx.AddMetric("accuracy", m.epoch, m.accuracy));
       return ctx.AddMetric("samples_per_second", m.epoch, m.samples_per_second);
     };
+    auto on_epoch = [&](const ml::EpochMetrics& m) -> Status {
+      progress.Clear();
+      std::string val;
+      if (m.val_loss) {
+        val = fmt::format(", val_loss {:.4f}, val_accuracy {:.4f}", *m.val_loss, *m.val_accuracy);
+      }
+      log::Info("  epoch {}/{}: lr {:.3g}, loss {:.4f}, accuracy {:.4f}{}, {:.0f} samples/s",
+                m.epoch, spec.epochs, m.lr, m.loss, m.accuracy, val, m.samples_per_second);
+      RETURN_IF_ERROR(progress.status());
+      return record_epoch(m);
+    };
+    Status write_status;
+    ml::TrainHooks hooks;
+    hooks.on_epoch = on_epoch;
+    hooks.on_resume = [&](const std::vector<ml::EpochMetrics>& done) -> Status {
+      for (const ml::EpochMetrics& m : done) RETURN_IF_ERROR(record_epoch(m));
+      return Status::Ok();
+    };
+    hooks.on_step = [&](const ml::StepProgress& p) {
+      progress.OnStep(p);
+      if (write_status.ok()) write_status = writer.Poll();
+    };
+    hooks.checkpoint = checkpoints.policy;
+    hooks.on_checkpoint = [&](std::unique_ptr<ml::CheckpointSnapshot> snapshot,
+                              bool final) -> Status {
+      RETURN_IF_ERROR(write_status);
+      if (final) progress.Clear();
+      return writer.Submit(std::move(snapshot), final);
+    };
+    InterruptScope interrupt_scope;
+    hooks.interrupt = &InterruptScope::signal();
+    if (resume) hooks.resume_from = resume->bytes;
+    ASSIGN_OR_RETURN(TrainingGroup group,
+                     JoinTrainingGroup(ctx, resume ? resume->checkpoint_id : std::string()));
+    hooks.group = group.group.get();
+
     Result<ml::ModelFiles> model =
-        ml::Train(spec, train, on_epoch, validation ? &*validation : nullptr);
-    if (!model.ok())
-      return model.status().WithContext(fmt::format("training on {}", input->record.name));
+        ml::Train(spec, train, validation ? &*validation : nullptr, hooks);
+    progress.Clear();
+    if (group.workers) {
+      if (model.ok()) {
+        Status workers_done = group.workers->Wait(60);
+        if (!workers_done.ok()) model = workers_done.WithContext("data-parallel training");
+      } else {
+        // A worker that died is usually why training failed: say so.
+        std::string failures = group.workers->Failures();
+        group.workers->Stop();
+        if (!failures.empty()) model = model.status().WithContext(failures);
+      }
+    }
+    // Whatever happened, the checkpoint in flight is finished and recorded:
+    // after an error it is the state to resume from.
+    Status flushed = writer.Flush();
+    if (!model.ok()) {
+      Status status = model.status();
+      if (writer.last()) {
+        status = Status(status.code(),
+                        fmt::format("{}; the last good checkpoint is {} (step {}, {} epochs "
+                                    "done); `citadel run` resumes from it, or `citadel runs "
+                                    "resume {}`",
+                                    status.message(), writer.last()->id, writer.last()->step,
+                                    writer.last()->epoch, ctx.run_id()));
+      }
+      return status.WithContext(fmt::format("training on {}", input->record.name));
+    }
+    RETURN_IF_ERROR(flushed);
+    RETURN_IF_ERROR(write_status);
+    if (writer.blocked_seconds() > 0) {
+      RETURN_IF_ERROR(ctx.AddSummaryMetric("checkpoint_blocked_seconds", writer.blocked_seconds()));
+    }
 
     // The summary describes the weights that were kept: with early stopping,
     // the best epoch's rather than the last one's.
