@@ -199,5 +199,60 @@ TEST_F(CatalogTest, ModelRegistryVersionsAndAliases) {
             StatusCode::kInvalidArgument);
 }
 
+TEST_F(CatalogTest, UnfinishedRunsAreTheFailedAndCancelledOnesOfAKeyNewestFirst) {
+  std::vector<std::string> ids;
+  for (RunStatus status : {RunStatus::kFailed, RunStatus::kSucceeded, RunStatus::kCancelled,
+                           RunStatus::kRunning}) {
+    RunRecord r = NewRun("p", "train", "train", status);
+    r.cache_key = "k";
+    ASSERT_TRUE(catalog_->CreateRun(r).ok());
+    ids.push_back(r.id);
+  }
+  RunRecord other = NewRun("p", "train", "train", RunStatus::kFailed);
+  other.cache_key = "other";
+  ASSERT_TRUE(catalog_->CreateRun(other).ok());
+  auto runs = catalog_->UnfinishedRuns("k");
+  ASSERT_TRUE(runs.ok()) << runs.status().ToString();
+  ASSERT_EQ(runs->size(), 2u);
+  EXPECT_EQ((*runs)[0].id, ids[2]) << "the cancelled one is newer";
+  EXPECT_EQ((*runs)[1].id, ids[0]);
+}
+
+TEST_F(CatalogTest, DeleteUnusedArtifactRemovesItsRowsButNeverAnArtifactInUse) {
+  const std::string shared_content = "same bytes";
+  const std::string a = AddArtifact("checkpoint", shared_content);
+  const std::string b = AddArtifact("checkpoint", "b");
+  // c lists the same blob as a under another path: that blob is not a's alone.
+  auto c_manifest = store::Manifest::FromEntries(
+      {{"g", crypto::Sha256::Of(shared_content), shared_content.size()}});
+  ArtifactRecord c;
+  c.id = c_manifest->Id().Id();
+  c.kind = "file";
+  c.name = "c";
+  c.media_type = "application/octet-stream";
+  ASSERT_TRUE(catalog_->PutArtifact(c, *c_manifest).ok());
+  const std::string writer = AddRun("train", {}, {a, b});
+  const std::string reader = AddRun("resume", {b}, {});
+
+  auto removed = catalog_->DeleteUnusedArtifact(a);
+  ASSERT_TRUE(removed.ok()) << removed.status().ToString();
+  ASSERT_TRUE(removed->has_value());
+  EXPECT_TRUE((*removed)->empty()) << "its one blob is still listed by c";
+  EXPECT_EQ(catalog_->GetArtifact(a).status().code(), StatusCode::kNotFound);
+  auto outputs = catalog_->RunOutputs(writer);
+  ASSERT_EQ(outputs->size(), 1u);
+  EXPECT_EQ((*outputs)[0].artifact_id, b);
+
+  auto kept = catalog_->DeleteUnusedArtifact(b);
+  ASSERT_TRUE(kept.ok());
+  EXPECT_FALSE(kept->has_value()) << "run " << reader << " took it as input";
+  EXPECT_TRUE(catalog_->GetArtifact(b).ok());
+
+  auto last = catalog_->DeleteUnusedArtifact(c.id);
+  ASSERT_TRUE(last.ok());
+  ASSERT_TRUE(last->has_value());
+  EXPECT_EQ(**last, std::vector<std::string>{crypto::Sha256::Of(shared_content).Id()});
+}
+
 }  // namespace
 }  // namespace citadel::catalog

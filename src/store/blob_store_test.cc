@@ -64,6 +64,17 @@ TEST_F(BlobStoreTest, DetectsCorruptedBlobOnRead) {
   EXPECT_FALSE(fs::exists(dest)) << "a corrupt blob must not be exported";
 }
 
+TEST_F(BlobStoreTest, RemoveDeletesABlobAndToleratesOneAlreadyGone) {
+  auto d = store_->Put("to be pruned");
+  ASSERT_TRUE(d.ok());
+  ASSERT_TRUE(store_->Remove(*d).ok());
+  EXPECT_FALSE(store_->Contains(*d));
+  EXPECT_EQ(store_->Get(*d).status().code(), StatusCode::kNotFound);
+  EXPECT_TRUE(store_->Remove(*d).ok()) << "already gone is fine";
+  EXPECT_TRUE(store_->Put("to be pruned").ok()) << "and it can come back";
+  EXPECT_TRUE(store_->Contains(*d));
+}
+
 TEST_F(BlobStoreTest, MissingBlobIsNotFound) {
   auto d = store_->Put("gone");
   ASSERT_TRUE(d.ok());
