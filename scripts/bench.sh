@@ -19,4 +19,13 @@ echo "== process step vs the same pipeline in pandas (ROWS=${ROWS:-1000000})"
 bench/compare/data_pipeline_vs_pandas.sh "$BUILD/apps/citadel/citadel"
 echo
 echo "== training throughput vs a Python PyTorch loop (digits MLP)"
-bench/compare/train_vs_pytorch.sh "$BUILD/apps/citadel/citadel"
+bench/compare/train_vs_pytorch.sh "$BUILD/apps/citadel/citadel" digits
+echo
+echo "== training throughput vs a Python PyTorch loop (Fashion-MNIST CNN)"
+bench/compare/train_vs_pytorch.sh "$BUILD/apps/citadel/citadel" fashion
+echo
+echo "== checkpoints of a 200 MiB model vs torch.save / torch.load"
+bench/compare/checkpoint_vs_torch_save.sh "$BUILD/apps/citadel/citadel"
+echo
+echo "== data-parallel: 2 processes vs 1 (Fashion-MNIST CNN)"
+bench/compare/data_parallel_scaling.sh "$BUILD/apps/citadel/citadel"

@@ -67,7 +67,7 @@ int64_t TensorView::NumElements() const { return CheckedProduct(shape); }
 Status SafetensorsWriter::Add(std::string name, DType dtype, std::vector<int64_t> shape,
                               std::string data) {
   const uint64_t size = data.size();
-  return AddEntry(std::move(name), Entry{dtype, std::move(shape), std::move(data), size, nullptr});
+  return AddEntry(std::move(name), Entry{dtype, std::move(shape), std::move(data), size, nullptr, {}, false});
 }
 
 Status SafetensorsWriter::AddFilled(std::string name, DType dtype, std::vector<int64_t> shape,
@@ -77,7 +77,13 @@ Status SafetensorsWriter::AddFilled(std::string name, DType dtype, std::vector<i
     return InvalidArgumentError(fmt::format("tensor '{}': invalid shape or no filler", name));
   }
   const uint64_t size = static_cast<uint64_t>(n) * DTypeSize(dtype);
-  return AddEntry(std::move(name), Entry{dtype, std::move(shape), {}, size, std::move(fill)});
+  return AddEntry(std::move(name), Entry{dtype, std::move(shape), {}, size, std::move(fill), {}, false});
+}
+
+Status SafetensorsWriter::AddView(std::string name, DType dtype, std::vector<int64_t> shape,
+                                  std::string_view data) {
+  return AddEntry(std::move(name),
+                  Entry{dtype, std::move(shape), {}, data.size(), nullptr, data, true});
 }
 
 Status SafetensorsWriter::AddEntry(std::string name, Entry entry) {
@@ -95,7 +101,7 @@ Status SafetensorsWriter::AddEntry(std::string name, Entry entry) {
   return Status::Ok();
 }
 
-std::string SafetensorsWriter::Serialize() const {
+std::string SafetensorsWriter::Header() const {
   Json header = Json::object();
   uint64_t offset = 0;
   for (const auto& [name, entry] : tensors_) {
@@ -108,25 +114,67 @@ std::string SafetensorsWriter::Serialize() const {
   std::string header_text = CanonicalJson(header);
   // Pad with spaces so the data buffer starts 8-byte aligned.
   while ((header_text.size() % 8) != 0) header_text.push_back(' ');
-
   std::string out;
-  out.reserve(8 + header_text.size() + offset);
   uint64_t n = header_text.size();
   for (int i = 0; i < 8; ++i) out.push_back(static_cast<char>((n >> (8 * i)) & 0xff));
-  out += header_text;
+  return out + header_text;
+}
+
+std::string SafetensorsWriter::Serialize() const {
+  std::string header = Header();
+  uint64_t data_size = 0;
+  for (const auto& [name, entry] : tensors_) data_size += entry.size;
+  std::string out;
+  out.reserve(header.size() + data_size);
+  out += header;
   for (const auto& [name, entry] : tensors_) {
-    if (!entry.fill) {
+    if (entry.is_view) {
+      out += entry.view;
+    } else if (!entry.fill) {
       out += entry.data;
-      continue;
+    } else {
+      const size_t start = out.size();
+      out.resize(start + entry.size);  // zero-filled
+      entry.fill(std::span<char>(out.data() + start, entry.size));
     }
-    const size_t start = out.size();
-    out.resize(start + entry.size);  // zero-filled
-    entry.fill(std::span<char>(out.data() + start, entry.size));
   }
   return out;
 }
 
+Status SafetensorsWriter::SerializeTo(const Sink& sink) const {
+  RETURN_IF_ERROR(sink(Header()));
+  for (const auto& [name, entry] : tensors_) {
+    if (entry.is_view) {
+      RETURN_IF_ERROR(sink(entry.view));
+    } else if (!entry.fill) {
+      RETURN_IF_ERROR(sink(entry.data));
+    } else {
+      std::string bytes(entry.size, '\0');
+      entry.fill(std::span<char>(bytes.data(), bytes.size()));
+      RETURN_IF_ERROR(sink(bytes));
+    }
+  }
+  return Status::Ok();
+}
+
 Result<SafetensorsFile> SafetensorsFile::Parse(std::string bytes, std::string_view source) {
+  SafetensorsFile file;
+  file.source_ = std::string(source);
+  file.bytes_ = std::move(bytes);
+  RETURN_IF_ERROR(file.ParseFrom(file.bytes_));
+  return file;
+}
+
+Result<SafetensorsFile> SafetensorsFile::ParseBorrowed(std::string_view bytes,
+                                                       std::string_view source) {
+  SafetensorsFile file;
+  file.source_ = std::string(source);
+  RETURN_IF_ERROR(file.ParseFrom(bytes));
+  return file;
+}
+
+Status SafetensorsFile::ParseFrom(std::string_view bytes) {
+  const std::string_view source = source_;
   auto fail = [&](const std::string& what) {
     return InvalidArgumentError(fmt::format("{}: invalid safetensors: {}", source, what));
   };
@@ -142,10 +190,7 @@ Result<SafetensorsFile> SafetensorsFile::Parse(std::string bytes, std::string_vi
                             bytes.size()));
   }
 
-  SafetensorsFile file;
-  file.source_ = std::string(source);
-  file.bytes_ = std::move(bytes);
-  std::string_view header_text(file.bytes_.data() + 8, header_size);
+  std::string_view header_text(bytes.data() + 8, header_size);
   Json header;
   try {
     header = Json::parse(header_text);
@@ -155,7 +200,7 @@ Result<SafetensorsFile> SafetensorsFile::Parse(std::string bytes, std::string_vi
   if (!header.is_object()) return fail("header is not a JSON object");
 
   const size_t data_start = 8 + header_size;
-  const uint64_t buffer_size = file.bytes_.size() - data_start;
+  const uint64_t buffer_size = bytes.size() - data_start;
   std::vector<std::pair<uint64_t, uint64_t>> ranges;
 
   for (const auto& [name, entry] : header.items()) {
@@ -163,7 +208,7 @@ Result<SafetensorsFile> SafetensorsFile::Parse(std::string bytes, std::string_vi
       if (!entry.is_object()) return fail("__metadata__ is not an object");
       for (const auto& [k, v] : entry.items()) {
         if (!v.is_string()) return fail(fmt::format("__metadata__.{} is not a string", k));
-        file.metadata_[k] = v.get<std::string>();
+        metadata_[k] = v.get<std::string>();
       }
       continue;
     }
@@ -206,9 +251,9 @@ Result<SafetensorsFile> SafetensorsFile::Parse(std::string bytes, std::string_vi
       return fail(fmt::format("tensor '{}': {} bytes do not match shape and dtype {}", name,
                               end - begin, DTypeName(view.dtype)));
     }
-    view.data = std::string_view(file.bytes_.data() + data_start + begin, end - begin);
+    view.data = std::string_view(bytes.data() + data_start + begin, end - begin);
     ranges.emplace_back(begin, end);
-    file.tensors_.push_back(std::move(view));
+    tensors_.push_back(std::move(view));
   }
 
   // Tensors must tile the buffer exactly: no overlaps (aliasing tricks), no
@@ -224,7 +269,7 @@ Result<SafetensorsFile> SafetensorsFile::Parse(std::string bytes, std::string_vi
   if (cursor != buffer_size) {
     return fail(fmt::format("{} trailing bytes after the last tensor", buffer_size - cursor));
   }
-  return file;
+  return Status::Ok();
 }
 
 Result<const TensorView*> SafetensorsFile::Get(std::string_view name) const {

@@ -44,10 +44,18 @@ class SafetensorsWriter {
   // three times.
   using Filler = std::function<void(std::span<char> bytes)>;
   Status AddFilled(std::string name, DType dtype, std::vector<int64_t> shape, Filler fill);
+  // A tensor whose bytes stay where they are (the caller keeps them alive
+  // until serialised): written straight from there, never copied in here.
+  Status AddView(std::string name, DType dtype, std::vector<int64_t> shape, std::string_view data);
   void SetMetadata(std::string key, std::string value) {
     metadata_[std::move(key)] = std::move(value);
   }
   std::string Serialize() const;
+  // The same bytes, handed to `sink` piece by piece (header, then each
+  // tensor) instead of assembled: a large file needs no second copy in
+  // memory. Stops at the first error `sink` returns.
+  using Sink = std::function<Status(std::string_view bytes)>;
+  Status SerializeTo(const Sink& sink) const;
 
  private:
   struct Entry {
@@ -56,7 +64,10 @@ class SafetensorsWriter {
     std::string data;
     uint64_t size = 0;  // bytes: data.size(), or what `fill` writes
     Filler fill;
+    std::string_view view;  // AddView: the bytes, not owned
+    bool is_view = false;
   };
+  std::string Header() const;  // length prefix + padded JSON header
   Status AddEntry(std::string name, Entry entry);
 
   std::map<std::string, Entry> tensors_;
@@ -68,6 +79,9 @@ class SafetensorsFile {
  public:
   // `source` names the file or artifact in error messages.
   static Result<SafetensorsFile> Parse(std::string bytes, std::string_view source);
+  // The same checks, without taking (or copying) the bytes: the views point
+  // into `bytes`, which the caller keeps alive while the file is used.
+  static Result<SafetensorsFile> ParseBorrowed(std::string_view bytes, std::string_view source);
 
   const std::vector<TensorView>& tensors() const { return tensors_; }
   const std::map<std::string, std::string>& metadata() const { return metadata_; }
@@ -80,6 +94,8 @@ class SafetensorsFile {
 
  private:
   SafetensorsFile() = default;
+  // Parses `data` (bytes_ or borrowed memory) into tensors_ and metadata_.
+  Status ParseFrom(std::string_view data);
   std::string source_;
   std::string bytes_;
   std::vector<TensorView> tensors_;

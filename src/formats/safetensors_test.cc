@@ -94,6 +94,49 @@ struct BadCase {
   std::string expected_fragment;
 };
 
+TEST(Safetensors, StreamedViewsSerialiseExactlyLikeCopiedOnesAndParseInPlace) {
+  const std::vector<float> a = {1.5f, -2.0f, 3.25f, 0.0f};
+  const std::vector<int64_t> b = {7, 8, 9};
+  SafetensorsWriter copied, streamed;
+  ASSERT_TRUE(copied.Add("a", DType::kF32, {2, 2}, BytesOf<float>(a)).ok());
+  ASSERT_TRUE(copied.Add("b", DType::kI64, {3}, BytesOf<int64_t>(b)).ok());
+  copied.SetMetadata("k", "v");
+  const std::string a_bytes = BytesOf<float>(a);
+  ASSERT_TRUE(streamed.AddView("a", DType::kF32, {2, 2}, a_bytes).ok());
+  ASSERT_TRUE(streamed.AddFilled("b", DType::kI64, {3}, [&](std::span<char> out) {
+    std::memcpy(out.data(), b.data(), out.size());
+  }).ok());
+  streamed.SetMetadata("k", "v");
+  std::string pieces;
+  int calls = 0;
+  ASSERT_TRUE(streamed.SerializeTo([&](std::string_view bytes) {
+    pieces += bytes;
+    ++calls;
+    return Status::Ok();
+  }).ok());
+  EXPECT_EQ(pieces, copied.Serialize());
+  EXPECT_EQ(streamed.Serialize(), copied.Serialize());
+  EXPECT_EQ(calls, 3) << "header, then one piece per tensor";
+  EXPECT_FALSE(streamed.AddView("c", DType::kF32, {3}, a_bytes).ok()) << "16 bytes are not 3 floats";
+
+  // A sink error stops the stream and is returned.
+  int seen = 0;
+  Status stopped = streamed.SerializeTo([&](std::string_view) {
+    return ++seen == 2 ? DataLossError("disk full") : Status::Ok();
+  });
+  EXPECT_EQ(stopped.code(), StatusCode::kDataLoss);
+  EXPECT_EQ(seen, 2);
+
+  auto borrowed = SafetensorsFile::ParseBorrowed(pieces, "in place");
+  ASSERT_TRUE(borrowed.ok()) << borrowed.status().ToString();
+  auto view = borrowed->Get("a");
+  ASSERT_TRUE(view.ok());
+  EXPECT_EQ((*view)->data.data(), pieces.data() + (pieces.size() - 40))
+      << "the view points into the caller's bytes";
+  EXPECT_EQ(borrowed->metadata().at("k"), "v");
+  EXPECT_FALSE(SafetensorsFile::ParseBorrowed(pieces.substr(0, pieces.size() - 1), "cut").ok());
+}
+
 TEST(Safetensors, StrictParserRejectsMalformedFiles) {
   std::string eight(8, '\0');
   std::vector<BadCase> cases = {

@@ -52,6 +52,17 @@ Result<Manifest> StoreFiles(const BlobStore& blobs,
   return manifest;
 }
 
+Result<Manifest> StoreStreamedFile(
+    const BlobStore& blobs, std::string_view name,
+    const std::function<Status(const BlobStore::ByteSink&)>& produce) {
+  uint64_t size = 0;
+  ASSIGN_OR_RETURN(auto digest, blobs.PutStreamed(produce, &size));
+  ASSIGN_OR_RETURN(Manifest manifest,
+                   Manifest::FromEntries({ManifestEntry{std::string(name), digest, size}}));
+  RETURN_IF_ERROR(blobs.Put(manifest.Canonical()));
+  return manifest;
+}
+
 Result<Manifest> StoreFile(const BlobStore& blobs, const fs::path& file, std::string_view name) {
   uint64_t size = 0;
   ASSIGN_OR_RETURN(auto digest, blobs.PutFile(file, &size));
@@ -67,13 +78,28 @@ Result<Manifest> LoadManifest(const BlobStore& blobs, const crypto::Sha256Digest
   return Manifest::Parse(*text, id.Id());
 }
 
-Result<std::string> ReadArtifactFile(const BlobStore& blobs, const Manifest& manifest,
-                                     std::string_view path) {
+namespace {
+Result<const ManifestEntry*> FindFile(const Manifest& manifest, std::string_view path) {
   const ManifestEntry* entry = manifest.Find(path);
   if (entry == nullptr) {
     return NotFoundError(fmt::format("artifact {} has no file '{}'", manifest.Id().Id(), path));
   }
+  return entry;
+}
+}  // namespace
+
+Result<std::string> ReadArtifactFile(const BlobStore& blobs, const Manifest& manifest,
+                                     std::string_view path) {
+  ASSIGN_OR_RETURN(const ManifestEntry* entry, FindFile(manifest, path));
   Result<std::string> data = blobs.Get(entry->digest);
+  if (!data.ok()) return InArtifact(data.status(), manifest, path);
+  return data;
+}
+
+Result<MappedFile> MapArtifactFile(const BlobStore& blobs, const Manifest& manifest,
+                                   std::string_view path) {
+  ASSIGN_OR_RETURN(const ManifestEntry* entry, FindFile(manifest, path));
+  Result<MappedFile> data = blobs.Map(entry->digest);
   if (!data.ok()) return InArtifact(data.status(), manifest, path);
   return data;
 }

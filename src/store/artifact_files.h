@@ -27,6 +27,11 @@ Result<Manifest> StoreDirectory(const BlobStore& blobs, const std::filesystem::p
 Result<Manifest> StoreFiles(const BlobStore& blobs,
                             const std::vector<std::pair<std::string, std::string>>& files);
 
+// A single-file artifact whose bytes are streamed (BlobStore::PutStreamed).
+Result<Manifest> StoreStreamedFile(
+    const BlobStore& blobs, std::string_view name_in_artifact,
+    const std::function<Status(const BlobStore::ByteSink&)>& produce);
+
 // Stores one file as a single-entry artifact named `name_in_artifact`.
 Result<Manifest> StoreFile(const BlobStore& blobs, const std::filesystem::path& file,
                            std::string_view name_in_artifact);
@@ -38,6 +43,10 @@ Result<Manifest> LoadManifest(const BlobStore& blobs, const crypto::Sha256Digest
 // the artifact id and the file path.
 Result<std::string> ReadArtifactFile(const BlobStore& blobs, const Manifest& manifest,
                                      std::string_view path);
+
+// The same, mapped into memory instead of copied (BlobStore::Map).
+Result<MappedFile> MapArtifactFile(const BlobStore& blobs, const Manifest& manifest,
+                                   std::string_view path);
 
 // Writes every file of the artifact to the directory `dest`, which must not
 // exist or be empty. All or nothing: files are verified into a temp directory

@@ -104,6 +104,30 @@ Result<Sha256Digest> BlobStore::Put(std::string_view data) const {
   return digest;
 }
 
+Result<Sha256Digest> BlobStore::PutStreamed(
+    const std::function<Status(const ByteSink&)>& produce, uint64_t* size) const {
+  fs::path temp = UniqueTempPath(root_ / "tmp", "blob");
+  UniqueFd fd(::open(temp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644));
+  if (!fd.valid()) return ErrnoError("creating", temp.string(), errno);
+  crypto::Sha256 hasher;
+  uint64_t total = 0;
+  Status status = produce([&](std::string_view bytes) -> Status {
+    hasher.Update(bytes);
+    total += bytes.size();
+    return WriteAll(fd.get(), bytes, temp);
+  });
+  if (status.ok() && ::fsync(fd.get()) != 0) status = ErrnoError("fsync", temp.string(), errno);
+  fd.Reset();
+  if (!status.ok()) {
+    ::unlink(temp.c_str());
+    return status;
+  }
+  const Sha256Digest digest = hasher.Finish();
+  RETURN_IF_ERROR(Commit(temp, digest));
+  if (size != nullptr) *size = total;
+  return digest;
+}
+
 Status BlobStore::Remove(const Sha256Digest& digest) const {
   const fs::path path = PathOf(digest);
   if (::unlink(path.c_str()) != 0 && errno != ENOENT) {
@@ -115,38 +139,69 @@ Status BlobStore::Remove(const Sha256Digest& digest) const {
 Result<Sha256Digest> BlobStore::PutFile(const fs::path& source, uint64_t* size) const {
   UniqueFd in(::open(source.c_str(), O_RDONLY | O_CLOEXEC));
   if (!in.valid()) return ErrnoError("opening", source.string(), errno);
-  fs::path temp = UniqueTempPath(root_ / "tmp", "blob");
-  UniqueFd out(::open(temp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644));
-  if (!out.valid()) return ErrnoError("creating", temp.string(), errno);
-
-  crypto::Sha256 hasher;
-  uint64_t total = 0;
-  Status status = CopyHashing(in.get(), source, out.get(), temp, hasher, &total);
-  if (status.ok() && ::fsync(out.get()) != 0) status = ErrnoError("fsync", temp.string(), errno);
-  out.Reset();
-  if (!status.ok()) {
-    ::unlink(temp.c_str());
-    return status;
-  }
-  Sha256Digest digest = hasher.Finish();
-  RETURN_IF_ERROR(Commit(temp, digest));
-  if (size != nullptr) *size = total;
-  return digest;
+  return PutStreamed(
+      [&](const ByteSink& sink) -> Status {
+        std::string buffer(kChunk, '\0');
+        while (true) {
+          ssize_t n = ::read(in.get(), buffer.data(), buffer.size());
+          if (n < 0) {
+            if (errno == EINTR) continue;
+            return ErrnoError("reading", source.string(), errno);
+          }
+          if (n == 0) return Status::Ok();
+          RETURN_IF_ERROR(sink(std::string_view(buffer.data(), static_cast<size_t>(n))));
+        }
+      },
+      size);
 }
 
 Result<std::string> BlobStore::Get(const Sha256Digest& digest) const {
   fs::path path = PathOf(digest);
-  Result<std::string> data = ReadFile(path);
-  if (!data.ok()) {
-    if (data.status().code() == StatusCode::kNotFound) {
+  UniqueFd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
+  if (!fd.valid()) {
+    if (errno == ENOENT) {
       return NotFoundError(
           fmt::format("blob {} is missing from the store ({})", digest.Id(), path.string()));
     }
-    return data.status();
+    return ErrnoError("opening", path.string(), errno);
   }
-  Sha256Digest actual = crypto::Sha256::Of(*data);
+  struct stat st {};
+  if (::fstat(fd.get(), &st) != 0) return ErrnoError("stat", path.string(), errno);
+  // One pass: each chunk is hashed right after it is read, while it is
+  // still in cache (reading everything, then hashing, reads memory twice).
+  std::string data(static_cast<size_t>(st.st_size), '\0');
+  crypto::Sha256 hasher;
+  size_t done = 0;
+  while (done < data.size()) {
+    const size_t want = std::min<size_t>(kChunk, data.size() - done);
+    ssize_t n = ::read(fd.get(), data.data() + done, want);
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      return ErrnoError("reading", path.string(), errno);
+    }
+    if (n == 0) break;  // shrank under us: the digest check below fails
+    hasher.Update(data.data() + done, static_cast<size_t>(n));
+    done += static_cast<size_t>(n);
+  }
+  data.resize(done);
+  Sha256Digest actual = hasher.Finish();
   if (actual != digest) return CorruptError(digest, actual, path);
   return data;
+}
+
+Result<MappedFile> BlobStore::Map(const Sha256Digest& digest) const {
+  fs::path path = PathOf(digest);
+  Result<MappedFile> mapped = MappedFile::Open(path);
+  if (!mapped.ok()) {
+    if (mapped.status().code() == StatusCode::kNotFound) {
+      return NotFoundError(
+          fmt::format("blob {} is missing from the store ({})", digest.Id(), path.string()));
+    }
+    return mapped.status();
+  }
+  Sha256Digest actual = crypto::Sha256::Of(mapped->bytes());
+  if (actual != digest) return CorruptError(digest, actual, path);
+  return mapped;
 }
 
 Status BlobStore::Verify(const Sha256Digest& digest) const {

@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "base/status.h"
+#include "base/system/mapped_file.h"
 #include "crypto/sha256.h"
 
 namespace citadel::store {
@@ -27,11 +28,21 @@ class BlobStore {
   static Result<BlobStore> Open(const std::filesystem::path& root);
 
   Result<Sha256Digest> Put(std::string_view data) const;
+  // Content that `produce` hands, piece by piece, to the sink it is given:
+  // hashed and written as it comes, committed (fsync, rename) at the end, so
+  // large content never needs assembling in memory. `size` gets its length.
+  using ByteSink = std::function<Status(std::string_view bytes)>;
+  Result<Sha256Digest> PutStreamed(const std::function<Status(const ByteSink&)>& produce,
+                                   uint64_t* size = nullptr) const;
   // Streams `source` into the store (constant memory); `size` gets its length.
   Result<Sha256Digest> PutFile(const std::filesystem::path& source, uint64_t* size = nullptr) const;
 
   // Whole blob, digest verified: NotFound if missing, DataLoss if corrupt.
   Result<std::string> Get(const Sha256Digest& digest) const;
+
+  // The blob mapped into memory, digest verified (a large one read once
+  // without a copy): NotFound if missing, DataLoss if corrupt.
+  Result<MappedFile> Map(const Sha256Digest& digest) const;
 
   // Streams the blob to `dest` (temp + rename), verifying the digest before
   // the file appears at `dest`.

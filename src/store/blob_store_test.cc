@@ -53,10 +53,14 @@ TEST_F(BlobStoreTest, PutThenGetRoundTripsUnderItsDigest) {
 TEST_F(BlobStoreTest, DetectsCorruptedBlobOnRead) {
   auto d = store_->Put(std::string(10000, 'z'));
   ASSERT_TRUE(d.ok());
+  auto mapped = store_->Map(*d);
+  ASSERT_TRUE(mapped.ok());
+  EXPECT_EQ(mapped->bytes(), std::string(10000, 'z'));
   FlipByte(*d, 1234);
   auto r = store_->Get(*d);
   ASSERT_FALSE(r.ok());
   EXPECT_EQ(r.status().code(), StatusCode::kDataLoss);
+  EXPECT_EQ(store_->Map(*d).status().code(), StatusCode::kDataLoss);
   EXPECT_NE(r.status().message().find(d->Id()), std::string::npos);
   EXPECT_EQ(store_->Verify(*d).code(), StatusCode::kDataLoss);
   fs::path dest = root_ / "out.bin";
@@ -73,6 +77,29 @@ TEST_F(BlobStoreTest, RemoveDeletesABlobAndToleratesOneAlreadyGone) {
   EXPECT_TRUE(store_->Remove(*d).ok()) << "already gone is fine";
   EXPECT_TRUE(store_->Put("to be pruned").ok()) << "and it can come back";
   EXPECT_TRUE(store_->Contains(*d));
+}
+
+TEST_F(BlobStoreTest, StreamedPutStoresThePiecesUnderTheDigestOfTheWhole) {
+  uint64_t size = 0;
+  auto d = store_->PutStreamed(
+      [](const BlobStore::ByteSink& sink) -> Status {
+        RETURN_IF_ERROR(sink("hello "));
+        return sink("streamed blob");
+      },
+      &size);
+  ASSERT_TRUE(d.ok()) << d.status().ToString();
+  EXPECT_EQ(*d, crypto::Sha256::Of("hello streamed blob"));
+  EXPECT_EQ(size, 19u);
+  EXPECT_EQ(*store_->Get(*d), "hello streamed blob");
+
+  // A producer that fails leaves nothing behind, not even a temp file.
+  auto failed = store_->PutStreamed([](const BlobStore::ByteSink& sink) -> Status {
+    RETURN_IF_ERROR(sink("half"));
+    return DataLossError("source went away");
+  });
+  EXPECT_EQ(failed.status().code(), StatusCode::kDataLoss);
+  EXPECT_FALSE(store_->Contains(crypto::Sha256::Of("half")));
+  EXPECT_TRUE(fs::is_empty(store_->root() / "tmp"));
 }
 
 TEST_F(BlobStoreTest, MissingBlobIsNotFound) {

@@ -28,6 +28,15 @@ Result<std::string> ReadArtifactFile(Workspace& ws, const LoadedArtifact& artifa
   return data;
 }
 
+Result<MappedFile> MapArtifactFile(Workspace& ws, const LoadedArtifact& artifact,
+                                   std::string_view path) {
+  Result<MappedFile> data = store::MapArtifactFile(ws.blobs(), artifact.manifest, path);
+  if (!data.ok())
+    return data.status().WithContext(
+        fmt::format("reading {} artifact '{}'", artifact.record.kind, artifact.record.name));
+  return data;
+}
+
 namespace {
 Status ExpectKind(const LoadedArtifact& a, std::string_view kind) {
   if (a.record.kind == kind) return Status::Ok();

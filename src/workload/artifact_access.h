@@ -8,6 +8,7 @@
 #include <string>
 
 #include "base/status.h"
+#include "base/system/mapped_file.h"
 #include "base/text/json.h"
 #include "catalog/records.h"
 #include "ml/dataset_view.h"
@@ -35,6 +36,10 @@ Result<LoadedArtifact> LoadArtifact(Workspace& ws, const std::string& id);
 // A file of the artifact, verified; DataLoss names artifact, file and blob.
 Result<std::string> ReadArtifactFile(Workspace& ws, const LoadedArtifact& artifact,
                                      std::string_view path);
+
+// The same mapped into memory (large files read once: checkpoints).
+Result<MappedFile> MapArtifactFile(Workspace& ws, const LoadedArtifact& artifact,
+                                   std::string_view path);
 
 // Dataset / model views for src/ml; InvalidArgument when the artifact is of
 // another kind.

@@ -14,6 +14,7 @@
 #include <cstdlib>
 #include <cstring>
 
+#include "base/time.h"
 #include "formats/safetensors.h"
 #include "ml/torch/training_loop.h"
 
@@ -91,21 +92,22 @@ class TorchCheckpointSnapshot final : public CheckpointSnapshot {
  public:
   int64_t step() const override { return step_; }
   int64_t epoch() const override { return epoch_; }
+  double snapshot_seconds() const override { return snapshot_seconds_; }
 
-  Result<std::string> Serialize() const override {
+  Status WriteTo(const Sink& sink) const override {
     formats::SafetensorsWriter writer;
     for (const auto& [name, tensor] : tensors_) {
       ASSIGN_OR_RETURN(formats::DType dtype, SafetensorsType(tensor));
-      // The snapshot's tensors are private contiguous copies: they are
-      // written straight into the file buffer.
-      const torch::Tensor t = tensor;
-      RETURN_IF_ERROR(writer.AddFilled(name, dtype, t.sizes().vec(), [t](std::span<char> out) {
-        std::memcpy(out.data(), t.data_ptr(), out.size());
-      }));
+      // The snapshot's tensors are private contiguous copies that live as
+      // long as it does: the file is written straight from them.
+      RETURN_IF_ERROR(writer.AddView(
+          name, dtype, tensor.sizes().vec(),
+          std::string_view(static_cast<const char*>(tensor.data_ptr()),
+                           static_cast<size_t>(tensor.numel()) * tensor.element_size())));
     }
     writer.SetMetadata("format", std::string(kCheckpointFormat));
     writer.SetMetadata("state", state_.dump());
-    return writer.Serialize();
+    return writer.SerializeTo(sink);
   }
 
   void Add(std::string name, const torch::Tensor& t) {
@@ -114,6 +116,7 @@ class TorchCheckpointSnapshot final : public CheckpointSnapshot {
 
   int64_t step_ = 0;
   int64_t epoch_ = 0;
+  double snapshot_seconds_ = 0;
   Json state_;
 
  private:
@@ -149,6 +152,7 @@ Result<torch::Tensor> Load(const formats::SafetensorsFile& file, const std::stri
 
 std::unique_ptr<CheckpointSnapshot> TrainingLoop::Snapshot(const std::string& fingerprint) const {
   const TrainingState& s = state_;
+  Stopwatch clock;
   auto snap = std::make_unique<TorchCheckpointSnapshot>();
   torch::NoGradGuard no_grad;
   for (const auto& item : s.net->named_parameters()) snap->Add("model/" + item.key(), item.value());
@@ -213,11 +217,13 @@ std::unique_ptr<CheckpointSnapshot> TrainingLoop::Snapshot(const std::string& fi
                   {"epochs_since_best", s.epochs_since_best},
                   {"stopped_early", s.stopped_early},
                   {"history", history}};
+  snap->snapshot_seconds_ = clock.ElapsedSeconds();
   return snap;
 }
 
 Status TrainingLoop::Restore(std::string_view bytes, const std::string& fingerprint) {
-  auto parsed = formats::SafetensorsFile::Parse(std::string(bytes), "checkpoint");
+  // Borrowed: the caller's bytes are parsed in place, not copied.
+  auto parsed = formats::SafetensorsFile::ParseBorrowed(bytes, "checkpoint");
   if (!parsed.ok()) return DataLossError(std::string(parsed.status().message()));
   const formats::SafetensorsFile& file = *parsed;
   auto format = file.metadata().find("format");

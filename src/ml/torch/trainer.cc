@@ -207,9 +207,12 @@ Result<ModelFiles> TrainModel(const TrainSpec& spec, const DatasetView& train,
     const std::string fingerprint =
         Fingerprint(spec, rows, data.features.size(1), classes, val ? val->features.size(0) : 0);
     if (!hooks.resume_from.empty()) {
+      Stopwatch restore_clock;
       Status restored = loop->Restore(hooks.resume_from, fingerprint);
       if (!restored.ok()) return restored.WithContext("cannot resume from the checkpoint");
-      if (hooks.on_resume) RETURN_IF_ERROR(hooks.on_resume(loop->state().history));
+      if (hooks.on_resume) {
+        RETURN_IF_ERROR(hooks.on_resume(loop->state().history, restore_clock.ElapsedSeconds()));
+      }
     }
     RETURN_IF_ERROR(DriveLoop(*loop, hooks, fingerprint));
     loop->Finish();

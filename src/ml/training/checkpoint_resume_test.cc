@@ -90,7 +90,7 @@ TEST_P(ResumeEveryOptimizer, ResumingFromAnyCheckpointGivesTheUninterruptedWeigh
     SCOPED_TRACE(step);
     TrainHooks resume;
     std::vector<EpochMetrics> replayed;
-    resume.on_resume = [&](const std::vector<EpochMetrics>& done) {
+    resume.on_resume = [&](const std::vector<EpochMetrics>& done, double) {
       replayed = done;
       return Status::Ok();
     };

@@ -64,15 +64,30 @@ class CheckpointSnapshot {
   virtual ~CheckpointSnapshot() = default;
   virtual int64_t step() const = 0;   // optimizer steps done
   virtual int64_t epoch() const = 0;  // epochs completed
-  virtual Result<std::string> Serialize() const = 0;
+  // How long the training thread spent taking it.
+  virtual double snapshot_seconds() const = 0;
+  // The checkpoint file, piece by piece, straight from the snapshot's
+  // tensors (a large one is never assembled in memory).
+  using Sink = std::function<Status(std::string_view bytes)>;
+  virtual Status WriteTo(const Sink& sink) const = 0;
+  // The whole file in memory.
+  Result<std::string> Serialize() const {
+    std::string out;
+    RETURN_IF_ERROR(WriteTo([&out](std::string_view bytes) {
+      out += bytes;
+      return Status::Ok();
+    }));
+    return out;
+  }
 };
 
 // Everything a caller can attach to a training run besides its data.
 struct TrainHooks {
   EpochCallback on_epoch;
   // After a resume, before training continues: the epochs the checkpoint's
-  // runs completed (on_epoch then sees only the epochs run here).
-  std::function<Status(const std::vector<EpochMetrics>& done)> on_resume;
+  // runs completed (on_epoch then sees only the epochs run here) and how
+  // long restoring the state took.
+  std::function<Status(const std::vector<EpochMetrics>& done, double restore_seconds)> on_resume;
   std::function<void(const StepProgress&)> on_step;
   CheckpointPolicy checkpoint;
   // Receives each snapshot on the training thread; it should hand the bytes

@@ -2,10 +2,13 @@
 // artifact {model.safetensors, model.json}.
 #include <fmt/format.h>
 
+#include <algorithm>
+
 #include "base/logging.h"
 #include "base/system/files.h"
 #include "base/system/interrupt.h"
 #include "base/text/byte_size.h"
+#include "base/time.h"
 #include "ml/training/memory_estimate.h"
 #include "ml/training/trainer.h"
 #include "workload/steps/steps.h"
@@ -135,9 +138,11 @@ class TrainStep : public StepRunner {
     }
 
     std::optional<ResumePoint> resume;
+    Stopwatch resume_clock;
     if (ctx.resume().enabled) {
       ASSIGN_OR_RETURN(resume, FindResumePoint(ctx.workspace(), ctx.cache_key(), ctx.resume().run_id));
     }
+    const double resume_read_seconds = resume_clock.ElapsedSeconds();
     if (resume) {
       log::Info("  resuming run {} from checkpoint {} (step {}, {} epochs done)", resume->run_id,
                 resume->checkpoint_id, resume->step, resume->epoch);
@@ -178,7 +183,14 @@ class TrainStep : public StepRunner {
     Status write_status;
     ml::TrainHooks hooks;
     hooks.on_epoch = on_epoch;
-    hooks.on_resume = [&](const std::vector<ml::EpochMetrics>& done) -> Status {
+    hooks.on_resume = [&](const std::vector<ml::EpochMetrics>& done,
+                          double restore_seconds) -> Status {
+      const double gb = static_cast<double>(resume->bytes().size()) / 1e9;
+      log::Info("  restored {:.1f} MB: read and verified in {:.3f} s, loaded in {:.3f} s ({:.2f} "
+                "GB/s overall)",
+                gb * 1e3, resume_read_seconds, restore_seconds,
+                gb / std::max(1e-9, resume_read_seconds + restore_seconds));
+      RETURN_IF_ERROR(ctx.AddSummaryMetric("resume_seconds", resume_read_seconds + restore_seconds));
       for (const ml::EpochMetrics& m : done) RETURN_IF_ERROR(record_epoch(m));
       return Status::Ok();
     };
@@ -195,7 +207,7 @@ class TrainStep : public StepRunner {
     };
     InterruptScope interrupt_scope;
     hooks.interrupt = &InterruptScope::signal();
-    if (resume) hooks.resume_from = resume->bytes;
+    if (resume) hooks.resume_from = resume->bytes();
     ASSIGN_OR_RETURN(TrainingGroup group,
                      JoinTrainingGroup(ctx, resume ? resume->checkpoint_id : std::string()));
     hooks.group = group.group.get();
@@ -231,7 +243,11 @@ class TrainStep : public StepRunner {
     }
     RETURN_IF_ERROR(flushed);
     RETURN_IF_ERROR(write_status);
-    if (writer.blocked_seconds() > 0) {
+    if (writer.count() > 0) {
+      log::Info("  {} checkpoints blocked training for {:.3f} s in all ({:.1f} ms each)",
+                writer.count(), writer.blocked_seconds(),
+                1e3 * writer.blocked_seconds() / writer.count());
+      RETURN_IF_ERROR(ctx.AddSummaryMetric("checkpoints", writer.count()));
       RETURN_IF_ERROR(ctx.AddSummaryMetric("checkpoint_blocked_seconds", writer.blocked_seconds()));
     }
 

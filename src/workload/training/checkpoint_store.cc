@@ -41,9 +41,13 @@ Result<std::vector<CheckpointRef>> RunCheckpoints(Workspace& ws, const std::stri
 // CITADEL_TEST_KILL_IN_CHECKPOINT_WRITE=N the process writes half of its
 // N-th checkpoint into the blob store's temp directory and then SIGKILLs
 // itself, exactly as if it had been killed in the middle of the write.
-void MaybeDieMidWrite(const store::BlobStore& blobs, int ordinal, const std::string& bytes) {
+void MaybeDieMidWrite(const store::BlobStore& blobs, int ordinal,
+                      const ml::CheckpointSnapshot& snapshot) {
   const char* env = std::getenv("CITADEL_TEST_KILL_IN_CHECKPOINT_WRITE");
   if (env == nullptr || std::atoi(env) != ordinal) return;
+  Result<std::string> serialized = snapshot.Serialize();
+  if (!serialized.ok()) return;
+  const std::string& bytes = *serialized;
   std::ofstream partial(blobs.root() / "tmp" / "blob-killed-mid-write", std::ios::binary);
   partial.write(bytes.data(), static_cast<std::streamsize>(bytes.size() / 2));
   partial.flush();
@@ -58,6 +62,8 @@ CheckpointWriter::~CheckpointWriter() {
 
 Status CheckpointWriter::Submit(std::unique_ptr<ml::CheckpointSnapshot> snapshot, bool final) {
   Stopwatch blocked;
+  blocked_seconds_ += snapshot->snapshot_seconds();
+  ++count_;
   Status previous = Flush();
   if (!previous.ok()) {
     blocked_seconds_ += blocked.ElapsedSeconds();
@@ -70,13 +76,14 @@ Status CheckpointWriter::Submit(std::unique_ptr<ml::CheckpointSnapshot> snapshot
       [&blobs, ordinal = ++submitted_,
        snap = std::shared_ptr<ml::CheckpointSnapshot>(std::move(snapshot))]() -> Result<Written> {
         Stopwatch clock;
-        ASSIGN_OR_RETURN(std::string bytes, snap->Serialize());
-        MaybeDieMidWrite(blobs, ordinal, bytes);
+        MaybeDieMidWrite(blobs, ordinal, *snap);
         Written w;
-        w.bytes = bytes.size();
-        std::vector<std::pair<std::string, std::string>> files;
-        files.emplace_back(std::string(kCheckpointFile), std::move(bytes));
-        ASSIGN_OR_RETURN(w.manifest, store::StoreFiles(blobs, files));
+        ASSIGN_OR_RETURN(w.manifest,
+                         store::StoreStreamedFile(blobs, kCheckpointFile,
+                                                  [&](const store::BlobStore::ByteSink& sink) {
+                                                    return snap->WriteTo(sink);
+                                                  }));
+        w.bytes = w.manifest.files().front().size;
         w.step = snap->step();
         w.epoch = snap->epoch();
         w.seconds = clock.ElapsedSeconds();
@@ -143,9 +150,8 @@ Result<std::optional<ResumePoint>> FindResumePoint(Workspace& ws, const std::str
   std::vector<std::string> skipped;
   for (const CheckpointRef& c : candidates) {
     Result<LoadedArtifact> artifact = LoadArtifact(ws, c.artifact_id);
-    Result<std::string> bytes = artifact.ok()
-                                    ? ReadArtifactFile(ws, *artifact, kCheckpointFile)
-                                    : Result<std::string>(artifact.status());
+    Result<MappedFile> bytes = artifact.ok() ? MapArtifactFile(ws, *artifact, kCheckpointFile)
+                                             : Result<MappedFile>(artifact.status());
     if (!bytes.ok()) {
       log::Warning("checkpoint {} (step {}, {} epochs done) of run {} is unusable: {}; trying an "
                    "earlier one",

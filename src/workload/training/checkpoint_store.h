@@ -58,9 +58,10 @@ class CheckpointWriter {
     int64_t epoch = 0;
   };
   const std::optional<Recorded>& last() const { return last_; }
-  // Wall time the training thread spent in Submit (snapshot hand-over and
-  // waiting for a previous write): the checkpoints' cost to training.
+  // Wall time the training thread spent on checkpoints: taking the
+  // snapshots, handing them over and waiting for a previous write.
   double blocked_seconds() const { return blocked_seconds_; }
+  int count() const { return count_; }
 
  private:
   struct Written {
@@ -79,6 +80,7 @@ class CheckpointWriter {
   std::optional<Recorded> last_;
   double blocked_seconds_ = 0;
   int submitted_ = 0;
+  int count_ = 0;
 };
 
 struct ResumePoint {
@@ -86,7 +88,8 @@ struct ResumePoint {
   std::string checkpoint_id;  // its checkpoint artifact
   int64_t step = 0;
   int64_t epoch = 0;
-  std::string bytes;  // the verified checkpoint file
+  MappedFile file;  // the verified checkpoint file
+  std::string_view bytes() const { return file.bytes(); }
 };
 
 // `only_run` restricts the search to one run (citadel runs resume RUN_ID).

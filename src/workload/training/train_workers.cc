@@ -219,16 +219,16 @@ Status RunTrainWorker(Workspace& ws, const ml::DistributedSpec& spec) {
   }
   if (!train) return NotFoundError(fmt::format("run {} has no train input", run_id));
 
-  std::string resume_bytes;
+  MappedFile resume_file;
   if (!resume_id.empty()) {
     ASSIGN_OR_RETURN(LoadedArtifact checkpoint, LoadArtifact(ws, resume_id));
-    ASSIGN_OR_RETURN(resume_bytes, ReadArtifactFile(ws, checkpoint, kCheckpointFile));
+    ASSIGN_OR_RETURN(resume_file, MapArtifactFile(ws, checkpoint, kCheckpointFile));
   }
   InterruptScope interrupt_scope;
   ml::TrainHooks hooks;
   hooks.group = group.get();
   hooks.interrupt = &InterruptScope::signal();
-  hooks.resume_from = resume_bytes;
+  hooks.resume_from = resume_file.bytes();
   Result<ml::ModelFiles> model =
       ml::Train(train_spec, *train, validation ? &*validation : nullptr, hooks);
   if (!model.ok() && model.status().code() != StatusCode::kCancelled) {
