@@ -98,14 +98,23 @@ for epoch in range(epochs):
     print(rows / (time.perf_counter() - start))
 PY
 "$PYTHON" "$WORK/torch_loop.py" "$WORK/train_data/data.safetensors" "$EPOCHS" "$CASE" >"$WORK/torch.txt"
+# PyTorch's set_num_threads does not reach OpenBLAS's own pool (citadel sets
+# both): the Python loop again with the BLAS pool limited by hand, its best.
+threads=$([[ $CASE == digits ]] && echo 1 || echo 2)
+OPENBLAS_NUM_THREADS=$threads "$PYTHON" "$WORK/torch_loop.py" "$WORK/train_data/data.safetensors" \
+  "$EPOCHS" "$CASE" >"$WORK/torch_blas.txt"
 
 median() { sort -n "$1" | awk '{v[NR] = $1} END {printf "%.0f", v[int((NR + 1) / 2)]}'; }
 c=$(median "$WORK/citadel.txt")
-p=$(median "$WORK/torch.txt")
+p_default=$(median "$WORK/torch.txt")
+p_blas=$(median "$WORK/torch_blas.txt")
+p=$(( p_default > p_blas ? p_default : p_blas ))
 echo "machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs)," \
   "load average $(cut -d' ' -f1-3 /proc/loadavg)"
 echo "$CASE, $EPOCHS epochs ($(wc -l <"$WORK/citadel.txt") logged); medians over epochs"
 printf '%-40s %12s\n' "trainer" "samples/s"
 printf '%-40s %12s\n' "citadel (libtorch, C++ loop)" "$c"
-printf '%-40s %12s\n' "python3-torch $("$PYTHON" -c 'import torch; print(torch.__version__)') loop" "$p"
-awk -v c="$c" -v p="$p" -v t="$TARGET" 'BEGIN {printf "ratio citadel / pytorch: %.2f (target >= %s)\n", c / p, t}'
+version=$("$PYTHON" -c 'import torch; print(torch.__version__)')
+printf '%-40s %12s\n' "python3-torch $version loop" "$p_default"
+printf '%-40s %12s\n' "  same, OPENBLAS_NUM_THREADS=$threads" "$p_blas"
+awk -v c="$c" -v p="$p" -v t="$TARGET" 'BEGIN {printf "ratio citadel / best pytorch: %.2f (target >= %s)\n", c / p, t}'

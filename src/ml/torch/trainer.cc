@@ -7,6 +7,7 @@
 
 #include "base/time.h"
 #include "formats/safetensors.h"
+#include "ml/torch/blas_threads.h"
 #include "ml/torch/gloo_group.h"
 #include "ml/torch/tensors.h"
 #include "ml/torch/torch_runtime.h"
@@ -185,6 +186,11 @@ Result<ModelFiles> TrainModel(const TrainSpec& spec, const DatasetView& train,
     int previous = torch::get_num_threads();
     ~ThreadCountGuard() { torch::set_num_threads(previous); }
   } thread_guard;
+  // OpenBLAS keeps its own thread pool, which torch's setting does not
+  // reach: with more BLAS threads than asked for, the idle ones spin in
+  // sched_yield and take the cores the training threads need (40 % of the
+  // digits MLP's CPU time before this).
+  BlasThreadScope blas_threads(spec.threads);
   Status status = CatchTorch("training", [&]() -> Status {
     torch::set_num_threads(spec.threads);
     TrainingData tensors;
