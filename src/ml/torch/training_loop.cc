@@ -23,6 +23,28 @@ namespace F = torch::nn::functional;
 // the early-stopping decisions made on them) are deterministic.
 constexpr int64_t kValidationChunk = 2048;
 
+// Rows whose largest logit is at their label, with torch.argmax's rules
+// (ties: the first; a NaN counts as the largest, the first NaN wins). A plain
+// loop: four tensor operations per batch cost more than the work.
+int64_t CountCorrect(const torch::Tensor& logits, const torch::Tensor& labels) {
+  const torch::Tensor l = logits.detach().contiguous();
+  const torch::Tensor y = labels.contiguous();
+  const int64_t rows = l.size(0), classes = l.size(1);
+  const float* x = l.data_ptr<float>();
+  const int64_t* label = y.data_ptr<int64_t>();
+  int64_t correct = 0;
+  for (int64_t r = 0; r < rows; ++r) {
+    const float* row = x + r * classes;
+    int64_t best = 0;
+    for (int64_t c = 1; c < classes; ++c) {
+      if (std::isnan(row[best])) break;
+      if (std::isnan(row[c]) || row[c] > row[best]) best = c;
+    }
+    correct += best == label[r];
+  }
+  return correct;
+}
+
 }  // namespace
 
 TrainingLoop::TrainingLoop(const TrainSpec& spec, TrainingData data)
@@ -139,10 +161,12 @@ Result<double> TrainingLoop::Step(const torch::Tensor& index, int64_t epoch, int
   double loss_value = loss.item<double>();
   if (!std::isfinite(loss_value)) return Diverged(epoch, start, loss_value);
   loss.backward();
-  ClipGradients(spec_.grad_clip, s.net->parameters());
+  if (spec_.grad_clip.max_norm || spec_.grad_clip.max_value) {
+    ClipGradients(spec_.grad_clip, s.net->parameters());
+  }
   s.optimizer->step();
   s.epoch_loss_sum += loss_value * static_cast<double>(index.size(0));
-  s.epoch_correct += logits.argmax(1).eq(y).sum().item<int64_t>();
+  s.epoch_correct += CountCorrect(logits, y);
   return loss_value;
 }
 
@@ -173,7 +197,7 @@ Result<double> TrainingLoop::DistributedStep(const torch::Tensor& index, int64_t
         logits, y, F::CrossEntropyFuncOptions().weight(data_.class_weights).reduction(torch::kSum));
     (loss_sum / denominator).backward();
     local_loss = loss_sum.item<double>();
-    local_correct = logits.argmax(1).eq(y).sum().item<int64_t>();
+    local_correct = CountCorrect(logits, y);
   }
   // One buffer, one all-reduce: every gradient, then loss, correct, stop.
   const std::vector<torch::Tensor> params = s.net->parameters();
@@ -270,7 +294,7 @@ std::pair<double, double> TrainingLoop::Validate() {
     weight_sum += data_.class_weights.defined()
                       ? data_.class_weights.index_select(0, y).sum().item<double>()
                       : static_cast<double>(end - start);
-    correct += logits.argmax(1).eq(y).sum().item<int64_t>();
+    correct += CountCorrect(logits, y);
   }
   state_.net->train();
   return {loss_sum / weight_sum, static_cast<double>(correct) / static_cast<double>(rows)};
