@@ -124,8 +124,8 @@ TEST_F(CheckpointResume, SigkillAtRandomStepsThenResumingGivesTheSameModel) {
 
 TEST_F(CheckpointResume, AKillInTheMiddleOfACheckpointWriteFallsBackToThePreviousOne) {
   const std::string reference = ReferenceModel();
-  SpawnedCitadel p = SpawnCitadel({"run", spec_.string()},
-                                  {"CITADEL_TEST_KILL_IN_CHECKPOINT_WRITE=3"});
+  SpawnedCitadel p =
+      SpawnCitadel({"run", spec_.string()}, {"CITADEL_TEST_KILL_IN_CHECKPOINT_WRITE=3"});
   EXPECT_EQ(WaitCitadel(p), 128 + SIGKILL) << *ReadFile(p.err);
   // Half of checkpoint 3 is on disk, in the store's temp directory only.
   EXPECT_TRUE(fs::exists(home_ / "blobs" / "tmp" / "blob-killed-mid-write"));
@@ -210,8 +210,8 @@ TEST_F(CheckpointResume, ACorruptedLatestCheckpointFallsBackToThePreviousOneWith
             std::string::npos)
       << raw.err;
   EXPECT_NE(raw.err.find("is unusable"), std::string::npos) << raw.err;
-  EXPECT_NE(raw.err.find(fmt::format("falling back to checkpoint {}",
-                                     recorded[1]["id"].get<std::string>())),
+  EXPECT_NE(raw.err.find(
+                fmt::format("falling back to checkpoint {}", recorded[1]["id"].get<std::string>())),
             std::string::npos)
       << raw.err;
   EXPECT_EQ(train["outputs"]["model"], reference);

@@ -110,7 +110,8 @@ TEST_F(DistributedTraining, SigtermStopsTheGroupAtOneStepAndResumingGivesTheSame
   EXPECT_EQ(WaitCitadel(p), 1);
   const std::string err = *ReadFile(p.err);
   EXPECT_NE(err.find("training interrupted by signal 15"), std::string::npos) << err;
-  EXPECT_EQ(err.find("worker rank 1 (pid"), std::string::npos) << "the worker stopped cleanly: " << err;
+  EXPECT_EQ(err.find("worker rank 1 (pid"), std::string::npos)
+      << "the worker stopped cleanly: " << err;
 
   CliResult resumed = Citadel({"run", spec_.string(), "--workers", "2", "--json"});
   ASSERT_EQ(resumed.exit_code, 0) << resumed.err;
@@ -127,8 +128,8 @@ TEST_F(DistributedTraining, WorkerCommandChecksItsArguments) {
   EXPECT_EQ(r.exit_code, 1);
   EXPECT_NE(r.err.find("is not HOST:PORT"), std::string::npos) << r.err;
   // Nobody listens there: the rendezvous gives up after the timeout, naming it.
-  r = Citadel({"worker", "--rank", "1", "--world", "2", "--master", "127.0.0.1:1", "--timeout",
-               "2"});
+  r = Citadel(
+      {"worker", "--rank", "1", "--world", "2", "--master", "127.0.0.1:1", "--timeout", "2"});
   EXPECT_EQ(r.exit_code, 1);
   EXPECT_NE(r.err.find("could not join the training group at 127.0.0.1:1"), std::string::npos)
       << r.err;

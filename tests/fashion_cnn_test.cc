@@ -8,8 +8,8 @@ namespace citadel::testing {
 namespace {
 
 TEST_F(CliTest, FashionMnistCnnReachesNinetyPercentTestAccuracy) {
-  ASSERT_TRUE(std::filesystem::exists(
-      "/usr/share/datasets/fashion-mnist/train-images-idx3-ubyte.gz"))
+  ASSERT_TRUE(
+      std::filesystem::exists("/usr/share/datasets/fashion-mnist/train-images-idx3-ubyte.gz"))
       << "run scripts/bootstrap.sh: it installs dataset-fashion-mnist";
   ASSERT_EQ(Citadel({"init"}).exit_code, 0);
   Json run = CitadelJson({"run", CopyExample("fashion").string(), "--json"});

@@ -126,8 +126,9 @@ void AddWorkspaceCommands(CLI::App& app, Command& cmd) {
                      "Processes in the group (default: $CITADEL_WORLD_SIZE)");
   worker->add_option("--master", *master,
                      "HOST:PORT of rank 0 (default: $CITADEL_MASTER_ADDR:$CITADEL_MASTER_PORT)");
-  worker->add_option("--timeout", dist->timeout_seconds,
-                     "Seconds to wait for the group and for each collective")
+  worker
+      ->add_option("--timeout", dist->timeout_seconds,
+                   "Seconds to wait for the group and for each collective")
       ->check(CLI::PositiveNumber);
   worker->callback([&cmd, worker, dist, master] {
     cmd.action = [&cmd, worker, dist, master]() -> Status {

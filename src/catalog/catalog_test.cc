@@ -201,8 +201,8 @@ TEST_F(CatalogTest, ModelRegistryVersionsAndAliases) {
 
 TEST_F(CatalogTest, UnfinishedRunsAreTheFailedAndCancelledOnesOfAKeyNewestFirst) {
   std::vector<std::string> ids;
-  for (RunStatus status : {RunStatus::kFailed, RunStatus::kSucceeded, RunStatus::kCancelled,
-                           RunStatus::kRunning}) {
+  for (RunStatus status :
+       {RunStatus::kFailed, RunStatus::kSucceeded, RunStatus::kCancelled, RunStatus::kRunning}) {
     RunRecord r = NewRun("p", "train", "train", status);
     r.cache_key = "k";
     ASSERT_TRUE(catalog_->CreateRun(r).ok());

@@ -67,7 +67,8 @@ int64_t TensorView::NumElements() const { return CheckedProduct(shape); }
 Status SafetensorsWriter::Add(std::string name, DType dtype, std::vector<int64_t> shape,
                               std::string data) {
   const uint64_t size = data.size();
-  return AddEntry(std::move(name), Entry{dtype, std::move(shape), std::move(data), size, nullptr, {}, false});
+  return AddEntry(std::move(name),
+                  Entry{dtype, std::move(shape), std::move(data), size, nullptr, {}, false});
 }
 
 Status SafetensorsWriter::AddFilled(std::string name, DType dtype, std::vector<int64_t> shape,
@@ -77,7 +78,8 @@ Status SafetensorsWriter::AddFilled(std::string name, DType dtype, std::vector<i
     return InvalidArgumentError(fmt::format("tensor '{}': invalid shape or no filler", name));
   }
   const uint64_t size = static_cast<uint64_t>(n) * DTypeSize(dtype);
-  return AddEntry(std::move(name), Entry{dtype, std::move(shape), {}, size, std::move(fill), {}, false});
+  return AddEntry(std::move(name),
+                  Entry{dtype, std::move(shape), {}, size, std::move(fill), {}, false});
 }
 
 Status SafetensorsWriter::AddView(std::string name, DType dtype, std::vector<int64_t> shape,

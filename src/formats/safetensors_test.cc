@@ -103,27 +103,31 @@ TEST(Safetensors, StreamedViewsSerialiseExactlyLikeCopiedOnesAndParseInPlace) {
   copied.SetMetadata("k", "v");
   const std::string a_bytes = BytesOf<float>(a);
   ASSERT_TRUE(streamed.AddView("a", DType::kF32, {2, 2}, a_bytes).ok());
-  ASSERT_TRUE(streamed.AddFilled("b", DType::kI64, {3}, [&](std::span<char> out) {
-    std::memcpy(out.data(), b.data(), out.size());
-  }).ok());
+  ASSERT_TRUE(
+      streamed
+          .AddFilled("b", DType::kI64, {3},
+                     [&](std::span<char> out) { std::memcpy(out.data(), b.data(), out.size()); })
+          .ok());
   streamed.SetMetadata("k", "v");
   std::string pieces;
   int calls = 0;
-  ASSERT_TRUE(streamed.SerializeTo([&](std::string_view bytes) {
-    pieces += bytes;
-    ++calls;
-    return Status::Ok();
-  }).ok());
+  ASSERT_TRUE(streamed
+                  .SerializeTo([&](std::string_view bytes) {
+                    pieces += bytes;
+                    ++calls;
+                    return Status::Ok();
+                  })
+                  .ok());
   EXPECT_EQ(pieces, copied.Serialize());
   EXPECT_EQ(streamed.Serialize(), copied.Serialize());
   EXPECT_EQ(calls, 3) << "header, then one piece per tensor";
-  EXPECT_FALSE(streamed.AddView("c", DType::kF32, {3}, a_bytes).ok()) << "16 bytes are not 3 floats";
+  EXPECT_FALSE(streamed.AddView("c", DType::kF32, {3}, a_bytes).ok())
+      << "16 bytes are not 3 floats";
 
   // A sink error stops the stream and is returned.
   int seen = 0;
-  Status stopped = streamed.SerializeTo([&](std::string_view) {
-    return ++seen == 2 ? DataLossError("disk full") : Status::Ok();
-  });
+  Status stopped = streamed.SerializeTo(
+      [&](std::string_view) { return ++seen == 2 ? DataLossError("disk full") : Status::Ok(); });
   EXPECT_EQ(stopped.code(), StatusCode::kDataLoss);
   EXPECT_EQ(seen, 2);
 

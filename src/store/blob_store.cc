@@ -104,8 +104,8 @@ Result<Sha256Digest> BlobStore::Put(std::string_view data) const {
   return digest;
 }
 
-Result<Sha256Digest> BlobStore::PutStreamed(
-    const std::function<Status(const ByteSink&)>& produce, uint64_t* size) const {
+Result<Sha256Digest> BlobStore::PutStreamed(const std::function<Status(const ByteSink&)>& produce,
+                                            uint64_t* size) const {
   fs::path temp = UniqueTempPath(root_ / "tmp", "blob");
   UniqueFd fd(::open(temp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644));
   if (!fd.valid()) return ErrnoError("creating", temp.string(), errno);

@@ -4,8 +4,9 @@
 // cannot stop half-way still dies at once and its run is reaped as failed.
 #pragma once
 
-#include <atomic>
 #include <signal.h>
+
+#include <atomic>
 
 namespace citadel {
 

@@ -18,8 +18,7 @@ Result<torch::nn::Sequential> BuildNetwork(const ModelSpec& spec, int64_t inputs
       return InvalidArgumentError(fmt::format(
           "the cnn's input_shape [{}] holds {} values but the dataset has {} features; give "
           "[channels, height, width] of the images the features were flattened from",
-          fmt::join(shape, ", "), shape.size() == 3 ? shape[0] * shape[1] * shape[2] : 0,
-          inputs));
+          fmt::join(shape, ", "), shape.size() == 3 ? shape[0] * shape[1] * shape[2] : 0, inputs));
     }
   }
   torch::nn::Sequential net;

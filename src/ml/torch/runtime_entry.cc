@@ -11,8 +11,7 @@ namespace {
 class TorchRuntime final : public MlRuntime {
  public:
   Result<ModelFiles> Train(const TrainSpec& spec, const DatasetView& train,
-                           const DatasetView* validation,
-                           const TrainHooks& hooks) const override {
+                           const DatasetView* validation, const TrainHooks& hooks) const override {
     return TrainModel(spec, train, validation, hooks);
   }
   Result<std::unique_ptr<InferenceSession>> LoadSession(const ModelFiles& files,

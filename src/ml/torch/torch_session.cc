@@ -75,9 +75,8 @@ Result<std::unique_ptr<InferenceSession>> LoadUnchecked(const ModelFiles& files,
     const formats::DType dtype =
         target.scalar_type() == torch::kInt64 ? formats::DType::kI64 : formats::DType::kF32;
     if (view->dtype != dtype || view->shape != target.sizes().vec()) {
-      return InvalidArgumentError(
-          fmt::format("{}: tensor '{}' has shape or dtype that does not match the architecture",
-                      source, name));
+      return InvalidArgumentError(fmt::format(
+          "{}: tensor '{}' has shape or dtype that does not match the architecture", source, name));
     }
     ASSIGN_OR_RETURN(torch::Tensor t, ToTorch(*view, source));
     target.copy_(t);

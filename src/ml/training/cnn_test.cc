@@ -16,8 +16,8 @@ namespace citadel::ml {
 namespace {
 
 Result<TrainSpec> ParseModel(const std::string& model) {
-  auto doc = ParseYaml("steps:\n  - name: t\n    kind: train\n    model: " + model + "\n",
-                       "p.yaml");
+  auto doc =
+      ParseYaml("steps:\n  - name: t\n    kind: train\n    model: " + model + "\n", "p.yaml");
   if (!doc.ok()) return doc.status();
   return ParseTrainSpec(SpecReader(*doc, "/steps/0"), {});
 }
@@ -125,7 +125,8 @@ TEST(Cnn, LearnsImagesAndKeepsBatchNormStatisticsInTheModel) {
   ASSERT_TRUE(counter.ok());
   EXPECT_EQ((*counter)->dtype, formats::DType::kI64);
   EXPECT_EQ(testing::TensorValues<int64_t>(model->safetensors, "2.num_batches_tracked"),
-            (std::vector<int64_t>{8 * 13})) << "one update per training batch";
+            (std::vector<int64_t>{8 * 13}))
+      << "one update per training batch";
 
   auto session = InferenceSession::Load(*model, "bars-cnn");
   ASSERT_TRUE(session.ok()) << session.status().ToString();

@@ -29,7 +29,7 @@ struct DistributedSpec {
   int rank = 0;
   int world_size = 1;
   std::string master_addr = "127.0.0.1";
-  int master_port = 0;            // rank 0 listens here; the others connect
+  int master_port = 0;           // rank 0 listens here; the others connect
   double timeout_seconds = 120;  // rendezvous and every collective
 };
 

@@ -24,8 +24,7 @@ struct ConvShape {
 ConvShape ConvBlocks(const ModelSpec& spec) {
   ConvShape out;
   if (spec.input_shape.size() != 3) return out;
-  int64_t channels = spec.input_shape[0], height = spec.input_shape[1],
-          width = spec.input_shape[2];
+  int64_t channels = spec.input_shape[0], height = spec.input_shape[1], width = spec.input_shape[2];
   for (const ConvLayerSpec& c : spec.conv) {
     out.params += static_cast<uint64_t>(channels * c.kernel * c.kernel * c.channels + c.channels);
     const auto plane = static_cast<uint64_t>(c.channels * height * width);

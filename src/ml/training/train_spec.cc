@@ -19,8 +19,9 @@ namespace {
 // shrink below one pixel.
 Status ParseConv(const SpecReader& model, ModelSpec& spec) {
   if (!model.Has("conv") || !model.json()["conv"].is_array() || model.json()["conv"].empty()) {
-    return model.FieldError("conv", "a cnn needs a non-empty list of conv blocks, e.g. "
-                                    "[{ channels: 32, kernel: 3, pool: 2 }]");
+    return model.FieldError("conv",
+                            "a cnn needs a non-empty list of conv blocks, e.g. "
+                            "[{ channels: 32, kernel: 3, pool: 2 }]");
   }
   SpecReader list = model.Child("conv");
   int64_t height = spec.input_shape[1], width = spec.input_shape[2];
@@ -38,8 +39,9 @@ Status ParseConv(const SpecReader& model, ModelSpec& spec) {
     height /= layer.pool;
     width /= layer.pool;
     if (height < 1 || width < 1) {
-      return block.FieldError("pool", "pools the image below one pixel; use fewer or smaller "
-                                      "pools");
+      return block.FieldError("pool",
+                              "pools the image below one pixel; use fewer or smaller "
+                              "pools");
     }
     spec.conv.push_back(layer);
   }
@@ -48,8 +50,7 @@ Status ParseConv(const SpecReader& model, ModelSpec& spec) {
 
 Result<ModelSpec> ParseModel(const SpecReader& model) {
   ModelSpec spec;
-  RETURN_IF_ERROR(
-      model.ExpectObject({"arch", "hidden", "dropout", "input_shape", "conv"}));
+  RETURN_IF_ERROR(model.ExpectObject({"arch", "hidden", "dropout", "input_shape", "conv"}));
   ASSIGN_OR_RETURN(spec.arch, model.String("arch"));
   if (spec.arch != "cnn") {
     for (const char* field : {"input_shape", "conv"}) {
@@ -329,16 +330,16 @@ Json ModelSpecToJson(const ModelSpec& spec) {
   return j;
 }
 
-Result<ModelSpec> ModelSpecFromArchitectureJson(const Json& architecture,
-                                                std::string_view source) {
+Result<ModelSpec> ModelSpecFromArchitectureJson(const Json& architecture, std::string_view source) {
   if (!architecture.is_object()) {
-    return InvalidArgumentError(fmt::format("{}: model.json architecture is not an object", source));
+    return InvalidArgumentError(
+        fmt::format("{}: model.json architecture is not an object", source));
   }
   YamlDocument doc{fmt::format("{} model.json architecture", source), architecture, {}};
   if (doc.root.contains("activation")) {
     if (doc.root["activation"] != "relu") {
-      return InvalidArgumentError(fmt::format("{}: unsupported activation {}", source,
-                                              doc.root["activation"].dump()));
+      return InvalidArgumentError(
+          fmt::format("{}: unsupported activation {}", source, doc.root["activation"].dump()));
     }
     doc.root.erase("activation");
   }

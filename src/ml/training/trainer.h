@@ -35,12 +35,12 @@ using EpochCallback = std::function<Status(const EpochMetrics&)>;
 
 // Where training is, reported after every optimizer step (for progress bars).
 struct StepProgress {
-  int64_t step = 0;            // optimizer steps done in the whole run
-  int64_t total_steps = 0;     // epochs × batches per epoch
-  int64_t epoch = 0;           // 1-based epoch the step belongs to
-  int64_t batch = 0;           // 1-based batch within the epoch
-  int64_t batches = 0;         // batches per epoch
-  double loss = 0;             // this batch's loss
+  int64_t step = 0;               // optimizer steps done in the whole run
+  int64_t total_steps = 0;        // epochs × batches per epoch
+  int64_t epoch = 0;              // 1-based epoch the step belongs to
+  int64_t batch = 0;              // 1-based batch within the epoch
+  int64_t batches = 0;            // batches per epoch
+  double loss = 0;                // this batch's loss
   double samples_per_second = 0;  // over the epoch so far
 };
 

@@ -217,18 +217,18 @@ class PipelineExecution {
       input_ids[input.role] = *id;
     }
 
-    StepInvocation invocation{spec_.name,
-                              step.decl.name,
-                              step.decl.kind,
-                              step.runner,
-                              &reader,
-                              spec_.dir,
-                              &step.plan,
-                              input_ids,
-                              CacheKey(step.decl.kind, reader.json(), step.plan, input_ids,
-                                       options_.workers),
-                              ResumeOptions{!options_.force, std::nullopt},
-                              options_.workers};
+    StepInvocation invocation{
+        spec_.name,
+        step.decl.name,
+        step.decl.kind,
+        step.runner,
+        &reader,
+        spec_.dir,
+        &step.plan,
+        input_ids,
+        CacheKey(step.decl.kind, reader.json(), step.plan, input_ids, options_.workers),
+        ResumeOptions{!options_.force, std::nullopt},
+        options_.workers};
     catalog::RunRecord run = NewRunRecord(invocation);
 
     if (!options_.force) {
@@ -336,9 +336,9 @@ Result<PipelineOutcome> RunPipeline(Workspace& ws, const std::filesystem::path& 
       continue;
     }
     Status s = execution.RunStep(step, result);
-    result.status = s.ok()                                   ? "succeeded"
-                    : s.code() == StatusCode::kCancelled     ? "cancelled"
-                                                             : "failed";
+    result.status = s.ok()                               ? "succeeded"
+                    : s.code() == StatusCode::kCancelled ? "cancelled"
+                                                         : "failed";
     if (!s.ok()) {
       result.error = s.ToString();
       outcome.status = s;
@@ -357,9 +357,9 @@ Result<PipelineOutcome> ResumeRun(Workspace& ws, const std::string& run_id, int 
         "run {} is a {} step; only train steps checkpoint and can be resumed", id, old.kind));
   }
   if (old.status != catalog::RunStatus::kFailed && old.status != catalog::RunStatus::kCancelled) {
-    return FailedPreconditionError(fmt::format(
-        "run {} is {}; only a failed or cancelled run can be resumed", id,
-        catalog::RunStatusName(old.status)));
+    return FailedPreconditionError(
+        fmt::format("run {} is {}; only a failed or cancelled run can be resumed", id,
+                    catalog::RunStatusName(old.status)));
   }
   const StepRunner* runner = FindStepRunner(old.kind);
   YamlDocument doc{fmt::format("run {} spec", id), old.spec, {}};
@@ -370,18 +370,20 @@ Result<PipelineOutcome> ResumeRun(Workspace& ws, const std::string& run_id, int 
   for (const catalog::RunEdge& edge : edges) {
     if (edge.role != "resume_from") input_ids[edge.role] = edge.artifact_id;
   }
-  StepInvocation invocation{old.pipeline,         old.step, old.kind,  runner,
-                            &reader,              std::filesystem::current_path(),
-                            &plan,                input_ids, old.cache_key,
-                            ResumeOptions{true, id}, workers};
+  StepInvocation invocation{old.pipeline,  old.step,
+                            old.kind,      runner,
+                            &reader,       std::filesystem::current_path(),
+                            &plan,         input_ids,
+                            old.cache_key, ResumeOptions{true, id},
+                            workers};
   catalog::RunRecord run = NewRunRecord(invocation);
   StepOutcome outcome;
   outcome.name = old.step;
   outcome.kind = old.kind;
   Status status = ExecuteStep(ws, invocation, std::move(run), outcome);
-  outcome.status = status.ok()                                 ? "succeeded"
-                   : status.code() == StatusCode::kCancelled   ? "cancelled"
-                                                               : "failed";
+  outcome.status = status.ok()                               ? "succeeded"
+                   : status.code() == StatusCode::kCancelled ? "cancelled"
+                                                             : "failed";
   if (!status.ok()) outcome.error = status.ToString();
   PipelineOutcome result;
   result.pipeline = old.pipeline;

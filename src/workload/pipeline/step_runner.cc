@@ -49,9 +49,9 @@ Result<std::vector<std::string>> StepContext::AddOutputFiles(std::vector<InMemor
   for (size_t i = 0; i < outputs.size(); ++i) {
     InMemoryOutput& out = outputs[i];
     if (!stored[i].ok()) return stored[i].status().WithContext(out.role);
-    ASSIGN_OR_RETURN(ids.emplace_back(), RecordStoredOutput(out.role, *stored[i], out.kind,
-                                                            out.media_type,
-                                                            std::move(out.metadata)));
+    ASSIGN_OR_RETURN(ids.emplace_back(),
+                     RecordStoredOutput(out.role, *stored[i], out.kind, out.media_type,
+                                        std::move(out.metadata)));
   }
   return ids;
 }

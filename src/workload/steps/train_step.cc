@@ -59,8 +59,9 @@ Result<CheckpointSettings> ParseCheckpointSettings(const SpecReader& step) {
   ASSIGN_OR_RETURN(int64_t keep, c.Int("keep", 1, 1000, 3));
   out.keep = static_cast<int>(keep);
   if (!out.policy.enabled()) {
-    return c.Error("give every_steps and/or every_seconds (checkpoints are also taken on "
-                   "SIGINT / SIGTERM without this section)");
+    return c.Error(
+        "give every_steps and/or every_seconds (checkpoints are also taken on "
+        "SIGINT / SIGTERM without this section)");
   }
   return out;
 }
@@ -140,7 +141,8 @@ class TrainStep : public StepRunner {
     std::optional<ResumePoint> resume;
     Stopwatch resume_clock;
     if (ctx.resume().enabled) {
-      ASSIGN_OR_RETURN(resume, FindResumePoint(ctx.workspace(), ctx.cache_key(), ctx.resume().run_id));
+      ASSIGN_OR_RETURN(resume,
+                       FindResumePoint(ctx.workspace(), ctx.cache_key(), ctx.resume().run_id));
     }
     const double resume_read_seconds = resume_clock.ElapsedSeconds();
     if (resume) {
@@ -186,11 +188,13 @@ class TrainStep : public StepRunner {
     hooks.on_resume = [&](const std::vector<ml::EpochMetrics>& done,
                           double restore_seconds) -> Status {
       const double gb = static_cast<double>(resume->bytes().size()) / 1e9;
-      log::Info("  restored {:.1f} MB: read and verified in {:.3f} s, loaded in {:.3f} s ({:.2f} "
-                "GB/s overall)",
-                gb * 1e3, resume_read_seconds, restore_seconds,
-                gb / std::max(1e-9, resume_read_seconds + restore_seconds));
-      RETURN_IF_ERROR(ctx.AddSummaryMetric("resume_seconds", resume_read_seconds + restore_seconds));
+      log::Info(
+          "  restored {:.1f} MB: read and verified in {:.3f} s, loaded in {:.3f} s ({:.2f} "
+          "GB/s overall)",
+          gb * 1e3, resume_read_seconds, restore_seconds,
+          gb / std::max(1e-9, resume_read_seconds + restore_seconds));
+      RETURN_IF_ERROR(
+          ctx.AddSummaryMetric("resume_seconds", resume_read_seconds + restore_seconds));
       for (const ml::EpochMetrics& m : done) RETURN_IF_ERROR(record_epoch(m));
       return Status::Ok();
     };
@@ -232,12 +236,19 @@ class TrainStep : public StepRunner {
     if (!model.ok()) {
       Status status = model.status();
       if (writer.last()) {
+        // Resuming an interrupted run carries on; resuming a diverged one
+        // would diverge again, so that needs a changed spec first.
+        const std::string how =
+            status.code() == StatusCode::kCancelled
+                ? fmt::format("`citadel run` resumes from it, or `citadel runs resume {}`",
+                              ctx.run_id())
+                : "after fixing the cause, `citadel run` resumes from it if the step's spec is "
+                  "unchanged, or starts over if it changed";
         status = Status(status.code(),
                         fmt::format("{}; the last good checkpoint is {} (step {}, {} epochs "
-                                    "done); `citadel run` resumes from it, or `citadel runs "
-                                    "resume {}`",
+                                    "done); {}",
                                     status.message(), writer.last()->id, writer.last()->step,
-                                    writer.last()->epoch, ctx.run_id()));
+                                    writer.last()->epoch, how));
       }
       return status.WithContext(fmt::format("training on {}", input->record.name));
     }

@@ -1,7 +1,6 @@
 #include "workload/training/checkpoint_store.h"
 
 #include <fmt/format.h>
-
 #include <signal.h>
 
 #include <algorithm>
@@ -123,7 +122,7 @@ Status CheckpointWriter::Prune() {
   ASSIGN_OR_RETURN(std::vector<CheckpointRef> all, RunCheckpoints(ws, ctx_.run_id()));
   for (size_t i = static_cast<size_t>(keep_); i < all.size(); ++i) {
     ASSIGN_OR_RETURN(auto orphans, ws.catalog().DeleteUnusedArtifact(all[i].artifact_id));
-    if (!orphans) continue;  // a run resumed from it: it stays, as lineage
+    if (!orphans) continue;                  // a run resumed from it: it stays, as lineage
     orphans->push_back(all[i].artifact_id);  // the manifest blob
     for (const std::string& blob : *orphans) {
       ASSIGN_OR_RETURN(crypto::Sha256Digest digest, crypto::Sha256Digest::FromHex(blob));
@@ -144,18 +143,18 @@ Result<std::optional<ResumePoint>> FindResumePoint(Workspace& ws, const std::str
   }
   // Newest progress first; among equal steps the newer run (runs are
   // listed newest first and the sort is stable).
-  std::stable_sort(
-      candidates.begin(), candidates.end(),
-      [](const CheckpointRef& a, const CheckpointRef& b) { return a.step > b.step; });
+  std::stable_sort(candidates.begin(), candidates.end(),
+                   [](const CheckpointRef& a, const CheckpointRef& b) { return a.step > b.step; });
   std::vector<std::string> skipped;
   for (const CheckpointRef& c : candidates) {
     Result<LoadedArtifact> artifact = LoadArtifact(ws, c.artifact_id);
     Result<MappedFile> bytes = artifact.ok() ? MapArtifactFile(ws, *artifact, kCheckpointFile)
                                              : Result<MappedFile>(artifact.status());
     if (!bytes.ok()) {
-      log::Warning("checkpoint {} (step {}, {} epochs done) of run {} is unusable: {}; trying an "
-                   "earlier one",
-                   c.artifact_id, c.step, c.epoch, c.run_id, bytes.status().ToString());
+      log::Warning(
+          "checkpoint {} (step {}, {} epochs done) of run {} is unusable: {}; trying an "
+          "earlier one",
+          c.artifact_id, c.step, c.epoch, c.run_id, bytes.status().ToString());
       skipped.push_back(c.artifact_id);
       continue;
     }

@@ -41,9 +41,10 @@ Result<int> EnvInt(std::initializer_list<const char*> names, int min, int max, i
   char* end = nullptr;
   const long v = std::strtol(text, &end, 10);
   if (end == text || *end != '\0' || v < min || v > max) {
-    return InvalidArgumentError(fmt::format("environment variable {}='{}' is not an integer in "
-                                            "[{}, {}]",
-                                            which, text, min, max));
+    return InvalidArgumentError(
+        fmt::format("environment variable {}='{}' is not an integer in "
+                    "[{}, {}]",
+                    which, text, min, max));
   }
   return static_cast<int>(v);
 }
@@ -103,25 +104,21 @@ Result<std::unique_ptr<LocalWorkers>> LocalWorkers::Spawn(const Workspace& ws,
   std::vector<std::string> env;
   for (char** e = environ; *e != nullptr; ++e) {
     const std::string entry(*e);
-    if (entry.rfind("CITADEL_WORLD_SIZE=", 0) == 0 || entry.rfind("CITADEL_RANK=", 0) == 0) continue;
+    if (entry.rfind("CITADEL_WORLD_SIZE=", 0) == 0 || entry.rfind("CITADEL_RANK=", 0) == 0)
+      continue;
     env.push_back(entry);
   }
   std::vector<char*> envp;
   for (std::string& e : env) envp.push_back(e.data());
   envp.push_back(nullptr);
   for (int rank = 1; rank < spec.world_size; ++rank) {
-    std::vector<std::string> args = {self.string(),
-                                     "--home",
-                                     ws.root().string(),
-                                     "worker",
-                                     "--rank",
-                                     std::to_string(rank),
-                                     "--world",
-                                     std::to_string(spec.world_size),
-                                     "--master",
-                                     fmt::format("{}:{}", spec.master_addr, spec.master_port),
-                                     "--timeout",
-                                     fmt::format("{}", spec.timeout_seconds)};
+    std::vector<std::string> args = {
+        self.string(),      "--home",
+        ws.root().string(), "worker",
+        "--rank",           std::to_string(rank),
+        "--world",          std::to_string(spec.world_size),
+        "--master",         fmt::format("{}:{}", spec.master_addr, spec.master_port),
+        "--timeout",        fmt::format("{}", spec.timeout_seconds)};
     std::vector<char*> argv;
     for (std::string& a : args) argv.push_back(a.data());
     argv.push_back(nullptr);
@@ -158,8 +155,8 @@ std::string LocalWorkers::Failures() {
 }
 
 Status LocalWorkers::Wait(double timeout_seconds) {
-  const auto deadline = std::chrono::steady_clock::now() +
-                        std::chrono::duration<double>(timeout_seconds);
+  const auto deadline =
+      std::chrono::steady_clock::now() + std::chrono::duration<double>(timeout_seconds);
   for (;;) {
     Reap(false);
     bool alive = false;

@@ -63,9 +63,10 @@ void TrainingProgress::OnStep(const ml::StepProgress& p) {
     drawn_ = true;
   } else {
     last_log_ = now;
-    log::Info("  progress epoch={}/{} step={}/{} loss={:.6g} samples_per_second={:.0f} eta_s={:.0f}",
-              p.epoch, (p.total_steps + p.batches - 1) / std::max<int64_t>(1, p.batches), p.step,
-              p.total_steps, p.loss, p.samples_per_second, eta);
+    log::Info(
+        "  progress epoch={}/{} step={}/{} loss={:.6g} samples_per_second={:.0f} eta_s={:.0f}",
+        p.epoch, (p.total_steps + p.batches - 1) / std::max<int64_t>(1, p.batches), p.step,
+        p.total_steps, p.loss, p.samples_per_second, eta);
   }
 }
 

@@ -1,4 +1,4 @@
-#include "ml/torch/blas_threads.h"
+#include "ml/torch/training/blas_threads.h"
 
 #include <dlfcn.h>
 
@@ -9,12 +9,14 @@ using SetThreads = void (*)(int);
 using GetThreads = int (*)();
 
 SetThreads SetFunction() {
-  static const auto fn = reinterpret_cast<SetThreads>(dlsym(RTLD_DEFAULT, "openblas_set_num_threads"));
+  static const auto fn =
+      reinterpret_cast<SetThreads>(dlsym(RTLD_DEFAULT, "openblas_set_num_threads"));
   return fn;
 }
 
 GetThreads GetFunction() {
-  static const auto fn = reinterpret_cast<GetThreads>(dlsym(RTLD_DEFAULT, "openblas_get_num_threads"));
+  static const auto fn =
+      reinterpret_cast<GetThreads>(dlsym(RTLD_DEFAULT, "openblas_get_num_threads"));
   return fn;
 }
 

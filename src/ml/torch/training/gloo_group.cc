@@ -1,4 +1,4 @@
-#include "ml/torch/gloo_group.h"
+#include "ml/torch/training/gloo_group.h"
 
 #include <fmt/format.h>
 
@@ -16,8 +16,8 @@ bool IsLoopback(const std::string& addr) {
 
 Result<std::unique_ptr<GlooGroup>> GlooGroup::Connect(const DistributedSpec& spec) {
   if (spec.world_size < 1 || spec.rank < 0 || spec.rank >= spec.world_size) {
-    return InvalidArgumentError(fmt::format("rank {} is not in a group of {} processes", spec.rank,
-                                            spec.world_size));
+    return InvalidArgumentError(
+        fmt::format("rank {} is not in a group of {} processes", spec.rank, spec.world_size));
   }
   if (spec.master_port <= 0 || spec.master_port > 65535) {
     return InvalidArgumentError(fmt::format("master port {} is not a TCP port", spec.master_port));
@@ -36,9 +36,8 @@ Result<std::unique_ptr<GlooGroup>> GlooGroup::Connect(const DistributedSpec& spe
     // On one machine the group talks over loopback; across machines over the
     // interface this host's name resolves to.
     gloo_options->devices.push_back(
-        IsLoopback(spec.master_addr)
-            ? c10d::ProcessGroupGloo::createDeviceForHostname("127.0.0.1")
-            : c10d::ProcessGroupGloo::createDefaultDevice());
+        IsLoopback(spec.master_addr) ? c10d::ProcessGroupGloo::createDeviceForHostname("127.0.0.1")
+                                     : c10d::ProcessGroupGloo::createDefaultDevice());
     gloo_options->threads = 1;
     group->group_ = c10::make_intrusive<c10d::ProcessGroupGloo>(group->store_, spec.rank,
                                                                 spec.world_size, gloo_options);

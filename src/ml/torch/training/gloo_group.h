@@ -2,10 +2,9 @@
 // the rendezvous and ProcessGroupGloo for the collectives.
 #pragma once
 
+#include <memory>
 #include <torch/csrc/distributed/c10d/ProcessGroupGloo.hpp>
 #include <torch/csrc/distributed/c10d/TCPStore.hpp>
-
-#include <memory>
 
 #include "ml/torch/pch.h"
 #include "ml/training/distributed.h"

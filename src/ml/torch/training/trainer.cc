@@ -7,11 +7,11 @@
 
 #include "base/time.h"
 #include "formats/safetensors.h"
-#include "ml/torch/blas_threads.h"
-#include "ml/torch/gloo_group.h"
 #include "ml/torch/tensors.h"
 #include "ml/torch/torch_runtime.h"
-#include "ml/torch/training_loop.h"
+#include "ml/torch/training/blas_threads.h"
+#include "ml/torch/training/gloo_group.h"
+#include "ml/torch/training/training_loop.h"
 
 namespace citadel::ml::internal {
 namespace {
@@ -91,7 +91,6 @@ Json ClassWeightsJson(const ClassWeightsSpec& spec, const std::vector<double>& w
   return {{"mode", spec.balanced ? "balanced" : "explicit"}, {"weights", weights}};
 }
 
-
 // Identifies what a checkpoint belongs to: the settings that shape the
 // state and the data's dimensions. (Which data exactly is the caller's
 // business: workload resumes only runs with the same cache key.)
@@ -136,7 +135,8 @@ Status DriveLoop(TrainingLoop& loop, const TrainHooks& hooks, const std::string&
           loop.state().epoch + 1, loop.state().step));
     }
     const bool due =
-        (policy.every_steps > 0 && loop.state().step - last_checkpoint_step >= policy.every_steps) ||
+        (policy.every_steps > 0 &&
+         loop.state().step - last_checkpoint_step >= policy.every_steps) ||
         (policy.every_seconds > 0 && since_checkpoint.ElapsedSeconds() >= policy.every_seconds);
     return due ? take(false) : Status::Ok();
   };

@@ -1,5 +1,5 @@
 // MakeOptimizer, the learning-rate setter and gradient clipping (optimizers.h).
-#include "ml/torch/optimizers.h"
+#include "ml/torch/training/optimizers.h"
 
 namespace citadel::ml::internal {
 

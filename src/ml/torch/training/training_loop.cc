@@ -1,17 +1,17 @@
 // TrainingLoop: one epoch at a time, validation and early stopping
 // (training_loop.h).
-#include "ml/torch/training_loop.h"
+#include "ml/torch/training/training_loop.h"
 
 #include <fmt/format.h>
 
-#include <csignal>
 #include <cmath>
+#include <csignal>
 
 #include "base/time.h"
-#include "ml/torch/gloo_group.h"
-#include "ml/training/lr_schedule.h"
 #include "ml/torch/network.h"
-#include "ml/torch/optimizers.h"
+#include "ml/torch/training/gloo_group.h"
+#include "ml/torch/training/optimizers.h"
+#include "ml/training/lr_schedule.h"
 
 namespace citadel::ml::internal {
 namespace {

@@ -16,7 +16,7 @@
 
 #include "base/time.h"
 #include "formats/safetensors.h"
-#include "ml/torch/training_loop.h"
+#include "ml/torch/training/training_loop.h"
 
 namespace citadel::ml::internal {
 namespace {
@@ -36,9 +36,7 @@ Result<double> ParseExactDouble(const Json& j, std::string_view field) {
   return v;
 }
 
-Json OptionalNumber(const std::optional<double>& v) {
-  return v ? Json(ExactDouble(*v)) : Json();
-}
+Json OptionalNumber(const std::optional<double>& v) { return v ? Json(ExactDouble(*v)) : Json(); }
 
 Json EpochJson(const EpochMetrics& m) {
   return {{"epoch", m.epoch},
@@ -77,8 +75,8 @@ Result<formats::DType> SafetensorsType(const torch::Tensor& t) {
     case torch::kUInt8:
       return formats::DType::kU8;
     default:
-      return InternalError(fmt::format("checkpoint: no safetensors dtype for {}",
-                                       c10::toString(t.scalar_type())));
+      return InternalError(
+          fmt::format("checkpoint: no safetensors dtype for {}", c10::toString(t.scalar_type())));
   }
 }
 
@@ -124,8 +122,7 @@ class TorchCheckpointSnapshot final : public CheckpointSnapshot {
 };
 
 // Copies a checkpoint tensor into `dest` after checking its dtype and shape.
-Status CopyInto(const formats::SafetensorsFile& file, const std::string& name,
-                torch::Tensor dest) {
+Status CopyInto(const formats::SafetensorsFile& file, const std::string& name, torch::Tensor dest) {
   ASSIGN_OR_RETURN(const formats::TensorView* view, file.Get(name));
   ASSIGN_OR_RETURN(formats::DType dtype, SafetensorsType(dest));
   if (view->dtype != dtype || view->shape != dest.sizes().vec()) {
@@ -172,7 +169,8 @@ std::unique_ptr<CheckpointSnapshot> TrainingLoop::Snapshot(const std::string& fi
     if (const auto* adam = dynamic_cast<const torch::optim::AdamParamState*>(st)) {
       snap->Add(prefix + "exp_avg", adam->exp_avg());
       snap->Add(prefix + "exp_avg_sq", adam->exp_avg_sq());
-      if (adam->max_exp_avg_sq().defined()) snap->Add(prefix + "max_exp_avg_sq", adam->max_exp_avg_sq());
+      if (adam->max_exp_avg_sq().defined())
+        snap->Add(prefix + "max_exp_avg_sq", adam->max_exp_avg_sq());
       optimizer_steps.push_back(adam->step());
     } else if (const auto* adamw = dynamic_cast<const torch::optim::AdamWParamState*>(st)) {
       snap->Add(prefix + "exp_avg", adamw->exp_avg());
@@ -182,7 +180,8 @@ std::unique_ptr<CheckpointSnapshot> TrainingLoop::Snapshot(const std::string& fi
       }
       optimizer_steps.push_back(adamw->step());
     } else if (const auto* sgd = dynamic_cast<const torch::optim::SGDParamState*>(st)) {
-      if (sgd->momentum_buffer().defined()) snap->Add(prefix + "momentum_buffer", sgd->momentum_buffer());
+      if (sgd->momentum_buffer().defined())
+        snap->Add(prefix + "momentum_buffer", sgd->momentum_buffer());
       optimizer_steps.push_back(0);
     }
   }
@@ -299,7 +298,8 @@ Status TrainingLoop::Restore(std::string_view bytes, const std::string& fingerpr
     }
 
     const size_t best = j.at("best_weights").get<size_t>();
-    if (best != 0 && best != params.size()) return DataLossError("best_weights has the wrong count");
+    if (best != 0 && best != params.size())
+      return DataLossError("best_weights has the wrong count");
     s.best_weights.clear();
     for (size_t i = 0; i < best; ++i) {
       ASSIGN_OR_RETURN(torch::Tensor w, Load(file, fmt::format("best/{}", i), params[i]));
@@ -312,7 +312,8 @@ Status TrainingLoop::Restore(std::string_view bytes, const std::string& fingerpr
       ASSIGN_OR_RETURN(const formats::TensorView* rng, file.Get("torch_rng"));
       at::Generator gen = at::detail::getDefaultCPUGenerator();
       std::lock_guard<std::mutex> lock(gen.mutex());
-      torch::Tensor rng_state = torch::empty({static_cast<int64_t>(rng->data.size())}, torch::kUInt8);
+      torch::Tensor rng_state =
+          torch::empty({static_cast<int64_t>(rng->data.size())}, torch::kUInt8);
       std::memcpy(rng_state.data_ptr(), rng->data.data(), rng->data.size());
       gen.set_state(rng_state);
     }
