@@ -15,6 +15,15 @@ namespace citadel::ml::internal {
 std::unique_ptr<torch::optim::Optimizer> MakeOptimizer(const OptimizerSpec& spec,
                                                        std::vector<torch::Tensor> params);
 
+// One optimizer step. Adam and AdamW run fused: the update torch's
+// Adam::step / AdamW::step makes, element by element in one loop per
+// parameter instead of eight tensor operations (for small models those
+// operations' dispatch cost more than the arithmetic), on the optimizer's own
+// per-parameter state, so checkpoints and torch see the same state. The
+// result equals torch's to float rounding, not bit for bit. SGD, and any
+// parameter that is not a contiguous float tensor, go through torch.
+void StepOptimizer(const OptimizerSpec& spec, torch::optim::Optimizer& optimizer);
+
 // Sets the rate of every parameter group; the schedule calls it once per epoch.
 void SetLearningRate(torch::optim::Optimizer& optimizer, double lr);
 double LearningRate(const torch::optim::Optimizer& optimizer);

@@ -164,7 +164,7 @@ Result<double> TrainingLoop::Step(const torch::Tensor& index, int64_t epoch, int
   if (spec_.grad_clip.max_norm || spec_.grad_clip.max_value) {
     ClipGradients(spec_.grad_clip, s.net->parameters());
   }
-  s.optimizer->step();
+  StepOptimizer(spec_.optimizer, *s.optimizer);
   s.epoch_loss_sum += loss_value * static_cast<double>(index.size(0));
   s.epoch_correct += CountCorrect(logits, y);
   return loss_value;
@@ -226,7 +226,7 @@ Result<double> TrainingLoop::DistributedStep(const torch::Tensor& index, int64_t
   const double loss_value = flat[offset].item<double>() / denominator;
   if (!std::isfinite(loss_value)) return Diverged(epoch, start, loss_value);
   ClipGradients(spec_.grad_clip, params);
-  s.optimizer->step();
+  StepOptimizer(spec_.optimizer, *s.optimizer);
   s.epoch_loss_sum += loss_value * static_cast<double>(n);
   s.epoch_correct += static_cast<int64_t>(std::llround(flat[offset + 1].item<double>()));
   // Any rank's request stops every rank (the value is a sum of signals).
