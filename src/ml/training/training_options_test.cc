@@ -98,6 +98,63 @@ TEST(Optimizers, AdamWDecaysWeightsOutsideTheAdaptiveStep) {
   EXPECT_GT(largest_decay, 1e-4) << "the decay must exceed the tolerance to be observed";
 }
 
+// Five full-batch steps of logistic regression, recomputed in double with
+// the textbook update: bias-corrected moments, L2 (adam) or decoupled
+// (adamw) weight decay. The trainer's fused Adam must agree to float
+// rounding, step count and bias correction included.
+std::vector<double> TextbookAdam(const std::string& name, double lr, double wd, int steps) {
+  const DatasetView data = Blobs(kRows, 4);
+  const std::vector<float> x = TensorValues<float>(data.safetensors, "features");
+  const std::vector<int64_t> y = TensorValues<int64_t>(data.safetensors, "labels");
+  const std::vector<float> init = InitialWeights();
+  std::vector<double> w(init.begin(), init.end());  // 3×4 weights, then 3 biases
+  std::vector<double> m(w.size(), 0), v(w.size(), 0);
+  const double b1 = 0.9, b2 = 0.999, eps = 1e-8;
+  for (int t = 1; t <= steps; ++t) {
+    std::vector<double> g(w.size(), 0);
+    for (int r = 0; r < kRows; ++r) {
+      double logits[3], max = -1e300, sum = 0;
+      for (int c = 0; c < 3; ++c) {
+        logits[c] = w[12 + c];
+        for (int f = 0; f < 4; ++f) logits[c] += w[c * 4 + f] * x[r * 4 + f];
+        max = std::max(max, logits[c]);
+      }
+      for (double& l : logits) sum += std::exp(l - max);
+      for (int c = 0; c < 3; ++c) {
+        const double d = (std::exp(logits[c] - max) / sum - (y[r] == c ? 1 : 0)) / kRows;
+        for (int f = 0; f < 4; ++f) g[c * 4 + f] += d * x[r * 4 + f];
+        g[12 + c] += d;
+      }
+    }
+    for (size_t i = 0; i < w.size(); ++i) {
+      if (name == "adamw") w[i] *= 1 - lr * wd;
+      const double grad = g[i] + (name == "adam" ? wd * w[i] : 0);
+      m[i] = b1 * m[i] + (1 - b1) * grad;
+      v[i] = b2 * v[i] + (1 - b2) * grad * grad;
+      const double m_hat = m[i] / (1 - std::pow(b1, t));
+      const double v_hat = v[i] / (1 - std::pow(b2, t));
+      w[i] -= lr * m_hat / (std::sqrt(v_hat) + eps);
+    }
+  }
+  return w;
+}
+
+TEST(Optimizers, AdamAndAdamWMatchTheTextbookUpdateOverSeveralSteps) {
+  for (const std::string name : {"adam", "adamw"}) {
+    for (double wd : {0.0, 0.1}) {
+      TrainSpec spec = OneStep(name, 0.05);
+      spec.optimizer.weight_decay = wd;
+      spec.epochs = 5;
+      const std::vector<float> got = Weights(spec);
+      const std::vector<double> want = TextbookAdam(name, 0.05, wd, 5);
+      ASSERT_EQ(got.size(), want.size());
+      for (size_t i = 0; i < got.size(); ++i) {
+        EXPECT_NEAR(got[i], want[i], 2e-5) << name << " wd " << wd << " parameter " << i;
+      }
+    }
+  }
+}
+
 TEST(GradClip, MaxNormBoundsTheTotalNormOfTheUpdate) {
   // Plain SGD: the update is −lr·g, so its norm is lr·‖g‖ and clipping the
   // gradient to max_norm bounds it by lr·max_norm, keeping its direction.
