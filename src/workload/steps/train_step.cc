@@ -225,7 +225,7 @@ class TrainStep : public StepRunner {
         if (!workers_done.ok()) model = workers_done.WithContext("data-parallel training");
       } else {
         // A worker that died is usually why training failed: say so.
-        std::string failures = group.workers->Failures();
+        std::string failures = group.workers->FailuresWithin(3.0);
         group.workers->Stop();
         if (!failures.empty()) model = model.status().WithContext(failures);
       }

@@ -154,6 +154,18 @@ std::string LocalWorkers::Failures() {
   return out;
 }
 
+std::string LocalWorkers::FailuresWithin(double seconds) {
+  const auto deadline =
+      std::chrono::steady_clock::now() + std::chrono::duration<double>(seconds);
+  for (;;) {
+    Reap(false);
+    bool ended = false;
+    for (const Worker& w : workers_) ended |= w.status.has_value();
+    if (ended || std::chrono::steady_clock::now() > deadline) return Failures();
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+}
+
 Status LocalWorkers::Wait(double timeout_seconds) {
   const auto deadline =
       std::chrono::steady_clock::now() + std::chrono::duration<double>(timeout_seconds);

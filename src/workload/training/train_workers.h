@@ -52,6 +52,9 @@ class LocalWorkers {
   // How the workers that already ended did ("rank 1 (pid 123) was killed by
   // signal 9"); empty when all are alive or exited 0.
   std::string Failures();
+  // The same after waiting up to `seconds` for some worker to end: a peer's
+  // closed connection can reach rank 0 before that peer's exit is reapable.
+  std::string FailuresWithin(double seconds);
 
  private:
   LocalWorkers() = default;
