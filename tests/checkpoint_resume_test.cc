@@ -33,16 +33,14 @@ constexpr const char* kTrainStep = R"(
     checkpoint: { every_steps: 15, keep: 3 }
 )";
 
-class CheckpointResume : public CliTest {
+class CheckpointResume : public DigitsWorkspaceTest {
  protected:
   void SetUp() override {
-    CliTest::SetUp();
-    spec_ = CopyDigitsExample();
+    DigitsWorkspaceTest::SetUp();
     // The example's prepare step, then our train step instead of the rest.
     std::string text = *ReadFile(spec_);
     text = text.substr(0, text.find("  - name: train")) + kTrainStep;
     ASSERT_TRUE(WriteFileAtomic(spec_, text).ok());
-    ASSERT_EQ(Citadel({"init"}).exit_code, 0);
   }
 
   // The model id of a run that was never interrupted, in its own workspace.
@@ -72,8 +70,6 @@ class CheckpointResume : public CliTest {
     });
     return out;
   }
-
-  fs::path spec_;
 };
 
 TEST_F(CheckpointResume, AnUninterruptedRunKeepsItsNewestCheckpointsAsArtifacts) {
@@ -164,8 +160,7 @@ TEST_F(CheckpointResume, SigtermSavesACheckpointAndRunsResumeContinuesIt) {
   ASSERT_GE(recorded.size(), 2u);
   const size_t at = err.find(", step ", err.find("training interrupted by signal 15"));
   ASSERT_NE(at, std::string::npos) << err;
-  EXPECT_EQ(recorded[0]["metadata"]["step"].get<int64_t>(), std::stoll(err.substr(at + 7)))
-      << err;
+  EXPECT_EQ(recorded[0]["metadata"]["step"].get<int64_t>(), std::stoll(err.substr(at + 7))) << err;
 
   Json resumed = CitadelJson({"runs", "resume", interrupted.substr(0, 20), "--json"});
   ASSERT_EQ(resumed["steps"].size(), 1u);

@@ -150,6 +150,12 @@ fs::path CliTest::CopyExample(const std::string& example) {
   return dir / "pipeline.yaml";
 }
 
+void DigitsWorkspaceTest::SetUp() {
+  CliTest::SetUp();
+  spec_ = CopyDigitsExample();
+  ASSERT_EQ(Citadel({"init"}).exit_code, 0);
+}
+
 std::string ReplaceOnce(std::string text, const std::string& from, const std::string& to) {
   size_t pos = text.find(from);
   EXPECT_NE(pos, std::string::npos) << "'" << from << "' not found";

@@ -2,7 +2,6 @@
 #pragma once
 
 #include <gtest/gtest.h>
-
 #include <sys/types.h>
 
 #include <filesystem>
@@ -59,6 +58,13 @@ class CliTest : public ::testing::Test {
 
   std::filesystem::path tmp_;
   std::filesystem::path home_;
+};
+
+// A CliTest with an initialised workspace and a copy of examples/digits.
+class DigitsWorkspaceTest : public CliTest {
+ protected:
+  void SetUp() override;
+  std::filesystem::path spec_;  // the copy's pipeline.yaml
 };
 
 std::string ReplaceOnce(std::string text, const std::string& from, const std::string& to);

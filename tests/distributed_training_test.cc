@@ -38,15 +38,7 @@ std::vector<pid_t> Children(pid_t parent) {
   return out;
 }
 
-class DistributedTraining : public CliTest {
- protected:
-  void SetUp() override {
-    CliTest::SetUp();
-    spec_ = CopyDigitsExample();
-    ASSERT_EQ(Citadel({"init"}).exit_code, 0);
-  }
-  fs::path spec_;
-};
+class DistributedTraining : public DigitsWorkspaceTest {};
 
 TEST_F(DistributedTraining, TwoProcessesReachTheSingleProcessAccuracyWithinOnePoint) {
   Json one = CitadelJson({"run", spec_.string(), "--json"});
@@ -118,6 +110,24 @@ TEST_F(DistributedTraining, SigtermStopsTheGroupAtOneStepAndResumingGivesTheSame
   EXPECT_NE(resumed.err.find("resuming run"), std::string::npos) << resumed.err;
   Json outcome = Json::parse(resumed.out);
   EXPECT_EQ(outcome["steps"][1]["outputs"]["model"], reference["steps"][1]["outputs"]["model"]);
+}
+
+TEST_F(DistributedTraining, ClusterSettingsInTheEnvironmentAreChecked) {
+  struct Case {
+    std::vector<std::string> env;
+    std::string message;
+  } cases[] = {
+      {{"CITADEL_WORLD_SIZE=2", "CITADEL_RANK=1", "CITADEL_MASTER_ADDR=127.0.0.1"},
+       "`citadel run` must be rank 0"},
+      {{"CITADEL_WORLD_SIZE=2"}, "needs CITADEL_MASTER_ADDR"},
+      {{"CITADEL_WORLD_SIZE=two"}, "CITADEL_WORLD_SIZE='two' is not an integer"},
+  };
+  for (const Case& c : cases) {
+    SpawnedCitadel p = SpawnCitadel({"run", spec_.string()}, c.env);
+    EXPECT_EQ(WaitCitadel(p), 1);
+    const std::string err = *ReadFile(p.err);
+    EXPECT_NE(err.find(c.message), std::string::npos) << err;
+  }
 }
 
 TEST_F(DistributedTraining, WorkerCommandChecksItsArguments) {

@@ -11,12 +11,10 @@ namespace {
 
 namespace fs = std::filesystem;
 
-class StoreIntegrity : public CliTest {
+class StoreIntegrity : public DigitsWorkspaceTest {
  protected:
   void SetUp() override {
-    CliTest::SetUp();
-    spec_ = CopyDigitsExample();
-    ASSERT_EQ(Citadel({"init"}).exit_code, 0);
+    DigitsWorkspaceTest::SetUp();
     Json outcome = CitadelJson({"run", spec_.string(), "--json"});
     for (const Json& s : outcome["steps"]) {
       if (s["name"] == "train") model_ = s["outputs"]["model"];
@@ -76,7 +74,6 @@ class StoreIntegrity : public CliTest {
     EXPECT_EQ(Citadel({"store", "verify"}).exit_code, 0) << "re-running repaired the store";
   }
 
-  fs::path spec_;
   std::string model_;
   std::string weights_blob_;
 };

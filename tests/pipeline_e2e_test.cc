@@ -18,15 +18,7 @@ std::map<std::string, Json> StepsByName(const Json& outcome) {
   return steps;
 }
 
-class DigitsPipeline : public CliTest {
- protected:
-  void SetUp() override {
-    CliTest::SetUp();
-    spec_ = CopyDigitsExample();
-    ASSERT_EQ(Citadel({"init"}).exit_code, 0);
-  }
-  fs::path spec_;
-};
+class DigitsPipeline : public DigitsWorkspaceTest {};
 
 TEST_F(DigitsPipeline, TrainsAnMlpAboveNinetyFivePercentTestAccuracy) {
   Json outcome = CitadelJson({"run", spec_.string(), "--json"});

@@ -20,6 +20,31 @@ struct BlobOptions {
   double label_noise = 0.0;  // fraction of labels replaced by a random class
 };
 
+// A citadel.dataset/v2 view of row-major features `x` (one column per
+// entry of `features`) and class indices `y`; row ids 0…rows-1.
+inline DatasetView DatasetOf(const std::string& name, const std::vector<float>& x,
+                             const std::vector<int64_t>& y,
+                             const std::vector<std::string>& features, const std::string& label,
+                             const std::vector<std::string>& classes) {
+  const int64_t rows = static_cast<int64_t>(y.size());
+  const int64_t width = static_cast<int64_t>(features.size());
+  std::vector<int64_t> ids(y.size());
+  for (int64_t i = 0; i < rows; ++i) ids[static_cast<size_t>(i)] = i;
+  formats::SafetensorsWriter w;
+  EXPECT_TRUE(
+      w.Add("features", formats::DType::kF32, {rows, width}, formats::BytesOf<float>(x)).ok());
+  EXPECT_TRUE(w.Add("labels", formats::DType::kI64, {rows}, formats::BytesOf<int64_t>(y)).ok());
+  EXPECT_TRUE(w.Add("row_ids", formats::DType::kI64, {rows}, formats::BytesOf<int64_t>(ids)).ok());
+  DatasetView v;
+  v.name = name;
+  v.safetensors = w.Serialize();
+  v.schema = {{"format", "citadel.dataset/v2"},
+              {"features", features},
+              {"label", {{"name", label}, {"classes", classes}}},
+              {"preprocessing", Json::array()}};
+  return v;
+}
+
 // One row per entry of `labels` (each 0, 1 or 2), drawn around its class's
 // centre. Label noise uses its own generator, so the features do not depend
 // on it.
@@ -32,7 +57,7 @@ inline DatasetView BlobsWithLabels(const std::vector<int64_t>& labels, uint64_t 
   const double centers[3][4] = {{2, 0, 0, 1}, {0, 2, 0, -1}, {0, 0, 2, 0}};
   const int64_t rows = static_cast<int64_t>(labels.size());
   std::vector<float> x;
-  std::vector<int64_t> y, ids;
+  std::vector<int64_t> y;
   for (int64_t i = 0; i < rows; ++i) {
     const int64_t c = labels[static_cast<size_t>(i)];
     for (int j = 0; j < 4; ++j)
@@ -41,20 +66,8 @@ inline DatasetView BlobsWithLabels(const std::vector<int64_t>& labels, uint64_t 
     if (options.label_noise > 0 && coin(noise_rng) < options.label_noise) {
       y.back() = static_cast<int64_t>(noise_rng() % 3);
     }
-    ids.push_back(i);
   }
-  formats::SafetensorsWriter w;
-  EXPECT_TRUE(w.Add("features", formats::DType::kF32, {rows, 4}, formats::BytesOf<float>(x)).ok());
-  EXPECT_TRUE(w.Add("labels", formats::DType::kI64, {rows}, formats::BytesOf<int64_t>(y)).ok());
-  EXPECT_TRUE(w.Add("row_ids", formats::DType::kI64, {rows}, formats::BytesOf<int64_t>(ids)).ok());
-  DatasetView v;
-  v.name = "blobs";
-  v.safetensors = w.Serialize();
-  v.schema = {{"format", "citadel.dataset/v2"},
-              {"features", {"a", "b", "c", "d"}},
-              {"label", {{"name", "kind"}, {"classes", {"x", "y", "z"}}}},
-              {"preprocessing", Json::array()}};
-  return v;
+  return DatasetOf("blobs", x, y, {"a", "b", "c", "d"}, "kind", {"x", "y", "z"});
 }
 
 // `rows` rows cycling through the three classes.

@@ -36,6 +36,11 @@ Status CopyHashing(int in, const fs::path& in_path, int out, const fs::path& out
   return Status::Ok();
 }
 
+Status MissingError(const Sha256Digest& digest, const fs::path& path) {
+  return NotFoundError(
+      fmt::format("blob {} is missing from the store ({})", digest.Id(), path.string()));
+}
+
 Status CorruptError(const Sha256Digest& expected, const Sha256Digest& actual,
                     const fs::path& path) {
   return DataLossError(fmt::format(
@@ -160,8 +165,7 @@ Result<std::string> BlobStore::Get(const Sha256Digest& digest) const {
   UniqueFd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
   if (!fd.valid()) {
     if (errno == ENOENT) {
-      return NotFoundError(
-          fmt::format("blob {} is missing from the store ({})", digest.Id(), path.string()));
+      return MissingError(digest, path);
     }
     return ErrnoError("opening", path.string(), errno);
   }
@@ -194,8 +198,7 @@ Result<MappedFile> BlobStore::Map(const Sha256Digest& digest) const {
   Result<MappedFile> mapped = MappedFile::Open(path);
   if (!mapped.ok()) {
     if (mapped.status().code() == StatusCode::kNotFound) {
-      return NotFoundError(
-          fmt::format("blob {} is missing from the store ({})", digest.Id(), path.string()));
+      return MissingError(digest, path);
     }
     return mapped.status();
   }
@@ -209,8 +212,7 @@ Status BlobStore::Verify(const Sha256Digest& digest) const {
   Result<Sha256Digest> actual = crypto::HashFile(path);
   if (!actual.ok()) {
     if (actual.status().code() == StatusCode::kNotFound) {
-      return NotFoundError(
-          fmt::format("blob {} is missing from the store ({})", digest.Id(), path.string()));
+      return MissingError(digest, path);
     }
     return actual.status();
   }
@@ -223,8 +225,7 @@ Status BlobStore::CopyTo(const Sha256Digest& digest, const fs::path& dest) const
   UniqueFd in(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
   if (!in.valid()) {
     if (errno == ENOENT) {
-      return NotFoundError(
-          fmt::format("blob {} is missing from the store ({})", digest.Id(), path.string()));
+      return MissingError(digest, path);
     }
     return ErrnoError("opening", path.string(), errno);
   }

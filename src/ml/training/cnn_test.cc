@@ -70,7 +70,7 @@ DatasetView Bars(int rows, uint64_t seed) {
   std::uniform_int_distribution<int> pos(0, 5);
   std::normal_distribution<float> noise(0.0f, 0.3f);
   std::vector<float> x;
-  std::vector<int64_t> y, ids;
+  std::vector<int64_t> y;
   for (int i = 0; i < rows; ++i) {
     const int cls = i % 2, at = pos(rng);
     for (int r = 0; r < 6; ++r) {
@@ -80,22 +80,10 @@ DatasetView Bars(int rows, uint64_t seed) {
       }
     }
     y.push_back(cls);
-    ids.push_back(i);
   }
-  formats::SafetensorsWriter w;
-  EXPECT_TRUE(w.Add("features", formats::DType::kF32, {rows, 36}, formats::BytesOf<float>(x)).ok());
-  EXPECT_TRUE(w.Add("labels", formats::DType::kI64, {rows}, formats::BytesOf<int64_t>(y)).ok());
-  EXPECT_TRUE(w.Add("row_ids", formats::DType::kI64, {rows}, formats::BytesOf<int64_t>(ids)).ok());
-  DatasetView v;
-  v.name = "bars";
-  v.safetensors = w.Serialize();
-  Json features = Json::array();
+  std::vector<std::string> features;
   for (int i = 0; i < 36; ++i) features.push_back("pixel_" + std::to_string(i));
-  v.schema = {{"format", "citadel.dataset/v2"},
-              {"features", features},
-              {"label", {{"name", "bar"}, {"classes", {"vertical", "horizontal"}}}},
-              {"preprocessing", Json::array()}};
-  return v;
+  return testing::DatasetOf("bars", x, y, features, "bar", {"vertical", "horizontal"});
 }
 
 TrainSpec BarsCnn() {

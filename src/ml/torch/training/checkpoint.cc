@@ -145,6 +145,33 @@ Result<torch::Tensor> Load(const formats::SafetensorsFile& file, const std::stri
   return t;
 }
 
+// Adam's and AdamW's per-parameter states have the same fields under two
+// types: saved and loaded by one template each.
+template <typename State>
+int64_t AddAdamState(TorchCheckpointSnapshot& snap, const std::string& prefix, const State& st) {
+  snap.Add(prefix + "exp_avg", st.exp_avg());
+  snap.Add(prefix + "exp_avg_sq", st.exp_avg_sq());
+  if (st.max_exp_avg_sq().defined()) snap.Add(prefix + "max_exp_avg_sq", st.max_exp_avg_sq());
+  return st.step();
+}
+
+template <typename State>
+Result<std::unique_ptr<torch::optim::OptimizerParamState>> LoadAdamState(
+    const formats::SafetensorsFile& file, const std::string& prefix, const torch::Tensor& param,
+    int64_t step) {
+  auto st = std::make_unique<State>();
+  st->step(step);
+  ASSIGN_OR_RETURN(torch::Tensor exp_avg, Load(file, prefix + "exp_avg", param));
+  ASSIGN_OR_RETURN(torch::Tensor exp_avg_sq, Load(file, prefix + "exp_avg_sq", param));
+  st->exp_avg(exp_avg);
+  st->exp_avg_sq(exp_avg_sq);
+  if (file.Get(prefix + "max_exp_avg_sq").ok()) {
+    ASSIGN_OR_RETURN(torch::Tensor max_sq, Load(file, prefix + "max_exp_avg_sq", param));
+    st->max_exp_avg_sq(max_sq);
+  }
+  return std::unique_ptr<torch::optim::OptimizerParamState>(std::move(st));
+}
+
 }  // namespace
 
 std::unique_ptr<CheckpointSnapshot> TrainingLoop::Snapshot(const std::string& fingerprint) const {
@@ -167,18 +194,9 @@ std::unique_ptr<CheckpointSnapshot> TrainingLoop::Snapshot(const std::string& fi
     const std::string prefix = fmt::format("optimizer/{}/", i);
     const torch::optim::OptimizerParamState* st = found->second.get();
     if (const auto* adam = dynamic_cast<const torch::optim::AdamParamState*>(st)) {
-      snap->Add(prefix + "exp_avg", adam->exp_avg());
-      snap->Add(prefix + "exp_avg_sq", adam->exp_avg_sq());
-      if (adam->max_exp_avg_sq().defined())
-        snap->Add(prefix + "max_exp_avg_sq", adam->max_exp_avg_sq());
-      optimizer_steps.push_back(adam->step());
+      optimizer_steps.push_back(AddAdamState(*snap, prefix, *adam));
     } else if (const auto* adamw = dynamic_cast<const torch::optim::AdamWParamState*>(st)) {
-      snap->Add(prefix + "exp_avg", adamw->exp_avg());
-      snap->Add(prefix + "exp_avg_sq", adamw->exp_avg_sq());
-      if (adamw->max_exp_avg_sq().defined()) {
-        snap->Add(prefix + "max_exp_avg_sq", adamw->max_exp_avg_sq());
-      }
-      optimizer_steps.push_back(adamw->step());
+      optimizer_steps.push_back(AddAdamState(*snap, prefix, *adamw));
     } else if (const auto* sgd = dynamic_cast<const torch::optim::SGDParamState*>(st)) {
       if (sgd->momentum_buffer().defined())
         snap->Add(prefix + "momentum_buffer", sgd->momentum_buffer());
@@ -263,30 +281,14 @@ Status TrainingLoop::Restore(std::string_view bytes, const std::string& fingerpr
     for (size_t i = 0; i < params.size(); ++i) {
       if (steps[i].is_null()) continue;
       const std::string prefix = fmt::format("optimizer/{}/", i);
-      const bool has_max = file.Get(prefix + "max_exp_avg_sq").ok();
       const std::string& name = spec_.optimizer.name;
-      if (name == "adam" || name == "adamw") {
-        ASSIGN_OR_RETURN(torch::Tensor exp_avg, Load(file, prefix + "exp_avg", params[i]));
-        ASSIGN_OR_RETURN(torch::Tensor exp_avg_sq, Load(file, prefix + "exp_avg_sq", params[i]));
-        torch::Tensor max_sq;
-        if (has_max) {
-          ASSIGN_OR_RETURN(max_sq, Load(file, prefix + "max_exp_avg_sq", params[i]));
-        }
-        if (name == "adam") {
-          auto st = std::make_unique<torch::optim::AdamParamState>();
-          st->step(steps[i].get<int64_t>());
-          st->exp_avg(exp_avg);
-          st->exp_avg_sq(exp_avg_sq);
-          if (has_max) st->max_exp_avg_sq(max_sq);
-          states[StateKey(params[i])] = std::move(st);
-        } else {
-          auto st = std::make_unique<torch::optim::AdamWParamState>();
-          st->step(steps[i].get<int64_t>());
-          st->exp_avg(exp_avg);
-          st->exp_avg_sq(exp_avg_sq);
-          if (has_max) st->max_exp_avg_sq(max_sq);
-          states[StateKey(params[i])] = std::move(st);
-        }
+      const int64_t step = steps[i].get<int64_t>();
+      if (name == "adam") {
+        ASSIGN_OR_RETURN(states[StateKey(params[i])], LoadAdamState<torch::optim::AdamParamState>(
+                                                          file, prefix, params[i], step));
+      } else if (name == "adamw") {
+        ASSIGN_OR_RETURN(states[StateKey(params[i])], LoadAdamState<torch::optim::AdamWParamState>(
+                                                          file, prefix, params[i], step));
       } else {
         auto st = std::make_unique<torch::optim::SGDParamState>();
         if (file.Get(prefix + "momentum_buffer").ok()) {
