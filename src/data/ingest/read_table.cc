@@ -55,7 +55,8 @@ std::string LowerExtension(const std::filesystem::path& path) {
 Result<Table> ReadTable(const InputSpec& spec) { return ReadTable(spec, CsvParallelism()); }
 
 Result<Table> ReadTable(const InputSpec& spec, const CsvParallelism& parallelism) {
-  ASSIGN_OR_RETURN(std::string bytes, ReadTextSource(spec.path));
+  ASSIGN_OR_RETURN(MappedTextSource input, MappedTextSource::Open(spec.path));
+  const std::string_view bytes = input.text();
   std::string source = spec.path.string();
   if (spec.format == InputSpec::Format::kCsv) {
     ASSIGN_OR_RETURN(Table table, ParseCsvTable(bytes, std::move(source), spec, parallelism));
@@ -80,7 +81,8 @@ Result<Table> ReadTable(const InputSpec& spec, const CsvParallelism& parallelism
 }
 
 Result<Table> ReadTableFile(const std::filesystem::path& path) {
-  ASSIGN_OR_RETURN(std::string bytes, ReadTextSource(path));
+  ASSIGN_OR_RETURN(MappedTextSource input, MappedTextSource::Open(path));
+  const std::string_view bytes = input.text();
   InputSpec spec;
   spec.path = path;
   if (formats::LooksLikeIdx(std::as_bytes(std::span<const char>(bytes.data(), bytes.size())))) {

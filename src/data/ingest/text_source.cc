@@ -119,4 +119,21 @@ Result<std::string> ReadTextSource(const std::filesystem::path& path) {
   return Gunzip(bytes, path.string());
 }
 
+Result<MappedTextSource> MappedTextSource::Open(const std::filesystem::path& path) {
+  MappedTextSource source;
+  std::error_code ec;
+  if (!std::filesystem::is_regular_file(path, ec)) {
+    // A pipe or device cannot be mapped; a missing file or a directory gets
+    // ReadFile's messages.
+    ASSIGN_OR_RETURN(source.decoded_, ReadTextSource(path));
+    return source;
+  }
+  ASSIGN_OR_RETURN(source.file_, MappedFile::Open(path));
+  if (IsGzip(source.file_.bytes())) {
+    ASSIGN_OR_RETURN(source.decoded_, Gunzip(source.file_.bytes(), path.string()));
+    source.file_ = MappedFile();
+  }
+  return source;
+}
+
 }  // namespace citadel::data
