@@ -171,7 +171,7 @@ TEST(TrainSpec, ParsesAndRejectsWithLineNumbers) {
   auto doc = ParseYaml(
       "steps:\n"
       "  - name: t\n    kind: train\n    model: { arch: mlp, hidden: [8] }\n    epochs: 3\n"
-      "  - name: u\n    kind: train\n    model: { arch: transformer }\n"
+      "  - name: u\n    kind: train\n    model: { arch: resnet }\n"
       "  - name: v\n    kind: train\n    model: { arch: mlp, hidden: [8] }\n    optimizer: { name: "
       "adam, momentum: 0.9 }\n",
       "p.yaml");

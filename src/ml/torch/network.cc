@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include "ml/torch/tensors.h"
+#include "ml/torch/token_encoder.h"
 
 namespace citadel::ml::internal {
 
@@ -45,7 +46,15 @@ Result<torch::nn::Sequential> BuildNetwork(const ModelSpec& spec, int64_t inputs
       net->push_back(torch::nn::Flatten());
       width = channels * height * image_width;
     }
-    if (spec.arch == "mlp" || spec.arch == "cnn") {
+    if (spec.arch == "transformer") {
+      if (spec.transformer.vocab_size < 2) {
+        return InvalidArgumentError(
+            "the transformer's vocab_size is not set (the trainer resolves it from the data)");
+      }
+      net->push_back(TokenEncoder(spec.transformer, inputs, spec.dropout));
+      if (spec.dropout > 0) net->push_back(torch::nn::Dropout(spec.dropout));
+      width = spec.transformer.d_model;
+    } else if (spec.arch == "mlp" || spec.arch == "cnn") {
       for (int64_t h : spec.hidden) {
         net->push_back(torch::nn::Linear(width, h));
         net->push_back(torch::nn::ReLU());
@@ -69,9 +78,14 @@ Result<ModelSpec> ModelSpecFromJson(const Json& model_json, std::string_view sou
     return InvalidArgumentError(fmt::format("{}: model.json has no architecture.arch", source));
   }
   spec.arch = arch["arch"].get<std::string>();
-  if (spec.arch == "cnn") {
+  if (spec.arch == "cnn" || spec.arch == "transformer") {
     // The same rules as a train step's model section (train_spec.cc).
-    return ModelSpecFromArchitectureJson(arch, source);
+    ASSIGN_OR_RETURN(spec, ModelSpecFromArchitectureJson(arch, source));
+    if (spec.arch == "transformer" && spec.transformer.vocab_size == 0) {
+      return InvalidArgumentError(
+          fmt::format("{}: model.json architecture.vocab_size is missing", source));
+    }
+    return spec;
   }
   if (spec.arch == "mlp") {
     if (!arch.contains("hidden") || !arch["hidden"].is_array()) {

@@ -1,6 +1,7 @@
 // Conversions between safetensors bytes and torch tensors (torch inside).
 #pragma once
 
+#include <stdexcept>
 #include <string>
 #include <vector>
 
@@ -44,6 +45,10 @@ Status CatchTorch(std::string_view context, F&& body) {
   } catch (const Json::exception& e) {
     // A model.json / schema.json field of the wrong type: bad input, not a bug.
     return InvalidArgumentError(std::string(context) + ": malformed JSON field: " + e.what());
+  } catch (const std::invalid_argument& e) {
+    // Thrown by our own modules for input they cannot take (a token id out
+    // of the vocabulary): the caller's data, not a bug.
+    return InvalidArgumentError(std::string(context) + ": " + e.what());
   } catch (const std::exception& e) {
     return InternalError(std::string(context) + ": " + e.what());
   }

@@ -2,6 +2,8 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
+
 #include "base/text/byte_size.h"
 
 namespace citadel::ml {
@@ -39,6 +41,32 @@ ConvShape ConvBlocks(const ModelSpec& spec) {
   return out;
 }
 
+// A transformer over `length` tokens: its encoder's parameters and the
+// activation values per sample (embeddings; per layer the q/k/v
+// projections, attention weights per head, the attention output, two
+// layer norms and the feed-forward block).
+struct EncoderShape {
+  uint64_t params = 0;
+  uint64_t activations = 0;
+};
+
+EncoderShape Encoder(const ModelSpec& spec, int64_t length) {
+  const TransformerSpec& t = spec.transformer;
+  const auto d = static_cast<uint64_t>(t.d_model);
+  const auto ff = static_cast<uint64_t>(t.FeedforwardWidth());
+  const auto slots = static_cast<uint64_t>(length + 1);  // [CLS] and the tokens
+  const auto vocab = static_cast<uint64_t>(std::max<int64_t>(t.vocab_size, 2));
+  const auto layers = static_cast<uint64_t>(t.layers);
+  EncoderShape out;
+  // Attention: in_proj (3d × d + 3d) and out_proj (d × d + d); feed-forward
+  // d × ff + ff + ff × d + d; two layer norms (2d each).
+  const uint64_t per_layer = 4 * d * d + 4 * d + 2 * d * ff + ff + d + 4 * d;
+  out.params = vocab * d + slots * d + d + layers * per_layer;
+  out.activations = slots * d + layers * (slots * (8 * d + 2 * ff) +
+                                          2 * static_cast<uint64_t>(t.heads) * slots * slots);
+  return out;
+}
+
 }  // namespace
 
 uint64_t CountParameters(const ModelSpec& spec, int64_t features, int64_t classes) {
@@ -48,6 +76,10 @@ uint64_t CountParameters(const ModelSpec& spec, int64_t features, int64_t classe
     const ConvShape conv = ConvBlocks(spec);
     params += conv.params;
     in = conv.flat;
+  }
+  if (spec.arch == "transformer") {
+    params += Encoder(spec, features).params;
+    in = spec.transformer.d_model;
   }
   if (spec.arch == "mlp" || spec.arch == "cnn") {
     for (int64_t width : spec.hidden) {
@@ -76,6 +108,7 @@ TrainingMemory EstimateTrainingMemory(const TrainSpec& spec, int64_t features, i
   // activation, and the logits; doubled for their gradients.
   uint64_t per_sample = static_cast<uint64_t>(features) + static_cast<uint64_t>(classes);
   if (spec.model.arch == "cnn") per_sample += ConvBlocks(spec.model).activations;
+  if (spec.model.arch == "transformer") per_sample += Encoder(spec.model, features).activations;
   if (spec.model.arch == "mlp" || spec.model.arch == "cnn") {
     for (int64_t width : spec.model.hidden) per_sample += 2 * static_cast<uint64_t>(width);
   }

@@ -48,13 +48,39 @@ Status ParseConv(const SpecReader& model, ModelSpec& spec) {
   return Status::Ok();
 }
 
+// The transformer's own fields; every width is checked here so that torch
+// never sees an encoder it would reject.
+Status ParseTransformer(const SpecReader& model, ModelSpec& spec) {
+  TransformerSpec& t = spec.transformer;
+  ASSIGN_OR_RETURN(t.vocab_size, model.Int("vocab_size", 2, INT64_C(1) << 24, 0));
+  ASSIGN_OR_RETURN(t.d_model, model.Int("d_model", 1, 4096, 64));
+  ASSIGN_OR_RETURN(t.heads, model.Int("heads", 1, 64, 4));
+  ASSIGN_OR_RETURN(t.layers, model.Int("layers", 1, 48, 2));
+  ASSIGN_OR_RETURN(t.feedforward, model.Int("feedforward", 1, 65536, 0));
+  if (t.d_model % t.heads != 0) {
+    return model.FieldError("heads", fmt::format("d_model {} must be a multiple of heads {} (each "
+                                                 "head gets d_model / heads dimensions)",
+                                                 t.d_model, t.heads));
+  }
+  ASSIGN_OR_RETURN(spec.dropout, model.Number("dropout", 0.0, 0.95, 0.1));
+  return Status::Ok();
+}
+
 Result<ModelSpec> ParseModel(const SpecReader& model) {
   ModelSpec spec;
-  RETURN_IF_ERROR(model.ExpectObject({"arch", "hidden", "dropout", "input_shape", "conv"}));
+  RETURN_IF_ERROR(model.ExpectObject({"arch", "hidden", "dropout", "input_shape", "conv",
+                                      "vocab_size", "d_model", "heads", "layers", "feedforward"}));
   ASSIGN_OR_RETURN(spec.arch, model.String("arch"));
   if (spec.arch != "cnn") {
     for (const char* field : {"input_shape", "conv"}) {
       if (model.Has(field)) return model.FieldError(field, "only a cnn has " + std::string(field));
+    }
+  }
+  if (spec.arch != "transformer") {
+    for (const char* field : {"vocab_size", "d_model", "heads", "layers", "feedforward"}) {
+      if (model.Has(field)) {
+        return model.FieldError(field, "only a transformer has " + std::string(field));
+      }
     }
   }
   if (spec.arch == "mlp" || spec.arch == "cnn") {
@@ -67,9 +93,16 @@ Result<ModelSpec> ParseModel(const SpecReader& model) {
   } else if (spec.arch == "logreg") {
     if (model.Has("hidden")) return model.FieldError("hidden", "logreg has no hidden layers");
     if (model.Has("dropout")) return model.FieldError("dropout", "logreg has no dropout");
+  } else if (spec.arch == "transformer") {
+    if (model.Has("hidden")) {
+      return model.FieldError("hidden",
+                              "a transformer has no hidden layers; size it with d_model, "
+                              "layers and feedforward");
+    }
+    RETURN_IF_ERROR(ParseTransformer(model, spec));
   } else {
-    return model.FieldError(
-        "arch", "unknown architecture '" + spec.arch + "' (supported: logreg, mlp, cnn)");
+    return model.FieldError("arch", "unknown architecture '" + spec.arch +
+                                        "' (supported: logreg, mlp, cnn, transformer)");
   }
   if (spec.arch == "cnn") {
     if (!model.Has("input_shape")) {
@@ -326,6 +359,17 @@ Json ModelSpecToJson(const ModelSpec& spec) {
                       {"batch_norm", c.batch_norm}});
     }
     j["conv"] = conv;
+  }
+  if (spec.arch == "transformer") {
+    const TransformerSpec& t = spec.transformer;
+    j["dropout"] = spec.dropout;
+    j["d_model"] = t.d_model;
+    j["heads"] = t.heads;
+    j["layers"] = t.layers;
+    j["feedforward"] = t.FeedforwardWidth();
+    // Unset (0) until the trainer resolves it from the data: model.json
+    // always holds the resolved size, which inference needs.
+    if (t.vocab_size > 0) j["vocab_size"] = t.vocab_size;
   }
   return j;
 }

@@ -25,14 +25,32 @@ struct ConvLayerSpec {
   bool batch_norm = false;
 };
 
+// A transformer encoder over token ids: each feature is the id of one
+// position's token (0 = padding, as the text op's mode: sequence writes); a
+// learned [CLS] slot and learned position embeddings are added, `layers`
+// post-norm encoder layers (PyTorch's TransformerEncoderLayer, ReLU) run
+// with padding masked out, and the mean of the non-padding outputs (the
+// [CLS] slot included, so an all-padding row is defined) feeds the linear
+// classifier.
+struct TransformerSpec {
+  int64_t vocab_size = 0;  // token ids must be below it; 0 = the training data's largest id + 1
+  int64_t d_model = 64;    // embedding width, a multiple of heads
+  int64_t heads = 4;
+  int64_t layers = 2;
+  int64_t feedforward = 0;  // width of each layer's feed-forward block; 0 = 4 * d_model
+  int64_t FeedforwardWidth() const { return feedforward > 0 ? feedforward : 4 * d_model; }
+};
+
 struct ModelSpec {
-  std::string arch = "mlp";     // "logreg" | "mlp" | "cnn"
+  std::string arch = "mlp";     // "logreg" | "mlp" | "cnn" | "transformer"
   std::vector<int64_t> hidden;  // mlp, cnn: widths of the fully connected hidden layers
-  double dropout = 0.0;         // mlp, cnn: after each hidden activation
+  double dropout = 0.0;         // mlp, cnn: after each hidden activation; transformer: inside
+                                // the encoder layers and before the classifier (default 0.1)
   // cnn: the features are images [channels, height, width] flattened in
   // that order (IDX pixels are), followed by the conv blocks.
   std::vector<int64_t> input_shape;
   std::vector<ConvLayerSpec> conv;
+  TransformerSpec transformer;  // transformer only
 };
 
 struct OptimizerSpec {

@@ -10,6 +10,7 @@
 #include "base/text/byte_size.h"
 #include "base/time.h"
 #include "ml/training/memory_estimate.h"
+#include "ml/training/token_ids.h"
 #include "ml/training/trainer.h"
 #include "workload/steps/steps.h"
 #include "workload/training/checkpoint_store.h"
@@ -20,8 +21,12 @@ namespace citadel::workload::steps {
 namespace {
 
 // resources.memory: refuse before training when the estimate exceeds it.
-Status CheckMemoryLimit(const ml::TrainSpec& spec, const ml::DatasetView& train,
+Status CheckMemoryLimit(const ml::TrainSpec& requested, const ml::DatasetView& train,
                         const ml::DatasetView* validation) {
+  // A transformer's embedding is sized by its vocabulary, which may come
+  // from the data (Train resolves it the same way).
+  ml::TrainSpec spec = requested;
+  RETURN_IF_ERROR(ml::ResolveTokenVocabulary(spec, train, validation));
   // A list missing from schema.json counts as empty (Train reports it).
   const auto list_size = [](const Json& parent, const char* key) -> int64_t {
     if (!parent.is_object() || !parent.contains(key) || !parent[key].is_array()) return 0;

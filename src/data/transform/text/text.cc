@@ -1,38 +1,49 @@
 // text: a free-text column becomes bag-of-words float columns — hashed term
 // counts, vocabulary counts, or TF-IDF as sklearn's TfidfVectorizer computes
-// it with its defaults.
+// it with its defaults — or, for sequence models (a transformer), the token
+// ids of its words in order.
 //
 //   - { op: text, column: review, mode: tfidf, max_features: 5000, min_df: 2,
 //       tokenizer: { lowercase: true, ngram_range: [1, 2] } }
 //   - { op: text, column: review, mode: hashed, n_features: 4096 }
+//   - { op: text, column: review, mode: sequence, max_length: 64, max_features: 20000 }
 //
 // Spec fields:
 //   column        the string column (never the label)
 //   tokenizer     see text_tokenizer.h; default lowercase words, no n-grams
-//   mode          tfidf (default) | counts | hashed
+//   mode          tfidf (default) | counts | hashed | sequence
 //   n_features    hashed only: a power of two in [2, 65536], default 1024; term t adds
 //                 1 to bucket MurmurHash3(t) mod n_features (unsigned)
-//   max_features  tfidf/counts: keep the N (≤ 65536) terms with the highest count over
-//                 the training rows (ties: the smaller term first); without it, more
-//                 than 10000 terms is an error (outputs are dense columns)
-//   min_df        tfidf/counts: an integer is a document count, a number with a
-//                 fraction (0.0–1.0) a share of the training rows; default 1
+//   max_features  tfidf/counts/sequence: keep the N (≤ 65536) terms with the highest
+//                 count over the training rows (ties: the smaller term first); without
+//                 it, more than 10000 terms is an error for tfidf/counts (outputs are
+//                 dense columns) and more than 65536 for sequence
+//   min_df        tfidf/counts/sequence: an integer is a document count, a number with
+//                 a fraction (0.0–1.0) a share of the training rows; default 1
 //   max_df        likewise, as an upper bound; default 1.0
-//   norm          l2 (default for tfidf and hashed) | none (default for counts)
+//   norm          tfidf/counts/hashed: l2 (default for tfidf and hashed) | none
+//                 (default for counts)
 //   sublinear_tf  tfidf only: tf = 1 + ln(tf); default false
+//   max_length    sequence only, required: ids per row (1–4096); a longer text keeps
+//                 its first max_length words, a shorter one is padded with 0
 //
 // TF-IDF: tf = count of the term in the row, idf = ln((1 + n) / (1 + df)) + 1
 // with n the number of training rows and df the training rows holding the
 // term (smooth_idf), value = tf * idf, then each row scaled to unit L2 norm.
 //
-// Fitted: hashed {}; counts {"vocabulary": [sorted terms]}; tfidf
-// {"vocabulary": [...], "idf": [one per term]}. Vocabulary and df come from
-// the training rows only; a term seen only in held-out rows is ignored.
+// Sequence: word i of the row (tokenizer n-grams must be [1, 1]) becomes the
+// id 2 + its index in the sorted vocabulary; a word outside the vocabulary is
+// 1 (unknown) and padding is 0, the id a transformer masks out.
 //
-// Output: float columns `<col>_tok_<i>` (hashed) or `<col>:<term>` (in term
-// order), every cell present, where the input column stood (which is
-// removed); sources = the input's sources. A missing cell is an empty
-// document: all zeros (and counts as a document for n). A vocabulary that
+// Fitted: hashed {}; counts and sequence {"vocabulary": [sorted terms]};
+// tfidf {"vocabulary": [...], "idf": [one per term]}. Vocabulary and df come
+// from the training rows only; a term seen only in held-out rows is ignored.
+//
+// Output: float columns `<col>_tok_<i>` (hashed), `<col>:<term>` (in term
+// order) or `<col>_seq_<i>` (sequence, i < max_length), every cell present,
+// where the input column stood (which is removed); sources = the input's
+// sources. A missing cell is an empty document: all zeros (and counts as a
+// document for n). A vocabulary that
 // comes out empty (no training text, or everything pruned) is an error, as in
 // sklearn. A 1 MB cell is tokenized in linear time.
 #include <fmt/format.h>
@@ -56,7 +67,13 @@ constexpr int64_t kMaxHashedFeatures = 65536;
 constexpr size_t kMaxUnboundedVocabulary = 10000;
 constexpr int64_t kMaxVocabulary = 65536;
 
-enum class Mode { kTfidf, kCounts, kHashed };
+enum class Mode { kTfidf, kCounts, kHashed, kSequence };
+
+// Token ids of mode: sequence below the vocabulary's (see the file comment).
+constexpr double kPaddingId = 0;
+constexpr double kUnknownId = 1;
+constexpr size_t kFirstTermId = 2;
+constexpr int64_t kMaxSequenceLength = 4096;
 
 // min_df / max_df: a document count, or a share of the training rows.
 struct DocFrequency {
@@ -79,10 +96,21 @@ struct TextSpec {
   DocFrequency max_df{false, 1.0};
   bool l2 = true;
   bool sublinear_tf = false;
+  int64_t max_length = 0;  // sequence
 };
 
 std::string_view ModeName(Mode mode) {
-  return mode == Mode::kTfidf ? "tfidf" : (mode == Mode::kCounts ? "counts" : "hashed");
+  switch (mode) {
+    case Mode::kTfidf:
+      return "tfidf";
+    case Mode::kCounts:
+      return "counts";
+    case Mode::kHashed:
+      return "hashed";
+    case Mode::kSequence:
+      break;
+  }
+  return "sequence";
 }
 
 class Text : public ColumnTransform {
@@ -134,11 +162,17 @@ class Text : public ColumnTransform {
       });
       kept.resize(static_cast<size_t>(*spec_.max_features));
     }
-    if (!spec_.max_features && kept.size() > kMaxUnboundedVocabulary) {
+    // Sequence ids stay in one column per position, so only the
+    // vocabulary's own size bounds them.
+    const size_t unbounded_limit = spec_.mode == Mode::kSequence
+                                       ? static_cast<size_t>(kMaxVocabulary)
+                                       : kMaxUnboundedVocabulary;
+    if (!spec_.max_features && kept.size() > unbounded_limit) {
       return InvalidArgumentError(
           fmt::format("{}: column '{}' has {} terms on the {} training rows (more than {}); set "
-                      "max_features (e.g. 5000), raise min_df, or use mode: hashed",
-                      kOp, c->name, kept.size(), fit_rows.size(), kMaxUnboundedVocabulary));
+                      "max_features (e.g. 5000), raise min_df{}",
+                      kOp, c->name, kept.size(), fit_rows.size(), unbounded_limit,
+                      spec_.mode == Mode::kSequence ? "" : ", or use mode: hashed"));
     }
     std::sort(kept.begin(), kept.end(),
               [](const auto& a, const auto& b) { return a.first < b.first; });
@@ -156,6 +190,7 @@ class Text : public ColumnTransform {
 
   Status Apply(Table& table) const override {
     ASSIGN_OR_RETURN(const Column* c, Input(table));
+    if (spec_.mode == Mode::kSequence) return ApplySequence(table, *c);
     const size_t rows = c->size();
     const bool hashed = spec_.mode == Mode::kHashed;
     const size_t width = hashed ? static_cast<size_t>(spec_.n_features) : vocabulary_.size();
@@ -208,8 +243,9 @@ class Text : public ColumnTransform {
     Json j = {{"op", kOp},
               {"column", spec_.column},
               {"tokenizer", spec_.tokenizer.ToJson()},
-              {"mode", ModeName(spec_.mode)},
-              {"norm", spec_.l2 ? "l2" : "none"}};
+              {"mode", ModeName(spec_.mode)}};
+    if (spec_.mode != Mode::kSequence) j["norm"] = spec_.l2 ? "l2" : "none";
+    if (spec_.mode == Mode::kSequence) j["max_length"] = spec_.max_length;
     Json fitted = Json::object();
     if (spec_.mode == Mode::kHashed) {
       j["n_features"] = spec_.n_features;
@@ -252,6 +288,31 @@ class Text : public ColumnTransform {
   }
 
  private:
+  Status ApplySequence(Table& table, const Column& c) const {
+    const size_t rows = c.size();
+    const auto length = static_cast<size_t>(spec_.max_length);
+    std::vector<Column> out;
+    out.reserve(length);
+    for (size_t i = 0; i < length; ++i) {
+      out.push_back(Column::Floats(fmt::format("{}_seq_{}", c.name, i),
+                                   std::vector<double>(rows, kPaddingId), c.sources));
+    }
+    TextMap<size_t> index;
+    for (size_t j = 0; j < vocabulary_.size(); ++j) index.emplace(vocabulary_[j], j);
+    for (size_t r = 0; r < rows; ++r) {
+      if (!c.is_valid(r)) continue;
+      size_t position = 0;
+      ForEachTerm(c.strings[r], spec_.tokenizer, [&](std::string_view term) {
+        if (position == length) return;  // truncated: the first max_length words stay
+        auto it = index.find(term);
+        out[position++].floats[r] =
+            it == index.end() ? kUnknownId : static_cast<double>(kFirstTermId + it->second);
+      });
+    }
+    std::string input = c.name;
+    return ReplaceColumns(table, std::span(&input, 1), false, std::move(out), kOp);
+  }
+
   Result<const Column*> Input(const Table& table) const {
     if (!table.label.empty() && spec_.column == table.label) {
       return InvalidArgumentError(fmt::format(
@@ -297,21 +358,40 @@ Status OnlyFor(const SpecReader& item, std::string_view key, bool allowed, std::
 }
 
 Result<std::unique_ptr<ColumnTransform>> MakeText(const SpecReader& item, const TransformEnv&) {
-  RETURN_IF_ERROR(item.ExpectObject({"op", "column", "tokenizer", "mode", "n_features",
-                                     "max_features", "min_df", "max_df", "norm", "sublinear_tf"}));
+  RETURN_IF_ERROR(
+      item.ExpectObject({"op", "column", "tokenizer", "mode", "n_features", "max_features",
+                         "min_df", "max_df", "norm", "sublinear_tf", "max_length"}));
   TextSpec spec;
   ASSIGN_OR_RETURN(spec.column, item.String("column"));
   if (spec.column.empty()) return item.FieldError("column", "the column name is empty");
   ASSIGN_OR_RETURN(spec.tokenizer, TokenizerOptions::Parse(item, "tokenizer"));
   ASSIGN_OR_RETURN(std::string mode, item.String("mode", "tfidf"));
-  RETURN_IF_ERROR(CheckChoice(item, "mode", mode, {"tfidf", "counts", "hashed"}));
-  spec.mode = mode == "tfidf" ? Mode::kTfidf : (mode == "counts" ? Mode::kCounts : Mode::kHashed);
+  RETURN_IF_ERROR(CheckChoice(item, "mode", mode, {"tfidf", "counts", "hashed", "sequence"}));
+  for (Mode m : {Mode::kTfidf, Mode::kCounts, Mode::kHashed, Mode::kSequence}) {
+    if (ModeName(m) == mode) spec.mode = m;
+  }
   const bool hashed = spec.mode == Mode::kHashed;
+  const bool sequence = spec.mode == Mode::kSequence;
   RETURN_IF_ERROR(OnlyFor(item, "n_features", hashed, "hashed"));
   for (std::string_view key : {"max_features", "min_df", "max_df"}) {
-    RETURN_IF_ERROR(OnlyFor(item, key, !hashed, "tfidf or counts"));
+    RETURN_IF_ERROR(OnlyFor(item, key, !hashed, "tfidf, counts or sequence"));
   }
   RETURN_IF_ERROR(OnlyFor(item, "sublinear_tf", spec.mode == Mode::kTfidf, "tfidf"));
+  RETURN_IF_ERROR(OnlyFor(item, "norm", !sequence, "tfidf, counts or hashed"));
+  RETURN_IF_ERROR(OnlyFor(item, "max_length", sequence, "sequence"));
+  if (sequence) {
+    if (!item.Has("max_length")) {
+      return item.FieldError("max_length",
+                             "mode: sequence needs max_length, the number of token ids per row "
+                             "(the model's input length), e.g. 64");
+    }
+    ASSIGN_OR_RETURN(spec.max_length, item.Int("max_length", 1, kMaxSequenceLength));
+    if (spec.tokenizer.ngram_max > 1) {
+      return item.FieldError("tokenizer",
+                             "mode: sequence reads words in order; its ngram_range "
+                             "must be [1, 1]");
+    }
+  }
   ASSIGN_OR_RETURN(spec.n_features, item.Int("n_features", 2, kMaxHashedFeatures, 1024));
   if ((spec.n_features & (spec.n_features - 1)) != 0) {
     return item.FieldError("n_features", fmt::format("expected a power of two (256, 1024, …), "

@@ -190,6 +190,51 @@ TEST(Text, WrongColumnsAndBadSpecFieldsAreRefused) {
       testing::Transform("{ op: text, column: d, tokenizer: { token_pattern: '\\w+' } }").ok());
 }
 
+TEST(Text, SequenceModeWritesTokenIdsInWordOrderWithPaddingAndUnknown) {
+  // Fit on rows 0-1: vocabulary (sorted) = cat 2, dog 3, sat 4, the 5.
+  Table t = MakeTable({StringColumn(
+      "doc", {"The cat sat", "the dog", "a dog sat on the cat", std::nullopt, "CAT"})});
+  ASSERT_TRUE(FitOn("{ op: text, column: doc, mode: sequence, max_length: 4 }", t, {0, 1}).ok());
+  EXPECT_EQ(Names(t),
+            (std::vector<std::string>{"doc_seq_0", "doc_seq_1", "doc_seq_2", "doc_seq_3"}));
+  auto row = [&](size_t r) {
+    Floats ids;
+    for (int i = 0; i < 4; ++i) ids.push_back(Cell(t, "doc_seq_" + std::to_string(i), r));
+    return ids;
+  };
+  EXPECT_EQ(row(0), (Floats{5, 2, 4, 0}));
+  EXPECT_EQ(row(1), (Floats{5, 3, 0, 0}));
+  EXPECT_EQ(row(2), (Floats{1, 3, 4, 1})) << "'a' and 'on' are unknown (1); truncated to 4";
+  EXPECT_EQ(row(3), (Floats{0, 0, 0, 0})) << "a missing cell is all padding";
+  EXPECT_EQ(row(4), (Floats{2, 0, 0, 0})) << "lowercased like the fit";
+  EXPECT_EQ(t.Find("doc_seq_2")->sources, (std::vector<std::string>{"doc"}));
+}
+
+TEST(Text, SequenceModeKeepsTheMostFrequentWordsAndChecksItsFields) {
+  Table t = MakeTable({StringColumn("d", {"b a a", "c a b"})});
+  ASSERT_TRUE(
+      FitAll("{ op: text, column: d, mode: sequence, max_length: 3, max_features: 2 }", t).ok());
+  // a (3) and b (2) stay, c (1) is unknown: ids a 2, b 3.
+  EXPECT_EQ(t.Find("d_seq_0")->floats, (Floats{3, 1}));
+  EXPECT_EQ(t.Find("d_seq_1")->floats, (Floats{2, 2}));
+  EXPECT_EQ(t.Find("d_seq_2")->floats, (Floats{2, 3}));
+
+  auto no_length = testing::Transform("{ op: text, column: d, mode: sequence }");
+  ASSERT_FALSE(no_length.ok());
+  EXPECT_NE(no_length.status().message().find("max_length"), std::string::npos);
+  auto bigrams = testing::Transform(
+      "{ op: text, column: d, mode: sequence, max_length: 8, tokenizer: { ngram_range: [1, 2] } "
+      "}");
+  ASSERT_FALSE(bigrams.ok());
+  EXPECT_NE(bigrams.status().message().find("ngram_range must be [1, 1]"), std::string::npos);
+  EXPECT_FALSE(
+      testing::Transform("{ op: text, column: d, mode: sequence, max_length: 8, norm: l2 }").ok());
+  EXPECT_FALSE(testing::Transform("{ op: text, column: d, mode: tfidf, max_length: 8 }").ok());
+  EXPECT_FALSE(testing::Transform("{ op: text, column: d, mode: sequence, max_length: 0 }").ok());
+  EXPECT_FALSE(
+      testing::Transform("{ op: text, column: d, mode: sequence, max_length: 5000 }").ok());
+}
+
 TEST(Text, TamperedFittedVocabularyOrIdfIsRefused) {
   Json stored = Json::parse(R"({"op": "text", "column": "d", "mode": "tfidf",
       "fitted": {"vocabulary": ["a", "b"], "idf": [1.0]}})");

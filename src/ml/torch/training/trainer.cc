@@ -12,6 +12,7 @@
 #include "ml/torch/training/blas_threads.h"
 #include "ml/torch/training/gloo_group.h"
 #include "ml/torch/training/training_loop.h"
+#include "ml/training/token_ids.h"
 
 namespace citadel::ml::internal {
 namespace {
@@ -150,8 +151,12 @@ Status DriveLoop(TrainingLoop& loop, const TrainHooks& hooks, const std::string&
 
 }  // namespace
 
-Result<ModelFiles> TrainModel(const TrainSpec& spec, const DatasetView& train,
+Result<ModelFiles> TrainModel(const TrainSpec& requested, const DatasetView& train,
                               const DatasetView* validation, const TrainHooks& hooks) {
+  // A transformer's vocabulary size may come from the data; from here on it
+  // is fixed, and model.json records it.
+  TrainSpec spec = requested;
+  RETURN_IF_ERROR(ResolveTokenVocabulary(spec, train, validation));
   ASSIGN_OR_RETURN(DatasetTensors data, LoadDataset(train));
   const int64_t rows = data.features.size(0);
   const int64_t classes = static_cast<int64_t>(data.classes.size());
