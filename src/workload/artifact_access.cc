@@ -62,7 +62,20 @@ Result<ml::ModelFiles> LoadModelFiles(Workspace& ws, const LoadedArtifact& artif
   ASSIGN_OR_RETURN(std::string model_json, ReadArtifactFile(ws, artifact, "model.json"));
   ASSIGN_OR_RETURN(files.model_json, ParseJson(model_json, artifact.record.id + " model.json"));
   ASSIGN_OR_RETURN(files.safetensors, ReadArtifactFile(ws, artifact, "model.safetensors"));
+  const Json& arch =
+      files.model_json.contains("architecture") ? files.model_json["architecture"] : Json();
+  if (arch.is_object() && arch.value("arch", "") == "torchscript") {
+    ASSIGN_OR_RETURN(files.torchscript, ReadArtifactFile(ws, artifact, ml::kScriptedModuleFile));
+  }
   return files;
+}
+
+Result<std::string> ReadSingleFile(Workspace& ws, const LoadedArtifact& artifact) {
+  if (artifact.manifest.files().size() != 1) {
+    return InvalidArgumentError(fmt::format("artifact {} holds {} files, not one",
+                                            artifact.record.id, artifact.manifest.files().size()));
+  }
+  return ReadArtifactFile(ws, artifact, artifact.manifest.files().front().path);
 }
 
 Result<std::string> RecordArtifact(Workspace& ws, const store::Manifest& manifest,

@@ -37,6 +37,9 @@ Result<LoadedArtifact> LoadArtifact(Workspace& ws, const std::string& id);
 Result<std::string> ReadArtifactFile(Workspace& ws, const LoadedArtifact& artifact,
                                      std::string_view path);
 
+// The one file of a single-file artifact (a `source` input), verified.
+Result<std::string> ReadSingleFile(Workspace& ws, const LoadedArtifact& artifact);
+
 // The same mapped into memory (large files read once: checkpoints).
 Result<MappedFile> MapArtifactFile(Workspace& ws, const LoadedArtifact& artifact,
                                    std::string_view path);

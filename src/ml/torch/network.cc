@@ -2,17 +2,38 @@
 
 #include <fmt/format.h>
 
+#include "ml/model_files.h"
 #include "ml/torch/tensors.h"
 #include "ml/torch/token_encoder.h"
 
 namespace citadel::ml::internal {
+namespace {
 
-Result<torch::nn::Sequential> BuildNetwork(const ModelSpec& spec, int64_t inputs, int64_t classes) {
-  if (inputs <= 0 || classes < 2) {
-    return InvalidArgumentError(fmt::format(
-        "cannot build a classifier with {} input features and {} classes (need ≥1 and ≥2)", inputs,
-        classes));
+// The architectures Citadel builds itself, as one torch::nn::Sequential.
+class SequentialNetwork final : public Network {
+ public:
+  explicit SequentialNetwork(torch::nn::Sequential net) : net_(std::move(net)) {}
+
+  torch::Tensor Forward(const torch::Tensor& features) override { return net_->forward(features); }
+  std::vector<torch::Tensor> Parameters() override { return net_->parameters(); }
+  std::vector<NamedTensor> NamedParameters() override {
+    std::vector<NamedTensor> out;
+    for (const auto& item : net_->named_parameters()) out.push_back({item.key(), item.value()});
+    return out;
   }
+  std::vector<NamedTensor> NamedBuffers() override {
+    std::vector<NamedTensor> out;
+    for (const auto& item : net_->named_buffers()) out.push_back({item.key(), item.value()});
+    return out;
+  }
+  void SetTraining(bool training) override { net_->train(training); }
+
+ private:
+  torch::nn::Sequential net_;
+};
+
+Result<torch::nn::Sequential> BuildSequential(const ModelSpec& spec, int64_t inputs,
+                                              int64_t classes) {
   if (spec.arch == "cnn") {
     const std::vector<int64_t>& shape = spec.input_shape;
     if (shape.size() != 3 || shape[0] * shape[1] * shape[2] != inputs) {
@@ -71,6 +92,24 @@ Result<torch::nn::Sequential> BuildNetwork(const ModelSpec& spec, int64_t inputs
   return net;
 }
 
+}  // namespace
+
+Result<std::unique_ptr<Network>> BuildNetwork(const ModelSpec& spec, int64_t inputs,
+                                              int64_t classes) {
+  if (inputs <= 0 || classes < 2) {
+    return InvalidArgumentError(fmt::format(
+        "cannot build a classifier with {} input features and {} classes (need ≥1 and ≥2)", inputs,
+        classes));
+  }
+  if (spec.arch == "torchscript") {
+    return LoadScriptedNetwork(
+        spec.module.bytes, inputs, classes,
+        spec.module.path.empty() ? kScriptedModuleFile : std::string_view(spec.module.path));
+  }
+  ASSIGN_OR_RETURN(torch::nn::Sequential net, BuildSequential(spec, inputs, classes));
+  return std::unique_ptr<Network>(std::make_unique<SequentialNetwork>(std::move(net)));
+}
+
 Result<ModelSpec> ModelSpecFromJson(const Json& model_json, std::string_view source) {
   ModelSpec spec;
   const Json& arch = model_json.contains("architecture") ? model_json["architecture"] : Json();
@@ -78,7 +117,7 @@ Result<ModelSpec> ModelSpecFromJson(const Json& model_json, std::string_view sou
     return InvalidArgumentError(fmt::format("{}: model.json has no architecture.arch", source));
   }
   spec.arch = arch["arch"].get<std::string>();
-  if (spec.arch == "cnn" || spec.arch == "transformer") {
+  if (spec.arch == "cnn" || spec.arch == "transformer" || spec.arch == "torchscript") {
     // The same rules as a train step's model section (train_spec.cc).
     ASSIGN_OR_RETURN(spec, ModelSpecFromArchitectureJson(arch, source));
     if (spec.arch == "transformer" && spec.transformer.vocab_size == 0) {

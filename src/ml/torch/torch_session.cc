@@ -1,10 +1,13 @@
-// InferenceSession's network half: a torch::nn::Sequential rebuilt from
-// model.json's architecture and filled from model.safetensors.
+// InferenceSession's network half: the Network rebuilt from model.json's
+// architecture (or loaded from the model's TorchScript module, checked
+// against its recorded digest) and filled from model.safetensors.
 #include <fmt/format.h>
 
 #include <set>
 
+#include "crypto/sha256.h"
 #include "formats/safetensors.h"
+#include "ml/model_files.h"
 #include "ml/torch/network.h"
 #include "ml/torch/tensors.h"
 #include "ml/torch/torch_runtime.h"
@@ -16,7 +19,7 @@ constexpr int64_t kPredictChunk = 2048;
 
 class TorchSession final : public InferenceSession {
  public:
-  TorchSession(std::string source, Json model_json, Promises promises, torch::nn::Sequential net)
+  TorchSession(std::string source, Json model_json, Promises promises, std::unique_ptr<Network> net)
       : InferenceSession(std::move(source), std::move(model_json), std::move(promises.features),
                          std::move(promises.classes)),
         net_(std::move(net)) {}
@@ -38,7 +41,7 @@ class TorchSession final : public InferenceSession {
       // take gigabytes, and a fixed chunk keeps the results deterministic.
       for (int64_t start = 0; start < rows; start += kPredictChunk) {
         const int64_t end = std::min(rows, start + kPredictChunk);
-        torch::Tensor p = torch::softmax(net_->forward(x.slice(0, start, end)), 1).contiguous();
+        torch::Tensor p = torch::softmax(net_->Forward(x.slice(0, start, end)), 1).contiguous();
         out.insert(out.end(), p.data_ptr<float>(), p.data_ptr<float>() + p.numel());
       }
       return Status::Ok();
@@ -48,9 +51,9 @@ class TorchSession final : public InferenceSession {
   }
 
  private:
-  // forward() is not const in torch's API, but eval mode under NoGradGuard
-  // does not mutate the module.
-  mutable torch::nn::Sequential net_;
+  // Forward() is not const (torch's modules are not), but evaluation mode
+  // under NoGradGuard does not mutate the network.
+  std::unique_ptr<Network> net_;
 };
 
 Result<std::unique_ptr<InferenceSession>> LoadUnchecked(const ModelFiles& files,
@@ -58,17 +61,28 @@ Result<std::unique_ptr<InferenceSession>> LoadUnchecked(const ModelFiles& files,
   const Json& mj = files.model_json;
   ASSIGN_OR_RETURN(InferenceSession::Promises promises, InferenceSession::ReadPromises(mj, source));
   ASSIGN_OR_RETURN(ModelSpec spec, ModelSpecFromJson(mj, source));
+  if (spec.arch == "torchscript") {
+    // The module is code the model runs: it must be the one trained.
+    const std::string digest = crypto::Sha256::Of(files.torchscript).Hex();
+    if (files.torchscript.empty() || digest != spec.module.sha256) {
+      return DataLossError(fmt::format(
+          "{}: {} {} (sha256 {}), but model.json records sha256 {}; the model's module was "
+          "replaced or damaged: use the model artifact as stored",
+          source, kScriptedModuleFile, files.torchscript.empty() ? "is missing" : "differs",
+          files.torchscript.empty() ? "-" : digest, spec.module.sha256));
+    }
+    spec.module.bytes = files.torchscript;
+  }
   ASSIGN_OR_RETURN(auto weights,
                    formats::SafetensorsFile::Parse(files.safetensors,
                                                    std::string(source) + " model.safetensors"));
-  ASSIGN_OR_RETURN(torch::nn::Sequential net,
+  ASSIGN_OR_RETURN(std::unique_ptr<Network> net,
                    BuildNetwork(spec, static_cast<int64_t>(promises.features.size()),
                                 static_cast<int64_t>(promises.classes.size())));
   torch::NoGradGuard no_grad;
   std::set<std::string> expected;
-  std::vector<std::pair<std::string, torch::Tensor>> tensors;
-  for (auto& item : net->named_parameters()) tensors.emplace_back(item.key(), item.value());
-  for (auto& item : net->named_buffers()) tensors.emplace_back(item.key(), item.value());
+  std::vector<NamedTensor> tensors = net->NamedParameters();
+  for (NamedTensor& b : net->NamedBuffers()) tensors.push_back(std::move(b));
   for (auto& [name, target] : tensors) {
     expected.insert(name);
     ASSIGN_OR_RETURN(const formats::TensorView* view, weights.Get(name));
@@ -87,7 +101,7 @@ Result<std::unique_ptr<InferenceSession>> LoadUnchecked(const ModelFiles& files,
           fmt::format("{}: unexpected tensor '{}' in model.safetensors", source, t.name));
     }
   }
-  net->eval();
+  net->SetTraining(false);
   return std::unique_ptr<InferenceSession>(
       new TorchSession(std::string(source), mj, std::move(promises), std::move(net)));
 }

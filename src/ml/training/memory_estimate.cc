@@ -77,6 +77,10 @@ uint64_t CountParameters(const ModelSpec& spec, int64_t features, int64_t classe
     params += conv.params;
     in = conv.flat;
   }
+  if (spec.arch == "torchscript") {
+    // Its layers are code: the archive is mostly its float32 weights.
+    return spec.module.bytes.size() / sizeof(float);
+  }
   if (spec.arch == "transformer") {
     params += Encoder(spec, features).params;
     in = spec.transformer.d_model;

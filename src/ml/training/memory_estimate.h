@@ -27,7 +27,9 @@ struct TrainingMemory {
 };
 
 // Trainable parameters of `spec.model` for `features` inputs and `classes`
-// outputs (logreg: one linear layer; mlp: one per hidden width, plus the output).
+// outputs (logreg: one linear layer; mlp: one per hidden width, plus the
+// output). For a TorchScript module, whose layers are code, an estimate: its
+// archive's size in float32s (the archive is mostly its weights).
 uint64_t CountParameters(const ModelSpec& spec, int64_t features, int64_t classes);
 
 // `dataset_bytes`: the data.safetensors sizes of the train and validation

@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "base/text/byte_size.h"
+#include "ml/model_files.h"
 
 namespace citadel::ml {
 namespace {
@@ -68,9 +69,27 @@ Status ParseTransformer(const SpecReader& model, ModelSpec& spec) {
 
 Result<ModelSpec> ParseModel(const SpecReader& model) {
   ModelSpec spec;
-  RETURN_IF_ERROR(model.ExpectObject({"arch", "hidden", "dropout", "input_shape", "conv",
-                                      "vocab_size", "d_model", "heads", "layers", "feedforward"}));
+  RETURN_IF_ERROR(
+      model.ExpectObject({"arch", "hidden", "dropout", "input_shape", "conv", "vocab_size",
+                          "d_model", "heads", "layers", "feedforward", "module"}));
   ASSIGN_OR_RETURN(spec.arch, model.String("arch"));
+  if (spec.arch == "torchscript") {
+    // The module is the whole architecture: nothing else may shape it.
+    for (const auto& [key, value] : model.json().items()) {
+      if (key != "arch" && key != "module") {
+        return model.FieldError(key, "a torchscript model is defined by its module alone");
+      }
+    }
+    if (!model.Has("module")) {
+      return model.FieldError("module",
+                              "give the TorchScript file (torch.jit.script(model).save(PATH) in "
+                              "Python), relative to the pipeline file");
+    }
+    ASSIGN_OR_RETURN(spec.module.path, model.String("module"));
+    if (spec.module.path.empty()) return model.FieldError("module", "the path is empty");
+    return spec;
+  }
+  if (model.Has("module")) return model.FieldError("module", "only a torchscript model has module");
   if (spec.arch != "cnn") {
     for (const char* field : {"input_shape", "conv"}) {
       if (model.Has(field)) return model.FieldError(field, "only a cnn has " + std::string(field));
@@ -102,7 +121,8 @@ Result<ModelSpec> ParseModel(const SpecReader& model) {
     RETURN_IF_ERROR(ParseTransformer(model, spec));
   } else {
     return model.FieldError("arch", "unknown architecture '" + spec.arch +
-                                        "' (supported: logreg, mlp, cnn, transformer)");
+                                        "' (supported: logreg, mlp, cnn, transformer, "
+                                        "torchscript)");
   }
   if (spec.arch == "cnn") {
     if (!model.Has("input_shape")) {
@@ -371,6 +391,12 @@ Json ModelSpecToJson(const ModelSpec& spec) {
     // always holds the resolved size, which inference needs.
     if (t.vocab_size > 0) j["vocab_size"] = t.vocab_size;
   }
+  if (spec.arch == "torchscript") {
+    // Where the module is inside the model artifact, not where it came
+    // from: the same module gives the same model wherever it was read.
+    j["module"] = kScriptedModuleFile;
+    j["module_sha256"] = spec.module.sha256;
+  }
   return j;
 }
 
@@ -387,7 +413,20 @@ Result<ModelSpec> ModelSpecFromArchitectureJson(const Json& architecture, std::s
     }
     doc.root.erase("activation");
   }
-  return ParseModel(SpecReader(doc, ""));
+  std::string module_sha256;
+  if (doc.root.contains("module_sha256") && doc.root["module_sha256"].is_string()) {
+    module_sha256 = doc.root["module_sha256"].get<std::string>();
+    doc.root.erase("module_sha256");
+  }
+  ASSIGN_OR_RETURN(ModelSpec spec, ParseModel(SpecReader(doc, "")));
+  if (spec.arch == "torchscript") {
+    if (module_sha256.size() != 64) {
+      return InvalidArgumentError(
+          fmt::format("{}: model.json architecture.module_sha256 is missing or malformed", source));
+    }
+    spec.module.sha256 = module_sha256;
+  }
+  return spec;
 }
 
 Json OptimizerSpecToJson(const OptimizerSpec& spec) {

@@ -8,6 +8,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "base/status.h"
@@ -41,8 +42,21 @@ struct TransformerSpec {
   int64_t FeedforwardWidth() const { return feedforward > 0 ? feedforward : 4 * d_model; }
 };
 
+// A user-supplied TorchScript module (torch.jit.script or torch.jit.trace,
+// then .save): its forward takes float32 features [batch, features] and
+// returns logits [batch, classes]. Training starts from the weights saved in
+// it; parameters saved with requires_grad False stay frozen. The trained
+// weights are written to model.safetensors like any model's; the module
+// file itself travels in the model artifact as module.pt (the code;
+// model_files.h).
+struct ScriptedModuleSpec {
+  std::string path;    // as written in the step (relative to the pipeline file)
+  std::string sha256;  // hex digest of `bytes`, recorded in model.json
+  std::string bytes;   // the TorchScript archive; set by the step before training
+};
+
 struct ModelSpec {
-  std::string arch = "mlp";     // "logreg" | "mlp" | "cnn" | "transformer"
+  std::string arch = "mlp";     // "logreg" | "mlp" | "cnn" | "transformer" | "torchscript"
   std::vector<int64_t> hidden;  // mlp, cnn: widths of the fully connected hidden layers
   double dropout = 0.0;         // mlp, cnn: after each hidden activation; transformer: inside
                                 // the encoder layers and before the classifier (default 0.1)
@@ -51,6 +65,7 @@ struct ModelSpec {
   std::vector<int64_t> input_shape;
   std::vector<ConvLayerSpec> conv;
   TransformerSpec transformer;  // transformer only
+  ScriptedModuleSpec module;    // torchscript only
 };
 
 struct OptimizerSpec {

@@ -9,6 +9,7 @@
 #include "base/system/interrupt.h"
 #include "base/text/byte_size.h"
 #include "base/time.h"
+#include "ml/model_files.h"
 #include "ml/training/memory_estimate.h"
 #include "ml/training/token_ids.h"
 #include "ml/training/trainer.h"
@@ -109,7 +110,8 @@ Result<TrainingGroup> JoinTrainingGroup(StepContext& ctx, const std::string& res
 
 class TrainStep : public StepRunner {
  public:
-  Result<StepPlan> Plan(const SpecReader& step, const std::filesystem::path&) const override {
+  Result<StepPlan> Plan(const SpecReader& step,
+                        const std::filesystem::path& spec_dir) const override {
     ASSIGN_OR_RETURN(ml::TrainSpec spec, ml::ParseTrainSpec(step, {"dataset", "checkpoint"}));
     RETURN_IF_ERROR(ParseCheckpointSettings(step).status());
     StepPlan plan;
@@ -121,6 +123,13 @@ class TrainStep : public StepRunner {
     if (step.Has("validation")) {
       ASSIGN_OR_RETURN(std::string validation, step.String("validation"));
       plan.artifacts.push_back({"validation", validation, "validation"});
+    }
+    if (spec.model.arch == "torchscript") {
+      // The module is stored as a source input: the run's lineage and cache
+      // key then hold its digest.
+      std::filesystem::path module = spec.model.module.path;
+      if (module.is_relative()) module = spec_dir / module;
+      plan.files.push_back({std::string(kModuleRole), module.lexically_normal(), "model/module"});
     }
     plan.seed = static_cast<int64_t>(spec.seed);
     plan.threads = spec.threads;
@@ -137,6 +146,10 @@ class TrainStep : public StepRunner {
     if (ctx.spec().Has("validation")) {
       ASSIGN_OR_RETURN(const LoadedArtifact* val_input, ctx.Input("validation"));
       ASSIGN_OR_RETURN(validation, LoadDatasetView(ctx.workspace(), *val_input));
+    }
+    if (spec.model.arch == "torchscript") {
+      ASSIGN_OR_RETURN(const LoadedArtifact* module, ctx.Input(std::string(kModuleRole)));
+      ASSIGN_OR_RETURN(spec.model.module.bytes, ReadSingleFile(ctx.workspace(), *module));
     }
 
     if (spec.memory_limit) {
@@ -290,6 +303,9 @@ class TrainStep : public StepRunner {
     ASSIGN_OR_RETURN(auto dir, ctx.ScratchDir("model"));
     RETURN_IF_ERROR(WriteFileAtomic(dir / "model.safetensors", model->safetensors));
     RETURN_IF_ERROR(WriteFileAtomic(dir / "model.json", PrettyJson(model->model_json)));
+    if (!model->torchscript.empty()) {
+      RETURN_IF_ERROR(WriteFileAtomic(dir / ml::kScriptedModuleFile, model->torchscript));
+    }
     Json metadata = {{"architecture", model->model_json["architecture"]},
                      {"classes", model->model_json["output"]["classes"].size()},
                      {"features", model->model_json["input"]["features"].size()}};

@@ -155,8 +155,7 @@ std::string LocalWorkers::Failures() {
 }
 
 std::string LocalWorkers::FailuresWithin(double seconds) {
-  const auto deadline =
-      std::chrono::steady_clock::now() + std::chrono::duration<double>(seconds);
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::duration<double>(seconds);
   for (;;) {
     Reap(false);
     bool ended = false;
@@ -221,6 +220,11 @@ Status RunTrainWorker(Workspace& ws, const ml::DistributedSpec& spec) {
   std::optional<ml::DatasetView> train, validation;
   ASSIGN_OR_RETURN(auto inputs, ws.catalog().RunInputs(run_id));
   for (const catalog::RunEdge& edge : inputs) {
+    if (edge.role == kModuleRole && train_spec.model.arch == "torchscript") {
+      ASSIGN_OR_RETURN(LoadedArtifact artifact, LoadArtifact(ws, edge.artifact_id));
+      ASSIGN_OR_RETURN(train_spec.model.module.bytes, ReadSingleFile(ws, artifact));
+      continue;
+    }
     if (edge.role != "train" && edge.role != "validation") continue;
     ASSIGN_OR_RETURN(LoadedArtifact artifact, LoadArtifact(ws, edge.artifact_id));
     ASSIGN_OR_RETURN(ml::DatasetView view, LoadDatasetView(ws, artifact));

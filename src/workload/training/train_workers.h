@@ -25,6 +25,8 @@ namespace citadel::workload {
 
 inline constexpr std::string_view kGroupRunKey = "citadel/run_id";
 inline constexpr std::string_view kGroupResumeKey = "citadel/resume_from";
+// The train step's input role for a torchscript model's module file.
+inline constexpr std::string_view kModuleRole = "module";
 
 // The group a cluster scheduler describes in the environment:
 // CITADEL_WORLD_SIZE (or SLURM_NTASKS), CITADEL_RANK (or SLURM_PROCID),

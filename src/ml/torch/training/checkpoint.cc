@@ -179,10 +179,12 @@ std::unique_ptr<CheckpointSnapshot> TrainingLoop::Snapshot(const std::string& fi
   Stopwatch clock;
   auto snap = std::make_unique<TorchCheckpointSnapshot>();
   torch::NoGradGuard no_grad;
-  for (const auto& item : s.net->named_parameters()) snap->Add("model/" + item.key(), item.value());
-  for (const auto& item : s.net->named_buffers()) snap->Add("buffer/" + item.key(), item.value());
+  for (const NamedTensor& item : s.net->NamedParameters())
+    snap->Add("model/" + item.name, item.tensor);
+  for (const NamedTensor& item : s.net->NamedBuffers())
+    snap->Add("buffer/" + item.name, item.tensor);
 
-  const std::vector<torch::Tensor> params = s.net->parameters();
+  const std::vector<torch::Tensor> params = s.net->Parameters();
   Json optimizer_steps = Json::array();
   const auto& states = s.optimizer->state();
   for (size_t i = 0; i < params.size(); ++i) {
@@ -264,12 +266,12 @@ Status TrainingLoop::Restore(std::string_view bytes, const std::string& fingerpr
       return DataLossError("it holds the state of another optimizer");
     }
     TrainingState& s = state_;
-    const std::vector<torch::Tensor> params = s.net->parameters();
-    for (const auto& item : s.net->named_parameters()) {
-      RETURN_IF_ERROR(CopyInto(file, "model/" + item.key(), item.value()));
+    const std::vector<torch::Tensor> params = s.net->Parameters();
+    for (const NamedTensor& item : s.net->NamedParameters()) {
+      RETURN_IF_ERROR(CopyInto(file, "model/" + item.name, item.tensor));
     }
-    for (const auto& item : s.net->named_buffers()) {
-      RETURN_IF_ERROR(CopyInto(file, "buffer/" + item.key(), item.value()));
+    for (const NamedTensor& item : s.net->NamedBuffers()) {
+      RETURN_IF_ERROR(CopyInto(file, "buffer/" + item.name, item.tensor));
     }
 
     const Json& steps = j.at("optimizer_steps");

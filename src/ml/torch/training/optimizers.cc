@@ -90,9 +90,11 @@ bool FusedAdamStep(torch::optim::Optimizer& optimizer, bool decoupled) {
 void StepOptimizer(const OptimizerSpec& spec, torch::optim::Optimizer& optimizer) {
   bool fused = false;
   if (spec.name == "adam") {
-    fused = FusedAdamStep<torch::optim::AdamOptions, torch::optim::AdamParamState>(optimizer, false);
+    fused =
+        FusedAdamStep<torch::optim::AdamOptions, torch::optim::AdamParamState>(optimizer, false);
   } else if (spec.name == "adamw") {
-    fused = FusedAdamStep<torch::optim::AdamWOptions, torch::optim::AdamWParamState>(optimizer, true);
+    fused =
+        FusedAdamStep<torch::optim::AdamWOptions, torch::optim::AdamWParamState>(optimizer, true);
   }
   if (!fused) optimizer.step();
 }

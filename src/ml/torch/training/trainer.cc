@@ -6,6 +6,7 @@
 #include <optional>
 
 #include "base/time.h"
+#include "crypto/sha256.h"
 #include "formats/safetensors.h"
 #include "ml/torch/tensors.h"
 #include "ml/torch/torch_runtime.h"
@@ -17,20 +18,20 @@
 namespace citadel::ml::internal {
 namespace {
 
-Result<std::string> SerializeWeights(torch::nn::Sequential& net) {
+Result<std::string> SerializeWeights(Network& net) {
   formats::SafetensorsWriter writer;
-  for (const auto& item : net->named_parameters()) {
-    const torch::Tensor& p = item.value();
+  for (const NamedTensor& item : net.NamedParameters()) {
+    const torch::Tensor& p = item.tensor;
     RETURN_IF_ERROR(
-        writer.Add(item.key(), formats::DType::kF32, p.sizes().vec(), internal::Float32Bytes(p)));
+        writer.Add(item.name, formats::DType::kF32, p.sizes().vec(), internal::Float32Bytes(p)));
   }
   // Batch norm's running statistics (F32) and its step counter (I64): what
   // eval mode computes with.
-  for (const auto& item : net->named_buffers()) {
-    const torch::Tensor b = item.value().detach().contiguous();
+  for (const NamedTensor& item : net.NamedBuffers()) {
+    const torch::Tensor b = item.tensor.detach().contiguous();
     const bool is_float = b.scalar_type() == torch::kFloat32;
     RETURN_IF_ERROR(writer.Add(
-        item.key(), is_float ? formats::DType::kF32 : formats::DType::kI64, b.sizes().vec(),
+        item.name, is_float ? formats::DType::kF32 : formats::DType::kI64, b.sizes().vec(),
         std::string(static_cast<const char*>(b.data_ptr()), b.numel() * b.element_size())));
   }
   writer.SetMetadata("format", std::string(kModelFormat));
@@ -157,6 +158,11 @@ Result<ModelFiles> TrainModel(const TrainSpec& requested, const DatasetView& tra
   // is fixed, and model.json records it.
   TrainSpec spec = requested;
   RETURN_IF_ERROR(ResolveTokenVocabulary(spec, train, validation));
+  if (spec.model.arch == "torchscript") {
+    // model.json names the module by digest: a checkpoint or a model is
+    // tied to the exact code it was trained with.
+    spec.model.module.sha256 = crypto::Sha256::Of(spec.model.module.bytes).Hex();
+  }
   ASSIGN_OR_RETURN(DatasetTensors data, LoadDataset(train));
   const int64_t rows = data.features.size(0);
   const int64_t classes = static_cast<int64_t>(data.classes.size());
@@ -266,6 +272,7 @@ Result<ModelFiles> TrainModel(const TrainSpec& requested, const DatasetView& tra
         {"rows", rows},
         {"loss", "cross_entropy"}}},
   };
+  if (spec.model.arch == "torchscript") files.torchscript = spec.model.module.bytes;
   // Data-parallel training takes other (equally valid) steps than one
   // process: the model says how many processes trained it.
   if (hooks.group != nullptr && hooks.group->world_size() > 1) {

@@ -56,7 +56,7 @@ Result<std::unique_ptr<TrainingLoop>> TrainingLoop::Start(const TrainSpec& spec,
   TrainingState& s = loop->state_;
   torch::manual_seed(spec.seed);
   ASSIGN_OR_RETURN(s.net, BuildNetwork(spec.model, loop->data_.features.size(1), classes));
-  s.optimizer = MakeOptimizer(spec.optimizer, s.net->parameters());
+  s.optimizer = MakeOptimizer(spec.optimizer, s.net->Parameters());
   // Data order comes from our own seeded generator so that it is the same on
   // every platform and independent of torch's global RNG consumption.
   s.order_rng = SeededRng(spec.seed ^ 0x9e3779b97f4a7c15ull);
@@ -91,7 +91,7 @@ Result<EpochMetrics> TrainingLoop::RunEpoch(const std::function<void(const StepP
   torch::Tensor perm = torch::from_blob(s.order.data(), {rows}, torch::kInt64);
   const int64_t batches = BatchesPerEpoch();
 
-  s.net->train();
+  s.net->SetTraining(true);
   for (int64_t start = s.next_sample; start < rows; start += spec_.batch_size) {
     int64_t end = std::min(rows, start + spec_.batch_size);
     torch::Tensor index = perm.slice(0, start, end);
@@ -156,13 +156,13 @@ Result<double> TrainingLoop::Step(const torch::Tensor& index, int64_t epoch, int
   torch::Tensor x = data_.features.index_select(0, index);
   torch::Tensor y = data_.labels.index_select(0, index);
   s.optimizer->zero_grad();
-  torch::Tensor logits = s.net->forward(x);
+  torch::Tensor logits = s.net->Forward(x);
   torch::Tensor loss = F::cross_entropy(logits, y, loss_options);
   double loss_value = loss.item<double>();
   if (!std::isfinite(loss_value)) return Diverged(epoch, start, loss_value);
   loss.backward();
   if (spec_.grad_clip.max_norm || spec_.grad_clip.max_value) {
-    ClipGradients(spec_.grad_clip, s.net->parameters());
+    ClipGradients(spec_.grad_clip, s.net->Parameters());
   }
   StepOptimizer(spec_.optimizer, *s.optimizer);
   s.epoch_loss_sum += loss_value * static_cast<double>(index.size(0));
@@ -192,7 +192,7 @@ Result<double> TrainingLoop::DistributedStep(const torch::Tensor& index, int64_t
   if (hi > lo) {
     torch::Tensor x = data_.features.index_select(0, index.slice(0, lo, hi));
     torch::Tensor y = y_all.slice(0, lo, hi);
-    torch::Tensor logits = s.net->forward(x);
+    torch::Tensor logits = s.net->Forward(x);
     torch::Tensor loss_sum = F::cross_entropy(
         logits, y, F::CrossEntropyFuncOptions().weight(data_.class_weights).reduction(torch::kSum));
     (loss_sum / denominator).backward();
@@ -200,7 +200,7 @@ Result<double> TrainingLoop::DistributedStep(const torch::Tensor& index, int64_t
     local_correct = CountCorrect(logits, y);
   }
   // One buffer, one all-reduce: every gradient, then loss, correct, stop.
-  const std::vector<torch::Tensor> params = s.net->parameters();
+  const std::vector<torch::Tensor> params = s.net->Parameters();
   std::vector<torch::Tensor> pieces;
   for (const torch::Tensor& p : params) {
     pieces.push_back(p.grad().defined() ? p.grad().reshape(-1) : torch::zeros({p.numel()}));
@@ -237,8 +237,8 @@ Result<double> TrainingLoop::DistributedStep(const torch::Tensor& index, int64_t
 void TrainingLoop::AverageBuffers() {
   torch::NoGradGuard no_grad;
   std::vector<torch::Tensor> floats;
-  for (const torch::Tensor& b : state_.net->buffers()) {
-    if (b.scalar_type() == torch::kFloat32) floats.push_back(b);
+  for (const NamedTensor& b : state_.net->NamedBuffers()) {
+    if (b.tensor.scalar_type() == torch::kFloat32) floats.push_back(b.tensor);
   }
   if (floats.empty()) return;
   std::vector<torch::Tensor> flat_pieces;
@@ -262,13 +262,13 @@ int TrainingLoop::StopSignal() const {
 
 Status TrainingLoop::CheckFinite() const {
   torch::NoGradGuard no_grad;
-  for (const auto& item : state_.net->named_parameters()) {
-    if (!torch::isfinite(item.value()).all().item<bool>()) {
+  for (const NamedTensor& item : state_.net->NamedParameters()) {
+    if (!torch::isfinite(item.tensor).all().item<bool>()) {
       return FailedPreconditionError(fmt::format(
           "training diverged at epoch {}, step {}: parameter {} has NaN or infinite values; "
           "lower the learning rate, clip gradients (grad_clip) or check the data for extreme "
           "values",
-          state_.epoch + 1, state_.step, item.key()));
+          state_.epoch + 1, state_.step, item.name));
     }
   }
   return Status::Ok();
@@ -276,7 +276,7 @@ Status TrainingLoop::CheckFinite() const {
 
 std::pair<double, double> TrainingLoop::Validate() {
   torch::NoGradGuard no_grad;
-  state_.net->eval();
+  state_.net->SetTraining(false);
   const auto options =
       F::CrossEntropyFuncOptions().weight(data_.class_weights).reduction(torch::kSum);
   const int64_t rows = data_.val_features.size(0);
@@ -287,7 +287,7 @@ std::pair<double, double> TrainingLoop::Validate() {
     int64_t end = std::min(rows, start + kValidationChunk);
     torch::Tensor x = data_.val_features.slice(0, start, end);
     torch::Tensor y = data_.val_labels.slice(0, start, end);
-    torch::Tensor logits = state_.net->forward(x);
+    torch::Tensor logits = state_.net->Forward(x);
     loss_sum += F::cross_entropy(logits, y, options).item<double>();
     // The weighted mean divides by the weights of the rows' classes, as
     // cross_entropy's own mean reduction does.
@@ -296,7 +296,7 @@ std::pair<double, double> TrainingLoop::Validate() {
                       : static_cast<double>(end - start);
     correct += CountCorrect(logits, y);
   }
-  state_.net->train();
+  state_.net->SetTraining(true);
   return {loss_sum / weight_sum, static_cast<double>(correct) / static_cast<double>(rows)};
 }
 
@@ -314,7 +314,7 @@ void TrainingLoop::RecordValidation(const EpochMetrics& m) {
     s.best_value = value;
     s.epochs_since_best = 0;
     s.best_weights.clear();
-    for (const torch::Tensor& p : s.net->parameters()) {
+    for (const torch::Tensor& p : s.net->Parameters()) {
       s.best_weights.push_back(p.detach().clone());
     }
     return;
@@ -326,10 +326,10 @@ void TrainingLoop::Finish() {
   TrainingState& s = state_;
   if (spec_.early_stopping && !s.best_weights.empty()) {
     torch::NoGradGuard no_grad;
-    std::vector<torch::Tensor> params = s.net->parameters();
+    std::vector<torch::Tensor> params = s.net->Parameters();
     for (size_t i = 0; i < params.size(); ++i) params[i].copy_(s.best_weights[i]);
   }
-  s.net->eval();
+  s.net->SetTraining(false);
 }
 
 Json TrainingLoop::EarlyStoppingJson() const {

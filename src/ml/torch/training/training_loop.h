@@ -16,6 +16,7 @@
 #include "base/random.h"
 #include "base/status.h"
 #include "base/text/json.h"
+#include "ml/torch/network.h"
 #include "ml/torch/pch.h"
 #include "ml/training/train_spec.h"
 #include "ml/training/trainer.h"
@@ -34,7 +35,7 @@ struct TrainingData {
 };
 
 struct TrainingState {
-  torch::nn::Sequential net;
+  std::unique_ptr<Network> net;
   std::unique_ptr<torch::optim::Optimizer> optimizer;
   SeededRng order_rng{0};      // the data order's generator…
   std::vector<int64_t> order;  // …and the order it last produced (shuffled in place)
@@ -106,7 +107,7 @@ class TrainingLoop {
   void Finish();
 
   const TrainingState& state() const { return state_; }
-  torch::nn::Sequential& net() { return state_.net; }
+  Network& net() { return *state_.net; }
 
   // model.json's training.early_stopping (null without early stopping).
   Json EarlyStoppingJson() const;
