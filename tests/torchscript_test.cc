@@ -72,5 +72,15 @@ TEST_F(TorchScriptPipeline, AMissingOrBrokenModuleFailsNamingIt) {
   EXPECT_NE(broken.err.find("not a loadable TorchScript module"), std::string::npos) << broken.err;
 }
 
+TEST_F(TorchScriptPipeline, AModuleCarryingAMaliciousPickleIsRefusedBeforeLoading) {
+  std::filesystem::copy_file("tests/fixtures/pickles/torchscript_with_payload.pt",
+                             spec_.parent_path() / "payload.pt");
+  CliResult r = Citadel({"run", UseModule("payload.pt", "").string()});
+  EXPECT_NE(r.exit_code, 0);
+  EXPECT_NE(r.err.find("model/module payload.pt: the model scanner refuses it"), std::string::npos)
+      << r.err;
+  EXPECT_NE(r.err.find("extra/notes.pkl: calls posix.system"), std::string::npos) << r.err;
+}
+
 }  // namespace
 }  // namespace citadel::testing

@@ -60,5 +60,6 @@ void AddLineageCommand(CLI::App& app, Command& cmd);     // lineage
 void AddStoreCommands(CLI::App& app, Command& cmd);      // store verify
 void AddModelsCommands(CLI::App& app, Command& cmd);     // models ls|show|register|alias
 void AddDataCommands(CLI::App& app, Command& cmd);       // data generate
+void AddScanCommand(CLI::App& app, Command& cmd);        // scan
 
 }  // namespace citadel::cli

@@ -36,6 +36,7 @@ int main(int argc, char** argv) {
   cli::AddStoreCommands(app, cmd);
   cli::AddModelsCommands(app, cmd);
   cli::AddDataCommands(app, cmd);
+  cli::AddScanCommand(app, cmd);
 
   try {
     app.parse(argc, argv);

@@ -1,6 +1,7 @@
 // kind: train — dataset (and optionally a validation dataset) → model
 // artifact {model.safetensors, model.json}.
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 #include <algorithm>
 
@@ -13,6 +14,7 @@
 #include "ml/training/memory_estimate.h"
 #include "ml/training/token_ids.h"
 #include "ml/training/trainer.h"
+#include "scan/model_scanner.h"
 #include "workload/steps/steps.h"
 #include "workload/training/checkpoint_store.h"
 #include "workload/training/train_workers.h"
@@ -46,6 +48,31 @@ Status CheckMemoryLimit(const ml::TrainSpec& requested, const ml::DatasetView& t
       "batch_size, use a smaller model, or train on fewer rows",
       FormatByteSize(*spec.memory_limit), train.name, FormatByteSize(need.total()),
       need.Describe()));
+}
+
+// A TorchScript archive holds pickles, which torch's loader reads: it is
+// scanned first (src/scan, default policy). A dangerous finding refuses the
+// module; suspicious ones are logged.
+Status ScanModule(const ml::ScriptedModuleSpec& module) {
+  const scan::FileReport report = scan::ScanBytes(module.bytes, module.path, {});
+  std::vector<std::string> dangerous;
+  for (const scan::Finding& f : report.findings) {
+    const std::string where = f.entry.empty() ? f.detail : f.entry + ": " + f.detail;
+    if (f.severity == scan::Severity::kDangerous) {
+      dangerous.push_back(where);
+    } else {
+      log::Warning("model/module {}: {} ({})", module.path, where, f.rule);
+    }
+  }
+  if (dangerous.empty()) return Status::Ok();
+  return FailedPreconditionError(fmt::format(
+      "model/module {}: the model scanner refuses it: {}{}; loading it could run that code. Use "
+      "a module exported by torch.jit.script / torch.jit.trace from a trusted source (`citadel "
+      "scan {}` lists every finding)",
+      module.path,
+      fmt::join(dangerous.begin(), dangerous.begin() + std::min<size_t>(3, dangerous.size()), "; "),
+      dangerous.size() > 3 ? fmt::format(" (and {} more)", dangerous.size() - 3) : "",
+      module.path));
 }
 
 struct CheckpointSettings {
@@ -150,6 +177,7 @@ class TrainStep : public StepRunner {
     if (spec.model.arch == "torchscript") {
       ASSIGN_OR_RETURN(const LoadedArtifact* module, ctx.Input(std::string(kModuleRole)));
       ASSIGN_OR_RETURN(spec.model.module.bytes, ReadSingleFile(ctx.workspace(), *module));
+      RETURN_IF_ERROR(ScanModule(spec.model.module));
     }
 
     if (spec.memory_limit) {

@@ -1,0 +1,44 @@
+// ModelScanner: finds what loading a model file would run. The format is
+// told by content, never by file name: a ZIP archive (PyTorch checkpoints,
+// TorchScript modules — every entry is looked at, whatever its name, and
+// archives inside archives too), or a pickle stream (plain pickles, legacy
+// torch.save files and joblib files are several pickles in a row). Every
+// pickle is walked by the PickleMachine and each global it references or
+// calls is judged by the policy (callable_policy.h); byte strings that are
+// pickles themselves are scanned too. A broken stream or archive is a
+// finding, never a crash.
+#pragma once
+
+#include <filesystem>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "base/status.h"
+#include "scan/findings.h"
+
+namespace citadel::scan {
+
+struct ScanOptions {
+  ScanPolicy policy = ScanPolicy::kDefault;
+  uint64_t max_entry_bytes = uint64_t{4} << 30;  // an archive entry inflating past it is a finding
+  int max_depth = 8;                             // archives and pickles nested deeper are a finding
+};
+
+struct FileReport {
+  std::string path;
+  // "pickle", "zip" (with "pytorch" or "torchscript" when it is one), or
+  // "unknown" (nothing a scanner of this kind inspects: not scanned).
+  std::string format;
+  std::vector<Finding> findings;
+
+  bool clean() const { return findings.empty(); }
+};
+
+// Scans `data`, the content of the file `path` (for the report).
+FileReport ScanBytes(std::string_view data, const std::string& path, const ScanOptions& options);
+
+// Maps and scans a file. Errors: the file cannot be read.
+Result<FileReport> ScanFile(const std::filesystem::path& path, const ScanOptions& options);
+
+}  // namespace citadel::scan

@@ -1,0 +1,176 @@
+#include "scan/zip_archive.h"
+
+#include <fmt/format.h>
+#include <zlib.h>
+
+#include <algorithm>
+
+namespace citadel::scan {
+namespace {
+
+constexpr uint32_t kLocalHeader = 0x04034b50;
+constexpr uint32_t kCentralHeader = 0x02014b50;
+constexpr uint32_t kEndOfDirectory = 0x06054b50;
+constexpr uint32_t kZip64EndOfDirectory = 0x06064b50;
+constexpr uint32_t kZip64Locator = 0x07064b50;
+constexpr size_t kEndRecordSize = 22;
+
+uint64_t Le(std::string_view data, size_t at, size_t width) {
+  uint64_t v = 0;
+  for (size_t i = 0; i < width; ++i) {
+    v |= static_cast<uint64_t>(static_cast<unsigned char>(data[at + i])) << (8 * i);
+  }
+  return v;
+}
+
+bool Fits(std::string_view data, uint64_t at, uint64_t size) {
+  return at <= data.size() && size <= data.size() - at;
+}
+
+// ZIP64 extended information (extra field 0x0001): the 64-bit values of the
+// fields that hold 0xFFFFFFFF, in this order.
+void ApplyZip64Extra(std::string_view extra, ZipEntry& e) {
+  size_t at = 0;
+  while (at + 4 <= extra.size()) {
+    const uint64_t id = Le(extra, at, 2), len = Le(extra, at + 2, 2);
+    if (at + 4 + len > extra.size()) return;
+    if (id == 0x0001) {
+      size_t p = at + 4;
+      const size_t end = p + len;
+      auto next = [&](uint64_t& field) {
+        if (field == 0xFFFFFFFF && p + 8 <= end) {
+          field = Le(extra, p, 8);
+          p += 8;
+        }
+      };
+      next(e.size);
+      next(e.compressed_size);
+      next(e.local_offset);
+      return;
+    }
+    at += 4 + len;
+  }
+}
+
+}  // namespace
+
+bool LooksLikeZip(std::string_view data) {
+  return data.size() >= 4 && (Le(data, 0, 4) == kLocalHeader ||
+                              (data.size() == kEndRecordSize && Le(data, 0, 4) == kEndOfDirectory));
+}
+
+Result<std::vector<ZipEntry>> ReadZipDirectory(std::string_view data) {
+  if (data.size() < kEndRecordSize) return InvalidArgumentError("too short for a ZIP archive");
+  // The end record is in the last 22 + 65535 (comment) bytes.
+  const size_t lowest =
+      data.size() >= kEndRecordSize + 65535 ? data.size() - kEndRecordSize - 65535 : 0;
+  size_t end_at = std::string_view::npos;
+  for (size_t i = data.size() - kEndRecordSize + 1; i-- > lowest;) {
+    if (Le(data, i, 4) == kEndOfDirectory) {
+      end_at = i;
+      break;
+    }
+  }
+  if (end_at == std::string_view::npos) {
+    return InvalidArgumentError("no end-of-central-directory record (truncated archive?)");
+  }
+  uint64_t count = Le(data, end_at + 10, 2);
+  uint64_t dir_size = Le(data, end_at + 12, 4);
+  uint64_t dir_offset = Le(data, end_at + 16, 4);
+  if (count == 0xFFFF || dir_size == 0xFFFFFFFF || dir_offset == 0xFFFFFFFF) {
+    if (end_at < 20 || Le(data, end_at - 20, 4) != kZip64Locator) {
+      return InvalidArgumentError("ZIP64 values without a ZIP64 locator");
+    }
+    const uint64_t record = Le(data, end_at - 20 + 8, 8);
+    if (!Fits(data, record, 56) || Le(data, record, 4) != kZip64EndOfDirectory) {
+      return InvalidArgumentError("the ZIP64 end-of-directory record is missing or out of range");
+    }
+    count = Le(data, record + 32, 8);
+    dir_size = Le(data, record + 40, 8);
+    dir_offset = Le(data, record + 48, 8);
+  }
+  if (!Fits(data, dir_offset, dir_size)) {
+    return InvalidArgumentError(
+        fmt::format("the central directory ({} bytes at {}) lies outside the {}-byte archive",
+                    dir_size, dir_offset, data.size()));
+  }
+  std::vector<ZipEntry> entries;
+  uint64_t at = dir_offset;
+  for (uint64_t i = 0; i < count; ++i) {
+    if (!Fits(data, at, 46) || Le(data, at, 4) != kCentralHeader) {
+      return InvalidArgumentError(
+          fmt::format("central directory entry {} of {} is malformed (offset {})", i, count, at));
+    }
+    ZipEntry e;
+    e.flags = static_cast<uint16_t>(Le(data, at + 8, 2));
+    e.method = static_cast<uint16_t>(Le(data, at + 10, 2));
+    e.crc32 = static_cast<uint32_t>(Le(data, at + 16, 4));
+    e.compressed_size = Le(data, at + 20, 4);
+    e.size = Le(data, at + 24, 4);
+    const uint64_t name_len = Le(data, at + 28, 2), extra_len = Le(data, at + 30, 2),
+                   comment_len = Le(data, at + 32, 2);
+    e.local_offset = Le(data, at + 42, 4);
+    if (!Fits(data, at + 46, name_len + extra_len + comment_len)) {
+      return InvalidArgumentError(fmt::format("central directory entry {} runs past the end", i));
+    }
+    e.name = std::string(data.substr(at + 46, name_len));
+    ApplyZip64Extra(data.substr(at + 46 + name_len, extra_len), e);
+    entries.push_back(std::move(e));
+    at += 46 + name_len + extra_len + comment_len;
+  }
+  return entries;
+}
+
+Result<ZipEntryData> ReadZipEntry(std::string_view data, const ZipEntry& entry,
+                                  uint64_t max_bytes) {
+  if (entry.encrypted()) return FailedPreconditionError("the entry is encrypted");
+  const uint64_t at = entry.local_offset;
+  if (!Fits(data, at, 30) || Le(data, at, 4) != kLocalHeader) {
+    return InvalidArgumentError(fmt::format("no local header at offset {}", at));
+  }
+  const uint64_t name_len = Le(data, at + 26, 2), extra_len = Le(data, at + 28, 2);
+  if (!Fits(data, at + 30, name_len + extra_len)) {
+    return InvalidArgumentError("the local header runs past the end");
+  }
+  ZipEntryData out;
+  out.local_name = std::string(data.substr(at + 30, name_len));
+  const uint64_t start = at + 30 + name_len + extra_len;
+  if (!Fits(data, start, entry.compressed_size)) {
+    return InvalidArgumentError(
+        fmt::format("its {} bytes at offset {} run past the end", entry.compressed_size, start));
+  }
+  const std::string_view packed = data.substr(start, entry.compressed_size);
+  if (entry.method == 0) {
+    if (packed.size() > max_bytes) return InvalidArgumentError("the entry is too large to scan");
+    out.bytes = std::string(packed);
+  } else if (entry.method == 8) {
+    z_stream zs{};
+    if (inflateInit2(&zs, -MAX_WBITS) != Z_OK) return InternalError("zlib inflateInit2 failed");
+    zs.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(packed.data()));
+    zs.avail_in = static_cast<uInt>(std::min<uint64_t>(packed.size(), UINT32_MAX));
+    int rc = Z_OK;
+    char buffer[1 << 16];
+    while (rc == Z_OK) {
+      zs.next_out = reinterpret_cast<Bytef*>(buffer);
+      zs.avail_out = sizeof(buffer);
+      rc = inflate(&zs, Z_NO_FLUSH);
+      out.bytes.append(buffer, sizeof(buffer) - zs.avail_out);
+      if (out.bytes.size() > max_bytes) rc = Z_MEM_ERROR;
+      if (rc == Z_BUF_ERROR && zs.avail_in == 0) break;
+    }
+    inflateEnd(&zs);
+    if (rc == Z_MEM_ERROR) return InvalidArgumentError("the entry inflates past the scan limit");
+    if (rc != Z_STREAM_END) {
+      return InvalidArgumentError("its deflate data is corrupt or truncated");
+    }
+  } else {
+    return FailedPreconditionError(
+        fmt::format("compression method {} cannot be inspected", entry.method));
+  }
+  out.crc_matches =
+      static_cast<uint32_t>(crc32_z(0L, reinterpret_cast<const Bytef*>(out.bytes.data()),
+                                    out.bytes.size())) == entry.crc32;
+  return out;
+}
+
+}  // namespace citadel::scan

@@ -1,0 +1,47 @@
+// Reading ZIP archives for the scanner — PyTorch checkpoints, TorchScript
+// modules, .keras and .npz files are ZIPs. Only what a scanner needs: the
+// central directory (with ZIP64), and each entry's bytes, stored or
+// deflated, with its CRC checked. The archive is untrusted: every offset and
+// size is bounds-checked, inflated output is capped, and anything malformed
+// is an error value, never a crash.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "base/status.h"
+
+namespace citadel::scan {
+
+struct ZipEntry {
+  std::string name;
+  uint16_t flags = 0;   // bit 0: encrypted
+  uint16_t method = 0;  // 0 stored, 8 deflate
+  uint32_t crc32 = 0;
+  uint64_t compressed_size = 0;
+  uint64_t size = 0;
+  uint64_t local_offset = 0;
+  bool encrypted() const { return (flags & 1) != 0; }
+};
+
+// Starts with a local file header ("PK\3\4") or is an empty archive.
+bool LooksLikeZip(std::string_view data);
+
+// The entries of the central directory. InvalidArgument naming what is
+// malformed (no end-of-directory record, a record past the end, …).
+Result<std::vector<ZipEntry>> ReadZipDirectory(std::string_view data);
+
+struct ZipEntryData {
+  std::string bytes;
+  bool crc_matches = true;
+  std::string local_name;  // the name in the local header (may differ from the directory's)
+};
+
+// The entry's content. FailedPrecondition for an encrypted entry or an
+// unsupported compression method; InvalidArgument when the entry is
+// malformed or inflates past `max_bytes`.
+Result<ZipEntryData> ReadZipEntry(std::string_view data, const ZipEntry& entry, uint64_t max_bytes);
+
+}  // namespace citadel::scan
