@@ -3,6 +3,8 @@
 // the input profile, PII findings and validation results.
 #include <fmt/format.h>
 
+#include <future>
+
 #include "base/logging.h"
 #include "base/system/files.h"
 #include "data/dataset_prep.h"
@@ -75,17 +77,30 @@ class ProcessStep : public StepRunner {
     // must derive from exactly the bytes whose digests the run records, even
     // if a file changes meanwhile.
     std::vector<std::pair<std::string, std::string>> renames;  // blob path → user path
-    ASSIGN_OR_RETURN(std::filesystem::path source, VerifiedInput(ctx, kSourceRole));
+    std::vector<crypto::Sha256Digest> blobs;
+    ASSIGN_OR_RETURN(std::filesystem::path source, InputBlob(ctx, kSourceRole, blobs));
     renames.emplace_back(source.string(), spec.input.path.string());
     spec.input.path = source;
     if (!spec.input.idx_labels.empty()) {
-      ASSIGN_OR_RETURN(std::filesystem::path labels, VerifiedInput(ctx, kLabelsRole));
+      ASSIGN_OR_RETURN(std::filesystem::path labels, InputBlob(ctx, kLabelsRole, blobs));
       renames.emplace_back(labels.string(), spec.input.idx_labels.string());
       spec.input.idx_labels = labels;
     }
+    // The blobs are re-hashed while the data is prepared from them, on
+    // another core: no output is recorded, and no error reported, before
+    // their digests are known to match (a damaged input explains any
+    // failure of its parse).
+    std::future<Status> verified = std::async(std::launch::async, [&ctx, &blobs] {
+      for (const crypto::Sha256Digest& digest : blobs) {
+        RETURN_IF_ERROR(ctx.workspace().blobs().Verify(digest).WithContext(
+            fmt::format("input blob {}", digest.Id())));
+      }
+      return Status::Ok();
+    });
 
     data::PrepareReports reports;
     Result<data::PrepareResult> prepared = data::PrepareDataset(spec, env, reports);
+    RETURN_IF_ERROR(verified.get());
     // Reports and messages name the user's files, not the scratch copies.
     for (Json* report : {&reports.profile, &reports.validation, &reports.pii}) {
       if (report->is_null()) continue;
@@ -148,18 +163,18 @@ class ProcessStep : public StepRunner {
   }
 
  private:
-  // The blob of the recorded one-file input artifact `role`, re-hashed
-  // first (blobs are read-only and content-addressed, so reading it in place
-  // is reading exactly the recorded bytes).
-  static Result<std::filesystem::path> VerifiedInput(StepContext& ctx, std::string_view role) {
+  // The blob of the recorded one-file input artifact `role`, read in place
+  // (blobs are read-only and content-addressed); its digest goes to
+  // `to_verify`, which Execute re-hashes before trusting what was read.
+  static Result<std::filesystem::path> InputBlob(StepContext& ctx, std::string_view role,
+                                                 std::vector<crypto::Sha256Digest>& to_verify) {
     ASSIGN_OR_RETURN(const LoadedArtifact* input, ctx.Input(std::string(role)));
     if (input->manifest.files().size() != 1) {
       return InternalError(fmt::format("input '{}' of a process step is not a single file", role));
     }
-    const store::BlobStore& blobs = ctx.workspace().blobs();
     const crypto::Sha256Digest& digest = input->manifest.files().front().digest;
-    RETURN_IF_ERROR(blobs.Verify(digest).WithContext(fmt::format("input '{}'", role)));
-    return blobs.PathOf(digest);
+    to_verify.push_back(digest);
+    return ctx.workspace().blobs().PathOf(digest);
   }
 };
 
