@@ -42,6 +42,20 @@ TEST_F(CliTest, ScanOfCleanFilesExitsZeroAndStrictIsStricter) {
   EXPECT_NE(strict.out.find("unapproved-call"), std::string::npos) << strict.out;
 }
 
+TEST_F(CliTest, ScanWritesSarifForCodeScanningServices) {
+  CliResult r = Citadel({"scan", "tests/fixtures/pickles/reduce_os_system.pt", "--sarif"});
+  EXPECT_EQ(r.exit_code, 1);
+  Json sarif = Json::parse(r.out);
+  EXPECT_EQ(sarif["version"], "2.1.0");
+  const Json& results = sarif["runs"][0]["results"];
+  ASSERT_EQ(results.size(), 1u);
+  EXPECT_EQ(results[0]["ruleId"], "dangerous-call");
+  EXPECT_EQ(results[0]["level"], "error");
+  EXPECT_EQ(results[0]["locations"][0]["physicalLocation"]["artifactLocation"]["uri"],
+            "tests/fixtures/pickles/reduce_os_system.pt");
+  EXPECT_EQ(Citadel({"scan", "x.pt", "--sarif", "--json"}).exit_code, 2);
+}
+
 TEST_F(CliTest, ScanRefusesMissingPathsAndUnknownPolicies) {
   CliResult missing = Citadel({"scan", "no/such/model.pt"});
   EXPECT_EQ(missing.exit_code, 1);

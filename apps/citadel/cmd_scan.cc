@@ -1,4 +1,4 @@
-// citadel scan PATH… [--json] [--policy strict|default]: what loading each
+// citadel scan PATH… [--json|--sarif] [--policy strict|default]: what loading each
 // model file would run, without loading it (src/scan). Directories are
 // walked; files of no format the scanner inspects are listed as not
 // scanned. Exit 1 when any finding is reported.
@@ -7,8 +7,10 @@
 #include <algorithm>
 #include <filesystem>
 
+#include "base/version.h"
 #include "cli.h"
 #include "scan/model_scanner.h"
+#include "scan/sarif.h"
 
 namespace citadel::cli {
 namespace {
@@ -41,7 +43,9 @@ Result<std::vector<std::filesystem::path>> FilesUnder(const std::filesystem::pat
   return files;
 }
 
-Status Scan(const std::vector<std::string>& paths, const std::string& policy_name, bool json) {
+enum class Output { kText, kJson, kSarif };
+
+Status Scan(const std::vector<std::string>& paths, const std::string& policy_name, Output output) {
   scan::ScanOptions options;
   options.policy = policy_name == "strict" ? scan::ScanPolicy::kStrict : scan::ScanPolicy::kDefault;
   std::vector<scan::FileReport> reports;
@@ -59,7 +63,9 @@ Status Scan(const std::vector<std::string>& paths, const std::string& policy_nam
       (f.severity == scan::Severity::kDangerous ? dangerous : suspicious) += 1;
     }
   }
-  if (json) {
+  if (output == Output::kSarif) {
+    PrintJson(scan::ToSarif(reports, CitadelVersion()));
+  } else if (output == Output::kJson) {
     Json files = Json::array();
     for (const scan::FileReport& r : reports) {
       Json findings = Json::array();
@@ -103,14 +109,18 @@ void AddScanCommand(CLI::App& app, Command& cmd) {
   auto paths = std::make_shared<std::vector<std::string>>();
   auto policy = std::make_shared<std::string>("default");
   auto json = std::make_shared<bool>(false);
+  auto sarif = std::make_shared<bool>(false);
   scan->add_option("paths", *paths, "Files or directories")->required();
   scan->add_option("--policy", *policy,
                    "default: deny dangerous callables, flag unknown ones; strict: allow only "
                    "tensor and array rebuilds")
       ->check(CLI::IsMember({"default", "strict"}));
-  scan->add_flag("--json", *json, "JSON report");
-  scan->callback([&cmd, paths, policy, json] {
-    cmd.action = [paths, policy, json] { return Scan(*paths, *policy, *json); };
+  auto* json_flag = scan->add_flag("--json", *json, "JSON report");
+  scan->add_flag("--sarif", *sarif, "SARIF 2.1.0 report (for code-scanning services)")
+      ->excludes(json_flag);
+  scan->callback([&cmd, paths, policy, json, sarif] {
+    const Output output = *sarif ? Output::kSarif : *json ? Output::kJson : Output::kText;
+    cmd.action = [paths, policy, output] { return Scan(*paths, *policy, output); };
   });
 }
 
