@@ -8,6 +8,7 @@
 #include "base/system/mapped_file.h"
 #include "scan/callable_policy.h"
 #include "scan/pickle_machine.h"
+#include "scan/tensor_files.h"
 #include "scan/zip_archive.h"
 
 namespace citadel::scan {
@@ -36,9 +37,33 @@ class Scan {
     }
     if (LooksLikeZip(data)) {
       Archive(data, where, depth);
+    } else if (LooksLikeNpy(data)) {
+      Npy(data, where, depth);
+    } else if (LooksLikeSafetensors(data)) {
+      if (Status s = CheckSafetensors(data); !s.ok()) {
+        Add(where, 0, Severity::kSuspicious, "malformed-safetensors", s.message());
+      }
     } else if (LooksLikeBinaryPickle(data) || WalksAsPickle(data)) {
       Pickles(data, where, depth);
     }
+  }
+
+  // Object arrays are stored as a pickle after the header: loading them
+  // needs allow_pickle=True, and the pickle is scanned like any other.
+  void Npy(std::string_view data, const std::string& where, int depth) {
+    Result<NpyLayout> layout = ReadNpyHeader(data);
+    if (!layout.ok()) {
+      Add(where, 0, Severity::kSuspicious, "malformed-npy", layout.status().message());
+      return;
+    }
+    if (!layout->object_array) return;
+    Add(where, layout->data_offset, Severity::kSuspicious, "object-array",
+        fmt::format("dtype {} holds Python objects, stored as a pickle (loading needs "
+                    "allow_pickle=True)",
+                    layout->descr));
+    const std::string inner =
+        fmt::format("{}@{}", where.empty() ? "npy" : where, layout->data_offset);
+    Pickles(data.substr(layout->data_offset), inner, depth + 1);
   }
 
   void Archive(std::string_view data, const std::string& where, int depth) {
@@ -149,9 +174,14 @@ std::string FormatOf(std::string_view data) {
       }
       if (code && pickle) return "zip (torchscript)";
       if (pickle) return "zip (pytorch)";
+      bool npy = !entries->empty();
+      for (const ZipEntry& e : *entries) npy &= e.name.ends_with(".npy");
+      if (npy) return "zip (npz)";
     }
     return "zip";
   }
+  if (LooksLikeNpy(data)) return "npy";
+  if (LooksLikeSafetensors(data)) return "safetensors";
   if (LooksLikeBinaryPickle(data) || WalksAsPickle(data)) return "pickle";
   return "unknown";
 }

@@ -1,8 +1,10 @@
 // ModelScanner: finds what loading a model file would run. The format is
 // told by content, never by file name: a ZIP archive (PyTorch checkpoints,
-// TorchScript modules — every entry is looked at, whatever its name, and
-// archives inside archives too), or a pickle stream (plain pickles, legacy
-// torch.save files and joblib files are several pickles in a row). Every
+// TorchScript modules, .npz — every entry is looked at, whatever its name,
+// and archives inside archives too), a NumPy .npy (object arrays are
+// pickles), safetensors (checked strictly) or a pickle stream (plain
+// pickles, legacy torch.save files and joblib files are several pickles in
+// a row). Every
 // pickle is walked by the PickleMachine and each global it references or
 // calls is judged by the policy (callable_policy.h); byte strings that are
 // pickles themselves are scanned too. A broken stream or archive is a
@@ -27,8 +29,9 @@ struct ScanOptions {
 
 struct FileReport {
   std::string path;
-  // "pickle", "zip" (with "pytorch" or "torchscript" when it is one), or
-  // "unknown" (nothing a scanner of this kind inspects: not scanned).
+  // "pickle", "npy", "safetensors", "zip" (with "pytorch", "torchscript" or
+  // "npz" when it is one), or "unknown" (no format this scanner inspects:
+  // not scanned).
   std::string format;
   std::vector<Finding> findings;
 

@@ -82,6 +82,33 @@ TEST(ModelScanner, TorchScriptModulesPassTheDefaultPolicyOnly) {
   EXPECT_TRUE(Has(strict, "unapproved-call", "__torch__.Mlp")) << Rules(strict);
 }
 
+TEST(ModelScanner, NumpyObjectArraysArePicklesAndAreScanned) {
+  FileReport floats = ScanFixture("pickles/floats.npy", ScanPolicy::kStrict);
+  EXPECT_EQ(floats.format, "npy");
+  EXPECT_TRUE(floats.clean()) << Rules(floats);
+  FileReport objects = ScanFixture("pickles/object_array.npy");
+  EXPECT_TRUE(Has(objects, "object-array", "|O")) << Rules(objects);
+  EXPECT_TRUE(Has(objects, "dangerous-call", "posix.system")) << Rules(objects);
+  FileReport npz = ScanFixture("pickles/arrays.npz");
+  EXPECT_EQ(npz.format, "zip (npz)");
+  EXPECT_TRUE(Has(npz, "dangerous-call", "posix.system")) << Rules(npz);
+  bool in_objects_entry = false;
+  for (const Finding& f : npz.findings) in_objects_entry |= f.entry.starts_with("objects.npy");
+  EXPECT_TRUE(in_objects_entry) << Rules(npz);
+  // A header that claims more than the file holds.
+  FileReport broken = ScanBytes("\x93NUMPY\x01\x00\xff\x7f{'descr'"s, "b.npy", {});
+  EXPECT_TRUE(Has(broken, "malformed-npy", "runs past the end")) << Rules(broken);
+}
+
+TEST(ModelScanner, SafetensorsHeadersAreCheckedStrictly) {
+  FileReport valid = ScanFixture("pickles/valid.safetensors", ScanPolicy::kStrict);
+  EXPECT_EQ(valid.format, "safetensors");
+  EXPECT_TRUE(valid.clean()) << Rules(valid);
+  FileReport overlapping = ScanFixture("pickles/overlapping.safetensors");
+  EXPECT_EQ(overlapping.format, "safetensors");
+  EXPECT_TRUE(Has(overlapping, "malformed-safetensors", "overlap")) << Rules(overlapping);
+}
+
 TEST(ModelScanner, UnknownCallablesAreSuspiciousByDefaultAndDangerousWhenStrict) {
   const std::string p =
       "\x80\x02"

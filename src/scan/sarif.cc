@@ -23,6 +23,11 @@ const std::vector<Rule>& Rules() {
        "central directory."},
       {"crc-mismatch", "An entry's CRC-32 does not match: the archive was altered."},
       {"nesting-too-deep", "Archives or pickles are nested deeper than the scanner follows."},
+      {"malformed-safetensors",
+       "A safetensors file breaks the format's strict rules (header, "
+       "bounds, overlapping offsets, dtype and shape, trailing bytes)."},
+      {"malformed-npy", "A NumPy .npy header cannot be read."},
+      {"object-array", "A NumPy array holds Python objects, stored as a pickle."},
   };
   return rules;
 }
