@@ -11,6 +11,9 @@ packages=(
   libyaml-cpp-dev nlohmann-json3-dev libcli11-dev libfmt-dev
   libgtest-dev libgmock-dev libbenchmark-dev
   dataset-fashion-mnist
+  # Peers in tests: the OMS JSON schemas and an independent signature check
+  # of the bundles `citadel sign` writes.
+  python3-jsonschema python3-cryptography
 )
 
 missing=()

@@ -61,5 +61,6 @@ void AddStoreCommands(CLI::App& app, Command& cmd);      // store verify
 void AddModelsCommands(CLI::App& app, Command& cmd);     // models ls|show|register|alias
 void AddDataCommands(CLI::App& app, Command& cmd);       // data generate
 void AddScanCommand(CLI::App& app, Command& cmd);        // scan
+void AddSigningCommands(CLI::App& app, Command& cmd);    // keys generate, sign, verify
 
 }  // namespace citadel::cli

@@ -37,6 +37,7 @@ int main(int argc, char** argv) {
   cli::AddModelsCommands(app, cmd);
   cli::AddDataCommands(app, cmd);
   cli::AddScanCommand(app, cmd);
+  cli::AddSigningCommands(app, cmd);
 
   try {
     app.parse(argc, argv);

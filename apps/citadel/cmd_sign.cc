@@ -1,0 +1,177 @@
+// citadel keys generate, citadel sign DIR, citadel verify DIR: OpenSSF model
+// signing (OMS v1.0 Sigstore bundles) of model directories or files
+// (src/provenance). The workspace keeps the default signing key in
+// keys/signing-key.pem (private, mode 0600) and keys/signing-key.pub.pem.
+#include <fmt/format.h>
+
+#include <filesystem>
+
+#include "base/system/files.h"
+#include "cli.h"
+#include "crypto/signing_key.h"
+#include "provenance/model_signature.h"
+
+namespace citadel::cli {
+namespace {
+
+namespace fs = std::filesystem;
+
+constexpr const char* kPrivateKeyFile = "signing-key.pem";
+constexpr const char* kPublicKeyFile = "signing-key.pub.pem";
+
+Result<fs::path> KeysDir(const Globals& globals, const std::string& out) {
+  if (!out.empty()) return fs::path(out);
+  ASSIGN_OR_RETURN(auto ws, OpenWorkspace(globals));
+  return ws->root() / "keys";
+}
+
+Status GenerateKeys(const Globals& globals, const std::string& algorithm_name,
+                    const std::string& out, bool force) {
+  ASSIGN_OR_RETURN(crypto::KeyAlgorithm algorithm, crypto::KeyAlgorithmFromName(algorithm_name));
+  ASSIGN_OR_RETURN(fs::path dir, KeysDir(globals, out));
+  const fs::path private_path = dir / kPrivateKeyFile, public_path = dir / kPublicKeyFile;
+  if (fs::exists(private_path) && !force) {
+    return AlreadyExistsError(fmt::format(
+        "{} already exists; models signed with it would no longer verify with a new key: pass "
+        "--force to replace it, or --out DIR for another key pair",
+        private_path.string()));
+  }
+  RETURN_IF_ERROR(CreateDirectories(dir));
+  ASSIGN_OR_RETURN(crypto::PrivateKey key, crypto::PrivateKey::Generate(algorithm));
+  RETURN_IF_ERROR(WriteFileAtomic(private_path, key.ToPem(), 0600));
+  RETURN_IF_ERROR(WriteFileAtomic(public_path, key.Public().ToPem(), 0644));
+  fmt::print("{} key pair:\n  private {}\n  public  {}\n", crypto::KeyAlgorithmName(algorithm),
+             private_path.string(), public_path.string());
+  return Status::Ok();
+}
+
+fs::path SignatureFor(const fs::path& model, const std::string& signature) {
+  if (!signature.empty()) return signature;
+  return fs::is_directory(model) ? model / provenance::kDefaultSignatureName
+                                 : model.parent_path() / provenance::kDefaultSignatureName;
+}
+
+struct SignArgs {
+  std::string model, key, signature;
+  std::vector<std::string> ignore;
+  uint64_t shard_size = 0;
+};
+
+Status Sign(const Globals& globals, const SignArgs& args) {
+  fs::path key_path = args.key;
+  if (key_path.empty()) {
+    ASSIGN_OR_RETURN(fs::path dir, KeysDir(globals, ""));
+    key_path = dir / kPrivateKeyFile;
+    if (!fs::exists(key_path)) {
+      return NotFoundError(fmt::format(
+          "no signing key at {}: create one with `citadel keys generate`, or pass --key PEM",
+          key_path.string()));
+    }
+  }
+  ASSIGN_OR_RETURN(std::string pem, ReadFile(key_path));
+  ASSIGN_OR_RETURN(crypto::PrivateKey key, crypto::PrivateKey::FromPem(pem, key_path.string()));
+  provenance::Serialization serialization;
+  serialization.ignore_paths = args.ignore;
+  if (args.shard_size > 0) {
+    serialization.method = "shards";
+    serialization.shard_size = args.shard_size;
+  }
+  const fs::path model = args.model, signature = SignatureFor(model, args.signature);
+  ASSIGN_OR_RETURN(Json bundle, provenance::SignModel(model, key, serialization, signature));
+  RETURN_IF_ERROR(WriteFileAtomic(signature, bundle.dump(2) + "\n"));
+  fmt::print("signed {} with {} key → {}\n", model.string(),
+             crypto::KeyAlgorithmName(key.algorithm()), signature.string());
+  return Status::Ok();
+}
+
+struct VerifyArgs {
+  std::string model, key, signature;
+  std::vector<std::string> ca;
+  bool json = false;
+};
+
+Status Verify(const VerifyArgs& args) {
+  provenance::TrustAnchors anchors;
+  if (!args.key.empty()) {
+    ASSIGN_OR_RETURN(std::string pem, ReadFile(args.key));
+    ASSIGN_OR_RETURN(anchors.key, crypto::PublicKey::FromPem(pem, args.key));
+  }
+  for (const std::string& ca : args.ca) {
+    ASSIGN_OR_RETURN(std::string pem, ReadFile(ca));
+    anchors.ca_pem.push_back(std::move(pem));
+  }
+  const fs::path model = args.model, signature = SignatureFor(model, args.signature);
+  ASSIGN_OR_RETURN(std::string bundle, ReadFile(signature));
+  Result<provenance::VerifiedModel> verified =
+      provenance::VerifyModel(model, bundle, anchors, signature);
+  if (args.json) {
+    PrintJson({{"model", model.string()},
+               {"signature", signature.string()},
+               {"verified", verified.ok()},
+               {"signer", verified.ok() ? verified->signer : ""},
+               {"resources", verified.ok() ? verified->resources : 0},
+               {"error", verified.ok() ? "" : verified.status().message()}});
+  }
+  if (!verified.ok()) {
+    return verified.status().WithContext(
+        fmt::format("verifying {} against {}", model.string(), signature.string()));
+  }
+  if (!args.json) {
+    fmt::print("verified {}: {} resources, signed by {}\n", model.string(), verified->resources,
+               verified->signer);
+  }
+  return Status::Ok();
+}
+
+}  // namespace
+
+void AddSigningCommands(CLI::App& app, Command& cmd) {
+  auto* keys = app.add_subcommand("keys", "Signing keys");
+  keys->require_subcommand(1);
+  auto* generate = keys->add_subcommand(
+      "generate", "Create a signing key pair (the workspace's, or in --out DIR)");
+  auto algorithm = std::make_shared<std::string>("ecdsa-p256");
+  auto out = std::make_shared<std::string>();
+  auto force = std::make_shared<bool>(false);
+  generate->add_option("--algorithm", *algorithm, "ecdsa-p256 (default), ecdsa-p384 or ed25519")
+      ->check(CLI::IsMember({"ecdsa-p256", "ecdsa-p384", "ed25519"}));
+  generate->add_option("--out", *out, "Directory for signing-key.pem and signing-key.pub.pem");
+  generate->add_flag("--force", *force, "Replace an existing key pair");
+  generate->callback([&cmd, algorithm, out, force] {
+    cmd.action = [&cmd, algorithm, out, force] {
+      return GenerateKeys(cmd.globals, *algorithm, *out, *force);
+    };
+  });
+
+  auto sign_args = std::make_shared<SignArgs>();
+  auto* sign = app.add_subcommand(
+      "sign", "Sign a model directory or file with an OpenSSF model signing (OMS) bundle");
+  sign->add_option("model", sign_args->model, "Model directory or file")->required();
+  sign->add_option("--key", sign_args->key, "Private key PEM (default: the workspace's)");
+  sign->add_option("--signature", sign_args->signature,
+                   "Where to write the bundle (default: model.sig in the model directory)");
+  sign->add_option("--ignore", sign_args->ignore, "Paths inside the model to leave out");
+  sign->add_option("--shard-size", sign_args->shard_size,
+                   "Hash files in shards of this many bytes (OMS shard mode)")
+      ->check(CLI::PositiveNumber);
+  sign->callback([&cmd, sign_args] {
+    cmd.action = [&cmd, sign_args] { return Sign(cmd.globals, *sign_args); };
+  });
+
+  auto verify_args = std::make_shared<VerifyArgs>();
+  auto* verify = app.add_subcommand(
+      "verify", "Verify a model's OMS signature; exit 1 naming what does not match");
+  verify->add_option("model", verify_args->model, "Model directory or file")->required();
+  auto* key_option = verify->add_option("--key", verify_args->key, "The signer's public key PEM");
+  verify
+      ->add_option("--cert-chain", verify_args->ca,
+                   "Trusted CA certificates (PEM) for certificate-based signatures")
+      ->excludes(key_option);
+  verify->add_option("--signature", verify_args->signature,
+                     "The bundle (default: model.sig in the model directory)");
+  verify->add_flag("--json", verify_args->json, "JSON result");
+  verify->callback(
+      [&cmd, verify_args] { cmd.action = [verify_args] { return Verify(*verify_args); }; });
+}
+
+}  // namespace citadel::cli

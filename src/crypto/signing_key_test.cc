@@ -1,0 +1,69 @@
+#include "crypto/signing_key.h"
+
+#include <gtest/gtest.h>
+
+#include "base/system/files.h"
+
+namespace citadel::crypto {
+namespace {
+
+class EveryAlgorithm : public ::testing::TestWithParam<KeyAlgorithm> {};
+
+TEST_P(EveryAlgorithm, SignsVerifiesAndRoundTripsThroughPem) {
+  auto key = PrivateKey::Generate(GetParam());
+  ASSERT_TRUE(key.ok()) << key.status().ToString();
+  auto signature = key->Sign("the statement");
+  ASSERT_TRUE(signature.ok());
+  EXPECT_TRUE(key->Public().Verify("the statement", *signature).ok());
+  EXPECT_EQ(key->Public().Verify("another statement", *signature).code(),
+            StatusCode::kPermissionDenied);
+
+  auto reloaded = PrivateKey::FromPem(key->ToPem(), "key.pem");
+  ASSERT_TRUE(reloaded.ok()) << reloaded.status().ToString();
+  EXPECT_EQ(reloaded->algorithm(), GetParam());
+  auto pub = PublicKey::FromPem("comment before the block\n" + key->Public().ToPem(), "pub.pem");
+  ASSERT_TRUE(pub.ok()) << pub.status().ToString();
+  EXPECT_EQ(pub->ToPem(), key->Public().ToPem());
+  auto again = reloaded->Sign("the statement");
+  ASSERT_TRUE(again.ok());
+  EXPECT_TRUE(pub->Verify("the statement", *again).ok());
+
+  auto other = PrivateKey::Generate(GetParam());
+  ASSERT_TRUE(other.ok());
+  EXPECT_FALSE(other->Public().Verify("the statement", *signature).ok());
+}
+
+INSTANTIATE_TEST_SUITE_P(Keys, EveryAlgorithm,
+                         ::testing::Values(KeyAlgorithm::kEcdsaP256, KeyAlgorithm::kEcdsaP384,
+                                           KeyAlgorithm::kEd25519));
+
+TEST(SigningKey, ReadsTheOpenSsfReferenceKeyAndRefusesOtherInput) {
+  auto pem = ReadFile("../shared/testdata/oms/keys/signing-key-pub.pem");
+  ASSERT_TRUE(pem.ok()) << pem.status().ToString();
+  auto key = PublicKey::FromPem(*pem, "signing-key-pub.pem");
+  ASSERT_TRUE(key.ok()) << key.status().ToString();
+  EXPECT_EQ(key->algorithm(), KeyAlgorithm::kEcdsaP384);
+
+  EXPECT_NE(PublicKey::FromPem("no key here", "x.pem").status().message().find("no PEM public key"),
+            std::string::npos);
+  EXPECT_FALSE(PrivateKey::FromPem(*pem, "pub-as-private.pem").ok());
+  EXPECT_EQ(KeyAlgorithmFromName("rsa").status().code(), StatusCode::kInvalidArgument);
+  EXPECT_EQ(*KeyAlgorithmFromName("ed25519"), KeyAlgorithm::kEd25519);
+}
+
+// Chains that verify are tested with the OpenSSF certificate bundles
+// (provenance/model_signature_test.cc); here, the inputs that cannot.
+TEST(SigningKey, CertificateChainInputsThatCannotVerifyAreNamed) {
+  auto root = ReadFile("../shared/testdata/oms/keys/ca-cert.pem");
+  ASSERT_TRUE(root.ok()) << root.status().ToString();
+  auto empty = VerifyCertificateChain({}, {*root}, "bundle");
+  EXPECT_NE(empty.status().message().find("chain is empty"), std::string::npos);
+  auto garbage = VerifyCertificateChain({"not der"}, {*root}, "bundle");
+  EXPECT_NE(garbage.status().message().find("certificate 0 of the chain is not DER"),
+            std::string::npos);
+  auto untrusted = VerifyCertificateChain({"x"}, {"no certificates"}, "bundle");
+  EXPECT_NE(untrusted.status().message().find("no trusted CA certificate"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace citadel::crypto

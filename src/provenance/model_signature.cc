@@ -1,0 +1,330 @@
+#include "provenance/model_signature.h"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <map>
+
+#include "base/system/mapped_file.h"
+#include "base/system/thread_pool.h"
+#include "base/text/base64.h"
+#include "crypto/sha256.h"
+
+namespace citadel::provenance {
+namespace {
+
+namespace fs = std::filesystem;
+
+constexpr std::string_view kStatementType = "https://in-toto.io/Statement/v1";
+constexpr std::string_view kPayloadType = "application/vnd.in-toto+json";
+
+// DSSE's pre-authentication encoding: what the signature covers.
+std::string Pae(std::string_view type, std::string_view body) {
+  return fmt::format("DSSEv1 {} {} {} {}", type.size(), type, body.size(), body);
+}
+
+std::string KeyHint(const crypto::PublicKey& key) { return crypto::Sha256::Of(key.ToPem()).Hex(); }
+
+bool Ignored(const std::string& relative, const std::vector<std::string>& ignore) {
+  for (const std::string& prefix : ignore) {
+    if (relative == prefix || (relative.size() > prefix.size() && relative.starts_with(prefix) &&
+                               relative[prefix.size()] == '/')) {
+      return true;
+    }
+  }
+  return false;
+}
+
+// The files of the model by resource name (see the header for the rules).
+Result<std::map<std::string, fs::path>> ModelFiles(const fs::path& model,
+                                                   const std::vector<std::string>& ignore,
+                                                   const fs::path& signature) {
+  std::map<std::string, fs::path> files;
+  std::error_code ec;
+  const fs::file_status status = fs::symlink_status(model, ec);
+  if (ec || !fs::exists(status)) {
+    return NotFoundError(fmt::format("{}: no such model file or directory", model.string()));
+  }
+  if (fs::is_regular_file(status)) {
+    files.emplace(".", model);
+    return files;
+  }
+  if (!fs::is_directory(status)) {
+    return InvalidArgumentError(fmt::format("{}: not a file or a directory", model.string()));
+  }
+  const fs::path signature_abs = fs::absolute(signature).lexically_normal();
+  for (auto it = fs::recursive_directory_iterator(model, ec);
+       !ec && it != fs::recursive_directory_iterator(); it.increment(ec)) {
+    const std::string relative = it->path().lexically_relative(model).generic_string();
+    if (Ignored(relative, ignore)) {
+      if (it->is_directory()) it.disable_recursion_pending();
+      continue;
+    }
+    if (it->is_symlink()) {
+      return InvalidArgumentError(fmt::format(
+          "{}: '{}' is a symbolic link; OMS signatures do not follow links (allow_symlinks is "
+          "false): replace it with the file or add it to the ignored paths",
+          model.string(), relative));
+    }
+    if (!it->is_regular_file()) continue;
+    if (fs::absolute(it->path()).lexically_normal() == signature_abs) continue;
+    files.emplace(relative, it->path());
+  }
+  if (ec) return UnavailableError(fmt::format("{}: {}", model.string(), ec.message()));
+  return files;
+}
+
+Result<std::string> ReadBase64(const Json& object, const char* key, std::string_view what) {
+  if (!object.is_object() || !object.contains(key) || !object[key].is_string()) {
+    return InvalidArgumentError(fmt::format("bundle: {} has no {}", what, key));
+  }
+  std::optional<std::string> bytes = Base64Decode(object[key].get<std::string>());
+  if (!bytes) return InvalidArgumentError(fmt::format("bundle: {}.{} is not base64", what, key));
+  return *bytes;
+}
+
+// The key the bundle's signature must verify with, from the anchors.
+Result<std::pair<crypto::PublicKey, std::string>> SigningKey(const Json& material,
+                                                             const TrustAnchors& anchors) {
+  if (!material.is_object()) return InvalidArgumentError("bundle: no verificationMaterial");
+  if (material.contains("x509CertificateChain") || material.contains("certificate")) {
+    if (anchors.ca_pem.empty()) {
+      return InvalidArgumentError(
+          "the bundle is signed with a certificate: give the trusted CA certificates "
+          "(--cert-chain PEM)");
+    }
+    std::vector<std::string> chain;
+    const Json certs = material.contains("certificate")
+                           ? Json::array({material["certificate"]})
+                           : material["x509CertificateChain"].value("certificates", Json());
+    if (!certs.is_array()) return InvalidArgumentError("bundle: certificates is not a list");
+    for (const Json& c : certs) {
+      ASSIGN_OR_RETURN(std::string der, ReadBase64(c, "rawBytes", "a certificate"));
+      chain.push_back(std::move(der));
+    }
+    ASSIGN_OR_RETURN(crypto::PublicKey key,
+                     crypto::VerifyCertificateChain(chain, anchors.ca_pem, "bundle"));
+    return std::pair{key, std::string("certificate chain verified to a trusted CA")};
+  }
+  if (!material.contains("publicKey")) {
+    return InvalidArgumentError(
+        "bundle: verificationMaterial has neither publicKey nor certificates");
+  }
+  if (!anchors.key) {
+    return InvalidArgumentError("the bundle is signed with a key: give its public key (--key PEM)");
+  }
+  const std::string hint = KeyHint(*anchors.key);
+  const Json& pk = material["publicKey"];
+  if (pk.contains("hint") && pk["hint"].is_string() && pk["hint"].get<std::string>() != hint) {
+    return PermissionDeniedError(
+        fmt::format("the bundle was signed by another key (hint {}; the given key's is {})",
+                    pk["hint"].get<std::string>(), hint));
+  }
+  if (pk.contains("rawBytes")) {
+    ASSIGN_OR_RETURN(std::string pem, ReadBase64(pk, "rawBytes", "publicKey"));
+    ASSIGN_OR_RETURN(crypto::PublicKey embedded,
+                     crypto::PublicKey::FromPem(pem, "bundle publicKey"));
+    if (embedded.ToPem() != anchors.key->ToPem()) {
+      return PermissionDeniedError("the bundle was signed by another key than the one given");
+    }
+  }
+  return std::pair{*anchors.key, fmt::format("key sha256:{}", hint)};
+}
+
+std::string SubjectDigest(const std::vector<ModelResource>& resources) {
+  crypto::Sha256 hash;
+  for (const ModelResource& r : resources) {
+    Result<crypto::Sha256Digest> d = crypto::Sha256Digest::FromHex(r.sha256);
+    if (d.ok()) hash.Update(d->bytes.data(), d->bytes.size());
+  }
+  return hash.Finish().Hex();
+}
+
+// The resource's file, for messages: "path" of "path:start:end".
+std::string FileOf(const std::string& name, const std::string& method) {
+  if (method != "shards") return name;
+  const size_t b = name.rfind(':');
+  const size_t a = b == std::string::npos ? b : name.rfind(':', b - 1);
+  return a == std::string::npos ? name : name.substr(0, a);
+}
+
+}  // namespace
+
+Result<std::vector<ModelResource>> HashModel(const fs::path& model,
+                                             const Serialization& serialization,
+                                             const fs::path& signature) {
+  ASSIGN_OR_RETURN(auto files, ModelFiles(model, serialization.ignore_paths, signature));
+  struct Task {
+    std::string name;
+    size_t file;
+    uint64_t begin = 0, end = 0;
+  };
+  std::vector<std::pair<std::string, fs::path>> list(files.begin(), files.end());
+  std::vector<MappedFile> mapped(list.size());
+  std::vector<Task> tasks;
+  for (size_t i = 0; i < list.size(); ++i) {
+    ASSIGN_OR_RETURN(mapped[i], MappedFile::Open(list[i].second));
+    const uint64_t size = mapped[i].bytes().size();
+    if (serialization.method != "shards") {
+      tasks.push_back({list[i].first, i, 0, size});
+      continue;
+    }
+    const uint64_t step = std::max<uint64_t>(serialization.shard_size, 1);
+    for (uint64_t begin = 0; begin < size || (begin == 0 && size == 0); begin += step) {
+      const uint64_t end = std::min(size, begin + step);
+      tasks.push_back({fmt::format("{}:{}:{}", list[i].first, begin, end), i, begin, end});
+      if (size == 0) break;
+    }
+  }
+  std::vector<ModelResource> out(tasks.size());
+  SharedPool().ParallelFor(tasks.size(), [&](size_t t) {
+    const Task& task = tasks[t];
+    const std::string_view bytes =
+        mapped[task.file].bytes().substr(task.begin, task.end - task.begin);
+    out[t] = {task.name, crypto::Sha256::Of(bytes).Hex()};
+  });
+  std::sort(out.begin(), out.end(),
+            [](const ModelResource& a, const ModelResource& b) { return a.name < b.name; });
+  return out;
+}
+
+Result<Json> SignModel(const fs::path& model, const crypto::PrivateKey& key,
+                       const Serialization& serialization, const fs::path& signature) {
+  ASSIGN_OR_RETURN(std::vector<ModelResource> resources,
+                   HashModel(model, serialization, signature));
+  Json listed = Json::array();
+  for (const ModelResource& r : resources) {
+    listed.push_back({{"name", r.name}, {"algorithm", "sha256"}, {"digest", r.sha256}});
+  }
+  std::vector<std::string> ignore = serialization.ignore_paths;
+  const std::string signature_rel = fs::absolute(signature)
+                                        .lexically_normal()
+                                        .lexically_relative(fs::absolute(model))
+                                        .generic_string();
+  if (!signature_rel.empty() && !signature_rel.starts_with("..")) ignore.push_back(signature_rel);
+  std::sort(ignore.begin(), ignore.end());
+  Json ser = {{"method", serialization.method},
+              {"hash_type", "sha256"},
+              {"allow_symlinks", false},
+              {"ignore_paths", ignore}};
+  if (serialization.method == "shards") ser["shard_size"] = serialization.shard_size;
+  const std::string name = fs::absolute(model).lexically_normal().filename().string();
+  Json statement = {
+      {"_type", kStatementType},
+      {"subject", Json::array({{{"name", name.empty() ? "model" : name},
+                                {"digest", {{"sha256", SubjectDigest(resources)}}}}})},
+      {"predicateType", kOmsPredicateType},
+      {"predicate", {{"serialization", ser}, {"resources", listed}}}};
+  const std::string payload = statement.dump(2);
+  ASSIGN_OR_RETURN(std::string sig, key.Sign(Pae(kPayloadType, payload)));
+  return Json{{"mediaType", kBundleMediaType},
+              {"verificationMaterial",
+               {{"publicKey", {{"hint", KeyHint(key.Public())}}}, {"tlogEntries", Json::array()}}},
+              {"dsseEnvelope",
+               {{"payload", Base64Encode(payload)},
+                {"payloadType", kPayloadType},
+                {"signatures", Json::array({{{"sig", Base64Encode(sig)}, {"keyid", ""}}})}}}};
+}
+
+Result<VerifiedModel> VerifyModel(const fs::path& model, std::string_view bundle_text,
+                                  const TrustAnchors& anchors, const fs::path& signature) {
+  Json bundle;
+  try {
+    bundle = Json::parse(bundle_text);
+  } catch (const Json::exception& e) {
+    return InvalidArgumentError(fmt::format("the signature file is not JSON: {}", e.what()));
+  }
+  if (!bundle.is_object() || bundle.value("mediaType", "") != kBundleMediaType) {
+    return InvalidArgumentError(
+        fmt::format("bundle: mediaType is not {} (an OMS v1.0 signature)", kBundleMediaType));
+  }
+  if (!bundle.contains("dsseEnvelope")) return InvalidArgumentError("bundle: no dsseEnvelope");
+  const Json& envelope = bundle["dsseEnvelope"];
+  ASSIGN_OR_RETURN(std::string payload, ReadBase64(envelope, "payload", "dsseEnvelope"));
+  if (envelope.value("payloadType", "") != kPayloadType) {
+    return InvalidArgumentError(fmt::format("bundle: payloadType is not {}", kPayloadType));
+  }
+  if (!envelope.contains("signatures") || !envelope["signatures"].is_array() ||
+      envelope["signatures"].empty()) {
+    return InvalidArgumentError("bundle: the envelope holds no signature");
+  }
+  ASSIGN_OR_RETURN(std::string sig, ReadBase64(envelope["signatures"][0], "sig", "signature"));
+  ASSIGN_OR_RETURN(auto signer, SigningKey(bundle.value("verificationMaterial", Json()), anchors));
+  Status verified = signer.first.Verify(Pae(kPayloadType, payload), sig);
+  if (!verified.ok()) {
+    return PermissionDeniedError(fmt::format(
+        "the signature does not verify ({}): the envelope or its signature was altered, or "
+        "another key signed it",
+        verified.message()));
+  }
+
+  Json statement;
+  try {
+    statement = Json::parse(payload);
+  } catch (const Json::exception&) {
+    return InvalidArgumentError("bundle: the signed payload is not JSON");
+  }
+  if (statement.value("_type", "") != kStatementType ||
+      statement.value("predicateType", "") != kOmsPredicateType) {
+    return InvalidArgumentError(fmt::format(
+        "bundle: the statement is not an in-toto Statement v1 with predicate {} (got {})",
+        kOmsPredicateType, statement.value("predicateType", "none")));
+  }
+  const Json& predicate = statement.value("predicate", Json());
+  const Json& ser = predicate.is_object() ? predicate.value("serialization", Json()) : Json();
+  Serialization serialization;
+  serialization.method = ser.value("method", "");
+  if ((serialization.method != "files" && serialization.method != "shards") ||
+      ser.value("hash_type", "") != "sha256") {
+    return InvalidArgumentError(fmt::format(
+        "bundle: serialization method '{}' with hash '{}' is not supported (files or shards, "
+        "sha256)",
+        serialization.method, ser.value("hash_type", "")));
+  }
+  serialization.shard_size = ser.value("shard_size", uint64_t{0});
+  for (const Json& p : ser.value("ignore_paths", Json::array())) {
+    if (p.is_string()) serialization.ignore_paths.push_back(p.get<std::string>());
+  }
+  std::vector<ModelResource> signed_resources;
+  for (const Json& r : predicate.value("resources", Json::array())) {
+    if (!r.is_object() || r.value("algorithm", "") != "sha256") {
+      return InvalidArgumentError("bundle: a resource is malformed or not sha256");
+    }
+    signed_resources.push_back({r.value("name", ""), r.value("digest", "")});
+  }
+  const Json& subject = statement.value("subject", Json::array());
+  if (!subject.is_array() || subject.size() != 1 ||
+      subject[0].value("digest", Json()).value("sha256", "") != SubjectDigest(signed_resources)) {
+    return InvalidArgumentError(
+        "bundle: the subject digest is not the digest of the listed resources");
+  }
+
+  ASSIGN_OR_RETURN(std::vector<ModelResource> current, HashModel(model, serialization, signature));
+  std::map<std::string, std::string> now;
+  for (const ModelResource& r : current) now[r.name] = r.sha256;
+  std::map<std::string, std::string> was;
+  for (const ModelResource& r : signed_resources) was[r.name] = r.sha256;
+  for (const auto& [name, digest] : was) {
+    auto it = now.find(name);
+    if (it == now.end()) {
+      return DataLossError(fmt::format("{}: '{}' is signed but missing", model.string(),
+                                       FileOf(name, serialization.method)));
+    }
+    if (it->second != digest) {
+      return DataLossError(
+          fmt::format("{}: '{}' was modified after signing (sha256 {} now, {} signed)",
+                      model.string(), FileOf(name, serialization.method), it->second, digest));
+    }
+  }
+  for (const auto& [name, digest] : now) {
+    if (!was.count(name)) {
+      return DataLossError(fmt::format(
+          "{}: '{}' is not covered by the signature (added after signing); remove it or sign "
+          "the model again",
+          model.string(), FileOf(name, serialization.method)));
+    }
+  }
+  return VerifiedModel{signer.second, signed_resources.size()};
+}
+
+}  // namespace citadel::provenance

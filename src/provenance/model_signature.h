@@ -1,0 +1,77 @@
+// OpenSSF Model Signing (OMS) v1.0 signatures: a Sigstore bundle v0.3 whose
+// DSSE envelope carries an in-toto Statement v1 with the predicate
+// https://model_signing/signature/v1.0. The predicate lists every file of
+// the model ("resources", sorted by name, each with its SHA-256; or, in
+// shard mode, each `shard_size` piece of each file as "path:start:end"),
+// and the subject's digest is the SHA-256 of those digests' bytes
+// concatenated in that order. A model is a directory (resource names are
+// '/'-separated relative paths) or a single file (one resource, ".").
+//
+// Files matched by `ignore_paths` (a path or a directory prefix, relative
+// to the model) are left out, and so is the signature file itself; symlinks
+// are refused. Hashing runs on every core: files, and shards of large
+// files, in parallel.
+#pragma once
+
+#include <cstdint>
+#include <filesystem>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "base/status.h"
+#include "base/text/json.h"
+#include "crypto/signing_key.h"
+
+namespace citadel::provenance {
+
+inline constexpr std::string_view kOmsPredicateType = "https://model_signing/signature/v1.0";
+inline constexpr std::string_view kBundleMediaType =
+    "application/vnd.dev.sigstore.bundle.v0.3+json";
+inline constexpr std::string_view kDefaultSignatureName = "model.sig";
+
+struct ModelResource {
+  std::string name;    // relative path, "path:start:end" for a shard, "." for a single file
+  std::string sha256;  // hex
+};
+
+struct Serialization {
+  std::string method = "files";  // "files" | "shards"
+  uint64_t shard_size = 0;       // shards only
+  std::vector<std::string> ignore_paths;
+};
+
+// The resources of `model` (a directory or a file), sorted by name.
+// `signature` (absolute) is never among them.
+Result<std::vector<ModelResource>> HashModel(const std::filesystem::path& model,
+                                             const Serialization& serialization,
+                                             const std::filesystem::path& signature);
+
+// The bundle (JSON) signing `model` with `key`: its public key is named by
+// hint (the SHA-256 of its PEM), as model_signing writes it.
+Result<Json> SignModel(const std::filesystem::path& model, const crypto::PrivateKey& key,
+                       const Serialization& serialization, const std::filesystem::path& signature);
+
+// Who may have signed: a public key, or CA certificates for
+// certificate-chain bundles.
+struct TrustAnchors {
+  std::optional<crypto::PublicKey> key;
+  std::vector<std::string> ca_pem;  // PEM files' contents
+};
+
+struct VerifiedModel {
+  std::string signer;  // "key sha256:HINT" or the certificate chain's verdict
+  size_t resources = 0;
+};
+
+// Verifies `bundle_text` (the signature file's content) for `model`: the
+// envelope's signature against the anchors, the statement's types, then
+// every resource against the files as they are now. The first failure is
+// returned: InvalidArgument for a malformed bundle, PermissionDenied for a
+// signature that does not verify, DataLoss naming the file that was
+// modified, added or removed.
+Result<VerifiedModel> VerifyModel(const std::filesystem::path& model, std::string_view bundle_text,
+                                  const TrustAnchors& anchors,
+                                  const std::filesystem::path& signature);
+
+}  // namespace citadel::provenance
