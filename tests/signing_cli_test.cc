@@ -148,5 +148,55 @@ TEST_F(Signing, TheOpenSsfReferenceBundlesVerifyAndTheirTamperedCopiesDoNot) {
       << "--key and --cert-chain exclude each other";
 }
 
+class SignedArtifacts : public DigitsWorkspaceTest {};
+
+TEST_F(SignedArtifacts, AStoredModelIsSignedByRefVerifiedAndExportedWithItsSignature) {
+  Json run = CitadelJson({"run", spec_.string(), "--json"});
+  const std::string model = run["steps"][1]["outputs"]["model"];
+  const std::string pub = (home_ / "keys" / "signing-key.pub.pem").string();
+  CliResult unsigned_model = Citadel({"verify", "digits@candidate", "--key", pub});
+  EXPECT_EQ(unsigned_model.exit_code, 1);
+  ASSERT_EQ(Citadel({"keys", "generate"}).exit_code, 0);
+  EXPECT_NE(Citadel({"verify", "digits@candidate", "--key", pub}).err.find("is not signed"),
+            std::string::npos);
+
+  CliResult sign = Citadel({"sign", "digits@candidate"});
+  ASSERT_EQ(sign.exit_code, 0) << sign.err;
+  EXPECT_NE(sign.out.find(model), std::string::npos) << sign.out;
+  CliResult verify = Citadel({"verify", model, "--key", pub, "--json"});
+  ASSERT_EQ(verify.exit_code, 0) << verify.err;
+  EXPECT_EQ(Json::parse(verify.out)["resources"], 2) << "model.json and model.safetensors";
+
+  // Exported, the directory carries model.sig and verifies on its own.
+  const fs::path out = tmp_ / "exported";
+  ASSERT_EQ(Citadel({"artifacts", "export", model, out.string()}).exit_code, 0);
+  EXPECT_TRUE(fs::exists(out / "model.sig"));
+  CliResult dir = Citadel({"verify", out.string(), "--key", pub});
+  EXPECT_EQ(dir.exit_code, 0) << dir.err;
+
+  // Another key does not verify it; a damaged blob is named.
+  ASSERT_EQ(Citadel({"keys", "generate", "--out", (tmp_ / "other").string()}).exit_code, 0);
+  CliResult other =
+      Citadel({"verify", model, "--key", (tmp_ / "other" / "signing-key.pub.pem").string()});
+  EXPECT_EQ(other.exit_code, 1);
+  EXPECT_NE(other.err.find("signed by another key"), std::string::npos) << other.err;
+  Json shown = CitadelJson({"artifacts", "show", model, "--json"});
+  std::string weights;
+  for (const Json& f : shown["files"]) {
+    if (f["path"] == "model.safetensors") weights = f["sha256"];
+  }
+  const fs::path blob = home_ / "blobs" / "sha256" / weights.substr(0, 2) / weights;
+  fs::permissions(blob, fs::perms::owner_write, fs::perm_options::add);
+  {
+    std::fstream f(blob, std::ios::in | std::ios::out | std::ios::binary);
+    f.seekp(100);
+    f.put('\x7f');
+  }
+  CliResult damaged = Citadel({"verify", model, "--key", pub});
+  EXPECT_EQ(damaged.exit_code, 1);
+  EXPECT_NE(damaged.err.find("DataLoss"), std::string::npos) << damaged.err;
+  EXPECT_NE(damaged.err.find("model.safetensors"), std::string::npos) << damaged.err;
+}
+
 }  // namespace
 }  // namespace citadel::testing

@@ -1,9 +1,11 @@
 // citadel artifacts ls | show REF | export REF DIR.
 #include <fmt/format.h>
 
+#include "base/system/files.h"
 #include "cli.h"
 #include "store/artifact_files.h"
 #include "workload/artifact_access.h"
+#include "workload/artifact_signing.h"
 #include "workload/ref_resolver.h"
 
 namespace citadel::cli {
@@ -68,6 +70,12 @@ Status Export(const Globals& globals, const std::string& ref, const std::string&
   ASSIGN_OR_RETURN(auto artifact, workload::LoadArtifact(*ws, id));
   Status s = store::ExportArtifact(ws->blobs(), artifact.manifest, dest);
   if (!s.ok()) return s.WithContext(fmt::format("exporting {}", artifact.record.name));
+  // A signed artifact leaves with its signature: the directory then
+  // verifies with any OMS verifier (`citadel verify DIR`, model_signing).
+  ASSIGN_OR_RETURN(std::optional<std::string> bundle, workload::LatestSignatureBundle(*ws, id));
+  if (bundle) {
+    RETURN_IF_ERROR(WriteFileAtomic(std::filesystem::path(dest) / "model.sig", *bundle));
+  }
   fmt::print("exported {} ({} files, {}) to {}\n", id, artifact.manifest.files().size(),
              HumanBytes(artifact.manifest.TotalSize()), dest);
   return Status::Ok();

@@ -1,7 +1,10 @@
-// citadel keys generate, citadel sign DIR, citadel verify DIR: OpenSSF model
-// signing (OMS v1.0 Sigstore bundles) of model directories or files
-// (src/provenance). The workspace keeps the default signing key in
-// keys/signing-key.pem (private, mode 0600) and keys/signing-key.pub.pem.
+// citadel keys generate, citadel sign REF|DIR, citadel verify REF|DIR:
+// OpenSSF model signing (OMS v1.0 Sigstore bundles) of model directories or
+// files (src/provenance), or of stored artifacts, whose bundles are kept in
+// the catalog (workload/artifact_signing.h). An argument that is an
+// existing path is a path; anything else is an artifact REF. The workspace
+// keeps the default signing key in keys/signing-key.pem (private, mode
+// 0600) and keys/signing-key.pub.pem.
 #include <fmt/format.h>
 
 #include <filesystem>
@@ -10,6 +13,8 @@
 #include "cli.h"
 #include "crypto/signing_key.h"
 #include "provenance/model_signature.h"
+#include "workload/artifact_signing.h"
+#include "workload/ref_resolver.h"
 
 namespace citadel::cli {
 namespace {
@@ -57,8 +62,8 @@ struct SignArgs {
   uint64_t shard_size = 0;
 };
 
-Status Sign(const Globals& globals, const SignArgs& args) {
-  fs::path key_path = args.key;
+Result<crypto::PrivateKey> LoadSigningKey(const Globals& globals, const std::string& key) {
+  fs::path key_path = key;
   if (key_path.empty()) {
     ASSIGN_OR_RETURN(fs::path dir, KeysDir(globals, ""));
     key_path = dir / kPrivateKeyFile;
@@ -69,7 +74,29 @@ Status Sign(const Globals& globals, const SignArgs& args) {
     }
   }
   ASSIGN_OR_RETURN(std::string pem, ReadFile(key_path));
-  ASSIGN_OR_RETURN(crypto::PrivateKey key, crypto::PrivateKey::FromPem(pem, key_path.string()));
+  return crypto::PrivateKey::FromPem(pem, key_path.string());
+}
+
+// A stored artifact: its manifest is signed, the bundle kept in the catalog.
+Status SignRef(const Globals& globals, const SignArgs& args) {
+  if (!args.signature.empty() || !args.ignore.empty() || args.shard_size > 0) {
+    return InvalidArgumentError(
+        "--signature, --ignore and --shard-size apply to paths; an artifact is signed as its "
+        "manifest lists it, and its bundle is kept in the catalog");
+  }
+  ASSIGN_OR_RETURN(auto ws, OpenWorkspace(globals));
+  ASSIGN_OR_RETURN(std::string id, workload::ResolveArtifactRef(ws->catalog(), args.model));
+  ASSIGN_OR_RETURN(workload::LoadedArtifact artifact, workload::LoadArtifact(*ws, id));
+  ASSIGN_OR_RETURN(crypto::PrivateKey key, LoadSigningKey(globals, args.key));
+  ASSIGN_OR_RETURN(std::string signer, workload::SignArtifact(*ws, artifact, key));
+  fmt::print("signed artifact {} ({}, {} files) with {}\n", id, artifact.record.name,
+             artifact.manifest.files().size(), signer);
+  return Status::Ok();
+}
+
+Status Sign(const Globals& globals, const SignArgs& args) {
+  if (!fs::exists(args.model)) return SignRef(globals, args);
+  ASSIGN_OR_RETURN(crypto::PrivateKey key, LoadSigningKey(globals, args.key));
   provenance::Serialization serialization;
   serialization.ignore_paths = args.ignore;
   if (args.shard_size > 0) {
@@ -90,7 +117,7 @@ struct VerifyArgs {
   bool json = false;
 };
 
-Status Verify(const VerifyArgs& args) {
+Status Verify(const Globals& globals, const VerifyArgs& args) {
   provenance::TrustAnchors anchors;
   if (!args.key.empty()) {
     ASSIGN_OR_RETURN(std::string pem, ReadFile(args.key));
@@ -100,10 +127,19 @@ Status Verify(const VerifyArgs& args) {
     ASSIGN_OR_RETURN(std::string pem, ReadFile(ca));
     anchors.ca_pem.push_back(std::move(pem));
   }
-  const fs::path model = args.model, signature = SignatureFor(model, args.signature);
-  ASSIGN_OR_RETURN(std::string bundle, ReadFile(signature));
-  Result<provenance::VerifiedModel> verified =
-      provenance::VerifyModel(model, bundle, anchors, signature);
+  const fs::path model = args.model;
+  const bool is_path = fs::exists(model);
+  const fs::path signature = is_path ? SignatureFor(model, args.signature) : fs::path("catalog");
+  Result<provenance::VerifiedModel> verified = Status::Ok();
+  if (is_path) {
+    ASSIGN_OR_RETURN(std::string bundle, ReadFile(signature));
+    verified = provenance::VerifyModel(model, bundle, anchors, signature);
+  } else {
+    ASSIGN_OR_RETURN(auto ws, OpenWorkspace(globals));
+    ASSIGN_OR_RETURN(std::string id, workload::ResolveArtifactRef(ws->catalog(), args.model));
+    ASSIGN_OR_RETURN(workload::LoadedArtifact artifact, workload::LoadArtifact(*ws, id));
+    verified = workload::VerifyArtifact(*ws, artifact, anchors);
+  }
   if (args.json) {
     PrintJson({{"model", model.string()},
                {"signature", signature.string()},
@@ -146,7 +182,8 @@ void AddSigningCommands(CLI::App& app, Command& cmd) {
   auto sign_args = std::make_shared<SignArgs>();
   auto* sign = app.add_subcommand(
       "sign", "Sign a model directory or file with an OpenSSF model signing (OMS) bundle");
-  sign->add_option("model", sign_args->model, "Model directory or file")->required();
+  sign->add_option("model", sign_args->model, "Model directory or file, or an artifact REF")
+      ->required();
   sign->add_option("--key", sign_args->key, "Private key PEM (default: the workspace's)");
   sign->add_option("--signature", sign_args->signature,
                    "Where to write the bundle (default: model.sig in the model directory)");
@@ -161,7 +198,8 @@ void AddSigningCommands(CLI::App& app, Command& cmd) {
   auto verify_args = std::make_shared<VerifyArgs>();
   auto* verify = app.add_subcommand(
       "verify", "Verify a model's OMS signature; exit 1 naming what does not match");
-  verify->add_option("model", verify_args->model, "Model directory or file")->required();
+  verify->add_option("model", verify_args->model, "Model directory or file, or an artifact REF")
+      ->required();
   auto* key_option = verify->add_option("--key", verify_args->key, "The signer's public key PEM");
   verify
       ->add_option("--cert-chain", verify_args->ca,
@@ -170,8 +208,9 @@ void AddSigningCommands(CLI::App& app, Command& cmd) {
   verify->add_option("--signature", verify_args->signature,
                      "The bundle (default: model.sig in the model directory)");
   verify->add_flag("--json", verify_args->json, "JSON result");
-  verify->callback(
-      [&cmd, verify_args] { cmd.action = [verify_args] { return Verify(*verify_args); }; });
+  verify->callback([&cmd, verify_args] {
+    cmd.action = [&cmd, verify_args] { return Verify(cmd.globals, *verify_args); };
+  });
 }
 
 }  // namespace citadel::cli

@@ -58,7 +58,8 @@ Result<std::optional<std::vector<std::string>>> Catalog::DeleteUnusedArtifact(
     blobs.Bind(1, id);
     ASSIGN_OR_RETURN(auto only_here,
                      CollectRows(blobs, [](const SqliteStatement& r) { return r.ColumnText(0); }));
-    for (const char* sql : {"DELETE FROM run_output WHERE artifact_id = ?1",
+    for (const char* sql : {"DELETE FROM signature WHERE artifact_id = ?1",
+                            "DELETE FROM run_output WHERE artifact_id = ?1",
                             "DELETE FROM artifact_file WHERE artifact_id = ?1",
                             "DELETE FROM artifact WHERE id = ?1"}) {
       ASSIGN_OR_RETURN(auto del, db_->Prepare(sql));

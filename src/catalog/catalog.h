@@ -46,6 +46,11 @@ class Catalog {
   Result<std::optional<std::vector<std::string>>> DeleteUnusedArtifact(const std::string& id);
 
   // ---- runs (runs.cc)
+  // Signatures (signatures.cc): one bundle per artifact and signer; a new
+  // one from the same signer replaces the old.
+  Status PutSignature(const SignatureRecord& signature);
+  Result<std::vector<SignatureRecord>> Signatures(const std::string& artifact_id);
+
   Status CreateRun(const RunRecord& run);
   // A finished run and all its edges in one transaction (cached runs): a
   // crash never leaves a "succeeded" run without its outputs.

@@ -98,6 +98,15 @@ CREATE TABLE model_alias (
   FOREIGN KEY (model_name, version) REFERENCES model_version(model_name, version)
 );
 )sql"},
+      {2, "signatures of artifacts", R"sql(
+CREATE TABLE signature (
+  artifact_id TEXT NOT NULL REFERENCES artifact(id),
+  signer      TEXT NOT NULL,
+  bundle      TEXT NOT NULL,
+  created_at  TEXT NOT NULL,
+  PRIMARY KEY (artifact_id, signer)
+);
+)sql"},
   };
   return *migrations;
 }

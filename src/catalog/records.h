@@ -62,6 +62,15 @@ struct MetricPoint {
   int64_t time_ms = 0;
 };
 
+// An OMS signature bundle over an artifact's files (provenance/
+// model_signature.h), one per signer.
+struct SignatureRecord {
+  std::string artifact_id;
+  std::string signer;  // "key sha256:HINT"
+  std::string bundle;  // the bundle JSON
+  std::string created_at;
+};
+
 struct ModelVersion {
   std::string model;
   int64_t version = 0;

@@ -192,27 +192,37 @@ Result<Json> SignModel(const fs::path& model, const crypto::PrivateKey& key,
                        const Serialization& serialization, const fs::path& signature) {
   ASSIGN_OR_RETURN(std::vector<ModelResource> resources,
                    HashModel(model, serialization, signature));
+  Serialization recorded = serialization;
+  const std::string signature_rel = fs::absolute(signature)
+                                        .lexically_normal()
+                                        .lexically_relative(fs::absolute(model))
+                                        .generic_string();
+  if (!signature_rel.empty() && !signature_rel.starts_with("..")) {
+    recorded.ignore_paths.push_back(signature_rel);
+  }
+  const std::string name = fs::absolute(model).lexically_normal().filename().string();
+  return SignResources(std::move(resources), name.empty() ? "model" : name, key, recorded);
+}
+
+Result<Json> SignResources(std::vector<ModelResource> resources, const std::string& subject_name,
+                           const crypto::PrivateKey& key, const Serialization& serialization) {
+  std::sort(resources.begin(), resources.end(),
+            [](const ModelResource& a, const ModelResource& b) { return a.name < b.name; });
   Json listed = Json::array();
   for (const ModelResource& r : resources) {
     listed.push_back({{"name", r.name}, {"algorithm", "sha256"}, {"digest", r.sha256}});
   }
   std::vector<std::string> ignore = serialization.ignore_paths;
-  const std::string signature_rel = fs::absolute(signature)
-                                        .lexically_normal()
-                                        .lexically_relative(fs::absolute(model))
-                                        .generic_string();
-  if (!signature_rel.empty() && !signature_rel.starts_with("..")) ignore.push_back(signature_rel);
   std::sort(ignore.begin(), ignore.end());
   Json ser = {{"method", serialization.method},
               {"hash_type", "sha256"},
               {"allow_symlinks", false},
               {"ignore_paths", ignore}};
   if (serialization.method == "shards") ser["shard_size"] = serialization.shard_size;
-  const std::string name = fs::absolute(model).lexically_normal().filename().string();
   Json statement = {
       {"_type", kStatementType},
-      {"subject", Json::array({{{"name", name.empty() ? "model" : name},
-                                {"digest", {{"sha256", SubjectDigest(resources)}}}}})},
+      {"subject",
+       Json::array({{{"name", subject_name}, {"digest", {{"sha256", SubjectDigest(resources)}}}}})},
       {"predicateType", kOmsPredicateType},
       {"predicate", {{"serialization", ser}, {"resources", listed}}}};
   const std::string payload = statement.dump(2);
@@ -226,8 +236,7 @@ Result<Json> SignModel(const fs::path& model, const crypto::PrivateKey& key,
                 {"signatures", Json::array({{{"sig", Base64Encode(sig)}, {"keyid", ""}}})}}}};
 }
 
-Result<VerifiedModel> VerifyModel(const fs::path& model, std::string_view bundle_text,
-                                  const TrustAnchors& anchors, const fs::path& signature) {
+Result<SignedStatement> OpenBundle(std::string_view bundle_text, const TrustAnchors& anchors) {
   Json bundle;
   try {
     bundle = Json::parse(bundle_text);
@@ -299,21 +308,26 @@ Result<VerifiedModel> VerifyModel(const fs::path& model, std::string_view bundle
         "bundle: the subject digest is not the digest of the listed resources");
   }
 
-  ASSIGN_OR_RETURN(std::vector<ModelResource> current, HashModel(model, serialization, signature));
+  return SignedStatement{signer.second, std::move(serialization), std::move(signed_resources)};
+}
+
+Status CompareResources(const SignedStatement& signed_statement,
+                        const std::vector<ModelResource>& current, std::string_view model) {
+  const std::string& method = signed_statement.serialization.method;
   std::map<std::string, std::string> now;
   for (const ModelResource& r : current) now[r.name] = r.sha256;
   std::map<std::string, std::string> was;
-  for (const ModelResource& r : signed_resources) was[r.name] = r.sha256;
+  for (const ModelResource& r : signed_statement.resources) was[r.name] = r.sha256;
   for (const auto& [name, digest] : was) {
     auto it = now.find(name);
     if (it == now.end()) {
-      return DataLossError(fmt::format("{}: '{}' is signed but missing", model.string(),
-                                       FileOf(name, serialization.method)));
+      return DataLossError(
+          fmt::format("{}: '{}' is signed but missing", model, FileOf(name, method)));
     }
     if (it->second != digest) {
       return DataLossError(
-          fmt::format("{}: '{}' was modified after signing (sha256 {} now, {} signed)",
-                      model.string(), FileOf(name, serialization.method), it->second, digest));
+          fmt::format("{}: '{}' was modified after signing (sha256 {} now, {} signed)", model,
+                      FileOf(name, method), it->second, digest));
     }
   }
   for (const auto& [name, digest] : now) {
@@ -321,10 +335,19 @@ Result<VerifiedModel> VerifyModel(const fs::path& model, std::string_view bundle
       return DataLossError(fmt::format(
           "{}: '{}' is not covered by the signature (added after signing); remove it or sign "
           "the model again",
-          model.string(), FileOf(name, serialization.method)));
+          model, FileOf(name, method)));
     }
   }
-  return VerifiedModel{signer.second, signed_resources.size()};
+  return Status::Ok();
+}
+
+Result<VerifiedModel> VerifyModel(const fs::path& model, std::string_view bundle_text,
+                                  const TrustAnchors& anchors, const fs::path& signature) {
+  ASSIGN_OR_RETURN(SignedStatement statement, OpenBundle(bundle_text, anchors));
+  ASSIGN_OR_RETURN(std::vector<ModelResource> current,
+                   HashModel(model, statement.serialization, signature));
+  RETURN_IF_ERROR(CompareResources(statement, current, model.string()));
+  return VerifiedModel{statement.signer, statement.resources.size()};
 }
 
 }  // namespace citadel::provenance

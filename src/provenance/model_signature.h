@@ -52,6 +52,12 @@ Result<std::vector<ModelResource>> HashModel(const std::filesystem::path& model,
 Result<Json> SignModel(const std::filesystem::path& model, const crypto::PrivateKey& key,
                        const Serialization& serialization, const std::filesystem::path& signature);
 
+// The same over an explicit, already hashed list of resources (an
+// artifact's manifest: its files and their digests); `subject_name` names
+// the model in the statement.
+Result<Json> SignResources(std::vector<ModelResource> resources, const std::string& subject_name,
+                           const crypto::PrivateKey& key, const Serialization& serialization);
+
 // Who may have signed: a public key, or CA certificates for
 // certificate-chain bundles.
 struct TrustAnchors {
@@ -63,6 +69,22 @@ struct VerifiedModel {
   std::string signer;  // "key sha256:HINT" or the certificate chain's verdict
   size_t resources = 0;
 };
+
+// What a bundle signs, once its signature and statement are checked.
+struct SignedStatement {
+  std::string signer;  // as VerifiedModel::signer
+  Serialization serialization;
+  std::vector<ModelResource> resources;
+};
+
+// Checks `bundle_text`'s signature against the anchors and its statement
+// (types, serialization, subject digest) — not the files.
+Result<SignedStatement> OpenBundle(std::string_view bundle_text, const TrustAnchors& anchors);
+
+// DataLoss naming the first resource of `current` that was modified, added
+// or removed since `signed_statement`; `model` names the model in it.
+Status CompareResources(const SignedStatement& signed_statement,
+                        const std::vector<ModelResource>& current, std::string_view model);
 
 // Verifies `bundle_text` (the signature file's content) for `model`: the
 // envelope's signature against the anchors, the statement's types, then
