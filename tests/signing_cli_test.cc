@@ -198,5 +198,37 @@ TEST_F(SignedArtifacts, AStoredModelIsSignedByRefVerifiedAndExportedWithItsSigna
   EXPECT_NE(damaged.err.find("model.safetensors"), std::string::npos) << damaged.err;
 }
 
+TEST_F(SignedArtifacts, ThePolicyRefusesToLoadAnUnsignedModelAndNamesTheCheck) {
+  ASSERT_EQ(Citadel({"keys", "generate"}).exit_code, 0);
+  std::ofstream(home_ / "policy.yaml") << "trusted_keys: [keys/signing-key.pub.pem]\n"
+                                          "require:\n  model: [signature, scan]\n";
+  CliResult refused = Citadel({"run", spec_.string(), "--json"});
+  EXPECT_EQ(refused.exit_code, 1);
+  Json outcome = Json::parse(refused.out);
+  std::string model;
+  for (const Json& s : outcome["steps"]) {
+    if (s["name"] == "train") model = s["outputs"]["model"];
+    if (s["name"] == "evaluate") {
+      EXPECT_EQ(s["status"], "failed");
+      const std::string error = s["error"];
+      EXPECT_NE(error.find("is refused by"), std::string::npos) << error;
+      EXPECT_NE(error.find("policy.yaml: check 'signature' failed"), std::string::npos) << error;
+      EXPECT_NE(error.find("is not signed"), std::string::npos) << error;
+    }
+  }
+  ASSERT_FALSE(model.empty());
+  ASSERT_EQ(Citadel({"sign", model}).exit_code, 0);
+  CliResult accepted = Citadel({"run", spec_.string()});
+  EXPECT_EQ(accepted.exit_code, 0) << accepted.err;
+
+  // A policy that asks for a check that does not exist is refused with its line.
+  std::ofstream(home_ / "policy.yaml") << "trusted_keys: [keys/signing-key.pub.pem]\n"
+                                          "require:\n  model: [signature, provenance]\n";
+  CliResult bad = Citadel({"run", spec_.string(), "--force"});
+  EXPECT_EQ(bad.exit_code, 1);
+  EXPECT_NE(bad.err.find("policy.yaml:3"), std::string::npos) << bad.err;
+  EXPECT_NE(bad.err.find("unknown check 'provenance'"), std::string::npos) << bad.err;
+}
+
 }  // namespace
 }  // namespace citadel::testing

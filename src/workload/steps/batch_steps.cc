@@ -6,6 +6,7 @@
 #include "base/system/files.h"
 #include "ml/batch_inference.h"
 #include "workload/steps/steps.h"
+#include "workload/trust_policy.h"
 
 namespace citadel::workload::steps {
 
@@ -38,8 +39,11 @@ Result<Loaded> LoadModelAndDataset(StepContext& ctx) {
   Loaded l;
   ASSIGN_OR_RETURN(const LoadedArtifact* model, ctx.Input("model"));
   ASSIGN_OR_RETURN(const LoadedArtifact* dataset, ctx.Input("dataset"));
-  // Reading verifies every byte against the recorded digests: a tampered
-  // model never reaches the loader.
+  // The trust policy first (signature, scan), then reading verifies every
+  // byte against the recorded digests: a tampered or untrusted model never
+  // reaches the loader.
+  ASSIGN_OR_RETURN(TrustPolicy policy, LoadTrustPolicy(ctx.workspace()));
+  RETURN_IF_ERROR(EnforceTrustPolicy(ctx.workspace(), *model, policy));
   ASSIGN_OR_RETURN(ml::ModelFiles files, LoadModelFiles(ctx.workspace(), *model));
   ASSIGN_OR_RETURN(l.session, ml::InferenceSession::Load(files, model->record.id));
   ASSIGN_OR_RETURN(l.dataset, LoadDatasetView(ctx.workspace(), *dataset));

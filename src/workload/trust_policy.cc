@@ -1,0 +1,105 @@
+#include "workload/trust_policy.h"
+
+#include <fmt/format.h>
+#include <fmt/ranges.h>
+
+#include <algorithm>
+#include <array>
+
+#include "base/system/files.h"
+#include "base/text/spec_reader.h"
+#include "base/text/yaml.h"
+#include "scan/model_scanner.h"
+#include "workload/artifact_signing.h"
+
+namespace citadel::workload {
+namespace {
+
+constexpr std::array<std::string_view, 2> kChecks = {"scan", "signature"};
+
+Result<std::vector<std::string>> ReadPems(const Workspace& ws, const SpecReader& policy,
+                                          std::string_view key) {
+  std::vector<std::string> pems;
+  if (!policy.Has(key)) return pems;
+  ASSIGN_OR_RETURN(std::vector<std::string> paths, policy.StringList(key));
+  for (const std::string& p : paths) {
+    std::filesystem::path path = p;
+    if (path.is_relative()) path = ws.root() / path;
+    Result<std::string> pem = ReadFile(path);
+    if (!pem.ok()) return policy.FieldError(key, std::string(pem.status().message()));
+    pems.push_back(std::move(*pem));
+  }
+  return pems;
+}
+
+Status CheckScan(Workspace& ws, const LoadedArtifact& artifact) {
+  for (const auto& f : artifact.manifest.files()) {
+    ASSIGN_OR_RETURN(std::string bytes, ReadArtifactFile(ws, artifact, f.path));
+    const scan::FileReport report = scan::ScanBytes(bytes, f.path, {});
+    if (!report.clean()) {
+      const scan::Finding& first = report.findings.front();
+      return FailedPreconditionError(
+          fmt::format("{} has {} finding(s), the first {} {}: {}", f.path, report.findings.size(),
+                      scan::SeverityName(first.severity), first.rule, first.detail));
+    }
+  }
+  return Status::Ok();
+}
+
+}  // namespace
+
+Result<TrustPolicy> LoadTrustPolicy(const Workspace& ws) {
+  TrustPolicy policy;
+  const std::filesystem::path path = ws.root() / kTrustPolicyFile;
+  if (!std::filesystem::exists(path)) return policy;
+  ASSIGN_OR_RETURN(YamlDocument doc, LoadYamlFile(path));
+  SpecReader root(doc, "");
+  RETURN_IF_ERROR(root.ExpectObject({"trusted_keys", "trusted_roots", "require"}));
+  ASSIGN_OR_RETURN(std::vector<std::string> keys, ReadPems(ws, root, "trusted_keys"));
+  if (keys.size() > 1) {
+    return root.FieldError("trusted_keys", "one trusted key for now; sign with that key");
+  }
+  for (const std::string& pem : keys) {
+    Result<crypto::PublicKey> key = crypto::PublicKey::FromPem(pem, "trusted key");
+    if (!key.ok()) return root.FieldError("trusted_keys", key.status().message());
+    policy.anchors.key = *key;
+  }
+  ASSIGN_OR_RETURN(policy.anchors.ca_pem, ReadPems(ws, root, "trusted_roots"));
+  if (root.Has("require")) {
+    SpecReader require = root.Child("require");
+    RETURN_IF_ERROR(require.ExpectObject({"model"}));
+    ASSIGN_OR_RETURN(std::vector<std::string> checks, require.StringList("model"));
+    for (const std::string& c : checks) {
+      if (std::find(kChecks.begin(), kChecks.end(), c) == kChecks.end()) {
+        return require.FieldError(
+            "model", fmt::format("unknown check '{}' (known: {})", c, fmt::join(kChecks, ", ")));
+      }
+    }
+    const bool wants_signature =
+        std::find(checks.begin(), checks.end(), "signature") != checks.end();
+    if (wants_signature && !policy.anchors.key && policy.anchors.ca_pem.empty()) {
+      return require.FieldError("model", "the signature check needs trusted_keys or trusted_roots");
+    }
+    policy.require["model"] = std::move(checks);
+  }
+  return policy;
+}
+
+Status EnforceTrustPolicy(Workspace& ws, const LoadedArtifact& artifact,
+                          const TrustPolicy& policy) {
+  auto it = policy.require.find(artifact.record.kind);
+  if (it == policy.require.end()) return Status::Ok();
+  for (const std::string& check : it->second) {
+    Status s = check == "signature" ? VerifyArtifact(ws, artifact, policy.anchors).status()
+                                    : CheckScan(ws, artifact);
+    if (!s.ok()) {
+      return FailedPreconditionError(
+          fmt::format("{} {} ({}) is refused by {}: check '{}' failed: {}", artifact.record.kind,
+                      artifact.record.id, artifact.record.name,
+                      (ws.root() / kTrustPolicyFile).string(), check, s.message()));
+    }
+  }
+  return Status::Ok();
+}
+
+}  // namespace citadel::workload

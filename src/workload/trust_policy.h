@@ -1,0 +1,43 @@
+// The workspace's trust policy (policy.yaml beside the catalog): whom to
+// trust and which checks a model must pass before any step loads it.
+//
+//   trusted_keys: [keys/signing-key.pub.pem]   # PEM public keys
+//   trusted_roots: [/etc/citadel/ca.pem]        # CA certificates (PEM)
+//   require:
+//     model: [signature, scan]
+//
+// Paths are relative to the workspace. Checks: `signature` — a recorded
+// OMS signature verifies with a trusted key or chain (workload/
+// artifact_signing.h); `scan` — every file of the model scans clean under
+// the default policy (src/scan). Without policy.yaml nothing is required
+// beyond the digest check every read makes. Evaluate and predict enforce
+// it; a refusal names the model, the check and why.
+#pragma once
+
+#include <map>
+#include <string>
+#include <vector>
+
+#include "base/status.h"
+#include "provenance/model_signature.h"
+#include "workload/artifact_access.h"
+#include "workload/workspace.h"
+
+namespace citadel::workload {
+
+inline constexpr std::string_view kTrustPolicyFile = "policy.yaml";
+
+struct TrustPolicy {
+  provenance::TrustAnchors anchors;
+  std::map<std::string, std::vector<std::string>> require;  // artifact kind → checks
+};
+
+// The workspace's policy (an empty one when policy.yaml is absent).
+// InvalidArgument naming the file, line and field when it is malformed.
+Result<TrustPolicy> LoadTrustPolicy(const Workspace& ws);
+
+// FailedPrecondition "model X (name) is refused by policy.yaml: check 'c'
+// failed: …" for the first required check `artifact` does not pass.
+Status EnforceTrustPolicy(Workspace& ws, const LoadedArtifact& artifact, const TrustPolicy& policy);
+
+}  // namespace citadel::workload
