@@ -29,3 +29,6 @@ bench/compare/checkpoint_vs_torch_save.sh "$BUILD/apps/citadel/citadel"
 echo
 echo "== data-parallel: 2 processes vs 1 (Fashion-MNIST CNN)"
 bench/compare/data_parallel_scaling.sh "$BUILD/apps/citadel/citadel"
+echo
+echo "== signing a 2 GiB model vs openssl dgst / sha256sum"
+bench/compare/sign_vs_openssl.sh "$BUILD/apps/citadel/citadel"
