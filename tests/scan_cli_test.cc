@@ -65,5 +65,37 @@ TEST_F(CliTest, ScanRefusesMissingPathsAndUnknownPolicies) {
   EXPECT_EQ(Citadel({"scan"}).exit_code, 2);
 }
 
+TEST_F(CliTest, ImportScansFirstRefusesOrQuarantinesAndRecordsWhereItCameFrom) {
+  ASSERT_EQ(Citadel({"init"}).exit_code, 0);
+  CliResult refused =
+      Citadel({"import", "tests/fixtures/pickles/reduce_os_system.pt", "--name", "evil"});
+  EXPECT_EQ(refused.exit_code, 1);
+  EXPECT_NE(refused.err.find("dangerous-call (calls posix.system (REDUCE)); nothing was imported"),
+            std::string::npos)
+      << refused.err;
+  EXPECT_TRUE(CitadelJson({"artifacts", "ls", "--json"}).empty()) << "nothing stored";
+
+  Json quarantined = CitadelJson({"import", "tests/fixtures/pickles/reduce_os_system.pt", "--name",
+                                  "evil", "--quarantine", "--json"});
+  EXPECT_EQ(quarantined["quarantined"], true);
+  Json evil = CitadelJson({"artifacts", "show", quarantined["artifact"], "--json"});
+  EXPECT_EQ(evil["metadata"]["quarantined"], true);
+  EXPECT_EQ(evil["metadata"]["scan"]["findings"][0]["rule"], "dangerous-call");
+
+  Json clean = CitadelJson(
+      {"import", "tests/fixtures/torchscript/digits_mlp.pt", "--name", "digits-ts", "--json"});
+  EXPECT_EQ(clean["quarantined"], false);
+  Json artifact = CitadelJson({"artifacts", "show", clean["artifact"], "--json"});
+  EXPECT_EQ(artifact["kind"], "file");
+  EXPECT_NE(artifact["metadata"]["imported_from"].get<std::string>().find(
+                "tests/fixtures/torchscript/digits_mlp.pt"),
+            std::string::npos);
+  Json run = CitadelJson({"runs", "show", clean["run_id"], "--json"});
+  EXPECT_EQ(run["kind"], "import");
+  EXPECT_EQ(run["status"], "succeeded");
+  EXPECT_EQ(run["outputs"][0]["artifact"], clean["artifact"]);
+  EXPECT_EQ(Citadel({"import", "no/such.pt", "--name", "x"}).exit_code, 1);
+}
+
 }  // namespace
 }  // namespace citadel::testing

@@ -11,6 +11,7 @@
 #include "cli.h"
 #include "scan/model_scanner.h"
 #include "scan/sarif.h"
+#include "workload/model_import.h"
 
 namespace citadel::cli {
 namespace {
@@ -101,27 +102,69 @@ Status Scan(const std::vector<std::string>& paths, const std::string& policy_nam
                   flagged, reports.size()));
 }
 
+struct ImportArgs {
+  std::string path;
+  workload::ImportOptions options;
+  std::string policy = "default";
+  bool json = false;
+};
+
+Status Import(const Globals& globals, ImportArgs args) {
+  ASSIGN_OR_RETURN(auto ws, OpenWorkspace(globals));
+  args.options.policy =
+      args.policy == "strict" ? scan::ScanPolicy::kStrict : scan::ScanPolicy::kDefault;
+  ASSIGN_OR_RETURN(workload::ImportResult result,
+                   workload::ImportModel(*ws, args.path, args.options));
+  if (args.json) {
+    PrintJson({{"artifact", result.artifact_id},
+               {"run_id", result.run_id},
+               {"quarantined", result.quarantined}});
+    return Status::Ok();
+  }
+  fmt::print("imported {} as {} ({}){}\n", args.path, result.artifact_id, args.options.name,
+             result.quarantined ? " — QUARANTINED: stored with its scan findings in its metadata "
+                                  "(quarantined: true); do not load it"
+                                : "");
+  return Status::Ok();
+}
+
 }  // namespace
 
 void AddScanCommand(CLI::App& app, Command& cmd) {
-  auto* scan = app.add_subcommand(
-      "scan", "Find what loading model files would run (pickles, PyTorch and TorchScript ZIPs)");
-  auto paths = std::make_shared<std::vector<std::string>>();
-  auto policy = std::make_shared<std::string>("default");
-  auto json = std::make_shared<bool>(false);
-  auto sarif = std::make_shared<bool>(false);
-  scan->add_option("paths", *paths, "Files or directories")->required();
-  scan->add_option("--policy", *policy,
-                   "default: deny dangerous callables, flag unknown ones; strict: allow only "
-                   "tensor and array rebuilds")
+  auto import_args = std::make_shared<ImportArgs>();
+  auto* import = app.add_subcommand(
+      "import", "Scan a model file or directory, then store it with its provenance");
+  import->add_option("path", import_args->path, "Model file or directory")->required();
+  import->add_option("--name", import_args->options.name, "Artifact name")->required();
+  import->add_flag("--quarantine", import_args->options.quarantine,
+                   "Store it even with scan findings, marked quarantined");
+  import->add_option("--policy", import_args->policy, "Scan policy: default or strict")
       ->check(CLI::IsMember({"default", "strict"}));
-  auto* json_flag = scan->add_flag("--json", *json, "JSON report");
-  scan->add_flag("--sarif", *sarif, "SARIF 2.1.0 report (for code-scanning services)")
-      ->excludes(json_flag);
-  scan->callback([&cmd, paths, policy, json, sarif] {
-    const Output output = *sarif ? Output::kSarif : *json ? Output::kJson : Output::kText;
-    cmd.action = [paths, policy, output] { return Scan(*paths, *policy, output); };
-  });
+  import->add_flag("--json", import_args->json, "JSON result");
+  import->callback([&cmd, import_args] {
+    cmd.action = [&cmd, import_args] { return Import(cmd.globals, *import_args);
+};
+}  // namespace citadel::cli
+);
+
+auto* scan = app.add_subcommand(
+    "scan", "Find what loading model files would run (pickles, PyTorch and TorchScript ZIPs)");
+auto paths = std::make_shared<std::vector<std::string>>();
+auto policy = std::make_shared<std::string>("default");
+auto json = std::make_shared<bool>(false);
+auto sarif = std::make_shared<bool>(false);
+scan->add_option("paths", *paths, "Files or directories")->required();
+scan->add_option("--policy", *policy,
+                 "default: deny dangerous callables, flag unknown ones; strict: allow only "
+                 "tensor and array rebuilds")
+    ->check(CLI::IsMember({"default", "strict"}));
+auto* json_flag = scan->add_flag("--json", *json, "JSON report");
+scan->add_flag("--sarif", *sarif, "SARIF 2.1.0 report (for code-scanning services)")
+    ->excludes(json_flag);
+scan->callback([&cmd, paths, policy, json, sarif] {
+  const Output output = *sarif ? Output::kSarif : *json ? Output::kJson : Output::kText;
+  cmd.action = [paths, policy, output] { return Scan(*paths, *policy, output); };
+});
 }
 
 }  // namespace citadel::cli
