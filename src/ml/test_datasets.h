@@ -8,6 +8,7 @@
 #include <random>
 #include <vector>
 
+#include "base/text/yaml.h"
 #include "formats/safetensors.h"
 #include "ml/dataset_view.h"
 #include "ml/training/trainer.h"
@@ -109,6 +110,30 @@ std::vector<T> TensorValues(const std::string& safetensors, const std::string& n
   std::vector<T> out((*view)->data.size() / sizeof(T));
   std::memcpy(out.data(), (*view)->data.data(), out.size() * sizeof(T));
   return out;
+}
+
+// A train step whose model section is `model` (YAML flow syntax), parsed as
+// a pipeline file "p.yaml" would be: errors name p.yaml:4.
+inline Result<TrainSpec> ParseModel(const std::string& model) {
+  auto doc =
+      ParseYaml("steps:\n  - name: t\n    kind: train\n    model: " + model + "\n", "p.yaml");
+  if (!doc.ok()) return doc.status();
+  return ParseTrainSpec(SpecReader(*doc, "/steps/0"), {});
+}
+
+// The serialized checkpoint a run of `spec` on `data` takes after optimizer
+// step `step` (empty if it never gets there).
+inline std::string CheckpointAtStep(const TrainSpec& spec, const DatasetView& data, int64_t step) {
+  std::string bytes;
+  TrainHooks hooks;
+  hooks.checkpoint.every_steps = 1;
+  hooks.on_checkpoint = [&](std::unique_ptr<CheckpointSnapshot> snap, bool) -> Status {
+    if (snap->step() != step) return Status::Ok();
+    ASSIGN_OR_RETURN(bytes, snap->Serialize());
+    return Status::Ok();
+  };
+  EXPECT_TRUE(Train(spec, data, nullptr, hooks).ok());
+  return bytes;
 }
 
 // An epoch callback that appends every epoch's metrics to `out`.

@@ -3,23 +3,13 @@
 #include <fmt/format.h>
 
 #include "formats/safetensors.h"
+#include "scan/little_endian.h"
 
 namespace citadel::scan {
-namespace {
-
-uint64_t Le(std::string_view data, size_t at, size_t width) {
-  uint64_t v = 0;
-  for (size_t i = 0; i < width; ++i) {
-    v |= static_cast<uint64_t>(static_cast<unsigned char>(data[at + i])) << (8 * i);
-  }
-  return v;
-}
-
-}  // namespace
 
 bool LooksLikeSafetensors(std::string_view data) {
   if (data.size() < 10) return false;
-  const uint64_t header = Le(data, 0, 8);
+  const uint64_t header = LoadLittleEndian(data, 0, 8);
   return header >= 2 && header <= data.size() - 8 && data[8] == '{';
 }
 
@@ -36,7 +26,7 @@ Result<NpyLayout> ReadNpyHeader(std::string_view data) {
     return InvalidArgumentError(fmt::format(".npy format version {} is unknown", major));
   }
   const size_t width = major == 1 ? 2 : 4;
-  const uint64_t header_len = Le(data, 8, width);
+  const uint64_t header_len = LoadLittleEndian(data, 8, width);
   const uint64_t start = 8 + width;
   if (header_len > data.size() - start) {
     return InvalidArgumentError(

@@ -5,6 +5,8 @@
 
 #include <algorithm>
 
+#include "scan/little_endian.h"
+
 namespace citadel::scan {
 namespace {
 
@@ -15,14 +17,6 @@ constexpr uint32_t kZip64EndOfDirectory = 0x06064b50;
 constexpr uint32_t kZip64Locator = 0x07064b50;
 constexpr size_t kEndRecordSize = 22;
 
-uint64_t Le(std::string_view data, size_t at, size_t width) {
-  uint64_t v = 0;
-  for (size_t i = 0; i < width; ++i) {
-    v |= static_cast<uint64_t>(static_cast<unsigned char>(data[at + i])) << (8 * i);
-  }
-  return v;
-}
-
 bool Fits(std::string_view data, uint64_t at, uint64_t size) {
   return at <= data.size() && size <= data.size() - at;
 }
@@ -32,14 +26,14 @@ bool Fits(std::string_view data, uint64_t at, uint64_t size) {
 void ApplyZip64Extra(std::string_view extra, ZipEntry& e) {
   size_t at = 0;
   while (at + 4 <= extra.size()) {
-    const uint64_t id = Le(extra, at, 2), len = Le(extra, at + 2, 2);
+    const uint64_t id = LoadLittleEndian(extra, at, 2), len = LoadLittleEndian(extra, at + 2, 2);
     if (at + 4 + len > extra.size()) return;
     if (id == 0x0001) {
       size_t p = at + 4;
       const size_t end = p + len;
       auto next = [&](uint64_t& field) {
         if (field == 0xFFFFFFFF && p + 8 <= end) {
-          field = Le(extra, p, 8);
+          field = LoadLittleEndian(extra, p, 8);
           p += 8;
         }
       };
@@ -55,8 +49,9 @@ void ApplyZip64Extra(std::string_view extra, ZipEntry& e) {
 }  // namespace
 
 bool LooksLikeZip(std::string_view data) {
-  return data.size() >= 4 && (Le(data, 0, 4) == kLocalHeader ||
-                              (data.size() == kEndRecordSize && Le(data, 0, 4) == kEndOfDirectory));
+  return data.size() >= 4 &&
+         (LoadLittleEndian(data, 0, 4) == kLocalHeader ||
+          (data.size() == kEndRecordSize && LoadLittleEndian(data, 0, 4) == kEndOfDirectory));
 }
 
 Result<std::vector<ZipEntry>> ReadZipDirectory(std::string_view data) {
@@ -66,7 +61,7 @@ Result<std::vector<ZipEntry>> ReadZipDirectory(std::string_view data) {
       data.size() >= kEndRecordSize + 65535 ? data.size() - kEndRecordSize - 65535 : 0;
   size_t end_at = std::string_view::npos;
   for (size_t i = data.size() - kEndRecordSize + 1; i-- > lowest;) {
-    if (Le(data, i, 4) == kEndOfDirectory) {
+    if (LoadLittleEndian(data, i, 4) == kEndOfDirectory) {
       end_at = i;
       break;
     }
@@ -74,20 +69,20 @@ Result<std::vector<ZipEntry>> ReadZipDirectory(std::string_view data) {
   if (end_at == std::string_view::npos) {
     return InvalidArgumentError("no end-of-central-directory record (truncated archive?)");
   }
-  uint64_t count = Le(data, end_at + 10, 2);
-  uint64_t dir_size = Le(data, end_at + 12, 4);
-  uint64_t dir_offset = Le(data, end_at + 16, 4);
+  uint64_t count = LoadLittleEndian(data, end_at + 10, 2);
+  uint64_t dir_size = LoadLittleEndian(data, end_at + 12, 4);
+  uint64_t dir_offset = LoadLittleEndian(data, end_at + 16, 4);
   if (count == 0xFFFF || dir_size == 0xFFFFFFFF || dir_offset == 0xFFFFFFFF) {
-    if (end_at < 20 || Le(data, end_at - 20, 4) != kZip64Locator) {
+    if (end_at < 20 || LoadLittleEndian(data, end_at - 20, 4) != kZip64Locator) {
       return InvalidArgumentError("ZIP64 values without a ZIP64 locator");
     }
-    const uint64_t record = Le(data, end_at - 20 + 8, 8);
-    if (!Fits(data, record, 56) || Le(data, record, 4) != kZip64EndOfDirectory) {
+    const uint64_t record = LoadLittleEndian(data, end_at - 20 + 8, 8);
+    if (!Fits(data, record, 56) || LoadLittleEndian(data, record, 4) != kZip64EndOfDirectory) {
       return InvalidArgumentError("the ZIP64 end-of-directory record is missing or out of range");
     }
-    count = Le(data, record + 32, 8);
-    dir_size = Le(data, record + 40, 8);
-    dir_offset = Le(data, record + 48, 8);
+    count = LoadLittleEndian(data, record + 32, 8);
+    dir_size = LoadLittleEndian(data, record + 40, 8);
+    dir_offset = LoadLittleEndian(data, record + 48, 8);
   }
   if (!Fits(data, dir_offset, dir_size)) {
     return InvalidArgumentError(
@@ -97,19 +92,20 @@ Result<std::vector<ZipEntry>> ReadZipDirectory(std::string_view data) {
   std::vector<ZipEntry> entries;
   uint64_t at = dir_offset;
   for (uint64_t i = 0; i < count; ++i) {
-    if (!Fits(data, at, 46) || Le(data, at, 4) != kCentralHeader) {
+    if (!Fits(data, at, 46) || LoadLittleEndian(data, at, 4) != kCentralHeader) {
       return InvalidArgumentError(
           fmt::format("central directory entry {} of {} is malformed (offset {})", i, count, at));
     }
     ZipEntry e;
-    e.flags = static_cast<uint16_t>(Le(data, at + 8, 2));
-    e.method = static_cast<uint16_t>(Le(data, at + 10, 2));
-    e.crc32 = static_cast<uint32_t>(Le(data, at + 16, 4));
-    e.compressed_size = Le(data, at + 20, 4);
-    e.size = Le(data, at + 24, 4);
-    const uint64_t name_len = Le(data, at + 28, 2), extra_len = Le(data, at + 30, 2),
-                   comment_len = Le(data, at + 32, 2);
-    e.local_offset = Le(data, at + 42, 4);
+    e.flags = static_cast<uint16_t>(LoadLittleEndian(data, at + 8, 2));
+    e.method = static_cast<uint16_t>(LoadLittleEndian(data, at + 10, 2));
+    e.crc32 = static_cast<uint32_t>(LoadLittleEndian(data, at + 16, 4));
+    e.compressed_size = LoadLittleEndian(data, at + 20, 4);
+    e.size = LoadLittleEndian(data, at + 24, 4);
+    const uint64_t name_len = LoadLittleEndian(data, at + 28, 2),
+                   extra_len = LoadLittleEndian(data, at + 30, 2),
+                   comment_len = LoadLittleEndian(data, at + 32, 2);
+    e.local_offset = LoadLittleEndian(data, at + 42, 4);
     if (!Fits(data, at + 46, name_len + extra_len + comment_len)) {
       return InvalidArgumentError(fmt::format("central directory entry {} runs past the end", i));
     }
@@ -125,10 +121,11 @@ Result<ZipEntryData> ReadZipEntry(std::string_view data, const ZipEntry& entry,
                                   uint64_t max_bytes) {
   if (entry.encrypted()) return FailedPreconditionError("the entry is encrypted");
   const uint64_t at = entry.local_offset;
-  if (!Fits(data, at, 30) || Le(data, at, 4) != kLocalHeader) {
+  if (!Fits(data, at, 30) || LoadLittleEndian(data, at, 4) != kLocalHeader) {
     return InvalidArgumentError(fmt::format("no local header at offset {}", at));
   }
-  const uint64_t name_len = Le(data, at + 26, 2), extra_len = Le(data, at + 28, 2);
+  const uint64_t name_len = LoadLittleEndian(data, at + 26, 2),
+                 extra_len = LoadLittleEndian(data, at + 28, 2);
   if (!Fits(data, at + 30, name_len + extra_len)) {
     return InvalidArgumentError("the local header runs past the end");
   }

@@ -5,7 +5,6 @@
 
 #include <random>
 
-#include "base/text/yaml.h"
 #include "ml/batch_inference.h"
 #include "ml/inference_session.h"
 #include "ml/test_datasets.h"
@@ -15,12 +14,7 @@
 namespace citadel::ml {
 namespace {
 
-Result<TrainSpec> ParseModel(const std::string& model) {
-  auto doc =
-      ParseYaml("steps:\n  - name: t\n    kind: train\n    model: " + model + "\n", "p.yaml");
-  if (!doc.ok()) return doc.status();
-  return ParseTrainSpec(SpecReader(*doc, "/steps/0"), {});
-}
+using testing::ParseModel;
 
 TEST(CnnSpec, ParsesConvBlocksWithDefaults) {
   auto spec = ParseModel(

@@ -7,7 +7,6 @@
 #include <set>
 
 #include "base/system/files.h"
-#include "base/text/yaml.h"
 #include "crypto/sha256.h"
 #include "ml/batch_inference.h"
 #include "ml/inference_session.h"
@@ -26,12 +25,7 @@ std::string Fixture(const std::string& name) {
   return bytes.ok() ? *bytes : std::string();
 }
 
-Result<TrainSpec> ParseModel(const std::string& model) {
-  auto doc =
-      ParseYaml("steps:\n  - name: t\n    kind: train\n    model: " + model + "\n", "p.yaml");
-  if (!doc.ok()) return doc.status();
-  return ParseTrainSpec(SpecReader(*doc, "/steps/0"), {});
-}
+using testing::ParseModel;
 
 TrainSpec Scripted(const std::string& fixture, int64_t epochs = 6) {
   auto spec = ParseModel("{ arch: torchscript, module: " + fixture + " }");
@@ -123,15 +117,7 @@ TEST(TorchScript, ResumingMidEpochGivesTheUninterruptedWeights) {
   ASSERT_TRUE(reference.ok()) << reference.status().ToString();
   for (int64_t at : {3, 10}) {
     SCOPED_TRACE(at);
-    std::string checkpoint;
-    TrainHooks hooks;
-    hooks.checkpoint.every_steps = 1;
-    hooks.on_checkpoint = [&](std::unique_ptr<CheckpointSnapshot> snap, bool) -> Status {
-      if (snap->step() != at) return Status::Ok();
-      ASSIGN_OR_RETURN(checkpoint, snap->Serialize());
-      return Status::Ok();
-    };
-    ASSERT_TRUE(Train(spec, data, nullptr, hooks).ok());
+    const std::string checkpoint = testing::CheckpointAtStep(spec, data, at);
     ASSERT_FALSE(checkpoint.empty());
     TrainHooks resume;
     resume.resume_from = checkpoint;
@@ -140,14 +126,8 @@ TEST(TorchScript, ResumingMidEpochGivesTheUninterruptedWeights) {
     EXPECT_TRUE(resumed->safetensors == reference->safetensors);
   }
   // A checkpoint taken with another module is refused.
-  std::string other;
-  TrainHooks hooks;
-  hooks.checkpoint.every_steps = 2;
-  hooks.on_checkpoint = [&](std::unique_ptr<CheckpointSnapshot> snap, bool) -> Status {
-    ASSIGN_OR_RETURN(other, snap->Serialize());
-    return Status::Ok();
-  };
-  ASSERT_TRUE(Train(Scripted("blobs_frozen.pt", 3), data, nullptr, hooks).ok());
+  const std::string other = testing::CheckpointAtStep(Scripted("blobs_frozen.pt", 3), data, 2);
+  ASSERT_FALSE(other.empty());
   TrainHooks resume;
   resume.resume_from = other;
   auto refused = Train(spec, data, nullptr, resume);

@@ -5,7 +5,6 @@
 
 #include <random>
 
-#include "base/text/yaml.h"
 #include "ml/batch_inference.h"
 #include "ml/inference_session.h"
 #include "ml/test_datasets.h"
@@ -18,12 +17,7 @@ namespace {
 
 constexpr int kLength = 8;
 
-Result<TrainSpec> ParseModel(const std::string& model) {
-  auto doc =
-      ParseYaml("steps:\n  - name: t\n    kind: train\n    model: " + model + "\n", "p.yaml");
-  if (!doc.ok()) return doc.status();
-  return ParseTrainSpec(SpecReader(*doc, "/steps/0"), {});
-}
+using testing::ParseModel;
 
 TEST(TransformerSpec, ParsesWithDefaultsAndRoundTrips) {
   auto spec = ParseModel("{ arch: transformer, d_model: 32, heads: 2 }");
@@ -170,15 +164,7 @@ TEST(Transformer, ResumingMidEpochGivesTheUninterruptedWeights) {
   auto reference = Train(spec, data, nullptr);
   ASSERT_TRUE(reference.ok()) << reference.status().ToString();
 
-  std::string at_step_7;
-  TrainHooks hooks;
-  hooks.checkpoint.every_steps = 1;
-  hooks.on_checkpoint = [&](std::unique_ptr<CheckpointSnapshot> snap, bool) -> Status {
-    if (snap->step() != 7) return Status::Ok();
-    ASSIGN_OR_RETURN(at_step_7, snap->Serialize());
-    return Status::Ok();
-  };
-  ASSERT_TRUE(Train(spec, data, nullptr, hooks).ok());
+  const std::string at_step_7 = testing::CheckpointAtStep(spec, data, 7);
   ASSERT_FALSE(at_step_7.empty());
   TrainHooks resume;
   resume.resume_from = at_step_7;
