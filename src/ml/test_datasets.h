@@ -121,6 +121,19 @@ inline Result<TrainSpec> ParseModel(const std::string& model) {
   return ParseTrainSpec(SpecReader(*doc, "/steps/0"), {});
 }
 
+// Each model section of `cases` ({model, expected}) is refused with an error
+// that holds `expected` (the field) and names the model's line, p.yaml:4.
+inline void ExpectModelsRefused(const std::vector<std::pair<std::string, std::string>>& cases) {
+  for (const auto& [model, expected] : cases) {
+    auto spec = ParseModel(model);
+    ASSERT_FALSE(spec.ok()) << model;
+    EXPECT_NE(spec.status().message().find(expected), std::string::npos)
+        << model << " → " << spec.status().ToString();
+    EXPECT_NE(spec.status().message().find("p.yaml:4"), std::string::npos)
+        << spec.status().ToString();
+  }
+}
+
 // The serialized checkpoint a run of `spec` on `data` takes after optimizer
 // step `step` (empty if it never gets there).
 inline std::string CheckpointAtStep(const TrainSpec& spec, const DatasetView& data, int64_t step) {
