@@ -236,7 +236,10 @@ Result<Json> SignResources(std::vector<ModelResource> resources, const std::stri
                 {"signatures", Json::array({{{"sig", Base64Encode(sig)}, {"keyid", ""}}})}}}};
 }
 
-Result<SignedStatement> OpenBundle(std::string_view bundle_text, const TrustAnchors& anchors) {
+namespace {
+
+Result<SignedStatement> OpenBundleUnchecked(std::string_view bundle_text,
+                                            const TrustAnchors& anchors) {
   Json bundle;
   try {
     bundle = Json::parse(bundle_text);
@@ -309,6 +312,19 @@ Result<SignedStatement> OpenBundle(std::string_view bundle_text, const TrustAnch
   }
 
   return SignedStatement{signer.second, std::move(serialization), std::move(signed_resources)};
+}
+
+}  // namespace
+
+Result<SignedStatement> OpenBundle(std::string_view bundle_text, const TrustAnchors& anchors) {
+  // The bundle comes from outside: a field of an unexpected JSON type
+  // anywhere in it is a malformed bundle, never an escaped exception.
+  try {
+    return OpenBundleUnchecked(bundle_text, anchors);
+  } catch (const Json::exception& e) {
+    return InvalidArgumentError(
+        fmt::format("bundle: a field has the wrong JSON type ({})", e.what()));
+  }
 }
 
 Status CompareResources(const SignedStatement& signed_statement,

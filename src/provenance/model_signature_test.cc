@@ -204,6 +204,30 @@ TEST(ModelSignature, ASignedStatementOfAnotherPredicateIsRefused) {
       << v.status().ToString();
 }
 
+TEST(ModelSignature, FieldsOfTheWrongTypeAreAMalformedBundle) {
+  const std::string valid = *ReadFile(kOms / "v1.1.0-elliptic-key/model.sig");
+  Json bundle = Json::parse(valid);
+  std::vector<Json> variants;
+  for (const char* field : {"verificationMaterial", "dsseEnvelope"}) {
+    Json b = bundle;
+    b[field] = "a string";
+    variants.push_back(b);
+  }
+  Json b = bundle;
+  b["dsseEnvelope"]["signatures"] = Json::array({"not an object"});
+  variants.push_back(b);
+  b = bundle;
+  b["verificationMaterial"] = {{"x509CertificateChain", "not an object"}};
+  variants.push_back(b);
+  TrustAnchors anchors = CaAnchors();
+  anchors.key = ReferenceKey();
+  for (const Json& v : variants) {
+    auto r = OpenBundle(v.dump(), anchors);
+    ASSERT_FALSE(r.ok()) << v.dump();
+    EXPECT_EQ(r.status().code(), StatusCode::kInvalidArgument) << r.status().ToString();
+  }
+}
+
 class SignAndVerify : public ::testing::TestWithParam<crypto::KeyAlgorithm> {};
 
 TEST_P(SignAndVerify, FilesAndShardsRoundTrip) {
