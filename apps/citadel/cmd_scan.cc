@@ -24,6 +24,16 @@ Json FindingJson(const scan::Finding& f) {
           {"detail", f.detail}};
 }
 
+// Names from a scanned file (entries, globals) for a terminal: control
+// characters become '?', so an entry name cannot rewrite the report's lines.
+std::string Printable(std::string_view text) {
+  std::string out(text);
+  for (char& c : out) {
+    if (static_cast<unsigned char>(c) < 0x20 || c == 0x7f) c = '?';
+  }
+  return out;
+}
+
 // The files under `path` (itself when it is a file), sorted.
 Result<std::vector<std::filesystem::path>> FilesUnder(const std::filesystem::path& path) {
   std::error_code ec;
@@ -89,7 +99,8 @@ Status Scan(const std::vector<std::string>& paths, const std::string& policy_nam
                                        : fmt::format("{} findings", r.findings.size()));
       for (const scan::Finding& f : r.findings) {
         fmt::print("  {:<10} {:<22} {}{}: {}\n", scan::SeverityName(f.severity), f.rule,
-                   f.entry.empty() ? "" : f.entry + " ", fmt::format("@{}", f.offset), f.detail);
+                   f.entry.empty() ? "" : Printable(f.entry) + " ", fmt::format("@{}", f.offset),
+                   Printable(f.detail));
       }
     }
     fmt::print("{} files, {} dangerous and {} suspicious findings (policy {})\n", reports.size(),

@@ -1,7 +1,11 @@
 #include "scan/model_scanner.h"
 
 #include <fmt/format.h>
+#include <zlib.h>
 
+#include <algorithm>
+#include <cctype>
+#include <optional>
 #include <set>
 #include <utility>
 
@@ -14,12 +18,82 @@
 namespace citadel::scan {
 namespace {
 
-// A whole byte string that walks as one or more pickles of protocol 0 or 1
-// (no PROTO opcode to recognise them by).
-bool WalksAsPickle(std::string_view data) {
-  if (data.empty()) return false;
-  const PickleWalk walk = WalkPickle(data);
-  return walk.complete && !walk.error && walk.opcodes >= 2;
+// Bytes at `at` that an unpickler would act on although they do not start
+// with PROTO (protocols 0 and 1): they walk to a STOP, or they name a
+// global before the walk breaks — Python imports and calls it as soon as
+// it gets there, whatever follows.
+// "a.b_c.d": what an unpickler's find_class can import. Text that merely
+// starts with 'c' (Python source: "class Mlp(Module):") names nothing.
+bool IsDottedName(std::string_view s) {
+  if (s.empty() || s.front() == '.' || s.back() == '.') return false;
+  for (size_t i = 0; i < s.size(); ++i) {
+    const auto c = static_cast<unsigned char>(s[i]);
+    const bool ok = std::isalpha(c) || c == '_' || c >= 0x80 ||
+                    (std::isdigit(c) && i > 0 && s[i - 1] != '.') || (c == '.' && s[i - 1] != '.');
+    if (!ok) return false;
+  }
+  return true;
+}
+
+bool WalksAsPickleAt(std::string_view data, uint64_t at) {
+  if (at >= data.size()) return false;
+  const PickleWalk walk = WalkPickle(data, at);
+  if (walk.complete && !walk.error && walk.opcodes >= 2) return true;
+  for (const PickleGlobal& g : walk.globals) {
+    if (IsDottedName(g.module) && IsDottedName(g.name)) return true;
+  }
+  return false;
+}
+
+bool WalksAsPickle(std::string_view data) { return WalksAsPickleAt(data, 0); }
+
+// zlib / gzip streams (joblib's and many .pkl.gz files' compression).
+bool LooksLikeDeflate(std::string_view data) {
+  if (data.size() < 3) return false;
+  const auto b0 = static_cast<unsigned char>(data[0]), b1 = static_cast<unsigned char>(data[1]);
+  if (b0 == 0x1f && b1 == 0x8b) return true;                               // gzip
+  return (b0 & 0x0f) == 8 && (b0 >> 4) <= 7 && (b0 * 256 + b1) % 31 == 0;  // zlib header
+}
+
+// Other compressions a loader may undo but this scanner does not.
+std::string_view OtherCompression(std::string_view data) {
+  if (data.starts_with("BZh")) return "bzip2";
+  if (data.starts_with("\xfd"
+                       "7zXZ"))
+    return "xz";
+  if (data.starts_with("\x04\x22\x4d\x18")) return "lz4";
+  if (data.starts_with("\x28\xb5\x2f\xfd")) return "zstd";
+  return "";
+}
+
+// Inflates a zlib or gzip stream (several gzip members too), at most
+// `max_bytes`. nullopt when it is not one (or is corrupt).
+std::optional<std::string> Inflate(std::string_view data, uint64_t max_bytes, bool& too_big) {
+  z_stream zs{};
+  // 32 + 15: detect zlib or gzip from the header.
+  if (inflateInit2(&zs, 32 + MAX_WBITS) != Z_OK) return std::nullopt;
+  zs.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(data.data()));
+  zs.avail_in = static_cast<uInt>(std::min<uint64_t>(data.size(), UINT32_MAX));
+  std::string out;
+  char buffer[1 << 16];
+  int rc = Z_OK;
+  while (rc == Z_OK) {
+    zs.next_out = reinterpret_cast<Bytef*>(buffer);
+    zs.avail_out = sizeof(buffer);
+    rc = inflate(&zs, Z_NO_FLUSH);
+    out.append(buffer, sizeof(buffer) - zs.avail_out);
+    if (out.size() > max_bytes) {
+      too_big = true;
+      break;
+    }
+    if (rc == Z_STREAM_END && zs.avail_in > 0 && static_cast<unsigned char>(*zs.next_in) == 0x1f) {
+      rc = inflateReset(&zs);  // the next gzip member
+    }
+    if (rc == Z_BUF_ERROR && zs.avail_in == 0) break;
+  }
+  inflateEnd(&zs);
+  if (too_big || rc != Z_STREAM_END) return std::nullopt;
+  return out;
 }
 
 class Scan {
@@ -43,8 +117,25 @@ class Scan {
       if (Status s = CheckSafetensors(data); !s.ok()) {
         Add(where, 0, Severity::kSuspicious, "malformed-safetensors", s.message());
       }
+      // A header length can also read as PROTO and opcodes: a file may be
+      // valid safetensors and a pickle at once. Scan it as both.
+      if (LooksLikeBinaryPickle(data) && WalksAsPickle(data)) Pickles(data, where, depth);
     } else if (LooksLikeBinaryPickle(data) || WalksAsPickle(data)) {
       Pickles(data, where, depth);
+    } else if (LooksLikeDeflate(data)) {
+      bool too_big = false;
+      std::optional<std::string> inflated = Inflate(data, options_.max_entry_bytes, too_big);
+      if (too_big) {
+        Add(where, 0, Severity::kSuspicious, "unreadable-entry",
+            "the compressed data inflates past the scan limit");
+      } else if (inflated) {
+        Content(*inflated, where.empty() ? "inflated" : where + "!inflated", depth + 1);
+      }
+    } else if (std::string_view kind = OtherCompression(data); !kind.empty()) {
+      Add(where, 0, Severity::kSuspicious, "compressed-content",
+          fmt::format("{}-compressed data cannot be inspected; a loader that decompresses it "
+                      "may unpickle it (decompress it and scan the result)",
+                      kind));
     }
   }
 
@@ -67,12 +158,14 @@ class Scan {
   }
 
   void Archive(std::string_view data, const std::string& where, int depth) {
-    Result<std::vector<ZipEntry>> entries = ReadZipDirectory(data);
+    std::string problem;
+    Result<std::vector<ZipEntry>> entries = ReadZipDirectory(data, &problem);
     if (!entries.ok()) {
       Add(where, 0, Severity::kSuspicious, "malformed-archive",
           fmt::format("the ZIP archive cannot be read: {}", entries.status().message()));
       return;
     }
+    if (!problem.empty()) Add(where, 0, Severity::kSuspicious, "malformed-archive", problem);
     for (const ZipEntry& e : *entries) {
       const std::string entry = where.empty() ? e.name : where + "!" + e.name;
       Result<ZipEntryData> content = ReadZipEntry(data, e, options_.max_entry_bytes);
@@ -102,17 +195,13 @@ class Scan {
       if (!walk.complete) return;
       at = walk.end;
       const std::string_view rest = data.substr(at);
-      // Legacy torch.save files end with raw storage bytes after their pickles.
+      // Legacy torch.save files end with raw storage bytes after their
+      // pickles; what follows is judged only if an unpickler would act on it.
       if (!LooksLikeBinaryPickle(rest) && !WalksAsPickleAt(data, at)) return;
     }
   }
 
  private:
-  static bool WalksAsPickleAt(std::string_view data, uint64_t at) {
-    const PickleWalk walk = WalkPickle(data, at);
-    return walk.complete && !walk.error && walk.opcodes >= 2;
-  }
-
   void Judge(const PickleWalk& walk, const std::string& where, int depth) {
     std::set<std::pair<std::string, std::string>> called;
     for (const PickleCall& call : walk.calls) {
@@ -183,6 +272,11 @@ std::string FormatOf(std::string_view data) {
   if (LooksLikeNpy(data)) return "npy";
   if (LooksLikeSafetensors(data)) return "safetensors";
   if (LooksLikeBinaryPickle(data) || WalksAsPickle(data)) return "pickle";
+  if (LooksLikeDeflate(data)) {
+    bool too_big = false;
+    if (Inflate(data, uint64_t{1} << 20, too_big) || too_big) return "compressed";
+  }
+  if (!OtherCompression(data).empty()) return "compressed";
   return "unknown";
 }
 

@@ -2,9 +2,11 @@
 // told by content, never by file name: a ZIP archive (PyTorch checkpoints,
 // TorchScript modules, .npz — every entry is looked at, whatever its name,
 // and archives inside archives too), a NumPy .npy (object arrays are
-// pickles), safetensors (checked strictly) or a pickle stream (plain
-// pickles, legacy torch.save files and joblib files are several pickles in
-// a row). Every
+// pickles), safetensors (checked strictly), zlib / gzip data (inflated,
+// then scanned: compressed joblib and .pkl.gz files) or a pickle stream
+// (plain pickles; legacy torch.save files are several pickles in a row).
+// Uncompressed joblib files interleave raw array bytes with their pickle:
+// the walk stops there with a malformed-pickle finding. Every
 // pickle is walked by the PickleMachine and each global it references or
 // calls is judged by the policy (callable_policy.h); byte strings that are
 // pickles themselves are scanned too. A broken stream or archive is a
@@ -30,8 +32,9 @@ struct ScanOptions {
 struct FileReport {
   std::string path;
   // "pickle", "npy", "safetensors", "zip" (with "pytorch", "torchscript" or
-  // "npz" when it is one), or "unknown" (no format this scanner inspects:
-  // not scanned).
+  // "npz" when it is one), "compressed" (zlib / gzip: inflated and scanned;
+  // bzip2, xz, lz4, zstd: a finding), or "unknown" (no format this scanner
+  // inspects: not scanned).
   std::string format;
   std::vector<Finding> findings;
 

@@ -4,6 +4,7 @@
 #include "scan/model_scanner.h"
 
 #include <gtest/gtest.h>
+#include <zlib.h>
 
 #include <string>
 
@@ -143,6 +144,86 @@ TEST(ModelScanner, SeveralPicklesNestedPicklesAndReferencesWithoutCalls) {
   FileReport zero = ScanBytes("cos\nsystem\n(S'ls'\ntR.", "p0.pkl", {});
   EXPECT_EQ(zero.format, "pickle");
   EXPECT_TRUE(Has(zero, "dangerous-call", "os.system")) << Rules(zero);
+}
+
+TEST(ModelScanner, EvasionsAnUnpicklerWouldStillActOnAreCaught) {
+  // No STOP: Python runs the REDUCE before it notices the end.
+  FileReport no_stop = ScanBytes("cos\nsystem\n(S'id'\ntR", "a.pkl", {});
+  EXPECT_EQ(no_stop.format, "pickle");
+  EXPECT_TRUE(Has(no_stop, "dangerous-call", "os.system")) << Rules(no_stop);
+  // Garbage after the call.
+  EXPECT_TRUE(
+      Has(ScanBytes("cos\nsystem\n(S'id'\ntR\xff"s, "b.pkl", {}), "dangerous-call", "os.system"));
+  // Memo keys as Python's int() reads them.
+  for (const char* key : {" 0", "+0", "0_0"}) {
+    const std::string p = std::string("cos\nsystem\np") + key + "\n0g0\n(S'id'\ntR.";
+    FileReport r = ScanBytes(p, "c.pkl", {});
+    EXPECT_TRUE(Has(r, "dangerous-call", "calls os.system")) << key << ": " << Rules(r);
+  }
+  // Python source merely starting with 'c' is not a pickle.
+  EXPECT_EQ(ScanBytes("class Mlp(Module):\n  pass\n", "m.py", {}).format, "unknown");
+}
+
+TEST(ModelScanner, NpyHeadersReadAsNumpyReadsThem) {
+  auto npy = [](const std::string& header) {
+    std::string h = header;
+    while ((10 + h.size() + 1) % 64 != 0) h += ' ';
+    h += '\n';
+    std::string out = "\x93NUMPY\x01\x00"s;
+    out += static_cast<char>(h.size() & 0xff);
+    out += static_cast<char>(h.size() >> 8);
+    return out + h +
+           "\x80\x02"
+           "cos\nsystem\nX\x02\x00\x00\x00ls\x85R."s;
+  };
+  FileReport double_quoted =
+      ScanBytes(npy("{'descr': \"|O\", 'fortran_order': False, 'shape': (1,), }"), "d.npy", {});
+  EXPECT_TRUE(Has(double_quoted, "dangerous-call", "os.system")) << Rules(double_quoted);
+  FileReport twice = ScanBytes(
+      npy("{'descr': '<f4', 'descr': '|O', 'fortran_order': False, 'shape': (1,), }"), "t.npy", {});
+  EXPECT_TRUE(Has(twice, "malformed-npy", "2 times")) << Rules(twice);
+  // Too short for its version's length field: a finding, not a crash.
+  FileReport tiny = ScanBytes("\x93NUMPY\x02\x00\x05\x00"s, "tiny.npy", {});
+  EXPECT_TRUE(Has(tiny, "malformed-npy", "truncated")) << Rules(tiny);
+}
+
+TEST(ModelScanner, AZipThatUnderstatesItsEntryCountStillHasEveryEntryScanned) {
+  auto bytes = ReadFile("tests/fixtures/pickles/hidden_in_bin.zip");
+  ASSERT_TRUE(bytes.ok());
+  std::string zip = *bytes;
+  const size_t end = zip.rfind("PK\x05\x06");
+  ASSERT_NE(end, std::string::npos);
+  zip[end + 8] = 1;   // entries on this disk
+  zip[end + 10] = 1;  // entries in all: the malicious weights.bin is the second
+  FileReport r = ScanBytes(zip, "understated.zip", {});
+  EXPECT_TRUE(Has(r, "dangerous-call", "posix.system")) << Rules(r);
+  EXPECT_TRUE(Has(r, "malformed-archive", "counts 1 entries but the directory holds 2"))
+      << Rules(r);
+}
+
+TEST(ModelScanner, CompressedDataIsInflatedOrNamedAsUninspectable) {
+  // A gzip of the malicious pickle inside (what a .pkl.gz or joblib file holds).
+  const std::string inner =
+      "\x80\x02"
+      "cos\nsystem\nX\x02\x00\x00\x00ls\x85R."s;
+  std::string gz(compressBound(inner.size()) + 32, '\0');
+  z_stream zs{};
+  ASSERT_EQ(deflateInit2(&zs, 6, Z_DEFLATED, 16 + MAX_WBITS, 8, Z_DEFAULT_STRATEGY), Z_OK);
+  zs.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(inner.data()));
+  zs.avail_in = static_cast<uInt>(inner.size());
+  zs.next_out = reinterpret_cast<Bytef*>(gz.data());
+  zs.avail_out = static_cast<uInt>(gz.size());
+  ASSERT_EQ(deflate(&zs, Z_FINISH), Z_STREAM_END);
+  gz.resize(zs.total_out);
+  deflateEnd(&zs);
+  FileReport r = ScanBytes(gz, "model.pkl.gz", {});
+  EXPECT_EQ(r.format, "compressed");
+  EXPECT_TRUE(Has(r, "dangerous-call", "os.system")) << Rules(r);
+  FileReport xz = ScanBytes(
+      "\xfd"
+      "7zXZ\x00\x00rest"s,
+      "model.pkl.xz", {});
+  EXPECT_TRUE(Has(xz, "compressed-content", "xz")) << Rules(xz);
 }
 
 TEST(ModelScanner, BrokenStreamsAndArchivesAreFindingsAndOtherFilesAreNotScanned) {

@@ -2,7 +2,9 @@
 
 #include <fmt/format.h>
 
+#include <cctype>
 #include <charconv>
+#include <memory>
 #include <unordered_map>
 
 namespace citadel::scan {
@@ -15,8 +17,10 @@ constexpr size_t kMaxText = 4096;  // longer strings cannot be module or callabl
 struct Value {
   enum class Kind : uint8_t { kOther, kMark, kString, kGlobal };
   Kind kind = Kind::kOther;
-  std::string text;  // kString: the string (when ≤ kMaxText); kGlobal: the module
-  std::string name;  // kGlobal: the callable
+  // Shared, so that DUP, GET and the memo copy a pointer, not the text:
+  // a million DUPs of a 4 KiB string must not cost 4 GiB.
+  std::shared_ptr<const std::string> text;  // kString (≤ kMaxText) / kGlobal: the module
+  std::shared_ptr<const std::string> name;  // kGlobal: the callable
   bool long_text = false;
 };
 
@@ -132,7 +136,7 @@ class Walker {
     Value v;
     v.kind = Value::Kind::kString;
     if (s.size() <= kMaxText) {
-      v.text = std::string(s);
+      v.text = std::make_shared<const std::string>(s);
     } else {
       v.long_text = true;
     }
@@ -148,16 +152,16 @@ class Walker {
     out_.globals.push_back({std::string(module), std::string(name), op_offset_});
     Value v;
     v.kind = Value::Kind::kGlobal;
-    v.text = std::string(module);
-    v.name = std::string(name);
+    v.text = std::make_shared<const std::string>(module);
+    v.name = std::make_shared<const std::string>(name);
     return Push(std::move(v));
   }
 
   void RecordCall(const Value& callable, std::string_view opcode) {
     PickleCall call;
     if (callable.kind == Value::Kind::kGlobal) {
-      call.module = callable.text;
-      call.name = callable.name;
+      call.module = *callable.text;
+      call.name = *callable.name;
     }
     call.opcode = std::string(opcode);
     call.offset = op_offset_;
@@ -180,9 +184,44 @@ class Walker {
     return Push(it->second);
   }
 
+  // A memo key as Python's int() reads it: surrounding whitespace, an
+  // optional sign, digits with single underscores between them (" 0", "+0"
+  // and "0_0" are all key 0 to an unpickler, so they must be here too).
   static bool ParseDecimal(std::string_view text, uint64_t& value) {
-    auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
-    return ec == std::errc() && end == text.data() + text.size();
+    while (!text.empty() && std::isspace(static_cast<unsigned char>(text.front()))) {
+      text.remove_prefix(1);
+    }
+    while (!text.empty() && std::isspace(static_cast<unsigned char>(text.back()))) {
+      text.remove_suffix(1);
+    }
+    bool negative = false;
+    if (!text.empty() && (text.front() == '+' || text.front() == '-')) {
+      negative = text.front() == '-';
+      text.remove_prefix(1);
+    }
+    if (text.empty() || text.front() == '_' || text.back() == '_') return false;
+    value = 0;
+    for (size_t i = 0; i < text.size(); ++i) {
+      const char c = text[i];
+      if (c == '_') {
+        if (text[i - 1] == '_') return false;
+        continue;
+      }
+      if (c < '0' || c > '9') return false;
+      if (value > (UINT64_MAX - 9) / 10) return false;
+      value = value * 10 + static_cast<uint64_t>(c - '0');
+    }
+    // A negative key is a distinct (if odd) key: keep it apart from positives.
+    if (negative && value != 0) value = ~value;
+    return true;
+  }
+
+  // Module and callable names are short; a huge one is an attack on the
+  // scanner's memory (each DUP or GET would copy it), not a name.
+  bool CheckNameLength(std::string_view module, std::string_view name) {
+    if (module.size() + name.size() <= kMaxText) return true;
+    return Fail(fmt::format("a global name of {} bytes (names are at most {})",
+                            module.size() + name.size(), kMaxText));
   }
 
   // Protocol 0 strings are Python reprs: 'text' or "text".
@@ -292,7 +331,7 @@ class Walker {
       case 0x87:  // TUPLE3
         return PopN(3) && Push(Other());
       case 'c':  // GLOBAL
-        return Line(text) && Line(text2) && PushGlobal(text, text2);
+        return Line(text) && Line(text2) && CheckNameLength(text, text2) && PushGlobal(text, text2);
       case 0x93: {  // STACK_GLOBAL
         if (!Pop(b) || !Pop(a)) return false;
         if (a.kind != Value::Kind::kString || b.kind != Value::Kind::kString || a.long_text ||
@@ -301,15 +340,15 @@ class Walker {
               "STACK_GLOBAL at offset {} takes its names from computed values", op_offset_));
           return PushGlobal("?", "?");
         }
-        return PushGlobal(a.text, b.text);
+        return PushGlobal(*a.text, *b.text);
       }
       case 'i': {  // INST
-        if (!Line(text) || !Line(text2)) return false;
+        if (!Line(text) || !Line(text2) || !CheckNameLength(text, text2)) return false;
         out_.globals.push_back({std::string(text), std::string(text2), op_offset_});
         if (!PopMark()) return false;
         a.kind = Value::Kind::kGlobal;
-        a.text = std::string(text);
-        a.name = std::string(text2);
+        a.text = std::make_shared<const std::string>(text);
+        a.name = std::make_shared<const std::string>(text2);
         RecordCall(a, "INST");
         return Push(Other());
       }

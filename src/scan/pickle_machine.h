@@ -9,8 +9,10 @@
 // NEWOBJ, NEWOBJ_EX), the byte strings that are themselves pickles (nested:
 // the caller scans them), and malformed input (truncated data, an unknown
 // opcode, a stack or memo that does not hold what an opcode needs) with its
-// offset — never a crash. Bounded: the stack, the memo and the text kept per
-// value are capped.
+// offset — never a crash. Bounded: the stack and the memo hold at most 2^20
+// entries each, a string value keeps at most 4 KiB of text and a global
+// name 4 KiB, and copies (DUP, GET, PUT) share the text instead of copying
+// it. Memo keys are read as Python's int() reads them (" 0", "+0", "0_0").
 //
 // Thread-compatible; each Walk is independent.
 #pragma once

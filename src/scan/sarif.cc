@@ -28,6 +28,9 @@ const std::vector<Rule>& Rules() {
        "bounds, overlapping offsets, dtype and shape, trailing bytes)."},
       {"malformed-npy", "A NumPy .npy header cannot be read."},
       {"object-array", "A NumPy array holds Python objects, stored as a pickle."},
+      {"compressed-content",
+       "Data compressed in a format the scanner cannot undo (bzip2, xz, "
+       "lz4, zstd)."},
   };
   return rules;
 }

@@ -54,7 +54,7 @@ bool LooksLikeZip(std::string_view data) {
           (data.size() == kEndRecordSize && LoadLittleEndian(data, 0, 4) == kEndOfDirectory));
 }
 
-Result<std::vector<ZipEntry>> ReadZipDirectory(std::string_view data) {
+Result<std::vector<ZipEntry>> ReadZipDirectory(std::string_view data, std::string* problem) {
   if (data.size() < kEndRecordSize) return InvalidArgumentError("too short for a ZIP archive");
   // The end record is in the last 22 + 65535 (comment) bytes.
   const size_t lowest =
@@ -89,12 +89,17 @@ Result<std::vector<ZipEntry>> ReadZipDirectory(std::string_view data) {
         fmt::format("the central directory ({} bytes at {}) lies outside the {}-byte archive",
                     dir_size, dir_offset, data.size()));
   }
+  // Entries are read through the directory's bytes, as Python's zipfile
+  // reads them, not up to the end record's count, which an archive may
+  // understate to hide entries from a scanner.
   std::vector<ZipEntry> entries;
   uint64_t at = dir_offset;
-  for (uint64_t i = 0; i < count; ++i) {
-    if (!Fits(data, at, 46) || LoadLittleEndian(data, at, 4) != kCentralHeader) {
+  const uint64_t dir_end = dir_offset + dir_size;
+  for (uint64_t i = 0; at < dir_end; ++i) {
+    if (!Fits(data, at, 46) || at + 46 > dir_end ||
+        LoadLittleEndian(data, at, 4) != kCentralHeader) {
       return InvalidArgumentError(
-          fmt::format("central directory entry {} of {} is malformed (offset {})", i, count, at));
+          fmt::format("central directory entry {} is malformed (offset {})", i, at));
     }
     ZipEntry e;
     e.flags = static_cast<uint16_t>(LoadLittleEndian(data, at + 8, 2));
@@ -106,13 +111,18 @@ Result<std::vector<ZipEntry>> ReadZipDirectory(std::string_view data) {
                    extra_len = LoadLittleEndian(data, at + 30, 2),
                    comment_len = LoadLittleEndian(data, at + 32, 2);
     e.local_offset = LoadLittleEndian(data, at + 42, 4);
-    if (!Fits(data, at + 46, name_len + extra_len + comment_len)) {
+    if (!Fits(data, at + 46, name_len + extra_len + comment_len) ||
+        at + 46 + name_len + extra_len + comment_len > dir_end) {
       return InvalidArgumentError(fmt::format("central directory entry {} runs past the end", i));
     }
     e.name = std::string(data.substr(at + 46, name_len));
     ApplyZip64Extra(data.substr(at + 46 + name_len, extra_len), e);
     entries.push_back(std::move(e));
     at += 46 + name_len + extra_len + comment_len;
+  }
+  if (entries.size() != count && problem != nullptr) {
+    *problem = fmt::format("the end record counts {} entries but the directory holds {}", count,
+                           entries.size());
   }
   return entries;
 }

@@ -29,9 +29,13 @@ struct ZipEntry {
 // Starts with a local file header ("PK\3\4") or is an empty archive.
 bool LooksLikeZip(std::string_view data);
 
-// The entries of the central directory. InvalidArgument naming what is
-// malformed (no end-of-directory record, a record past the end, …).
-Result<std::vector<ZipEntry>> ReadZipDirectory(std::string_view data);
+// The entries of the central directory, read through its bytes.
+// InvalidArgument naming what is malformed (no end-of-directory record, a
+// record past the end, …). `problem` (optional) gets a mismatch that does
+// not stop reading, such as an entry count that disagrees with the
+// directory.
+Result<std::vector<ZipEntry>> ReadZipDirectory(std::string_view data,
+                                               std::string* problem = nullptr);
 
 struct ZipEntryData {
   std::string bytes;

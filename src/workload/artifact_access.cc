@@ -64,7 +64,8 @@ Result<ml::ModelFiles> LoadModelFiles(Workspace& ws, const LoadedArtifact& artif
   ASSIGN_OR_RETURN(files.safetensors, ReadArtifactFile(ws, artifact, "model.safetensors"));
   const Json& arch =
       files.model_json.contains("architecture") ? files.model_json["architecture"] : Json();
-  if (arch.is_object() && arch.value("arch", "") == "torchscript") {
+  if (arch.is_object() && arch.contains("arch") && arch["arch"].is_string() &&
+      arch["arch"].get<std::string>() == "torchscript") {
     ASSIGN_OR_RETURN(files.torchscript, ReadArtifactFile(ws, artifact, ml::kScriptedModuleFile));
   }
   return files;

@@ -49,8 +49,14 @@ Result<provenance::VerifiedModel> VerifyArtifact(Workspace& ws, const LoadedArti
       if (!first_failure) first_failure = statement.status();
       continue;
     }
-    RETURN_IF_ERROR(provenance::CompareResources(*statement, ManifestResources(artifact),
-                                                 "artifact " + artifact.record.id));
+    Status files = provenance::CompareResources(*statement, ManifestResources(artifact),
+                                                "artifact " + artifact.record.id);
+    if (!files.ok()) {
+      if (!first_failure) first_failure = files;
+      continue;
+    }
+    // The blobs are the same whichever signature holds: a damaged one fails
+    // the artifact.
     for (const auto& f : artifact.manifest.files()) {
       RETURN_IF_ERROR(ws.blobs().Verify(f.digest).WithContext(
           fmt::format("artifact {} file {}", artifact.record.id, f.path)));
