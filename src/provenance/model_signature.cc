@@ -35,6 +35,24 @@ bool Ignored(const std::string& relative, const std::vector<std::string>& ignore
   return false;
 }
 
+// Ignore paths as resource names: "logs/", "./logs" and "logs" are one
+// path; one that is absolute or leaves the model could never match and is
+// refused rather than silently ignored.
+Result<std::vector<std::string>> NormalizedIgnorePaths(const Serialization& serialization) {
+  std::vector<std::string> out;
+  for (const std::string& raw : serialization.ignore_paths) {
+    const fs::path p = fs::path(raw).lexically_normal();
+    std::string s = p.generic_string();
+    while (s.size() > 1 && s.back() == '/') s.pop_back();
+    if (p.is_absolute() || s.empty() || s == "." || s == ".." || s.starts_with("../")) {
+      return InvalidArgumentError(
+          fmt::format("ignore path '{}' must be a path inside the model, relative to it", raw));
+    }
+    out.push_back(std::move(s));
+  }
+  return out;
+}
+
 // The files of the model by resource name (see the header for the rules).
 Result<std::map<std::string, fs::path>> ModelFiles(const fs::path& model,
                                                    const std::vector<std::string>& ignore,
@@ -153,7 +171,8 @@ std::string FileOf(const std::string& name, const std::string& method) {
 Result<std::vector<ModelResource>> HashModel(const fs::path& model,
                                              const Serialization& serialization,
                                              const fs::path& signature) {
-  ASSIGN_OR_RETURN(auto files, ModelFiles(model, serialization.ignore_paths, signature));
+  ASSIGN_OR_RETURN(std::vector<std::string> ignore, NormalizedIgnorePaths(serialization));
+  ASSIGN_OR_RETURN(auto files, ModelFiles(model, ignore, signature));
   struct Task {
     std::string name;
     size_t file;
@@ -195,7 +214,7 @@ Result<Json> SignModel(const fs::path& model, const crypto::PrivateKey& key,
   Serialization recorded = serialization;
   const std::string signature_rel = fs::absolute(signature)
                                         .lexically_normal()
-                                        .lexically_relative(fs::absolute(model))
+                                        .lexically_relative(fs::absolute(model).lexically_normal())
                                         .generic_string();
   if (!signature_rel.empty() && !signature_rel.starts_with("..")) {
     recorded.ignore_paths.push_back(signature_rel);

@@ -269,6 +269,28 @@ INSTANTIATE_TEST_SUITE_P(Keys, SignAndVerify,
                                            crypto::KeyAlgorithm::kEcdsaP384,
                                            crypto::KeyAlgorithm::kEd25519));
 
+TEST(ModelSignature, IgnorePathsAreNormalizedAndMustStayInsideTheModel) {
+  testing::ScratchDir dir;
+  const fs::path model = dir / "model";
+  fs::create_directories(model / "logs");
+  std::ofstream(model / "w.bin") << "w";
+  std::ofstream(model / "logs" / "run.txt") << "log";
+  for (const char* spelling : {"logs/", "./logs", "logs"}) {
+    Serialization ser;
+    ser.ignore_paths = {spelling};
+    auto r = HashModel(model, ser, model / "model.sig");
+    ASSERT_TRUE(r.ok()) << spelling;
+    EXPECT_EQ(r->size(), 1u) << spelling;
+  }
+  for (const char* outside : {"/etc", "../x", ".."}) {
+    Serialization ser;
+    ser.ignore_paths = {outside};
+    EXPECT_EQ(HashModel(model, ser, model / "model.sig").status().code(),
+              StatusCode::kInvalidArgument)
+        << outside;
+  }
+}
+
 TEST(ModelSignature, SymlinksAreRefused) {
   testing::ScratchDir dir;
   const fs::path model = dir / "model";

@@ -4,6 +4,7 @@
 #include <fmt/format.h>
 
 #include <set>
+#include <stdexcept>
 
 #include "crypto/sha256.h"
 #include "formats/safetensors.h"
@@ -41,7 +42,16 @@ class TorchSession final : public InferenceSession {
       // take gigabytes, and a fixed chunk keeps the results deterministic.
       for (int64_t start = 0; start < rows; start += kPredictChunk) {
         const int64_t end = std::min(rows, start + kPredictChunk);
-        torch::Tensor p = torch::softmax(net_->Forward(x.slice(0, start, end)), 1).contiguous();
+        torch::Tensor logits;
+        try {
+          logits = net_->Forward(x.slice(0, start, end));
+        } catch (const std::invalid_argument& e) {
+          // The network counts rows within the chunk; the caller counts
+          // them in what it sent.
+          throw std::invalid_argument(
+              fmt::format("in the chunk of rows from {}: {}", start, e.what()));
+        }
+        torch::Tensor p = torch::softmax(logits, 1).contiguous();
         out.insert(out.end(), p.data_ptr<float>(), p.data_ptr<float>() + p.numel());
       }
       return Status::Ok();

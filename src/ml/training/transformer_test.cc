@@ -140,7 +140,9 @@ TEST(Transformer, PredictsAllPaddingRowsAndRefusesIdsOutsideTheVocabulary) {
     auto bad = (*session)->PredictProbabilities(rows, 2);
     ASSERT_FALSE(bad.ok()) << c.id;
     EXPECT_EQ(bad.status().code(), StatusCode::kInvalidArgument) << bad.status().ToString();
-    EXPECT_NE(bad.status().message().find("row 1, position 2: " + c.expected), std::string::npos)
+    EXPECT_NE(bad.status().message().find("in the chunk of rows from 0: row 1, position 2: " +
+                                          c.expected),
+              std::string::npos)
         << bad.status().ToString();
   }
 }
