@@ -11,9 +11,9 @@
 
 #include "base/system/mapped_file.h"
 #include "scan/callable_policy.h"
+#include "scan/formats/tensor_files.h"
+#include "scan/formats/zip_archive.h"
 #include "scan/pickle_machine.h"
-#include "scan/tensor_files.h"
-#include "scan/zip_archive.h"
 
 namespace citadel::scan {
 namespace {

@@ -1,9 +1,9 @@
-#include "scan/tensor_files.h"
+#include "scan/formats/tensor_files.h"
 
 #include <fmt/format.h>
 
 #include "formats/safetensors.h"
-#include "scan/little_endian.h"
+#include "scan/formats/little_endian.h"
 
 namespace citadel::scan {
 

@@ -1,11 +1,11 @@
-#include "scan/zip_archive.h"
+#include "scan/formats/zip_archive.h"
 
 #include <fmt/format.h>
 #include <zlib.h>
 
 #include <algorithm>
 
-#include "scan/little_endian.h"
+#include "scan/formats/little_endian.h"
 
 namespace citadel::scan {
 namespace {
