@@ -2,12 +2,11 @@
 
 #include <fmt/format.h>
 
-#include <algorithm>
-
 #include "base/ids.h"
 #include "base/text/json.h"
 #include "base/time.h"
 #include "crypto/sha256.h"
+#include "store/artifact_files.h"
 #include "workload/artifact_access.h"
 
 namespace citadel::workload {
@@ -15,39 +14,27 @@ namespace {
 
 namespace fs = std::filesystem;
 
-Result<std::vector<scan::FileReport>> ScanAll(const fs::path& path, scan::ScanPolicy policy) {
+// The stored files, scanned from their blobs: content-addressed and
+// read-only, they are exactly what the artifact will hold, whatever happens
+// to the source meanwhile.
+Result<std::vector<scan::FileReport>> ScanStored(const store::BlobStore& blobs,
+                                                 const store::Manifest& manifest,
+                                                 scan::ScanPolicy policy) {
   scan::ScanOptions options;
   options.policy = policy;
-  std::vector<fs::path> files;
-  if (fs::is_directory(path)) {
-    std::error_code ec;
-    for (auto it = fs::recursive_directory_iterator(path, ec);
-         !ec && it != fs::recursive_directory_iterator(); it.increment(ec)) {
-      if (it->is_symlink()) {
-        return InvalidArgumentError(
-            fmt::format("{}: '{}' is a symbolic link; import the files it points to instead",
-                        path.string(), it->path().lexically_relative(path).string()));
-      }
-      if (it->is_regular_file()) files.push_back(it->path());
-    }
-    if (ec) return UnavailableError(fmt::format("{}: {}", path.string(), ec.message()));
-    std::sort(files.begin(), files.end());
-  } else {
-    files.push_back(path);
-  }
   std::vector<scan::FileReport> reports;
-  for (const fs::path& f : files) {
-    ASSIGN_OR_RETURN(scan::FileReport r, scan::ScanFile(f, options));
-    reports.push_back(std::move(r));
+  for (const store::ManifestEntry& f : manifest.files()) {
+    ASSIGN_OR_RETURN(MappedFile bytes, store::MapArtifactFile(blobs, manifest, f.path));
+    reports.push_back(scan::ScanBytes(bytes.bytes(), f.path, options));
   }
   return reports;
 }
 
-Json FindingsJson(const std::vector<scan::FileReport>& reports, const fs::path& root) {
+Json FindingsJson(const std::vector<scan::FileReport>& reports) {
   Json out = Json::array();
   for (const scan::FileReport& r : reports) {
     for (const scan::Finding& f : r.findings) {
-      out.push_back({{"file", fs::path(r.path).lexically_relative(root).generic_string()},
+      out.push_back({{"file", r.path},
                      {"entry", f.entry},
                      {"severity", scan::SeverityName(f.severity)},
                      {"rule", f.rule},
@@ -67,9 +54,14 @@ Result<ImportResult> ImportModel(Workspace& ws, const fs::path& path,
   }
   if (options.name.empty()) return InvalidArgumentError("give the artifact a name (--name)");
   ImportResult result;
-  ASSIGN_OR_RETURN(result.reports, ScanAll(path, options.policy));
-  const fs::path root = fs::is_directory(path) ? path : path.parent_path();
-  const Json findings = FindingsJson(result.reports, root);
+  // Stored first, scanned from the store: the bytes judged are the bytes
+  // kept. A refused import leaves only unreferenced blobs behind.
+  const bool is_dir = fs::is_directory(path);
+  ASSIGN_OR_RETURN(store::Manifest manifest,
+                   is_dir ? store::StoreDirectory(ws.blobs(), path)
+                          : store::StoreFile(ws.blobs(), path, path.filename().string()));
+  ASSIGN_OR_RETURN(result.reports, ScanStored(ws.blobs(), manifest, options.policy));
+  const Json findings = FindingsJson(result.reports);
   if (!findings.empty() && !options.quarantine) {
     const Json& first = findings[0];
     return FailedPreconditionError(fmt::format(
@@ -106,9 +98,7 @@ Result<ImportResult> ImportModel(Workspace& ws, const fs::path& path,
   info.metadata = {{"imported_from", run.spec["path"]},
                    {"quarantined", result.quarantined},
                    {"scan", {{"policy", run.spec["policy"]}, {"findings", findings}}}};
-  Result<std::string> id = fs::is_directory(path)
-                               ? StoreArtifactDir(ws, path, info)
-                               : StoreArtifactFile(ws, path, path.filename().string(), info);
+  Result<std::string> id = RecordArtifact(ws, manifest, info);
   if (!id.ok()) {
     (void)ws.catalog().FinishRun(run.id, catalog::RunStatus::kFailed, id.status().ToString());
     return id.status();

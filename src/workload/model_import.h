@@ -1,9 +1,11 @@
 // `citadel import`: bringing a model file or directory from outside into
-// the workspace. It is scanned first (src/scan); with findings it is
-// refused, or — when the user asks for quarantine — stored with the
-// findings in its metadata and `quarantined: true`. The import is a recorded run
-// (kind `import`, its output role `imported`; the artifact's metadata
-// holds `imported_from`), so lineage shows where the artifact came from.
+// the workspace. Its files are stored, then scanned from the store (src/scan)
+// — so what is judged is exactly what is kept; with findings the import is
+// refused (the artifact is never recorded), or — when the user asks for
+// quarantine — recorded with the findings in its metadata and
+// `quarantined: true`. The import is a recorded run (kind `import`, its
+// output role `imported`; the artifact's metadata holds `imported_from`), so
+// lineage shows where the artifact came from.
 #pragma once
 
 #include <filesystem>
