@@ -196,7 +196,9 @@ Status SafetensorsFile::ParseFrom(std::string_view bytes) {
   Json header;
   try {
     header = Json::parse(header_text);
-  } catch (const Json::parse_error& e) {
+  } catch (const Json::exception& e) {
+    // Not only parse_error: a number too large for a double ("1e999")
+    // throws out_of_range, which must not escape to the caller either.
     return fail(fmt::format("header is not valid JSON: {}", e.what()));
   }
   if (!header.is_object()) return fail("header is not a JSON object");

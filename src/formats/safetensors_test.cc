@@ -187,6 +187,12 @@ TEST(Safetensors, StrictParserRejectsMalformedFiles) {
                   ""),
        "do not match"},
       {"metadata not strings", WithHeader(R"({"__metadata__":{"a":1}})", ""), "not a string"},
+      // Found by fuzz_safetensors: nlohmann throws out_of_range (not
+      // parse_error) for a number past a double's range, which escaped.
+      {"number overflowing a double",
+       WithHeader(R"({"a":{"dtype":"F32","shape":[46e11686018427387904],"data_offsets":[0,8]}})",
+                  ""),
+       "not valid JSON"},
   };
   for (const auto& c : cases) {
     auto r = SafetensorsFile::Parse(c.bytes, "case.safetensors");
