@@ -10,6 +10,10 @@ Result<Json> ParseJson(std::string_view text, std::string_view source) {
   } catch (const Json::parse_error& e) {
     return InvalidArgumentError(
         fmt::format("{}: invalid JSON at byte {}: {}", source, e.byte, e.what()));
+  } catch (const Json::exception& e) {
+    // A number past a double's range ("1e999") is out_of_range, not a
+    // parse_error: still malformed input, never an escaped exception.
+    return InvalidArgumentError(fmt::format("{}: invalid JSON: {}", source, e.what()));
   }
 }
 
