@@ -14,6 +14,8 @@ packages=(
   # Peers in tests: the OMS JSON schemas and an independent signature check
   # of the bundles `citadel sign` writes.
   python3-jsonschema python3-cryptography
+  # `make fuzz`: clang with libFuzzer and the sanitizer runtimes.
+  clang-14 libclang-rt-14-dev
 )
 
 missing=()
