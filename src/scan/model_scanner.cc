@@ -11,6 +11,10 @@
 
 #include "base/system/mapped_file.h"
 #include "scan/callable_policy.h"
+#include "scan/formats/gguf.h"
+#include "scan/formats/hdf5.h"
+#include "scan/formats/keras_config.h"
+#include "scan/formats/onnx.h"
 #include "scan/formats/tensor_files.h"
 #include "scan/formats/zip_archive.h"
 #include "scan/pickle_machine.h"
@@ -120,15 +124,30 @@ class Scan {
       // A header length can also read as PROTO and opcodes: a file may be
       // valid safetensors and a pickle at once. Scan it as both.
       if (LooksLikeBinaryPickle(data) && WalksAsPickle(data)) Pickles(data, where, depth);
+    } else if (LooksLikeGguf(data)) {
+      AddAll(where, ScanGguf(data));
+    } else if (LooksLikeHdf5(data)) {
+      AddAll(where, ScanHdf5Model(data, options_.policy));
+      // A user block before the superblock may hold anything, a pickle too.
+      if (WalksAsPickle(data)) Pickles(data, where, depth);
     } else if (LooksLikeBinaryPickle(data) || WalksAsPickle(data)) {
       Pickles(data, where, depth);
+    } else if (LooksLikeOnnx(data)) {
+      AddAll(where, ScanOnnx(data, options_.policy));
+    } else if (!JsonConfigKind(data).empty()) {
+      AddAll(where, ScanJsonConfig(data, options_.policy));
     } else if (LooksLikeDeflate(data)) {
+      if (BudgetSpent(where)) return;
+      const uint64_t limit = InflateLimit();
       bool too_big = false;
-      std::optional<std::string> inflated = Inflate(data, options_.max_entry_bytes, too_big);
-      if (too_big) {
+      std::optional<std::string> inflated = Inflate(data, limit, too_big);
+      if (too_big && limit < options_.max_entry_bytes) {
+        BudgetExceeded(where);
+      } else if (too_big) {
         Add(where, 0, Severity::kSuspicious, "unreadable-entry",
             "the compressed data inflates past the scan limit");
       } else if (inflated) {
+        inflated_ += inflated->size();
         Content(*inflated, where.empty() ? "inflated" : where + "!inflated", depth + 1);
       }
     } else if (std::string_view kind = OtherCompression(data); !kind.empty()) {
@@ -168,7 +187,14 @@ class Scan {
     if (!problem.empty()) Add(where, 0, Severity::kSuspicious, "malformed-archive", problem);
     for (const ZipEntry& e : *entries) {
       const std::string entry = where.empty() ? e.name : where + "!" + e.name;
-      Result<ZipEntryData> content = ReadZipEntry(data, e, options_.max_entry_bytes);
+      if (BudgetSpent(entry)) return;
+      const uint64_t limit = InflateLimit();
+      bool over_limit = false;
+      Result<ZipEntryData> content = ReadZipEntry(data, e, limit, &over_limit);
+      if (!content.ok() && over_limit && limit < options_.max_entry_bytes) {
+        BudgetExceeded(entry);
+        return;
+      }
       if (!content.ok()) {
         Add(entry, 0, Severity::kSuspicious, e.encrypted() ? "encrypted-entry" : "unreadable-entry",
             fmt::format("the entry cannot be inspected: {}", content.status().message()));
@@ -182,6 +208,7 @@ class Scan {
         Add(entry, 0, Severity::kSuspicious, "crc-mismatch",
             "its CRC-32 does not match the directory's: the archive was altered");
       }
+      inflated_ += content->bytes.size();
       Content(content->bytes, entry, depth + 1);
     }
   }
@@ -202,6 +229,42 @@ class Scan {
   }
 
  private:
+  // What one more entry or stream may inflate to: the per-entry limit, or
+  // what is left of the file's budget when that is less.
+  uint64_t InflateLimit() const {
+    const uint64_t left =
+        options_.max_total_bytes > inflated_ ? options_.max_total_bytes - inflated_ : 0;
+    return std::min(options_.max_entry_bytes, left);
+  }
+
+  // True once the budget is spent: what follows is not inspected (and was
+  // reported once, by BudgetExceeded).
+  bool BudgetSpent(const std::string& where) {
+    if (budget_exceeded_) return true;
+    if (inflated_ < options_.max_total_bytes) return false;
+    BudgetExceeded(where);
+    return true;
+  }
+
+  void BudgetExceeded(const std::string& where) {
+    if (budget_exceeded_) return;
+    budget_exceeded_ = true;
+    Add(where, 0, Severity::kSuspicious, "scan-budget-exceeded",
+        fmt::format("the file's archive entries and compressed streams inflate past the {} "
+                    "bytes a scan reads in all (a decompression bomb?): this entry and the rest "
+                    "are not inspected",
+                    options_.max_total_bytes));
+  }
+
+  // Findings of a format reader, placed in this file and entry.
+  void AddAll(const std::string& where, std::vector<Finding> findings) {
+    for (Finding& f : findings) {
+      f.path = path_;
+      f.entry = where;
+      report_.findings.push_back(std::move(f));
+    }
+  }
+
   void Judge(const PickleWalk& walk, const std::string& where, int depth) {
     std::set<std::pair<std::string, std::string>> called;
     for (const PickleCall& call : walk.calls) {
@@ -250,6 +313,8 @@ class Scan {
   const std::string& path_;
   const ScanOptions& options_;
   FileReport& report_;
+  uint64_t inflated_ = 0;  // bytes inflated so far, all entries and streams together
+  bool budget_exceeded_ = false;
 };
 
 std::string FormatOf(std::string_view data) {
@@ -263,6 +328,12 @@ std::string FormatOf(std::string_view data) {
       }
       if (code && pickle) return "zip (torchscript)";
       if (pickle) return "zip (pytorch)";
+      bool config = false, keras_part = false;
+      for (const ZipEntry& e : *entries) {
+        config |= e.name == "config.json";
+        keras_part |= e.name == "metadata.json" || e.name == "model.weights.h5";
+      }
+      if (config && keras_part) return "zip (keras)";
       bool npy = !entries->empty();
       for (const ZipEntry& e : *entries) npy &= e.name.ends_with(".npy");
       if (npy) return "zip (npz)";
@@ -271,7 +342,18 @@ std::string FormatOf(std::string_view data) {
   }
   if (LooksLikeNpy(data)) return "npy";
   if (LooksLikeSafetensors(data)) return "safetensors";
+  if (LooksLikeGguf(data)) return "gguf";
+  if (LooksLikeHdf5(data)) {
+    for (const Hdf5Attribute& a : ReadHdf5RootAttributes(data).attributes) {
+      if (a.name == "model_config") return "hdf5 (keras)";
+    }
+    return "hdf5";
+  }
   if (LooksLikeBinaryPickle(data) || WalksAsPickle(data)) return "pickle";
+  if (LooksLikeOnnx(data)) return "onnx";
+  if (std::string_view kind = JsonConfigKind(data); !kind.empty()) {
+    return fmt::format("json ({})", kind);
+  }
   if (LooksLikeDeflate(data)) {
     bool too_big = false;
     if (Inflate(data, uint64_t{1} << 20, too_big) || too_big) return "compressed";

@@ -226,6 +226,60 @@ TEST(ModelScanner, CompressedDataIsInflatedOrNamedAsUninspectable) {
   EXPECT_TRUE(Has(xz, "compressed-content", "xz")) << Rules(xz);
 }
 
+TEST(ModelScanner, ArchivesInflatingPastTheTotalBudgetAreCutShortWithAFinding) {
+  // Two entries: config.json (13 bytes), then the malicious weights.bin.
+  auto zip = ReadFile("tests/fixtures/pickles/hidden_in_bin.zip");
+  ASSERT_TRUE(zip.ok());
+  ScanOptions roomy;
+  roomy.max_total_bytes = 1000;
+  FileReport whole = ScanBytes(*zip, "z.zip", roomy);
+  EXPECT_TRUE(Has(whole, "dangerous-call", "posix.system")) << Rules(whole);
+  EXPECT_FALSE(Has(whole, "scan-budget-exceeded", "")) << Rules(whole);
+  // Each entry is under max_entry_bytes, together they are over the budget.
+  ScanOptions tight;
+  tight.max_entry_bytes = 1000;
+  tight.max_total_bytes = 20;
+  FileReport cut = ScanBytes(*zip, "z.zip", tight);
+  ASSERT_EQ(cut.findings.size(), 1u) << Rules(cut);
+  EXPECT_EQ(cut.findings[0].rule, "scan-budget-exceeded");
+  EXPECT_EQ(cut.findings[0].entry, "model/weights.bin");
+  EXPECT_EQ(cut.findings[0].severity, Severity::kSuspicious);
+  // Spent exactly by the first entry: the second is not read either.
+  tight.max_total_bytes = 13;
+  EXPECT_TRUE(Has(ScanBytes(*zip, "z.zip", tight), "scan-budget-exceeded", "not inspected"));
+
+  // Compressed streams count against the same budget.
+  const std::string payload(4096, 'x');
+  std::string gz(compressBound(payload.size()) + 32, '\0');
+  uLongf size = gz.size();
+  ASSERT_EQ(compress(reinterpret_cast<Bytef*>(gz.data()), &size,
+                     reinterpret_cast<const Bytef*>(payload.data()), payload.size()),
+            Z_OK);
+  gz.resize(size);
+  ScanOptions small;
+  small.max_total_bytes = 1024;
+  FileReport bomb = ScanBytes(gz, "x.z", small);
+  EXPECT_TRUE(Has(bomb, "scan-budget-exceeded", "1024 bytes")) << Rules(bomb);
+}
+
+TEST(ModelScanner, AFileThatIsValidSafetensorsAndAPickleHasItsPickleWalked) {
+  // The 8-byte header length 0x950280 reads as PROTO 2 and FRAME, whose
+  // 8-byte argument swallows the rest of the length, '{', '"' and one
+  // character of the first tensor's name. The rest of that name is pickle
+  // opcodes: NONE, EMPTY_TUPLE, REDUCE (a call of a computed callable), STOP.
+  constexpr uint64_t kHeader = 0x950280;
+  std::string header = R"({"xN)R.":{"dtype":"F32","shape":[1],"data_offsets":[0,4]}})";
+  header.resize(kHeader, ' ');
+  std::string file;
+  for (int i = 0; i < 8; ++i) file += static_cast<char>((kHeader >> (8 * i)) & 0xff);
+  file += header + std::string(4, '\0');
+  FileReport r = ScanBytes(file, "polyglot.safetensors", {});
+  EXPECT_EQ(r.format, "safetensors");
+  EXPECT_FALSE(Has(r, "malformed-safetensors", "")) << "valid safetensors: " << Rules(r);
+  ASSERT_TRUE(Has(r, "computed-callable", "REDUCE")) << Rules(r);
+  EXPECT_EQ(r.findings[0].offset, 13u);  // the REDUCE, inside the tensor's name
+}
+
 TEST(ModelScanner, BrokenStreamsAndArchivesAreFindingsAndOtherFilesAreNotScanned) {
   auto bytes = ReadFile("tests/fixtures/pickles/reduce_os_system.pt");
   ASSERT_TRUE(bytes.ok());

@@ -31,6 +31,31 @@ const std::vector<Rule>& Rules() {
       {"compressed-content",
        "Data compressed in a format the scanner cannot undo (bzip2, xz, "
        "lz4, zstd)."},
+      {"scan-budget-exceeded",
+       "An archive's entries inflate past the bytes one scan reads in all; the rest is not "
+       "inspected."},
+      {"malformed-gguf",
+       "A GGUF file's structure is broken: counts or lengths past the end, unknown types, "
+       "tensors misaligned, outside the data or overlapping."},
+      {"template-injection",
+       "A chat template (GGUF tokenizer.chat_template, tokenizer_config.json) holds markers of "
+       "server-side template injection."},
+      {"malformed-onnx", "An ONNX model does not parse as a ModelProto."},
+      {"external-data",
+       "An ONNX tensor's external data location leaves the model's directory (absolute, '..', "
+       "URL, drive path)."},
+      {"custom-operator",
+       "An ONNX node is in a non-standard operator domain: running it needs a custom operator "
+       "library (native code)."},
+      {"malformed-hdf5", "An HDF5 file's root group or attributes cannot be read."},
+      {"malformed-keras", "A Keras model config cannot be read."},
+      {"keras-lambda",
+       "A Keras Lambda layer or lambda object: a Python function as marshalled bytecode, run "
+       "on load."},
+      {"keras-tf-op", "A Keras TFOpLambda layer calls a TensorFlow function by name."},
+      {"keras-custom-object",
+       "A Keras config names a module outside Keras or a custom registered object: loading "
+       "imports its code."},
   };
   return rules;
 }

@@ -53,12 +53,16 @@ TEST(Sarif, EveryRuleTheScannerRaisesIsDeclared) {
     EXPECT_FALSE(r.description.empty()) << r.id;
     EXPECT_TRUE(declared.insert(std::string(r.id)).second) << "duplicate " << r.id;
   }
-  for (const char* used :
-       {"dangerous-call", "dangerous-global", "unapproved-call", "unapproved-global",
-        "computed-callable", "unresolved-global", "malformed-pickle", "malformed-archive",
-        "encrypted-entry", "unreadable-entry", "misleading-entry-name", "crc-mismatch",
-        "nesting-too-deep", "malformed-safetensors", "malformed-npy", "object-array",
-        "compressed-content"}) {
+  for (const char* used : {"dangerous-call",     "dangerous-global",      "unapproved-call",
+                           "unapproved-global",  "computed-callable",     "unresolved-global",
+                           "malformed-pickle",   "malformed-archive",     "encrypted-entry",
+                           "unreadable-entry",   "misleading-entry-name", "crc-mismatch",
+                           "nesting-too-deep",   "malformed-safetensors", "malformed-npy",
+                           "object-array",       "compressed-content",    "scan-budget-exceeded",
+                           "malformed-gguf",     "template-injection",    "malformed-onnx",
+                           "external-data",      "custom-operator",       "malformed-hdf5",
+                           "malformed-keras",    "keras-lambda",          "keras-tf-op",
+                           "keras-custom-object"}) {
     EXPECT_TRUE(declared.count(used)) << used;
   }
 }

@@ -127,8 +127,8 @@ Result<std::vector<ZipEntry>> ReadZipDirectory(std::string_view data, std::strin
   return entries;
 }
 
-Result<ZipEntryData> ReadZipEntry(std::string_view data, const ZipEntry& entry,
-                                  uint64_t max_bytes) {
+Result<ZipEntryData> ReadZipEntry(std::string_view data, const ZipEntry& entry, uint64_t max_bytes,
+                                  bool* over_limit) {
   if (entry.encrypted()) return FailedPreconditionError("the entry is encrypted");
   const uint64_t at = entry.local_offset;
   if (!Fits(data, at, 30) || LoadLittleEndian(data, at, 4) != kLocalHeader) {
@@ -148,7 +148,10 @@ Result<ZipEntryData> ReadZipEntry(std::string_view data, const ZipEntry& entry,
   }
   const std::string_view packed = data.substr(start, entry.compressed_size);
   if (entry.method == 0) {
-    if (packed.size() > max_bytes) return InvalidArgumentError("the entry is too large to scan");
+    if (packed.size() > max_bytes) {
+      if (over_limit != nullptr) *over_limit = true;
+      return InvalidArgumentError("the entry is too large to scan");
+    }
     out.bytes = std::string(packed);
   } else if (entry.method == 8) {
     z_stream zs{};
@@ -166,7 +169,10 @@ Result<ZipEntryData> ReadZipEntry(std::string_view data, const ZipEntry& entry,
       if (rc == Z_BUF_ERROR && zs.avail_in == 0) break;
     }
     inflateEnd(&zs);
-    if (rc == Z_MEM_ERROR) return InvalidArgumentError("the entry inflates past the scan limit");
+    if (rc == Z_MEM_ERROR) {
+      if (over_limit != nullptr) *over_limit = true;
+      return InvalidArgumentError("the entry inflates past the scan limit");
+    }
     if (rc != Z_STREAM_END) {
       return InvalidArgumentError("its deflate data is corrupt or truncated");
     }

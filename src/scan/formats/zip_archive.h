@@ -45,7 +45,9 @@ struct ZipEntryData {
 
 // The entry's content. FailedPrecondition for an encrypted entry or an
 // unsupported compression method; InvalidArgument when the entry is
-// malformed or inflates past `max_bytes`.
-Result<ZipEntryData> ReadZipEntry(std::string_view data, const ZipEntry& entry, uint64_t max_bytes);
+// malformed or inflates past `max_bytes` (then `over_limit`, when given, is
+// set: the caller may be spending a budget shared by several entries).
+Result<ZipEntryData> ReadZipEntry(std::string_view data, const ZipEntry& entry, uint64_t max_bytes,
+                                  bool* over_limit = nullptr);
 
 }  // namespace citadel::scan
