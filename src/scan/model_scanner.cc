@@ -51,6 +51,16 @@ bool WalksAsPickleAt(std::string_view data, uint64_t at) {
 
 bool WalksAsPickle(std::string_view data) { return WalksAsPickleAt(data, 0); }
 
+// A Keras v3 archive: config.json beside metadata.json or model.weights.h5.
+bool IsKerasArchive(const std::vector<ZipEntry>& entries) {
+  bool config = false, keras_part = false;
+  for (const ZipEntry& e : entries) {
+    config |= e.name == "config.json";
+    keras_part |= e.name == "metadata.json" || e.name == "model.weights.h5";
+  }
+  return config && keras_part;
+}
+
 // zlib / gzip streams (joblib's and many .pkl.gz files' compression).
 bool LooksLikeDeflate(std::string_view data) {
   if (data.size() < 3) return false;
@@ -185,6 +195,7 @@ class Scan {
       return;
     }
     if (!problem.empty()) Add(where, 0, Severity::kSuspicious, "malformed-archive", problem);
+    const bool keras = IsKerasArchive(*entries);
     for (const ZipEntry& e : *entries) {
       const std::string entry = where.empty() ? e.name : where + "!" + e.name;
       if (BudgetSpent(entry)) return;
@@ -209,6 +220,13 @@ class Scan {
             "its CRC-32 does not match the directory's: the archive was altered");
       }
       inflated_ += content->bytes.size();
+      // Keras loads config.json by name and reads it as Python's json does
+      // (UTF-16 and UTF-32 too): one this scanner cannot read as a Keras
+      // config must not pass as clean.
+      if (keras && e.name == "config.json" && JsonConfigKind(content->bytes) != "keras") {
+        Add(entry, 0, Severity::kSuspicious, "malformed-keras",
+            "the archive's config.json is not a Keras config this scanner can read");
+      }
       Content(content->bytes, entry, depth + 1);
     }
   }
@@ -328,12 +346,7 @@ std::string FormatOf(std::string_view data) {
       }
       if (code && pickle) return "zip (torchscript)";
       if (pickle) return "zip (pytorch)";
-      bool config = false, keras_part = false;
-      for (const ZipEntry& e : *entries) {
-        config |= e.name == "config.json";
-        keras_part |= e.name == "metadata.json" || e.name == "model.weights.h5";
-      }
-      if (config && keras_part) return "zip (keras)";
+      if (IsKerasArchive(*entries)) return "zip (keras)";
       bool npy = !entries->empty();
       for (const ZipEntry& e : *entries) npy &= e.name.ends_with(".npy");
       if (npy) return "zip (npz)";

@@ -65,7 +65,7 @@ class Hdf5Reader {
 
   bool Superblock(uint64_t& root) {
     const uint64_t s = base_;
-    if (!Fits(s, 12)) return Fail(s, "the superblock is truncated");
+    if (!Fits(s, 16)) return Fail(s, "the superblock is truncated");
     const int version = static_cast<unsigned char>(data_[s + 8]);
     uint64_t root_field = 0, end_of_file = 0;
     if (version == 0 || version == 1) {

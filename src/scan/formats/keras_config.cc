@@ -58,6 +58,8 @@ int JsonDepth(std::string_view text) {
 }
 
 std::optional<Json> ParseObject(std::string_view text, std::string* why) {
+  // Python's json.loads(bytes), which Keras uses, accepts a UTF-8 BOM.
+  if (text.starts_with("\xef\xbb\xbf")) text.remove_prefix(3);
   if (JsonDepth(text) > kMaxJsonDepth) {
     if (why) *why = fmt::format("JSON nested more than {} deep", kMaxJsonDepth);
     return std::nullopt;
@@ -186,6 +188,7 @@ void TemplateFindings(std::string_view label, std::string_view text,
 }
 
 bool StartsLikeJsonObject(std::string_view data) {
+  if (data.starts_with("\xef\xbb\xbf")) data.remove_prefix(3);
   const size_t first = data.find_first_not_of(" \t\r\n");
   return first != std::string_view::npos && data[first] == '{';
 }

@@ -97,6 +97,12 @@ TEST(Keras, APlainSequentialPassesAndALambdaIsDangerousInEveryContainer) {
   ASSERT_EQ(v3.findings.size(), 1u) << Rules(v3.findings);
   EXPECT_EQ(v3.findings[0].entry, "config.json");
   EXPECT_TRUE(Has(v3.findings, "keras-lambda", "(Lambda 'lambda')", kDangerous));
+  // Keras reads a UTF-16 config.json; this scanner does not, and says so.
+  FileReport utf16 = Scan(Fixture("utf16_config.keras"));
+  EXPECT_EQ(utf16.format, "zip (keras)");
+  EXPECT_TRUE(Has(utf16.findings, "malformed-keras", "config.json is not a Keras config",
+                  kSuspicious))
+      << Rules(utf16.findings);
 }
 
 TEST(Keras, ModulesOutsideKerasAreCustomCodeAndDenylistedOnesDangerous) {
@@ -159,6 +165,10 @@ TEST(Keras, AStandaloneConfigAndTokenizerTemplatesAreJudgedByContent) {
       {"class_name": "Lambda", "config": {"name": "l", "function": ["YWJj", null, null]}}]}})");
   EXPECT_EQ(config.format, "json (keras)");
   EXPECT_TRUE(Has(config.findings, "keras-lambda", "(Lambda 'l')", kDangerous));
+  // With the UTF-8 byte order mark Python's json.loads(bytes) accepts.
+  FileReport bom = Scan("\xef\xbb\xbf{\"class_name\": \"Lambda\", \"config\": {}}");
+  EXPECT_EQ(bom.format, "json (keras)");
+  EXPECT_TRUE(Has(bom.findings, "keras-lambda", "Lambda", kDangerous)) << Rules(bom.findings);
 
   FileReport tokenizer = Scan(
       R"({"bos_token": "<s>", "chat_template": "{{ cycler.__init__.__globals__.os.popen('id') }}"})");
