@@ -27,8 +27,10 @@ struct Target {
 };
 
 constexpr Target kTargets[] = {
-    {"pickle", FuzzPickle}, {"zip", FuzzZip}, {"safetensors", FuzzSafetensors},
-    {"npy", FuzzNpy},       {"idx", FuzzIdx}, {"scan", FuzzScan},
+    {"pickle", FuzzPickle}, {"zip", FuzzZip},   {"safetensors", FuzzSafetensors},
+    {"npy", FuzzNpy},       {"idx", FuzzIdx},   {"gguf", FuzzGguf},
+    {"onnx", FuzzOnnx},     {"hdf5", FuzzHdf5}, {"keras", FuzzKeras},
+    {"scan", FuzzScan},
 };
 
 // A corpus stays a handful of small files: a seed bigger than this belongs

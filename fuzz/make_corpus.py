@@ -8,8 +8,9 @@ generator), standard library only; run from anywhere:
 Names say what the corpus replay test (fuzz/corpus_replay_test.cc) checks:
   finding-*  the scanner must report at least one finding
   clean-*    the scanner must recognise the format and report nothing
-  other      only that nothing crashes (inputs of formats the scanner does
-             not judge yet, such as GGUF and ONNX, or malformed ones whose
+  other      only that nothing crashes (copies of the format fixtures,
+             fixture-*, which their own tests judge; inputs of no format
+             the scanner inspects, such as IDX; malformed ones whose
              verdict is not the point)
 Files that a fuzzer once crashed on are kept as crash-*; this script leaves
 them alone (it only rewrites the files it writes).
@@ -42,6 +43,12 @@ def write(target: str, name: str, data: bytes) -> None:
 def fixture(target: str, name: str, source: str) -> None:
     with open(os.path.join(FIXTURES, source), "rb") as f:
         write(target, name, f.read())
+
+
+def write_with_scan(target: str, name: str, data: bytes) -> None:
+    """A seed of a format's own target that the whole scanner gets too."""
+    write(target, name, data)
+    write("scan", name, data)
 
 
 # ---- pickles ---------------------------------------------------------------
@@ -103,11 +110,14 @@ def make_zip(entries, method=zipfile.ZIP_STORED, zip64=False, comment=b"") -> by
     out = io.BytesIO()
     with zipfile.ZipFile(out, "w", method) as z:
         for name, blob in entries:
+            # A fixed timestamp: the same script writes the same bytes.
+            info = zipfile.ZipInfo(name, date_time=(1980, 1, 1, 0, 0, 0))
+            info.compress_type = method
             if zip64:
-                with z.open(name, "w", force_zip64=True) as f:
+                with z.open(info, "w", force_zip64=True) as f:
                     f.write(blob)
             else:
-                z.writestr(name, blob)
+                z.writestr(info, blob)
         z.comment = comment
     return out.getvalue()
 
@@ -259,8 +269,8 @@ idxs = {
 for name, blob in idxs.items():
     write("idx", name, blob)
 
-# ---- the whole scanner: one of each format, compressed data, and formats
-# it will learn (GGUF, ONNX, Keras) so their readers are fuzzed on arrival.
+# ---- the whole scanner: one of each format and compressed data; the GGUF,
+# ONNX and Keras seeds below go to it too.
 write("scan", "finding-gzip-pickle.pkl.gz", gzip.compress(os_system_reduce, mtime=0))
 write("scan", "finding-two-gzip-members.gz",
       gzip.compress(clean_pickle, mtime=0) + gzip.compress(os_system_reduce, mtime=0))
@@ -315,14 +325,14 @@ basic_kvs = [
             + gguf_string("b")),
 ]
 tensors = [("token_embd.weight", [4, 3], 0, bytes(48)), ("output_norm.weight", [4], 0, bytes(16))]
-write("scan", "gguf-llama-tiny.gguf", gguf(basic_kvs, tensors))
-write("scan", "gguf-chat-template-ssti.gguf", gguf(basic_kvs + [gguf_kv(
+write_with_scan("gguf", "clean-gguf-llama-tiny.gguf", gguf(basic_kvs, tensors))
+write_with_scan("gguf", "finding-gguf-chat-template-ssti.gguf", gguf(basic_kvs + [gguf_kv(
     "tokenizer.chat_template", STRING, gguf_string(
         "{{ ''.__class__.__mro__[1].__subclasses__()[40]('/etc/passwd').read() }}"
         "{% for m in messages %}{{ m.content }}{% endfor %}"))], tensors))
-write("scan", "gguf-v2-no-tensors.gguf", gguf(basic_kvs[:1], [], version=2))
-write("scan", "gguf-huge-counts.gguf", b"GGUF" + struct.pack("<IQQ", 3, 1 << 60, 1 << 60))
-write("scan", "gguf-tensor-past-end.gguf",
+write_with_scan("gguf", "clean-gguf-v2-no-tensors.gguf", gguf(basic_kvs[:1], [], version=2))
+write_with_scan("gguf", "finding-gguf-huge-counts.gguf", b"GGUF" + struct.pack("<IQQ", 3, 1 << 60, 1 << 60))
+write_with_scan("gguf", "finding-gguf-tensor-past-end.gguf",
       gguf(basic_kvs[:1], [("w", [1 << 40], 0, bytes(16))])[:-8])
 
 
@@ -367,15 +377,15 @@ def onnx_tensor(name: str, raw: bytes = b"", external=()) -> bytes:
     return t
 
 
-write("scan", "onnx-add.onnx", onnx_model(
+write_with_scan("onnx", "clean-onnx-add.onnx", onnx_model(
     [onnx_node("Add", ["x", "b"], ["y"])], [onnx_tensor("b", struct.pack("<2f", 1, 2))]))
-write("scan", "onnx-external-data-traversal.onnx", onnx_model(
+write_with_scan("onnx", "finding-onnx-external-data-traversal.onnx", onnx_model(
     [onnx_node("Add", ["x", "b"], ["y"])],
     [onnx_tensor("b", external=[("location", "../../../../etc/passwd"), ("offset", "0"),
                                 ("length", "8")])]))
-write("scan", "onnx-custom-op-domain.onnx", onnx_model(
+write_with_scan("onnx", "finding-onnx-custom-op-domain.onnx", onnx_model(
     [onnx_node("RunShell", ["x"], ["y"], "com.evil.ops")], opsets=(("", 13), ("com.evil.ops", 1))))
-write("scan", "onnx-truncated.onnx", onnx_model([onnx_node("Relu", ["x"], ["y"])])[:-5])
+write_with_scan("onnx", "finding-onnx-truncated.onnx", onnx_model([onnx_node("Relu", ["x"], ["y"])])[:-5])
 
 keras_config = {"class_name": "Sequential", "config": {"layers": [
     {"class_name": "InputLayer", "config": {"batch_shape": [None, 2]}},
@@ -383,16 +393,62 @@ keras_config = {"class_name": "Sequential", "config": {"layers": [
         "class_name": "__lambda__",
         "config": {"code": "4wEAAAAAAAAAAAAAAAEAAAADAAAA8wwAAACXAHwAUwA=", "defaults": None,
                    "closure": None}}}}]}}
-write("scan", "keras-lambda.keras", make_zip([
+write_with_scan("zip", "finding-keras-lambda.keras", make_zip([
     ("metadata.json", json.dumps({"keras_version": "3.3.3"}).encode()),
     ("config.json", json.dumps(keras_config).encode()),
     ("model.weights.h5", b"\x89HDF\r\n\x1a\n" + bytes(56))]))
-write("scan", "keras-dense.keras", make_zip([
+write_with_scan("zip", "clean-keras-dense.keras", make_zip([
     ("metadata.json", json.dumps({"keras_version": "3.3.3"}).encode()),
     ("config.json", json.dumps({"class_name": "Sequential", "config": {"layers": [
         {"class_name": "Dense", "config": {"units": 2}}]}}).encode())]))
-write("scan", "keras-legacy-h5-magic.h5", b"\x89HDF\r\n\x1a\n" + bytes(RNG.randrange(256)
+write_with_scan("hdf5", "finding-hdf5-magic-only.h5", b"\x89HDF\r\n\x1a\n" + bytes(RNG.randrange(256)
                                                                   for _ in range(120)))
+
+# Keras and tokenizer JSON configs (what .keras archives and Hugging Face
+# repos carry), for the config reader and the chat-template finder.
+def dumps(value) -> bytes:
+    return json.dumps(value, separators=(",", ":")).encode()
+
+
+write("keras", "finding-keras-lambda-config.json", dumps(keras_config))
+write("keras", "finding-keras-module-function-config.json", dumps({
+    "class_name": "Sequential", "config": {"layers": [{
+        "module": "keras.layers", "class_name": "Dense", "config": {
+            "units": 2, "activation": {"module": "os", "class_name": "function",
+                                       "config": "system", "registered_name": "function"}}}]}}))
+write("keras", "finding-keras-custom-registered.json", dumps({
+    "class_name": "Functional", "config": {"layers": [
+        {"module": "my_pkg.layers", "class_name": "Gate", "registered_name": "MyPkg>Gate",
+         "config": {}},
+        {"class_name": "TFOpLambda", "config": {"function": "io.write_file"}}]}}))
+write("keras", "clean-keras-dense-config.json", dumps({
+    "module": "keras", "class_name": "Sequential", "config": {"layers": [
+        {"module": "keras.layers", "class_name": "Dense", "config": {"units": 4}}]}}))
+write("keras", "clean-tokenizer-template-string.json", dumps({
+    "bos_token": "<s>", "chat_template":
+        "{% for m in messages %}{{ '<|' + m['role'] + '|>' + m['content'] }}{% endfor %}"}))
+write("keras", "finding-tokenizer-template-ssti-list.json", dumps({"chat_template": [
+    {"name": "default", "template": "{{ m.content }}"},
+    {"name": "tool_use", "template":
+        "{{ cycler.__init__.__globals__.os.popen('id').read() }}{# '\\x5f\\x5f' #}"}]}))
+write("keras", "template-escaped-dunder.txt",
+      b"{{ ()|attr('\\x5f\\x5fclass\\x5f\\x5f') }} {% set x = lipsum %} {{ x }")
+write("keras", "deeply-nested.json", b"[" * 300 + b"]" * 300)
+
+# The fixtures of the formats added in issue 5, where they exist (written
+# by tests/fixtures/{gguf,onnx,keras}/make_fixtures.py).
+for target, folder, suffixes in [("gguf", "gguf", (".gguf",)), ("onnx", "onnx", (".onnx",)),
+                                 ("hdf5", "keras", (".h5",)), ("zip", "keras", (".keras",))]:
+    directory = os.path.join(FIXTURES, folder)
+    if not os.path.isdir(directory):
+        continue
+    for name in sorted(os.listdir(directory)):
+        if name.endswith(suffixes):
+            fixture(target, f"fixture-{name}", os.path.join(folder, name))
+            if name.endswith(".keras"):
+                with zipfile.ZipFile(os.path.join(directory, name)) as z:
+                    if "config.json" in z.namelist():
+                        write("keras", f"fixture-{name}-config.json", z.read("config.json"))
 
 for target in sorted(os.listdir(os.path.join(HERE, "corpus"))):
     files = os.listdir(os.path.join(HERE, "corpus", target))

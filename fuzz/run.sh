@@ -26,15 +26,12 @@ fi
 # Longest input per target: room for every seed and for what the format
 # needs to nest (archives of archives), small enough to stay fast.
 declare -A max_len=(
-  [pickle]=16384 [zip]=65536 [safetensors]=16384 [npy]=8192 [idx]=4096 [scan]=65536
+  [pickle]=16384 [zip]=65536 [safetensors]=16384 [npy]=8192 [idx]=4096
+  [gguf]=16384 [onnx]=16384 [hdf5]=16384 [keras]=16384 [scan]=65536
 )
 targets=("$@")
 if ((${#targets[@]} == 0)); then
-  targets=(pickle zip safetensors npy idx scan)
-  # Formats added to the scanner later get their targets here too.
-  for extra in gguf onnx keras; do
-    [[ -d "fuzz/corpus/$extra" ]] && targets+=("$extra")
-  done
+  targets=(pickle zip safetensors npy idx gguf onnx hdf5 keras scan)
 fi
 
 CC=$cc CXX=$cxx cmake -S . -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \

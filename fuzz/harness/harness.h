@@ -24,6 +24,14 @@ void FuzzSafetensors(std::string_view data);
 void FuzzNpy(std::string_view data);
 // IDX: formats::ParseIdx and every element read back.
 void FuzzIdx(std::string_view data);
+// GGUF: the structure and chat-template checks.
+void FuzzGguf(std::string_view data);
+// ONNX: the protobuf wire reader and the ModelProto walk, both policies.
+void FuzzOnnx(std::string_view data);
+// HDF5 (legacy Keras .h5): the root-attribute walk and the configs in it.
+void FuzzHdf5(std::string_view data);
+// Keras / tokenizer JSON configs and the chat-template injection finder.
+void FuzzKeras(std::string_view data);
 // The whole scanner (ScanBytes): format detection and every reader behind it.
 void FuzzScan(std::string_view data);
 
