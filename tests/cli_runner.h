@@ -6,6 +6,7 @@
 
 #include <filesystem>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "base/text/json.h"
@@ -66,6 +67,10 @@ class DigitsWorkspaceTest : public CliTest {
   void SetUp() override;
   std::filesystem::path spec_;  // the copy's pipeline.yaml
 };
+
+// Runs a shell command (peer tools: python3, sha256sum, sqlite3); its exit
+// status and its stdout and stderr together.
+std::pair<int, std::string> Shell(const std::string& command);
 
 std::string ReplaceOnce(std::string text, const std::string& from, const std::string& to);
 

@@ -10,6 +10,7 @@
 
 #include "base/status.h"
 #include "base/text/json.h"
+#include "provenance/signed_statement.h"
 #include "workload/pipeline/pipeline_runner.h"
 #include "workload/workspace.h"
 
@@ -62,5 +63,11 @@ void AddModelsCommands(CLI::App& app, Command& cmd);     // models ls|show|regis
 void AddDataCommands(CLI::App& app, Command& cmd);       // data generate
 void AddScanCommand(CLI::App& app, Command& cmd);        // scan
 void AddSigningCommands(CLI::App& app, Command& cmd);    // keys generate, sign, verify
+void AddProvenanceCommand(CLI::App& app, Command& cmd);  // provenance
+
+// `citadel verify --chain REF` (cmd_provenance.cc): `anchors` as given on
+// the command line; empty → policy.yaml's. The workspace key is added.
+Status VerifyChain(const Globals& globals, const std::string& ref, provenance::TrustAnchors anchors,
+                   bool json);
 
 }  // namespace citadel::cli

@@ -3,8 +3,9 @@
 // files (src/provenance), or of stored artifacts, whose bundles are kept in
 // the catalog (workload/artifact_signing.h). An argument that is an
 // existing path is a path; anything else is an artifact REF. The workspace
-// keeps the default signing key in keys/signing-key.pem (private, mode
-// 0600) and keys/signing-key.pub.pem.
+// key (keys/signing-key.pem, made by `citadel init`; Workspace::SigningKey)
+// is the default signing key. `verify --chain REF` walks the artifact's
+// provenance chain (cmd_provenance.cc).
 #include <fmt/format.h>
 
 #include <filesystem>
@@ -21,8 +22,8 @@ namespace {
 
 namespace fs = std::filesystem;
 
-constexpr const char* kPrivateKeyFile = "signing-key.pem";
-constexpr const char* kPublicKeyFile = "signing-key.pub.pem";
+constexpr const char* kPrivateKeyFile = workload::Workspace::kSigningKeyFile;
+constexpr const char* kPublicKeyFile = workload::Workspace::kPublicKeyFile;
 
 Result<fs::path> KeysDir(const Globals& globals, const std::string& out) {
   if (!out.empty()) return fs::path(out);
@@ -37,8 +38,9 @@ Status GenerateKeys(const Globals& globals, const std::string& algorithm_name,
   const fs::path private_path = dir / kPrivateKeyFile, public_path = dir / kPublicKeyFile;
   if (fs::exists(private_path) && !force) {
     return AlreadyExistsError(fmt::format(
-        "{} already exists; models signed with it would no longer verify with a new key: pass "
-        "--force to replace it, or --out DIR for another key pair",
+        "{} already exists (`citadel init` makes the workspace's key); what was signed with it "
+        "would no longer verify with a new key: pass --force to replace it, or --out DIR for "
+        "another key pair",
         private_path.string()));
   }
   RETURN_IF_ERROR(CreateDirectories(dir));
@@ -63,18 +65,12 @@ struct SignArgs {
 };
 
 Result<crypto::PrivateKey> LoadSigningKey(const Globals& globals, const std::string& key) {
-  fs::path key_path = key;
-  if (key_path.empty()) {
-    ASSIGN_OR_RETURN(fs::path dir, KeysDir(globals, ""));
-    key_path = dir / kPrivateKeyFile;
-    if (!fs::exists(key_path)) {
-      return NotFoundError(fmt::format(
-          "no signing key at {}: create one with `citadel keys generate`, or pass --key PEM",
-          key_path.string()));
-    }
+  if (key.empty()) {
+    ASSIGN_OR_RETURN(auto ws, OpenWorkspace(globals));
+    return ws->SigningKey();
   }
-  ASSIGN_OR_RETURN(std::string pem, ReadFile(key_path));
-  return crypto::PrivateKey::FromPem(pem, key_path.string());
+  ASSIGN_OR_RETURN(std::string pem, ReadFile(key));
+  return crypto::PrivateKey::FromPem(pem, key);
 }
 
 // A stored artifact: its manifest is signed, the bundle kept in the catalog.
@@ -115,17 +111,26 @@ struct VerifyArgs {
   std::string model, key, signature;
   std::vector<std::string> ca;
   bool json = false;
+  bool chain = false;
 };
 
 Status Verify(const Globals& globals, const VerifyArgs& args) {
   provenance::TrustAnchors anchors;
   if (!args.key.empty()) {
     ASSIGN_OR_RETURN(std::string pem, ReadFile(args.key));
-    ASSIGN_OR_RETURN(anchors.key, crypto::PublicKey::FromPem(pem, args.key));
+    ASSIGN_OR_RETURN(crypto::PublicKey key, crypto::PublicKey::FromPem(pem, args.key));
+    anchors.keys.push_back(std::move(key));
   }
   for (const std::string& ca : args.ca) {
     ASSIGN_OR_RETURN(std::string pem, ReadFile(ca));
     anchors.ca_pem.push_back(std::move(pem));
+  }
+  if (args.chain) {
+    if (!args.signature.empty()) {
+      return InvalidArgumentError(
+          "--signature names a bundle file; --chain verifies the attestations in the catalog");
+    }
+    return VerifyChain(globals, args.model, std::move(anchors), args.json);
   }
   const fs::path model = args.model;
   const bool is_path = fs::exists(model);
@@ -208,6 +213,10 @@ void AddSigningCommands(CLI::App& app, Command& cmd) {
   verify->add_option("--signature", verify_args->signature,
                      "The bundle (default: model.sig in the model directory)");
   verify->add_flag("--json", verify_args->json, "JSON result");
+  verify->add_flag("--chain", verify_args->chain,
+                   "Verify the artifact's provenance chain: model → training run attestation → "
+                   "dataset attestations → source files, every signature and digest (trusting "
+                   "--key / --cert-chain, else policy.yaml's keys, and the workspace key)");
   verify->callback([&cmd, verify_args] {
     cmd.action = [&cmd, verify_args] { return Verify(cmd.globals, *verify_args); };
   });

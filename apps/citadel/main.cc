@@ -38,6 +38,7 @@ int main(int argc, char** argv) {
   cli::AddDataCommands(app, cmd);
   cli::AddScanCommand(app, cmd);
   cli::AddSigningCommands(app, cmd);
+  cli::AddProvenanceCommand(app, cmd);
 
   try {
     app.parse(argc, argv);

@@ -50,6 +50,10 @@ class Catalog {
   // one from the same signer replaces the old.
   Status PutSignature(const SignatureRecord& signature);
   Result<std::vector<SignatureRecord>> Signatures(const std::string& artifact_id);
+  // Attestations of runs (signatures.cc): one per run and predicate type.
+  Status PutAttestation(const AttestationRecord& attestation);
+  Result<std::optional<AttestationRecord>> Attestation(const std::string& run_id,
+                                                       std::string_view predicate_type);
 
   Status CreateRun(const RunRecord& run);
   // A finished run and all its edges in one transaction (cached runs): a

@@ -107,6 +107,16 @@ CREATE TABLE signature (
   PRIMARY KEY (artifact_id, signer)
 );
 )sql"},
+      {3, "provenance attestations of runs", R"sql(
+CREATE TABLE attestation (
+  run_id         TEXT NOT NULL REFERENCES run(id),
+  predicate_type TEXT NOT NULL,
+  signer         TEXT NOT NULL,
+  bundle         TEXT NOT NULL,
+  created_at     TEXT NOT NULL,
+  PRIMARY KEY (run_id, predicate_type)
+);
+)sql"},
   };
   return *migrations;
 }

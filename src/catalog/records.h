@@ -71,6 +71,16 @@ struct SignatureRecord {
   std::string created_at;
 };
 
+// A signed in-toto attestation about a run (provenance/signed_statement.h):
+// its SLSA provenance, one per predicate type.
+struct AttestationRecord {
+  std::string run_id;
+  std::string predicate_type;  // "https://slsa.dev/provenance/v1"
+  std::string signer;
+  std::string bundle;  // the Sigstore bundle JSON
+  std::string created_at;
+};
+
 struct ModelVersion {
   std::string model;
   int64_t version = 0;

@@ -15,16 +15,6 @@ namespace {
 
 namespace fs = std::filesystem;
 
-constexpr std::string_view kStatementType = "https://in-toto.io/Statement/v1";
-constexpr std::string_view kPayloadType = "application/vnd.in-toto+json";
-
-// DSSE's pre-authentication encoding: what the signature covers.
-std::string Pae(std::string_view type, std::string_view body) {
-  return fmt::format("DSSEv1 {} {} {} {}", type.size(), type, body.size(), body);
-}
-
-std::string KeyHint(const crypto::PublicKey& key) { return crypto::Sha256::Of(key.ToPem()).Hex(); }
-
 bool Ignored(const std::string& relative, const std::vector<std::string>& ignore) {
   for (const std::string& prefix : ignore) {
     if (relative == prefix || (relative.size() > prefix.size() && relative.starts_with(prefix) &&
@@ -90,63 +80,6 @@ Result<std::map<std::string, fs::path>> ModelFiles(const fs::path& model,
   }
   if (ec) return UnavailableError(fmt::format("{}: {}", model.string(), ec.message()));
   return files;
-}
-
-Result<std::string> ReadBase64(const Json& object, const char* key, std::string_view what) {
-  if (!object.is_object() || !object.contains(key) || !object[key].is_string()) {
-    return InvalidArgumentError(fmt::format("bundle: {} has no {}", what, key));
-  }
-  std::optional<std::string> bytes = Base64Decode(object[key].get<std::string>());
-  if (!bytes) return InvalidArgumentError(fmt::format("bundle: {}.{} is not base64", what, key));
-  return *bytes;
-}
-
-// The key the bundle's signature must verify with, from the anchors.
-Result<std::pair<crypto::PublicKey, std::string>> SigningKey(const Json& material,
-                                                             const TrustAnchors& anchors) {
-  if (!material.is_object()) return InvalidArgumentError("bundle: no verificationMaterial");
-  if (material.contains("x509CertificateChain") || material.contains("certificate")) {
-    if (anchors.ca_pem.empty()) {
-      return InvalidArgumentError(
-          "the bundle is signed with a certificate: give the trusted CA certificates "
-          "(--cert-chain PEM)");
-    }
-    std::vector<std::string> chain;
-    const Json certs = material.contains("certificate")
-                           ? Json::array({material["certificate"]})
-                           : material["x509CertificateChain"].value("certificates", Json());
-    if (!certs.is_array()) return InvalidArgumentError("bundle: certificates is not a list");
-    for (const Json& c : certs) {
-      ASSIGN_OR_RETURN(std::string der, ReadBase64(c, "rawBytes", "a certificate"));
-      chain.push_back(std::move(der));
-    }
-    ASSIGN_OR_RETURN(crypto::PublicKey key,
-                     crypto::VerifyCertificateChain(chain, anchors.ca_pem, "bundle"));
-    return std::pair{key, std::string("certificate chain verified to a trusted CA")};
-  }
-  if (!material.contains("publicKey")) {
-    return InvalidArgumentError(
-        "bundle: verificationMaterial has neither publicKey nor certificates");
-  }
-  if (!anchors.key) {
-    return InvalidArgumentError("the bundle is signed with a key: give its public key (--key PEM)");
-  }
-  const std::string hint = KeyHint(*anchors.key);
-  const Json& pk = material["publicKey"];
-  if (pk.contains("hint") && pk["hint"].is_string() && pk["hint"].get<std::string>() != hint) {
-    return PermissionDeniedError(
-        fmt::format("the bundle was signed by another key (hint {}; the given key's is {})",
-                    pk["hint"].get<std::string>(), hint));
-  }
-  if (pk.contains("rawBytes")) {
-    ASSIGN_OR_RETURN(std::string pem, ReadBase64(pk, "rawBytes", "publicKey"));
-    ASSIGN_OR_RETURN(crypto::PublicKey embedded,
-                     crypto::PublicKey::FromPem(pem, "bundle publicKey"));
-    if (embedded.ToPem() != anchors.key->ToPem()) {
-      return PermissionDeniedError("the bundle was signed by another key than the one given");
-    }
-  }
-  return std::pair{*anchors.key, fmt::format("key sha256:{}", hint)};
 }
 
 std::string SubjectDigest(const std::vector<ModelResource>& resources) {
@@ -244,59 +177,16 @@ Result<Json> SignResources(std::vector<ModelResource> resources, const std::stri
        Json::array({{{"name", subject_name}, {"digest", {{"sha256", SubjectDigest(resources)}}}}})},
       {"predicateType", kOmsPredicateType},
       {"predicate", {{"serialization", ser}, {"resources", listed}}}};
-  const std::string payload = statement.dump(2);
-  ASSIGN_OR_RETURN(std::string sig, key.Sign(Pae(kPayloadType, payload)));
-  return Json{{"mediaType", kBundleMediaType},
-              {"verificationMaterial",
-               {{"publicKey", {{"hint", KeyHint(key.Public())}}}, {"tlogEntries", Json::array()}}},
-              {"dsseEnvelope",
-               {{"payload", Base64Encode(payload)},
-                {"payloadType", kPayloadType},
-                {"signatures", Json::array({{{"sig", Base64Encode(sig)}, {"keyid", ""}}})}}}};
+  return SignStatement(statement, key);
 }
 
 namespace {
 
 Result<SignedStatement> OpenBundleUnchecked(std::string_view bundle_text,
                                             const TrustAnchors& anchors) {
-  Json bundle;
-  try {
-    bundle = Json::parse(bundle_text);
-  } catch (const Json::exception& e) {
-    return InvalidArgumentError(fmt::format("the signature file is not JSON: {}", e.what()));
-  }
-  if (!bundle.is_object() || bundle.value("mediaType", "") != kBundleMediaType) {
-    return InvalidArgumentError(
-        fmt::format("bundle: mediaType is not {} (an OMS v1.0 signature)", kBundleMediaType));
-  }
-  if (!bundle.contains("dsseEnvelope")) return InvalidArgumentError("bundle: no dsseEnvelope");
-  const Json& envelope = bundle["dsseEnvelope"];
-  ASSIGN_OR_RETURN(std::string payload, ReadBase64(envelope, "payload", "dsseEnvelope"));
-  if (envelope.value("payloadType", "") != kPayloadType) {
-    return InvalidArgumentError(fmt::format("bundle: payloadType is not {}", kPayloadType));
-  }
-  if (!envelope.contains("signatures") || !envelope["signatures"].is_array() ||
-      envelope["signatures"].empty()) {
-    return InvalidArgumentError("bundle: the envelope holds no signature");
-  }
-  ASSIGN_OR_RETURN(std::string sig, ReadBase64(envelope["signatures"][0], "sig", "signature"));
-  ASSIGN_OR_RETURN(auto signer, SigningKey(bundle.value("verificationMaterial", Json()), anchors));
-  Status verified = signer.first.Verify(Pae(kPayloadType, payload), sig);
-  if (!verified.ok()) {
-    return PermissionDeniedError(fmt::format(
-        "the signature does not verify ({}): the envelope or its signature was altered, or "
-        "another key signed it",
-        verified.message()));
-  }
-
-  Json statement;
-  try {
-    statement = Json::parse(payload);
-  } catch (const Json::exception&) {
-    return InvalidArgumentError("bundle: the signed payload is not JSON");
-  }
-  if (statement.value("_type", "") != kStatementType ||
-      statement.value("predicateType", "") != kOmsPredicateType) {
+  ASSIGN_OR_RETURN(OpenedStatement opened, OpenSignedStatement(bundle_text, anchors));
+  const Json& statement = opened.statement;
+  if (statement.value("predicateType", "") != kOmsPredicateType) {
     return InvalidArgumentError(fmt::format(
         "bundle: the statement is not an in-toto Statement v1 with predicate {} (got {})",
         kOmsPredicateType, statement.value("predicateType", "none")));
@@ -330,7 +220,7 @@ Result<SignedStatement> OpenBundleUnchecked(std::string_view bundle_text,
         "bundle: the subject digest is not the digest of the listed resources");
   }
 
-  return SignedStatement{signer.second, std::move(serialization), std::move(signed_resources)};
+  return SignedStatement{opened.signer, std::move(serialization), std::move(signed_resources)};
 }
 
 }  // namespace

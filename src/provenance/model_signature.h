@@ -15,19 +15,17 @@
 
 #include <cstdint>
 #include <filesystem>
-#include <optional>
 #include <string>
 #include <vector>
 
 #include "base/status.h"
 #include "base/text/json.h"
 #include "crypto/signing_key.h"
+#include "provenance/signed_statement.h"
 
 namespace citadel::provenance {
 
 inline constexpr std::string_view kOmsPredicateType = "https://model_signing/signature/v1.0";
-inline constexpr std::string_view kBundleMediaType =
-    "application/vnd.dev.sigstore.bundle.v0.3+json";
 inline constexpr std::string_view kDefaultSignatureName = "model.sig";
 
 struct ModelResource {
@@ -57,13 +55,6 @@ Result<Json> SignModel(const std::filesystem::path& model, const crypto::Private
 // the model in the statement.
 Result<Json> SignResources(std::vector<ModelResource> resources, const std::string& subject_name,
                            const crypto::PrivateKey& key, const Serialization& serialization);
-
-// Who may have signed: a public key, or CA certificates for
-// certificate-chain bundles.
-struct TrustAnchors {
-  std::optional<crypto::PublicKey> key;
-  std::vector<std::string> ca_pem;  // PEM files' contents
-};
 
 struct VerifiedModel {
   std::string signer;  // "key sha256:HINT" or the certificate chain's verdict

@@ -30,7 +30,7 @@ crypto::PublicKey ReferenceKey() {
 
 TrustAnchors KeyAnchor() {
   TrustAnchors a;
-  a.key = ReferenceKey();
+  a.keys = {ReferenceKey()};
   return a;
 }
 
@@ -147,7 +147,7 @@ TEST(OmsReference, WrongAnchorsAndMalformedBundlesAreRefused) {
   auto other = crypto::PrivateKey::Generate(crypto::KeyAlgorithm::kEcdsaP384);
   ASSERT_TRUE(other.ok());
   TrustAnchors wrong;
-  wrong.key = other->Public();
+  wrong.keys = {other->Public()};
   auto v = Verify(kOms / "v1.1.0-elliptic-key", kOms / "v1.1.0-elliptic-key/model.sig", wrong);
   EXPECT_EQ(v.status().code(), StatusCode::kPermissionDenied);
   EXPECT_NE(v.status().message().find("signed by another key"), std::string::npos);
@@ -197,7 +197,7 @@ TEST(ModelSignature, ASignedStatementOfAnotherPredicateIsRefused) {
   (*bundle)["dsseEnvelope"]["payload"] = Base64Encode(payload);
   (*bundle)["dsseEnvelope"]["signatures"][0]["sig"] = Base64Encode(*sig);
   TrustAnchors anchors;
-  anchors.key = key->Public();
+  anchors.keys = {key->Public()};
   auto v = VerifyModel(model, bundle->dump(), anchors, model / "model.sig");
   ASSERT_FALSE(v.ok());
   EXPECT_NE(v.status().message().find("https://example.com/other/v1"), std::string::npos)
@@ -220,7 +220,7 @@ TEST(ModelSignature, FieldsOfTheWrongTypeAreAMalformedBundle) {
   b["verificationMaterial"] = {{"x509CertificateChain", "not an object"}};
   variants.push_back(b);
   TrustAnchors anchors = CaAnchors();
-  anchors.key = ReferenceKey();
+  anchors.keys = {ReferenceKey()};
   for (const Json& v : variants) {
     auto r = OpenBundle(v.dump(), anchors);
     ASSERT_FALSE(r.ok()) << v.dump();
@@ -241,7 +241,7 @@ TEST_P(SignAndVerify, FilesAndShardsRoundTrip) {
   auto key = crypto::PrivateKey::Generate(GetParam());
   ASSERT_TRUE(key.ok());
   TrustAnchors anchors;
-  anchors.key = key->Public();
+  anchors.keys = {key->Public()};
   for (const char* method : {"files", "shards"}) {
     SCOPED_TRACE(method);
     Serialization ser;

@@ -8,6 +8,7 @@
 #include "crypto/sha256.h"
 #include "store/artifact_files.h"
 #include "workload/artifact_access.h"
+#include "workload/run_attestation.h"
 
 namespace citadel::workload {
 namespace {
@@ -109,6 +110,12 @@ Result<ImportResult> ImportModel(Workspace& ws, const fs::path& path,
   RETURN_IF_ERROR(ws.catalog().FinishRun(
       run.id, catalog::RunStatus::kSucceeded,
       result.quarantined ? fmt::format("quarantined: {} scan finding(s)", findings.size()) : ""));
+  Status attested = AttestRun(ws, run.id);
+  if (!attested.ok()) {
+    (void)ws.catalog().FinishRun(run.id, catalog::RunStatus::kFailed,
+                                 "recording its provenance failed: " + attested.ToString());
+    return attested.WithContext("attesting the import's provenance");
+  }
   return result;
 }
 

@@ -1,8 +1,11 @@
 #include "workload/run_recorder.h"
 
+#include <fmt/format.h>
+
 #include "base/ids.h"
 #include "base/system/files.h"
 #include "base/time.h"
+#include "workload/run_attestation.h"
 
 namespace citadel::workload {
 
@@ -59,7 +62,20 @@ Status RunRecorder::Finish(catalog::RunStatus status, const std::string& message
                                             "recording metrics failed: " + flushed.ToString()));
     return flushed;
   }
-  return ws_.catalog().FinishRun(run_.id, status, message);
+  RETURN_IF_ERROR(ws_.catalog().FinishRun(run_.id, status, message));
+  // Attested after the run is finished so the statement carries its finish
+  // time; a failed or interrupted run is attested too when it left outputs
+  // (checkpoints a later run resumes from need a provenance of their own).
+  Status attested = AttestRun(ws_, run_.id);
+  if (!attested.ok() && status == catalog::RunStatus::kSucceeded) {
+    // Unattested outputs must not pass as a good run: it becomes a failed
+    // one, so the step is re-executed rather than reused from the cache.
+    ws_.catalog()
+        .FinishRun(run_.id, catalog::RunStatus::kFailed,
+                   "recording its provenance failed: " + attested.ToString())
+        .IgnoreError();
+  }
+  return attested.WithContext(fmt::format("attesting the provenance of run {}", run_.id));
 }
 
 }  // namespace citadel::workload

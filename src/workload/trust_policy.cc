@@ -11,11 +11,15 @@
 #include "base/text/yaml.h"
 #include "scan/model_scanner.h"
 #include "workload/artifact_signing.h"
+#include "workload/provenance_chain.h"
 
 namespace citadel::workload {
 namespace {
 
-constexpr std::array<std::string_view, 2> kChecks = {"scan", "signature"};
+constexpr std::array<std::string_view, 3> kChecks = {"provenance", "scan", "signature"};
+// The artifact kinds a policy may require checks of.
+constexpr std::array<std::string_view, 5> kKinds = {"checkpoint", "dataset", "file", "model",
+                                                    "source"};
 
 Result<std::vector<std::string>> ReadPems(const Workspace& ws, const SpecReader& policy,
                                           std::string_view key) {
@@ -56,42 +60,77 @@ Result<TrustPolicy> LoadTrustPolicy(const Workspace& ws) {
   SpecReader root(doc, "");
   RETURN_IF_ERROR(root.ExpectObject({"trusted_keys", "trusted_roots", "require"}));
   ASSIGN_OR_RETURN(std::vector<std::string> keys, ReadPems(ws, root, "trusted_keys"));
-  if (keys.size() > 1) {
-    return root.FieldError("trusted_keys", "one trusted key for now; sign with that key");
-  }
   for (const std::string& pem : keys) {
     Result<crypto::PublicKey> key = crypto::PublicKey::FromPem(pem, "trusted key");
     if (!key.ok()) return root.FieldError("trusted_keys", key.status().message());
-    policy.anchors.key = *key;
+    policy.anchors.keys.push_back(*key);
   }
   ASSIGN_OR_RETURN(policy.anchors.ca_pem, ReadPems(ws, root, "trusted_roots"));
-  if (root.Has("require")) {
-    SpecReader require = root.Child("require");
-    RETURN_IF_ERROR(require.ExpectObject({"model"}));
-    ASSIGN_OR_RETURN(std::vector<std::string> checks, require.StringList("model"));
+  if (!root.Has("require")) return policy;
+  SpecReader require = root.Child("require");
+  RETURN_IF_ERROR(require.ExpectObject({"checkpoint", "dataset", "file", "model", "source"}));
+  for (std::string_view kind : kKinds) {
+    if (!require.Has(kind)) continue;
+    ASSIGN_OR_RETURN(std::vector<std::string> checks, require.StringList(kind));
     for (const std::string& c : checks) {
       if (std::find(kChecks.begin(), kChecks.end(), c) == kChecks.end()) {
         return require.FieldError(
-            "model", fmt::format("unknown check '{}' (known: {})", c, fmt::join(kChecks, ", ")));
+            kind, fmt::format("unknown check '{}' (known: {})", c, fmt::join(kChecks, ", ")));
       }
     }
     const bool wants_signature =
         std::find(checks.begin(), checks.end(), "signature") != checks.end();
-    if (wants_signature && !policy.anchors.key && policy.anchors.ca_pem.empty()) {
-      return require.FieldError("model", "the signature check needs trusted_keys or trusted_roots");
+    if (wants_signature && policy.anchors.empty()) {
+      return require.FieldError(kind, "the signature check needs trusted_keys or trusted_roots");
     }
-    policy.require["model"] = std::move(checks);
+    policy.require[std::string(kind)] = std::move(checks);
   }
   return policy;
 }
+
+namespace {
+
+// The policy's checks of `artifact` but the provenance chain: what every
+// artifact along a chain must pass too.
+Status CheckArtifact(Workspace& ws, const LoadedArtifact& artifact, const TrustPolicy& policy) {
+  auto it = policy.require.find(artifact.record.kind);
+  if (it == policy.require.end()) return Status::Ok();
+  for (const std::string& check : it->second) {
+    Status s = check == "signature" ? VerifyArtifact(ws, artifact, policy.anchors).status()
+               : check == "scan"    ? CheckScan(ws, artifact)
+                                    : Status::Ok();
+    if (!s.ok()) {
+      // The chain's report names the artifact.
+      return FailedPreconditionError(fmt::format("check '{}' failed: {}", check, s.message()));
+    }
+  }
+  return Status::Ok();
+}
+
+}  // namespace
 
 Status EnforceTrustPolicy(Workspace& ws, const LoadedArtifact& artifact,
                           const TrustPolicy& policy) {
   auto it = policy.require.find(artifact.record.kind);
   if (it == policy.require.end()) return Status::Ok();
   for (const std::string& check : it->second) {
-    Status s = check == "signature" ? VerifyArtifact(ws, artifact, policy.anchors).status()
-                                    : CheckScan(ws, artifact);
+    Status s;
+    if (check == "signature") {
+      s = VerifyArtifact(ws, artifact, policy.anchors).status();
+    } else if (check == "scan") {
+      s = CheckScan(ws, artifact);
+    } else {
+      Result<provenance::TrustAnchors> anchors = WithWorkspaceKey(ws, policy.anchors);
+      s = anchors.ok() ? VerifyProvenanceChain(ws, artifact.record.id, *anchors,
+                                               [&](const LoadedArtifact& link) {
+                                                 // The artifact itself is checked here.
+                                                 if (link.record.id == artifact.record.id)
+                                                   return Status::Ok();
+                                                 return CheckArtifact(ws, link, policy);
+                                               })
+                             .status
+                       : anchors.status();
+    }
     if (!s.ok()) {
       return FailedPreconditionError(
           fmt::format("{} {} ({}) is refused by {}: check '{}' failed: {}", artifact.record.kind,

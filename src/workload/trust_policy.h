@@ -4,14 +4,21 @@
 //   trusted_keys: [keys/signing-key.pub.pem]   # PEM public keys
 //   trusted_roots: [/etc/citadel/ca.pem]        # CA certificates (PEM)
 //   require:
-//     model: [signature, scan]
+//     model: [signature, scan, provenance]
+//     source: [signature]
 //
-// Paths are relative to the workspace. Checks: `signature` — a recorded
-// OMS signature verifies with a trusted key or chain (workload/
-// artifact_signing.h); `scan` — every file of the model scans clean under
-// the default policy (src/scan). Without policy.yaml nothing is required
-// beyond the digest check every read makes. Evaluate and predict enforce
-// it; a refusal names the model, the check and why.
+// Paths are relative to the workspace. `require` maps an artifact kind
+// (model, dataset, source, file, checkpoint) to its checks: `signature` — a
+// recorded OMS signature verifies with a trusted key or chain (workload/
+// artifact_signing.h); `scan` — every file scans clean under the default
+// policy (src/scan); `provenance` — the chain of signed run attestations
+// back to the source files verifies (workload/provenance_chain.h; the
+// workspace's own key is trusted for attestations besides trusted_keys),
+// and every artifact along it passes the checks its own kind requires: a
+// model whose training data must be signed says `source: [signature]`.
+// Without policy.yaml nothing is required beyond the digest check every
+// read makes. Evaluate and predict enforce it; a refusal names the
+// artifact, the check and why.
 #pragma once
 
 #include <map>

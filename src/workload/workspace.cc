@@ -21,6 +21,22 @@ constexpr std::string_view kDefaultConfig =
     "store: blobs          # content-addressed blob store, relative to this directory\n"
     "catalog: catalog.db   # SQLite catalog (WAL)\n";
 
+// Writes `content` to `path` (mode 0600) unless the file exists. link()
+// never replaces: when another process created the file first, theirs
+// stays. Returns whether this call created it.
+Result<bool> CreateKeyFileOnce(const fs::path& path, std::string_view content) {
+  RETURN_IF_ERROR(CreateDirectories(path.parent_path()));
+  fs::path temp = path;
+  temp += fmt::format(".tmp-{}", ::getpid());
+  RETURN_IF_ERROR(WriteFileAtomic(temp, content, 0600));
+  int rc = ::link(temp.c_str(), path.c_str());
+  int err = errno;
+  ::unlink(temp.c_str());
+  if (rc != 0 && err != EEXIST) return ErrnoError("link", path.string(), err);
+  RETURN_IF_ERROR(FsyncDirectory(path.parent_path()));
+  return rc == 0;
+}
+
 }  // namespace
 
 fs::path Workspace::DefaultRoot() {
@@ -41,7 +57,11 @@ Result<std::unique_ptr<Workspace>> Workspace::Init(const fs::path& root, bool* c
       return ErrnoError("chmod", (root / "keys").string(), errno);
     RETURN_IF_ERROR(WriteFileAtomic(root / "config.yaml", kDefaultConfig));
   }
-  return Open(root);
+  ASSIGN_OR_RETURN(auto ws, Open(root));
+  // The key every run's attestation is signed with: made now, so that
+  // `citadel keys` and `citadel sign` find it from the start.
+  if (!exists) RETURN_IF_ERROR(ws->SigningKey().status());
+  return ws;
 }
 
 Result<std::unique_ptr<Workspace>> Workspace::Open(const fs::path& root) {
@@ -76,17 +96,7 @@ Result<std::string> Workspace::PiiHmacKey() const {
     if (::getrandom(key.data(), key.size(), 0) != static_cast<ssize_t>(key.size())) {
       return ErrnoError("getrandom", "pii-hmac.key", errno);
     }
-    RETURN_IF_ERROR(CreateDirectories(root_ / "keys"));
-    fs::path temp = path;
-    temp += fmt::format(".tmp-{}", ::getpid());
-    RETURN_IF_ERROR(WriteFileAtomic(temp, key, 0600));
-    // link() never replaces: when another process created the key first,
-    // theirs stays and is read below.
-    int rc = ::link(temp.c_str(), path.c_str());
-    int err = errno;
-    ::unlink(temp.c_str());
-    if (rc != 0 && err != EEXIST) return ErrnoError("link", path.string(), err);
-    RETURN_IF_ERROR(FsyncDirectory(root_ / "keys"));
+    RETURN_IF_ERROR(CreateKeyFileOnce(path, key).status());
   }
   ASSIGN_OR_RETURN(std::string key, ReadFile(path));
   if (key.size() != kKeyBytes) {
@@ -94,6 +104,26 @@ Result<std::string> Workspace::PiiHmacKey() const {
         "{} holds {} bytes, expected {}; restore it from a backup (datasets with hashed PII "
         "columns depend on it) or, if none was ever hashed, delete it to create a new one",
         path.string(), key.size(), kKeyBytes));
+  }
+  return key;
+}
+
+Result<crypto::PrivateKey> Workspace::SigningKey() const {
+  const fs::path path = SigningKeyPath();
+  if (!fs::exists(path)) {
+    ASSIGN_OR_RETURN(crypto::PrivateKey fresh,
+                     crypto::PrivateKey::Generate(crypto::KeyAlgorithm::kEcdsaP256));
+    ASSIGN_OR_RETURN(bool created, CreateKeyFileOnce(path, fresh.ToPem()));
+    if (created) RETURN_IF_ERROR(WriteFileAtomic(PublicKeyPath(), fresh.Public().ToPem(), 0644));
+  }
+  ASSIGN_OR_RETURN(std::string pem, ReadFile(path));
+  Result<crypto::PrivateKey> key = crypto::PrivateKey::FromPem(pem, path.string());
+  if (!key.ok()) {
+    return DataLossError(fmt::format(
+        "the workspace signing key {} cannot be read ({}): restore it from a backup, or replace "
+        "it with `citadel keys generate --force` (what it signed will then verify only with the "
+        "old public key)",
+        path.string(), key.status().message()));
   }
   return key;
 }

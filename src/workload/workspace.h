@@ -11,6 +11,7 @@
 
 #include "base/status.h"
 #include "catalog/catalog.h"
+#include "crypto/signing_key.h"
 #include "store/blob_store.h"
 
 namespace citadel::workload {
@@ -37,6 +38,18 @@ class Workspace {
   // DataLoss when the file exists with another size (restore it from backup:
   // hashed columns of existing datasets depend on it).
   Result<std::string> PiiHmacKey() const;
+
+  // The workspace's signing key (keys/signing-key.pem, mode 0600; its public
+  // half in keys/signing-key.pub.pem): it signs every run's provenance
+  // attestation, and artifacts when `citadel sign` is given no other key.
+  // Created by `citadel init` (ECDSA P-256), or on first use in a workspace
+  // made before keys existed; safe against concurrent first use like the
+  // PII key. `citadel keys generate --force` replaces it.
+  Result<crypto::PrivateKey> SigningKey() const;
+  std::filesystem::path SigningKeyPath() const { return root_ / "keys" / kSigningKeyFile; }
+  std::filesystem::path PublicKeyPath() const { return root_ / "keys" / kPublicKeyFile; }
+  static constexpr const char* kSigningKeyFile = "signing-key.pem";
+  static constexpr const char* kPublicKeyFile = "signing-key.pub.pem";
   const store::BlobStore& blobs() const { return *blobs_; }
 
  private:
