@@ -45,8 +45,16 @@ for t in "${targets[@]}"; do
   log="$build/fuzz-logs/$t.log"
   mkdir -p "$scratch" "$artifacts" "$(dirname "$log")"
   echo "fuzz: fuzz_$t for ${seconds}s (seeds fuzz/corpus/$t, new inputs $scratch)"
+  # Tokens of the format (magics, keys), where a dictionary is written.
+  dict=()
+  if [[ -f "fuzz/dict/$t.dict" ]]; then
+    dict=(-dict="fuzz/dict/$t.dict")
+  elif [[ "$t" == scan ]]; then  # the scanner reaches every format: all of them
+    cat fuzz/dict/*.dict >"$build/fuzz-scan.dict"
+    dict=(-dict="$build/fuzz-scan.dict")
+  fi
   # The scratch directory comes first: libFuzzer writes new inputs there.
-  if "$build/fuzz/fuzz_$t" "$scratch" "fuzz/corpus/$t" \
+  if "$build/fuzz/fuzz_$t" "$scratch" "fuzz/corpus/$t" "${dict[@]}" \
       -max_total_time="$seconds" -max_len="${max_len[$t]:-65536}" \
       -rss_limit_mb=2048 -timeout=10 -print_final_stats=1 \
       -artifact_prefix="$artifacts/" >"$log" 2>&1; then

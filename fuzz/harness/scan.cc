@@ -8,9 +8,11 @@ namespace citadel::fuzz {
 
 void FuzzScan(std::string_view data) {
   scan::ScanOptions options;
-  // The default 4 GiB per entry is for real models; a deflate bomb in the
-  // fuzzer must not spend its memory limit proving that the cap works.
+  // The defaults (4 GiB an entry, 16 GiB a file) are for real models; a
+  // deflate bomb in the fuzzer must not spend its time and memory limits
+  // proving that the caps work (model_scanner_test does that).
   options.max_entry_bytes = uint64_t{4} << 20;
+  options.max_total_bytes = uint64_t{64} << 20;
   // Both policies, picked by the input so each is covered.
   options.policy = data.size() % 2 == 0 ? scan::ScanPolicy::kDefault : scan::ScanPolicy::kStrict;
   const scan::FileReport report = scan::ScanBytes(data, "fuzz", options);
