@@ -74,6 +74,8 @@ class Catalog {
   Result<std::vector<RunEdge>> RunOutputs(const std::string& run_id);
   // The original (non-cached) succeeded run with this cache key, if any.
   Result<std::optional<RunRecord>> FindCachedRun(const std::string& cache_key);
+  // The runs that reused the outputs of `run_id` (cache hits), oldest first.
+  Result<std::vector<RunRecord>> RunsCachedFrom(const std::string& run_id);
   // Runs with this cache key that ended without succeeding (failed or
   // cancelled), newest first: the candidates for resuming a train step.
   Result<std::vector<RunRecord>> UnfinishedRuns(const std::string& cache_key);

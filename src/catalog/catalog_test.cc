@@ -111,6 +111,20 @@ TEST_F(CatalogTest, CacheLookupReturnsOriginalSucceededRun) {
   EXPECT_FALSE(catalog_->FindCachedRun("other")->has_value());
 }
 
+TEST_F(CatalogTest, CachedRunsAreFoundFromTheRunTheyReused) {
+  std::string out = AddArtifact("dataset", "d");
+  std::string original = AddRun("prep", {}, {out});
+  std::string first = AddRun("prep", {}, {out}, original);
+  std::string second = AddRun("prep", {}, {out}, original);
+  auto cached = catalog_->RunsCachedFrom(original);
+  ASSERT_TRUE(cached.ok()) << cached.status().ToString();
+  ASSERT_EQ(cached->size(), 2u);
+  EXPECT_EQ((*cached)[0].id, first);
+  EXPECT_EQ((*cached)[1].id, second);
+  EXPECT_EQ((*cached)[0].cached_from, original);
+  EXPECT_TRUE(catalog_->RunsCachedFrom(first)->empty());
+}
+
 TEST_F(CatalogTest, FailedRunsAreNeverCacheHits) {
   std::string run = AddRun("prep", {}, {});
   ASSERT_TRUE(catalog_->FinishRun(run, RunStatus::kFailed, "boom").ok());

@@ -157,6 +157,14 @@ Result<std::optional<RunRecord>> Catalog::FindCachedRun(const std::string& cache
   return std::optional<RunRecord>(RunFromRow(q));
 }
 
+Result<std::vector<RunRecord>> Catalog::RunsCachedFrom(const std::string& run_id) {
+  ASSIGN_OR_RETURN(
+      auto q, db_->Prepare(fmt::format(
+                  "SELECT {} FROM run r WHERE r.cached_from = ?1 ORDER BY r.id", kRunColumns)));
+  q.Bind(1, run_id);
+  return CollectRows(q, RunFromRow);
+}
+
 Result<std::vector<RunRecord>> Catalog::UnfinishedRuns(const std::string& cache_key) {
   ASSIGN_OR_RETURN(auto q, db_->Prepare(fmt::format(
                                "SELECT {} FROM run r WHERE r.cache_key = ?1 AND r.status IN "
