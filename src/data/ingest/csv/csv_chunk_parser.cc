@@ -4,8 +4,11 @@
 
 #include <algorithm>
 #include <charconv>
+#include <memory>
 
+#include "data/ingest/cells/plain_number.h"
 #include "data/ingest/csv/csv_tokenizer.h"
+#include "data/ingest/csv/field_end_index.h"
 #include "data/ingest/csv/field_scanner.h"
 
 namespace citadel::data {
@@ -66,6 +69,14 @@ void ReserveForEstimatedRows(CsvChunk& chunk, size_t position) {
   for (ColumnBuilder& b : chunk.builders) {
     b.Reserve(static_cast<size_t>(b.kind() == Kind::kString ? string_rows : rows));
   }
+  // The row offsets and lines are the chunk's own (the merge concatenates
+  // them): growing them by doubling would copy them and touch twice their
+  // memory. A record takes at least two bytes.
+  const double own_bytes = static_cast<double>(chunk.stop - chunk.begin);
+  const size_t own_rows = static_cast<size_t>(
+      std::min(own_bytes / std::max(bytes_per_row, 1.0) * 1.05, own_bytes / 2) + 16);
+  chunk.row_begins.reserve(own_rows);
+  chunk.lines.reserve(own_rows);
 }
 
 Status RaggedRow(CsvTokenizer& tokenizer, size_t width, std::string_view source) {
@@ -86,14 +97,20 @@ class ChunkReader {
         chunk_(chunk),
         tokenizer_(input.text, input.source, input.spec->csv.delimiter,
                    input.spec->max_field_bytes),
-        scanner_(input.text, input.spec->csv.delimiter) {}
+        scanner_(input.text, input.spec->csv.delimiter),
+        index_(input.text, input.spec->csv.delimiter, chunk.builders.size(), input.kernel),
+        // A numeric missing token ("-999") must be seen before the number
+        // is, and a field over a max_field_bytes below what the plain parser
+        // takes must be reported.
+        plain_numbers_(!input.missing->any_numeric_start() &&
+                       input.spec->max_field_bytes >= kPlainFieldMaxBytes),
+        numbers_(chunk.builders.size()),
+        plain_(std::make_unique<bool[]>(chunk.builders.size())) {}
 
   Status Run() {
     const size_t width = chunk_.builders.size();
     const size_t max_field_bytes = input_.spec->max_field_bytes;
     const char delimiter = input_.spec->csv.delimiter;
-    // A numeric missing token ("-999") must be seen before the number is.
-    const bool fast = !input_.missing->any_numeric_start();
     const char* const end = input_.text.data() + input_.text.size();
     ColumnBuilder* const builders = chunk_.builders.data();
     tokenizer_.Seek(chunk_.begin, chunk_.line);
@@ -104,34 +121,127 @@ class ChunkReader {
       }
       chunk_.row_begins.push_back(tokenizer_.record_begin());
       chunk_.lines.push_back(tokenizer_.record_line());
-      // The cursor lives in a register while fields are numbers ending in a
-      // delimiter; the tokenizer is synced around the other paths.
-      const char* p = tokenizer_.cursor();
-      for (size_t c = 0; c < width; ++c) {
-        ColumnBuilder& builder = builders[c];
-        const char* q = fast ? TryNumber(p, end, delimiter, max_field_bytes, builder) : nullptr;
-        if (q != nullptr && q != end && *q == delimiter) {
-          p = q + 1;
-          if (c + 1 == width) return RaggedRow(tokenizer_, width, input_.source);
-          continue;
-        }
-        tokenizer_.set_cursor(p);
-        bool ended = false;
-        if (q != nullptr) {
-          ended = tokenizer_.ConsumeFieldEndingAt(q);
-        } else {
-          RETURN_IF_ERROR(ReadField(c, builder, ended));
-        }
-        p = tokenizer_.cursor();
-        if (ended != (c + 1 == width)) return RaggedRow(tokenizer_, width, input_.source);
-      }
-      tokenizer_.set_cursor(p);
-      chunk_.end = static_cast<size_t>(p - input_.text.data());
+      bool read = false;
+      if (input_.plain_records && width > 0) RETURN_IF_ERROR(ReadPlainRecord(read));
+      if (!read) RETURN_IF_ERROR(ReadRecord(width, max_field_bytes, delimiter, end, builders));
+      chunk_.end = static_cast<size_t>(tokenizer_.cursor() - input_.text.data());
     }
     return Status::Ok();
   }
 
  private:
+  // The fast path, for a plain record: `width` fields without a quote,
+  // ending with '\n' (the last record of a text without one, a ragged record
+  // or one holding a quote is left to ReadRecord; `read` stays false and
+  // nothing is appended). Field ends come from the index. Numbers of int and
+  // float columns are taken apart for the whole record first and converted
+  // after, so that the divisions of a record's floats overlap instead of
+  // each waiting behind its field's digit arithmetic; any other field is
+  // typed by AddText as ReadField would. Errors: those of the cells.
+  Status ReadPlainRecord(bool& read) {
+    const size_t width = chunk_.builders.size();
+    const uint32_t* ends = index_.Ends(tokenizer_.record_begin(), width);
+    if (ends == nullptr) return Status::Ok();
+    const char* const text = input_.text.data();
+    const char* const window = text + index_.window_begin();
+    const char delimiter = input_.spec->csv.delimiter;
+    for (size_t c = 0; c + 1 < width; ++c) {
+      if (window[ends[c]] != delimiter) return Status::Ok();
+    }
+    const char* const record_end = window + ends[width - 1];
+    if (*record_end != '\n') return Status::Ok();
+    read = true;
+    index_.Consume(width);
+
+    const char* const record = tokenizer_.cursor();
+    PlainDecimal* const numbers = numbers_.data();
+    bool* const plain = plain_.get();
+    // The plain parser reads kPlainNumberReadBytes from a field's start: the
+    // last records of a text are left to the general rule.
+    if (plain_numbers_ &&
+        static_cast<size_t>(record_end - text) + kPlainNumberReadBytes <= input_.text.size()) {
+      const char* field = record;
+      for (size_t c = 0; c + 1 < width; ++c) {
+        const char* const stop = window + ends[c];
+        plain[c] = ParsePlainDecimal(field, static_cast<size_t>(stop - field), numbers[c]);
+        field = stop + 1;
+      }
+      size_t size = static_cast<size_t>(record_end - field);
+      if (size > 0 && field[size - 1] == '\r') --size;  // CRLF
+      plain[width - 1] = ParsePlainDecimal(field, size, numbers[width - 1]);
+    } else {
+      std::fill(plain, plain + width, false);
+    }
+
+    ColumnBuilder* const builders = chunk_.builders.data();
+    for (size_t c = 0; c < width; ++c) {
+      ColumnBuilder& builder = builders[c];
+      if (plain[c]) {
+        if (builder.kind() == Kind::kFloat) {
+          builder.AppendFloat(PlainDecimalToDouble(numbers[c]));
+          continue;
+        }
+        int64_t value;
+        if (builder.kind() == Kind::kInt && PlainDecimalToInt64(numbers[c], value)) {
+          builder.AppendInt(value);
+          if (value == 0 && numbers[c].negative) builder.NoteNegativeZero();
+          continue;
+        }
+      }
+      const char* const begin = c == 0 ? record : window + ends[c - 1] + 1;
+      size_t size = static_cast<size_t>(window + ends[c] - begin);
+      if (c + 1 == width && size > 0 && begin[size - 1] == '\r') --size;
+      RETURN_IF_ERROR(AddPlainField(c, builder, std::string_view(begin, size)));
+    }
+    tokenizer_.set_cursor(record_end);
+    tokenizer_.ConsumeFieldEndingAt(record_end);
+    return Status::Ok();
+  }
+
+  // A field of a plain record that the number fast path did not take.
+  [[gnu::noinline]] Status AddPlainField(size_t index, ColumnBuilder& builder,
+                                         std::string_view cell) {
+    if (cell.size() > input_.spec->max_field_bytes) {
+      return tokenizer_.FieldTooLong(index, tokenizer_.record_line());
+    }
+    CellFit fit = builder.AddText(cell, *input_.missing);
+    if (fit == CellFit::kOk) return Status::Ok();
+    return CellError(fit, fmt::format("{}:{}", input_.source, tokenizer_.record_line()), builder,
+                     cell);
+  }
+
+  // The general path for the record at the tokenizer's cursor, field by
+  // field: a number that ends at a delimiter is parsed straight from the
+  // text, any other field by ReadField.
+  [[gnu::noinline]] Status ReadRecord(size_t width, size_t max_field_bytes, char delimiter,
+                                      const char* end, ColumnBuilder* builders) {
+    // A numeric missing token ("-999") must be seen before the number is.
+    const bool fast = !input_.missing->any_numeric_start();
+    // The cursor lives in a register while fields are numbers ending in a
+    // delimiter; the tokenizer is synced around the other paths.
+    const char* p = tokenizer_.cursor();
+    for (size_t c = 0; c < width; ++c) {
+      ColumnBuilder& builder = builders[c];
+      const char* q = fast ? TryNumber(p, end, delimiter, max_field_bytes, builder) : nullptr;
+      if (q != nullptr && q != end && *q == delimiter) {
+        p = q + 1;
+        if (c + 1 == width) return RaggedRow(tokenizer_, width, input_.source);
+        continue;
+      }
+      tokenizer_.set_cursor(p);
+      bool ended = false;
+      if (q != nullptr) {
+        ended = tokenizer_.ConsumeFieldEndingAt(q);
+      } else {
+        RETURN_IF_ERROR(ReadField(c, builder, ended));
+      }
+      p = tokenizer_.cursor();
+      if (ended != (c + 1 == width)) return RaggedRow(tokenizer_, width, input_.source);
+    }
+    tokenizer_.set_cursor(p);
+    return Status::Ok();
+  }
+
   // The general path for the field at the tokenizer's cursor: a plain field
   // is delimited by the scanner, a quoted one (or one holding a quote) by the
   // tokenizer; AddText types it. Sets `ended` when the field ended the record.
@@ -163,6 +273,11 @@ class ChunkReader {
   CsvChunk& chunk_;
   CsvTokenizer tokenizer_;
   FieldScanner scanner_;
+  FieldEndIndex index_;
+  const bool plain_numbers_;  // whether plain numbers take the fast path
+  // One per column: the record's fields taken apart, and which were plain.
+  std::vector<PlainDecimal> numbers_;
+  std::unique_ptr<bool[]> plain_;
 };
 
 }  // namespace

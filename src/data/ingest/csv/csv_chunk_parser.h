@@ -3,10 +3,15 @@
 // builder as it is found. ParseCsvTable runs one chunk for a small file, or
 // several on threads and merges them (csv_table_reader.cc).
 //
-// Fields are found with FieldScanner; a field in an int or float column is
-// parsed straight from the text, other fields go through
-// ColumnBuilder::AddText, and only a field starting with a quote (or holding
-// one) goes through CsvTokenizer's general path. Messages are those of the
+// A plain record (no quote, one field per column, ending with a line break:
+// nearly every record of a numeric file) is read on the fast path: its field
+// ends come from a FieldEndIndex, its numbers are converted from the field
+// bounds (plain_number.h), and its other fields go through
+// ColumnBuilder::AddText. Any other record is read field by field by the
+// general path: fields found with FieldScanner, a number parsed straight
+// from the text, other fields through AddText, and only a field starting
+// with a quote through CsvTokenizer. Both paths give the same cells and the
+// same errors (plain_record_test.cc checks it on seeded random files). Messages are those of the
 // sequential reader: "FILE:LINE: …" with the chunk's first line given.
 //
 // Distinct chunks may be parsed on distinct threads; the shared input is
@@ -22,6 +27,7 @@
 #include "base/status.h"
 #include "data/ingest/cells/cell_text.h"
 #include "data/ingest/cells/column_builder.h"
+#include "data/ingest/csv/field_end_index.h"
 #include "data/ingest/input_spec.h"
 
 namespace citadel::data {
@@ -32,6 +38,10 @@ struct CsvChunkInput {
   std::string_view source;
   const InputSpec* spec = nullptr;
   const MissingTokens* missing = nullptr;
+  // The index kernel, and whether plain records take the fast path at all:
+  // tests compare every kernel and the general path alone.
+  FieldEndIndex::Kernel kernel = FieldEndIndex::BestKernel();
+  bool plain_records = true;
 };
 
 struct CsvChunk {

@@ -88,9 +88,15 @@ Table MakeTable(std::string source, std::vector<CsvChunk>& chunks) {
   table.source = std::move(source);
   size_t rows = 0;
   for (const CsvChunk& chunk : chunks) rows += chunk.lines.size();
-  table.lines.reserve(rows);
+  if (chunks.size() == 1) {
+    table.lines = std::move(chunks[0].lines);  // no copy of a column's worth of lines
+  } else {
+    table.lines.reserve(rows);
+    for (CsvChunk& chunk : chunks) {
+      table.lines.insert(table.lines.end(), chunk.lines.begin(), chunk.lines.end());
+    }
+  }
   for (CsvChunk& chunk : chunks) {
-    table.lines.insert(table.lines.end(), chunk.lines.begin(), chunk.lines.end());
     std::vector<int64_t>().swap(chunk.lines);
     std::vector<size_t>().swap(chunk.row_begins);
   }
