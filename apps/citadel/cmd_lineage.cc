@@ -1,5 +1,5 @@
-// citadel lineage REF [--up|--down] [--json|--dot]: as a tree, JSON graph or
-// Graphviz.
+// citadel lineage REF [--up|--down] [--json|--dot|--openlineage]: as a tree,
+// JSON graph, Graphviz, or OpenLineage run events (one JSON object a line).
 #include <fmt/format.h>
 
 #include <functional>
@@ -8,6 +8,7 @@
 
 #include "cli.h"
 #include "workload/dataset_reports.h"
+#include "workload/openlineage_export.h"
 #include "workload/ref_resolver.h"
 
 namespace citadel::cli {
@@ -148,22 +149,45 @@ Status ColumnLineage(workload::Workspace& ws, const std::string& id, bool json) 
   return Status::Ok();
 }
 
-Status Lineage(const Globals& globals, const std::string& ref, bool down, bool json, bool dot,
-               bool columns) {
+// Newline-delimited JSON, sorted by eventTime: what OpenLineage's file
+// transport writes, so the output can be replayed into Marquez line by line.
+Status OpenLineage(workload::Workspace& ws, const std::string& id,
+                   catalog::LineageDirection direction, const std::string& lineage_namespace) {
+  ASSIGN_OR_RETURN(std::vector<Json> events,
+                   workload::OpenLineageEvents(ws, id, direction, lineage_namespace));
+  std::string out;
+  for (const Json& event : events) out += event.dump() + "\n";
+  fmt::print("{}", out);
+  return Status::Ok();
+}
+
+struct LineageOptions {
+  std::string ref;
+  bool up = false;
+  bool down = false;
+  bool json = false;
+  bool dot = false;
+  bool columns = false;
+  bool openlineage = false;
+  std::string lineage_namespace;
+};
+
+Status Lineage(const Globals& globals, const LineageOptions& o) {
   ASSIGN_OR_RETURN(auto ws, OpenWorkspace(globals));
-  ASSIGN_OR_RETURN(std::string id, workload::ResolveArtifactRef(ws->catalog(), ref));
-  if (columns) return ColumnLineage(*ws, id, json);
-  ASSIGN_OR_RETURN(auto graph, ws->catalog().Lineage(id, down ? catalog::LineageDirection::kDown
-                                                              : catalog::LineageDirection::kUp));
-  if (json) {
+  ASSIGN_OR_RETURN(std::string id, workload::ResolveArtifactRef(ws->catalog(), o.ref));
+  if (o.columns) return ColumnLineage(*ws, id, o.json);
+  const auto direction = o.down ? catalog::LineageDirection::kDown : catalog::LineageDirection::kUp;
+  if (o.openlineage) return OpenLineage(*ws, id, direction, o.lineage_namespace);
+  ASSIGN_OR_RETURN(auto graph, ws->catalog().Lineage(id, direction));
+  if (o.json) {
     Json out = GraphJson(graph);
     out["root"] = id;
-    out["direction"] = down ? "down" : "up";
+    out["direction"] = o.down ? "down" : "up";
     PrintJson(out);
-  } else if (dot) {
+  } else if (o.dot) {
     fmt::print("{}", Dot(graph));
   } else {
-    fmt::print("{}", Tree(graph, id, !down));
+    fmt::print("{}", Tree(graph, id, !o.down));
   }
   return Status::Ok();
 }
@@ -174,29 +198,34 @@ void AddLineageCommand(CLI::App& app, Command& cmd) {
   auto* lineage = app.add_subcommand(
       "lineage",
       "Show where an artifact came from (--up, default) or what was made from it (--down)");
-  auto ref = std::make_shared<std::string>();
-  auto up = std::make_shared<bool>(false);
-  auto down = std::make_shared<bool>(false);
-  auto json = std::make_shared<bool>(false);
-  auto dot = std::make_shared<bool>(false);
-  lineage->add_option("ref", *ref, "Artifact reference")->required();
+  auto o = std::make_shared<LineageOptions>();
+  lineage->add_option("ref", o->ref, "Artifact reference")->required();
   auto* up_flag =
-      lineage->add_flag("--up", *up, "Ancestors: runs and inputs that produced it (default)");
-  lineage->add_flag("--down", *down, "Descendants: runs and outputs made from it")
+      lineage->add_flag("--up", o->up, "Ancestors: runs and inputs that produced it (default)");
+  lineage->add_flag("--down", o->down, "Descendants: runs and outputs made from it")
       ->excludes(up_flag);
-  auto* json_flag = lineage->add_flag("--json", *json, "JSON graph {nodes, edges}");
-  auto* dot_flag = lineage->add_flag("--dot", *dot, "Graphviz DOT")->excludes(json_flag);
-  auto columns = std::make_shared<bool>(false);
+  auto* json_flag = lineage->add_flag("--json", o->json, "JSON graph {nodes, edges}");
+  auto* dot_flag = lineage->add_flag("--dot", o->dot, "Graphviz DOT")->excludes(json_flag);
+  auto* columns_flag =
+      lineage
+          ->add_flag("--columns", o->columns,
+                     "Column-level lineage of a dataset or model: the input columns behind each "
+                     "feature")
+          ->excludes(dot_flag);
+  auto* openlineage_flag =
+      lineage
+          ->add_flag("--openlineage", o->openlineage,
+                     "OpenLineage 2-0-2 run events (START and COMPLETE/FAIL/ABORT) of every run "
+                     "in the lineage, one JSON object a line, sorted by eventTime")
+          ->excludes(json_flag)
+          ->excludes(dot_flag)
+          ->excludes(columns_flag);
   lineage
-      ->add_flag("--columns", *columns,
-                 "Column-level lineage of a dataset or model: the input columns behind each "
-                 "feature")
-      ->excludes(dot_flag);
-  lineage->callback([&cmd, ref, down, json, dot, columns] {
-    cmd.action = [&cmd, ref, down, json, dot, columns] {
-      return Lineage(cmd.globals, *ref, *down, *json, *dot, *columns);
-    };
-  });
+      ->add_option("--namespace", o->lineage_namespace,
+                   "OpenLineage namespace of jobs and datasets (default: "
+                   "citadel://HOST/WORKSPACE_PATH)")
+      ->needs(openlineage_flag);
+  lineage->callback([&cmd, o] { cmd.action = [&cmd, o] { return Lineage(cmd.globals, *o); }; });
 }
 
 }  // namespace citadel::cli
