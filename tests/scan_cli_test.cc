@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <map>
+#include <set>
 
 #include "cli_runner.h"
 
@@ -54,6 +55,81 @@ TEST_F(CliTest, ScanWritesSarifForCodeScanningServices) {
   EXPECT_EQ(results[0]["locations"][0]["physicalLocation"]["artifactLocation"]["uri"],
             "tests/fixtures/pickles/reduce_os_system.pt");
   EXPECT_EQ(Citadel({"scan", "x.pt", "--sarif", "--json"}).exit_code, 2);
+}
+
+TEST_F(CliTest, ScanJudgesGgufOnnxAndKerasFilesByContent) {
+  CliResult r = Citadel(
+      {"scan", "tests/fixtures/gguf", "tests/fixtures/onnx", "tests/fixtures/keras", "--json"});
+  EXPECT_EQ(r.exit_code, 1);
+  Json j = Json::parse(r.out);
+  std::map<std::string, Json> by_name;
+  for (const Json& f : j["files"]) {
+    by_name[std::filesystem::path(f["path"].get<std::string>()).filename()] = f;
+  }
+  const std::map<std::string, std::string> clean = {
+      {"clean.gguf", "gguf"},           {"clean.onnx", "onnx"},
+      {"external_inside.onnx", "onnx"}, {"local_function.onnx", "onnx"},
+      {"contrib_domain.onnx", "onnx"},  {"dense.h5", "hdf5 (keras)"},
+      {"dense.keras", "zip (keras)"}};
+  for (const auto& [name, format] : clean) {
+    EXPECT_EQ(by_name.at(name)["format"], format) << name;
+    EXPECT_TRUE(by_name.at(name)["findings"].empty()) << name << ": " << by_name.at(name).dump();
+  }
+  struct Expected {
+    std::string file, rule, severity, entry;
+  };
+  for (const Expected& e : std::vector<Expected>{
+           {"template_ssti.gguf", "template-injection", "dangerous", ""},
+           {"overlapping.gguf", "malformed-gguf", "suspicious", ""},
+           {"external_escape.onnx", "external-data", "dangerous", ""},
+           {"external_absolute.onnx", "external-data", "dangerous", ""},
+           {"custom_domain.onnx", "custom-operator", "suspicious", ""},
+           {"subgraph_custom.onnx", "custom-operator", "suspicious", ""},
+           {"lambda.h5", "keras-lambda", "dangerous", ""},
+           {"lambda_latest.h5", "keras-lambda", "dangerous", ""},
+           {"lambda.keras", "keras-lambda", "dangerous", "config.json"},
+           {"module_function.keras", "keras-custom-object", "dangerous", "config.json"}}) {
+    const Json& findings = by_name.at(e.file)["findings"];
+    ASSERT_FALSE(findings.empty()) << e.file;
+    EXPECT_EQ(findings[0]["rule"], e.rule) << e.file << ": " << findings.dump();
+    EXPECT_EQ(findings[0]["severity"], e.severity) << e.file;
+    EXPECT_EQ(findings[0]["entry"], e.entry) << e.file;
+  }
+  // Strict: a custom operator domain is dangerous, ONNX Runtime's own suspicious.
+  CliResult strict_run =
+      Citadel({"scan", "--policy", "strict", "tests/fixtures/onnx/custom_domain.onnx",
+               "tests/fixtures/onnx/contrib_domain.onnx", "--json"});
+  EXPECT_EQ(strict_run.exit_code, 1);
+  Json strict = Json::parse(strict_run.out);
+  EXPECT_EQ(strict["files"][0]["findings"][0]["severity"], "dangerous");   // custom_domain
+  EXPECT_EQ(strict["files"][1]["findings"][0]["severity"], "suspicious");  // contrib_domain
+}
+
+TEST_F(CliTest, ScanSarifDeclaresTheRulesOfTheNewFormats) {
+  CliResult r = Citadel({"scan", "tests/fixtures/gguf/template_ssti.gguf",
+                         "tests/fixtures/onnx/external_escape.onnx",
+                         "tests/fixtures/keras/lambda.keras", "--sarif"});
+  EXPECT_EQ(r.exit_code, 1);
+  Json sarif = Json::parse(r.out);
+  std::set<std::string> declared;
+  for (const Json& rule : sarif["runs"][0]["tool"]["driver"]["rules"]) declared.insert(rule["id"]);
+  std::set<std::string> raised;
+  for (const Json& result : sarif["runs"][0]["results"]) {
+    EXPECT_TRUE(declared.count(result["ruleId"])) << result.dump();
+    EXPECT_EQ(result["level"], "error") << result.dump();
+    raised.insert(result["ruleId"]);
+  }
+  EXPECT_EQ(raised, (std::set<std::string>{"template-injection", "external-data", "keras-lambda"}));
+  // A GGUF finding has a byte offset in the file; a .keras one names its entry.
+  for (const Json& result : sarif["runs"][0]["results"]) {
+    const Json& location = result["locations"][0];
+    if (result["ruleId"] == "template-injection") {
+      EXPECT_GT(location["physicalLocation"]["region"]["byteOffset"].get<int>(), 100);
+    }
+    if (result["ruleId"] == "keras-lambda") {
+      EXPECT_EQ(location["logicalLocations"][0]["fullyQualifiedName"], "config.json");
+    }
+  }
 }
 
 TEST_F(CliTest, ScanRefusesMissingPathsAndUnknownPolicies) {
