@@ -64,6 +64,7 @@ void AddDataCommands(CLI::App& app, Command& cmd);       // data generate
 void AddScanCommand(CLI::App& app, Command& cmd);        // scan
 void AddSigningCommands(CLI::App& app, Command& cmd);    // keys generate, sign, verify
 void AddProvenanceCommand(CLI::App& app, Command& cmd);  // provenance
+void AddBomCommand(CLI::App& app, Command& cmd);         // bom
 
 // `citadel verify --chain REF` (cmd_provenance.cc): `anchors` as given on
 // the command line; empty → policy.yaml's. The workspace key is added.

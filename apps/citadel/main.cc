@@ -39,6 +39,7 @@ int main(int argc, char** argv) {
   cli::AddScanCommand(app, cmd);
   cli::AddSigningCommands(app, cmd);
   cli::AddProvenanceCommand(app, cmd);
+  cli::AddBomCommand(app, cmd);
 
   try {
     app.parse(argc, argv);

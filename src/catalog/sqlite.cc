@@ -140,4 +140,6 @@ bool SqliteDb::InTransaction() const { return sqlite3_get_autocommit(db_) == 0; 
 
 int64_t SqliteDb::Changes() const { return sqlite3_changes64(db_); }
 
+std::string SqliteVersion() { return sqlite3_libversion(); }
+
 }  // namespace citadel::catalog

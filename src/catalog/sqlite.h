@@ -65,6 +65,9 @@ auto CollectRows(SqliteStatement& statement, Decode decode)
   }
 }
 
+// The SQLite library this process runs with ("3.40.1").
+std::string SqliteVersion();
+
 class SqliteDb {
  public:
   // Opens (creating) the database file in WAL mode with foreign keys on and a

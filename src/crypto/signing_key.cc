@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 #include <openssl/core_names.h>
+#include <openssl/crypto.h>
 #include <openssl/err.h>
 #include <openssl/evp.h>
 #include <openssl/pem.h>
@@ -268,5 +269,7 @@ Result<PublicKey> VerifyCertificateChain(const std::vector<std::string>& chain,
   ASSIGN_OR_RETURN(KeyAlgorithm algorithm, AlgorithmOf(key, source));
   return PublicKey(std::move(handle), algorithm);
 }
+
+std::string OpenSslVersion() { return OpenSSL_version(OPENSSL_VERSION); }
 
 }  // namespace citadel::crypto

@@ -71,4 +71,8 @@ Result<PublicKey> VerifyCertificateChain(const std::vector<std::string>& chain,
                                          const std::vector<std::string>& trusted_pem,
                                          std::string_view source);
 
+// The OpenSSL library this process runs with ("OpenSSL 3.0.x …"), for
+// environments and bills of materials.
+std::string OpenSslVersion();
+
 }  // namespace citadel::crypto
