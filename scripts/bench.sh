@@ -32,3 +32,6 @@ bench/compare/data_parallel_scaling.sh "$BUILD/apps/citadel/citadel"
 echo
 echo "== signing a 2 GiB model vs openssl dgst / sha256sum"
 bench/compare/sign_vs_openssl.sh "$BUILD/apps/citadel/citadel"
+echo
+echo "== model scanner vs pickletools.genops; a 200 MB checkpoint"
+bench/compare/scan_vs_pickletools.sh "$BUILD/apps/citadel/citadel"

@@ -18,8 +18,10 @@ void FuzzZip(std::string_view data) {
   for (const scan::ZipEntry& e : *entries) {
     Result<scan::ZipEntryData> content = scan::ReadZipEntry(data, e, kMaxEntryBytes);
     if (!content.ok()) continue;
-    FUZZ_CHECK(content->bytes.size() <= kMaxEntryBytes);
-    if (e.method == 0) FUZZ_CHECK(content->bytes.size() == e.compressed_size);
+    const std::string_view bytes = content->bytes();
+    FUZZ_CHECK(bytes.size() <= kMaxEntryBytes);
+    if (e.method == 0) FUZZ_CHECK(bytes.size() == e.compressed_size);
+    (void)scan::ZipCrcMatches(e, bytes);
   }
 }
 

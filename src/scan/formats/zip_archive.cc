@@ -152,8 +152,9 @@ Result<ZipEntryData> ReadZipEntry(std::string_view data, const ZipEntry& entry, 
       if (over_limit != nullptr) *over_limit = true;
       return InvalidArgumentError("the entry is too large to scan");
     }
-    out.bytes = std::string(packed);
+    out.stored = packed;
   } else if (entry.method == 8) {
+    out.deflated = true;
     z_stream zs{};
     if (inflateInit2(&zs, -MAX_WBITS) != Z_OK) return InternalError("zlib inflateInit2 failed");
     zs.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(packed.data()));
@@ -164,8 +165,8 @@ Result<ZipEntryData> ReadZipEntry(std::string_view data, const ZipEntry& entry, 
       zs.next_out = reinterpret_cast<Bytef*>(buffer);
       zs.avail_out = sizeof(buffer);
       rc = inflate(&zs, Z_NO_FLUSH);
-      out.bytes.append(buffer, sizeof(buffer) - zs.avail_out);
-      if (out.bytes.size() > max_bytes) rc = Z_MEM_ERROR;
+      out.inflated.append(buffer, sizeof(buffer) - zs.avail_out);
+      if (out.inflated.size() > max_bytes) rc = Z_MEM_ERROR;
       if (rc == Z_BUF_ERROR && zs.avail_in == 0) break;
     }
     inflateEnd(&zs);
@@ -180,10 +181,12 @@ Result<ZipEntryData> ReadZipEntry(std::string_view data, const ZipEntry& entry, 
     return FailedPreconditionError(
         fmt::format("compression method {} cannot be inspected", entry.method));
   }
-  out.crc_matches =
-      static_cast<uint32_t>(crc32_z(0L, reinterpret_cast<const Bytef*>(out.bytes.data()),
-                                    out.bytes.size())) == entry.crc32;
   return out;
+}
+
+bool ZipCrcMatches(const ZipEntry& entry, std::string_view bytes) {
+  return static_cast<uint32_t>(crc32_z(0L, reinterpret_cast<const Bytef*>(bytes.data()),
+                                       bytes.size())) == entry.crc32;
 }
 
 }  // namespace citadel::scan

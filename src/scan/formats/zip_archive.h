@@ -1,7 +1,7 @@
 // Reading ZIP archives for the scanner — PyTorch checkpoints, TorchScript
 // modules, .keras and .npz files are ZIPs. Only what a scanner needs: the
 // central directory (with ZIP64), and each entry's bytes, stored or
-// deflated, with its CRC checked. The archive is untrusted: every offset and
+// deflated, and its CRC. The archive is untrusted: every offset and
 // size is bounds-checked, inflated output is capped, and anything malformed
 // is an error value, never a crash.
 #pragma once
@@ -37,11 +37,21 @@ bool LooksLikeZip(std::string_view data);
 Result<std::vector<ZipEntry>> ReadZipDirectory(std::string_view data,
                                                std::string* problem = nullptr);
 
+// An entry's content: a stored entry is a view into the archive (a
+// 200 MB tensor storage is never copied); a deflated one is inflated here.
 struct ZipEntryData {
-  std::string bytes;
-  bool crc_matches = true;
+  std::string inflated;
+  std::string_view stored;
+  bool deflated = false;
   std::string local_name;  // the name in the local header (may differ from the directory's)
+
+  std::string_view bytes() const { return deflated ? std::string_view(inflated) : stored; }
 };
+
+// Whether `bytes` (the entry's content) has the CRC-32 the directory
+// records. Separate from reading, so a caller may skip it where it costs a
+// pass over bytes it otherwise never reads.
+bool ZipCrcMatches(const ZipEntry& entry, std::string_view bytes);
 
 // The entry's content. FailedPrecondition for an encrypted entry or an
 // unsupported compression method; InvalidArgument when the entry is
