@@ -10,10 +10,14 @@
 
 #include "base/system/files.h"
 #include "scan/formats/chat_template.h"
+#include "scan/formats/findings_test_util.h"
 #include "scan/model_scanner.h"
 
 namespace citadel::scan {
 namespace {
+
+using testutil::Has;
+using testutil::Rules;
 
 using namespace std::string_literals;
 
@@ -59,27 +63,7 @@ class GgufBuilder {
   uint32_t version_ = 3;
 };
 
-std::string Rules(const std::vector<Finding>& findings) {
-  std::string out;
-  for (const Finding& f : findings) {
-    out += std::string(SeverityName(f.severity)) + " " + f.rule + " @" + std::to_string(f.offset) +
-           " " + f.detail + "\n";
-  }
-  return out;
-}
-
-bool Has(const std::vector<Finding>& findings, std::string_view rule, std::string_view detail) {
-  for (const Finding& f : findings) {
-    if (f.rule == rule && f.detail.find(detail) != std::string::npos) return true;
-  }
-  return false;
-}
-
-std::string Fixture(const std::string& name) {
-  auto bytes = ReadFile("tests/fixtures/gguf/" + name);
-  EXPECT_TRUE(bytes.ok()) << bytes.status().ToString();
-  return bytes.ok() ? *bytes : std::string();
-}
+std::string Fixture(const std::string& name) { return testutil::ReadFixture("gguf", name); }
 
 TEST(Gguf, AWellFormedFileHasNoFindings) {
   const std::string clean = Fixture("clean.gguf");

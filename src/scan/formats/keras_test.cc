@@ -8,6 +8,7 @@
 #include <string>
 
 #include "base/system/files.h"
+#include "scan/formats/findings_test_util.h"
 #include "scan/formats/hdf5.h"
 #include "scan/formats/keras_config.h"
 #include "scan/model_scanner.h"
@@ -15,32 +16,12 @@
 namespace citadel::scan {
 namespace {
 
+using testutil::Has;
+using testutil::Rules;
+
 using namespace std::string_literals;
 
-std::string Rules(const std::vector<Finding>& findings) {
-  std::string out;
-  for (const Finding& f : findings) {
-    out += std::string(SeverityName(f.severity)) + " " + f.rule + " [" + f.entry + "] @" +
-           std::to_string(f.offset) + " " + f.detail + "\n";
-  }
-  return out;
-}
-
-bool Has(const std::vector<Finding>& findings, std::string_view rule, std::string_view detail,
-         Severity severity) {
-  for (const Finding& f : findings) {
-    if (f.rule == rule && f.severity == severity && f.detail.find(detail) != std::string::npos) {
-      return true;
-    }
-  }
-  return false;
-}
-
-std::string Fixture(const std::string& name) {
-  auto bytes = ReadFile("tests/fixtures/keras/" + name);
-  EXPECT_TRUE(bytes.ok()) << bytes.status().ToString();
-  return bytes.ok() ? *bytes : std::string();
-}
+std::string Fixture(const std::string& name) { return testutil::ReadFixture("keras", name); }
 
 FileReport Scan(const std::string& bytes, ScanPolicy policy = ScanPolicy::kDefault) {
   ScanOptions options;
@@ -100,8 +81,8 @@ TEST(Keras, APlainSequentialPassesAndALambdaIsDangerousInEveryContainer) {
   // Keras reads a UTF-16 config.json; this scanner does not, and says so.
   FileReport utf16 = Scan(Fixture("utf16_config.keras"));
   EXPECT_EQ(utf16.format, "zip (keras)");
-  EXPECT_TRUE(Has(utf16.findings, "malformed-keras", "config.json is not a Keras config",
-                  kSuspicious))
+  EXPECT_TRUE(
+      Has(utf16.findings, "malformed-keras", "config.json is not a Keras config", kSuspicious))
       << Rules(utf16.findings);
 }
 

@@ -9,11 +9,15 @@
 #include <string>
 
 #include "base/system/files.h"
+#include "scan/formats/findings_test_util.h"
 #include "scan/formats/protobuf_wire.h"
 #include "scan/model_scanner.h"
 
 namespace citadel::scan {
 namespace {
+
+using testutil::Has;
+using testutil::Rules;
 
 using namespace std::string_literals;
 
@@ -42,30 +46,7 @@ std::string Model(const std::string& graph, const std::string& extra = "") {
   return Int(1, 8) + Len(2, "test") + Len(7, graph) + Len(8, Len(1, "") + Int(2, 13)) + extra;
 }
 
-std::string Rules(const std::vector<Finding>& findings) {
-  std::string out;
-  for (const Finding& f : findings) {
-    out += std::string(SeverityName(f.severity)) + " " + f.rule + " @" + std::to_string(f.offset) +
-           " " + f.detail + "\n";
-  }
-  return out;
-}
-
-bool Has(const std::vector<Finding>& findings, std::string_view rule, std::string_view detail,
-         Severity severity) {
-  for (const Finding& f : findings) {
-    if (f.rule == rule && f.severity == severity && f.detail.find(detail) != std::string::npos) {
-      return true;
-    }
-  }
-  return false;
-}
-
-std::string Fixture(const std::string& name) {
-  auto bytes = ReadFile("tests/fixtures/onnx/" + name);
-  EXPECT_TRUE(bytes.ok()) << bytes.status().ToString();
-  return bytes.ok() ? *bytes : std::string();
-}
+std::string Fixture(const std::string& name) { return testutil::ReadFixture("onnx", name); }
 
 constexpr Severity kSuspicious = Severity::kSuspicious;
 constexpr Severity kDangerous = Severity::kDangerous;
