@@ -8,6 +8,7 @@
 #include <openssl/pem.h>
 #include <openssl/x509.h>
 #include <openssl/x509_vfy.h>
+#include <openssl/x509v3.h>
 
 namespace citadel::crypto {
 
@@ -260,7 +261,23 @@ Result<PublicKey> VerifyCertificateChain(const std::vector<std::string>& chain,
         fmt::format("{}: the signing certificate does not chain to a trusted CA: {}", source,
                     X509_verify_cert_error_string(error)));
   }
-  EVP_PKEY* key = X509_get_pubkey(certs[0].get());
+  // A certificate that chains to a trusted CA may still have been issued
+  // for something else (a TLS server): it signs models only when it says
+  // so, with the code-signing extended key usage, and, if it restricts its
+  // key usage, digital signatures among them.
+  X509* leaf = certs[0].get();
+  const uint32_t flags = X509_get_extension_flags(leaf);
+  if (!(flags & EXFLAG_XKUSAGE) || !(X509_get_extended_key_usage(leaf) & XKU_CODE_SIGN)) {
+    return PermissionDeniedError(fmt::format(
+        "{}: the signing certificate is not issued for code signing (no codeSigning extended "
+        "key usage)",
+        source));
+  }
+  if ((flags & EXFLAG_KUSAGE) && !(X509_get_key_usage(leaf) & KU_DIGITAL_SIGNATURE)) {
+    return PermissionDeniedError(fmt::format(
+        "{}: the signing certificate's key usage does not allow digital signatures", source));
+  }
+  EVP_PKEY* key = X509_get_pubkey(leaf);
   if (key == nullptr) {
     return InvalidArgumentError(
         fmt::format("{}: the signing certificate has no public key", source));
