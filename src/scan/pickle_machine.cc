@@ -6,12 +6,16 @@
 #include <charconv>
 #include <memory>
 #include <unordered_map>
+#include <vector>
 
 namespace citadel::scan {
 namespace {
 
 constexpr size_t kMaxStack = size_t{1} << 20;
-constexpr size_t kMaxMemo = size_t{1} << 20;
+// What the symbolic memo may hold, in bytes of its entries: a pickle of
+// millions of records memoizes millions of values, and one byte (MEMOIZE)
+// adds an entry, so the bound is on memory, not on a count.
+constexpr size_t kMaxMemoBytes = size_t{256} << 20;
 constexpr size_t kMaxText = 4096;  // longer strings cannot be module or callable names
 
 struct Value {
@@ -168,20 +172,42 @@ class Walker {
     out_.calls.push_back(std::move(call));
   }
 
+  // Keys stored in order (MEMOIZE, and the PUTs protocols 0–3 write) live
+  // in a vector; others in a map. The two never hold the same key, so their
+  // sizes add up to len(memo), which MEMOIZE uses as its key.
   bool MemoPut(uint64_t key) {
     Value* top = nullptr;
     if (!Top(top)) return false;
-    if (memo_.size() >= kMaxMemo && !memo_.count(key)) {
-      return Fail("the memo grows past 2^20 entries");
+    if (key < memo_dense_.size()) {
+      memo_dense_[key] = *top;
+      return true;
     }
-    memo_[key] = *top;
+    if (auto it = memo_sparse_.find(key); it != memo_sparse_.end()) {
+      it->second = *top;
+      return true;
+    }
+    if (MemoBytes() >= kMaxMemoBytes) return Fail("the memo grows past 256 MiB");
+    if (key == memo_dense_.size()) {
+      memo_dense_.push_back(*top);
+    } else {
+      memo_sparse_.emplace(key, *top);
+    }
     return true;
   }
 
   bool MemoGet(uint64_t key) {
-    auto it = memo_.find(key);
-    if (it == memo_.end()) return Fail(fmt::format("memo key {} is read but never stored", key));
+    if (key < memo_dense_.size()) return Push(memo_dense_[key]);
+    auto it = memo_sparse_.find(key);
+    if (it == memo_sparse_.end()) {
+      return Fail(fmt::format("memo key {} is read but never stored", key));
+    }
     return Push(it->second);
+  }
+
+  uint64_t MemoSize() const { return memo_dense_.size() + memo_sparse_.size(); }
+  size_t MemoBytes() const {
+    constexpr size_t kMapNodeBytes = sizeof(Value) + 48;  // key, hash, links, bucket
+    return memo_dense_.capacity() * sizeof(Value) + memo_sparse_.size() * kMapNodeBytes;
   }
 
   // A memo key as Python's int() reads it: surrounding whitespace, an
@@ -392,7 +418,7 @@ class Walker {
       case 'r':  // LONG_BINPUT
         return Uint(4, n) && MemoPut(n);
       case 0x94:  // MEMOIZE
-        return MemoPut(memo_.size());
+        return MemoPut(MemoSize());
       case 0x82:  // EXT1
       case 0x83:  // EXT2
       case 0x84:  // EXT4
@@ -417,7 +443,8 @@ class Walker {
   uint64_t op_offset_ = 0;
   PickleWalk& out_;
   std::vector<Value> stack_;
-  std::unordered_map<uint64_t, Value> memo_;
+  std::vector<Value> memo_dense_;
+  std::unordered_map<uint64_t, Value> memo_sparse_;
 };
 
 }  // namespace

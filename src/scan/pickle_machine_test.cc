@@ -59,6 +59,31 @@ TEST(PickleMachine, AGlobalHiddenInTheMemoIsStillTheCallable) {
   EXPECT_EQ(Calls(walk), "REDUCE:builtins.eval");
 }
 
+// Millions of memoized values (a pickle of many records) are tracked, and
+// a global memoized after them is still found; only memory bounds the memo.
+TEST(PickleMachine, ALargeMemoIsTrackedAndOnlyItsBytesAreBounded) {
+  std::string p = "\x80\x04"s;
+  for (int i = 0; i < 3'000'000; ++i)
+    p += "K\x01\x94"
+         "0"s;  // BININT1 1, MEMOIZE, POP
+  // GLOBAL builtins eval, MEMOIZE (key 3000000), POP, … BINGET by LONG_BINGET, args, REDUCE.
+  p += "cbuiltins\neval\n\x94"
+       "0"
+       "j\xc0\xc6\x2d\x00"  // LONG_BINGET 3000000
+       "\x8c\x03"
+       "1+1\x85R."s;
+  PickleWalk walk = WalkPickle(p);
+  EXPECT_TRUE(walk.complete) << walk.error.value_or("");
+  EXPECT_FALSE(walk.error);
+  EXPECT_EQ(Calls(walk), "REDUCE:builtins.eval");
+
+  // One byte per entry cannot grow the memo without bound.
+  std::string bomb = "\x80\x04K\x01"s + std::string(40'000'000, '\x94');
+  PickleWalk bounded = WalkPickle(bomb);
+  ASSERT_TRUE(bounded.error);
+  EXPECT_NE(bounded.error->find("memo grows past"), std::string::npos) << *bounded.error;
+}
+
 TEST(PickleMachine, ProtocolZeroInstAndObjAndNewobjAreCalls) {
   EXPECT_EQ(Calls(WalkPickle("(S'ls'\nios\nsystem\n.")), "INST:os.system");
   EXPECT_EQ(Calls(WalkPickle("(cos\nsystem\nS'ls'\no.")), "OBJ:os.system");
