@@ -226,6 +226,20 @@ TEST_F(Provenance, AMissingAttestationOrRewrittenLineageIsNamed) {
   EXPECT_NE(error.find("has no provenance attestation"), std::string::npos) << error;
 }
 
+TEST_F(Provenance, AStoredBundleThatIsNotJsonIsReportedNotACrash) {
+  const std::string train = steps_["train"]["run_id"];
+  Sql("UPDATE attestation SET bundle='not json' WHERE run_id='" + train + "'");
+  CliResult raw = Citadel({"provenance", train, "--bundle"});
+  EXPECT_EQ(raw.exit_code, 0) << raw.err;
+  EXPECT_NE(raw.out.find("not json"), std::string::npos) << raw.out;
+  CliResult checked = Citadel({"provenance", train});
+  EXPECT_EQ(checked.exit_code, 1);
+  EXPECT_NE(checked.err.find("is not JSON"), std::string::npos) << checked.err;
+  Json chain = Chain(1);
+  EXPECT_NE(chain["error"].get<std::string>().find("broken at model"), std::string::npos)
+      << chain["error"];
+}
+
 TEST_F(Provenance, AttestationsVerifyOnlyWithATrustedKey) {
   // The workspace key is replaced: the old attestations no longer verify
   // with it, and do with the old public key given explicitly.

@@ -49,22 +49,28 @@ struct ProvenanceArgs {
   bool bundle = false;
 };
 
+// A string field of the statement, or "" when it is absent or not a string.
+std::string Text(const Json& object, const char* key) {
+  return object.is_object() && object.contains(key) && object[key].is_string()
+             ? object[key].get<std::string>()
+             : "";
+}
+
 void PrintSummary(const std::string& run_id, const std::string& signer,
                   const provenance::RunProvenance& p) {
-  fmt::print("run {} ({} {}.{}), {} → {}\n", run_id,
-             p.external_parameters.value("kind", std::string()),
-             p.external_parameters.value("pipeline", std::string()),
-             p.external_parameters.value("step", std::string()), p.started_on, p.finished_on);
+  fmt::print("run {} ({} {}.{}), {} → {}\n", run_id, Text(p.external_parameters, "kind"),
+             Text(p.external_parameters, "pipeline"), Text(p.external_parameters, "step"),
+             p.started_on, p.finished_on);
   fmt::print("signed by {}; builder {}\n", signer, p.builder_id);
   fmt::print("outputs:\n");
   for (const auto& s : p.subjects) {
-    fmt::print("  {:<12} sha256:{}  {}\n", s.name, s.sha256,
-               s.annotations.value("artifact_name", std::string()));
+    fmt::print("  {:<12} sha256:{}  {}\n", s.name, s.sha256, Text(s.annotations, "artifact_name"));
   }
   fmt::print("inputs:\n");
   for (const auto& d : p.dependencies) {
-    fmt::print("  {:<12} sha256:{}  {}\n", d.name, d.sha256,
-               d.annotations.value("artifact_name", d.uri));
+    fmt::print(
+        "  {:<12} sha256:{}  {}\n", d.name, d.sha256,
+        d.annotations.contains("artifact_name") ? Text(d.annotations, "artifact_name") : d.uri);
   }
 }
 
@@ -84,7 +90,13 @@ Status ShowProvenance(const Globals& globals, const ProvenanceArgs& args) {
                         : ": it produced no artifact, or ran before attestations existed"));
   }
   if (args.bundle) {
-    PrintJson(Json::parse(record->bundle));
+    // Unchecked means as stored, even when what is stored is not JSON.
+    const Json bundle = Json::parse(record->bundle, nullptr, /*allow_exceptions=*/false);
+    if (bundle.is_discarded()) {
+      fmt::print("{}\n", record->bundle);
+    } else {
+      PrintJson(bundle);
+    }
     return Status::Ok();
   }
   ASSIGN_OR_RETURN(provenance::TrustAnchors anchors, ChainAnchors(*ws, {}));

@@ -280,7 +280,14 @@ class BomGatherer {
 
 Result<Json> ModelBom(Workspace& ws, const std::string& artifact_id,
                       const provenance::TrustAnchors& anchors) {
-  return BomGatherer(ws, anchors).Gather(artifact_id);
+  // model.json and the runs' records are Citadel's own, digest-checked; a
+  // field of an unexpected type is still an error, never an escaped exception.
+  try {
+    return BomGatherer(ws, anchors).Gather(artifact_id);
+  } catch (const Json::exception& e) {
+    return DataLossError(fmt::format("{}: a stored record has a field of an unexpected type ({})",
+                                     artifact_id, e.what()));
+  }
 }
 
 }  // namespace citadel::workload
