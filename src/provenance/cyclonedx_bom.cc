@@ -2,16 +2,15 @@
 
 #include <fmt/format.h>
 
+#include "crypto/digest_id.h"
+
 namespace citadel::provenance {
 namespace {
 
-std::string HexOf(const std::string& id) {
-  constexpr std::string_view kPrefix = "sha256:";
-  return id.starts_with(kPrefix) ? id.substr(kPrefix.size()) : id;
-}
+using crypto::DigestHexOf;
 
-Json Sha256Hash(const std::string& hex) {
-  return Json::array({{{"alg", "SHA-256"}, {"content", hex}}});
+Json Sha256Hash(std::string_view hex) {
+  return Json::array({{{"alg", "SHA-256"}, {"content", std::string(hex)}}});
 }
 
 Json PropertiesJson(const BomProperties& properties) {
@@ -64,7 +63,7 @@ Json DataComponent(const BomArtifact& artifact) {
   return {{"type", "data"},
           {"bom-ref", artifact.id},
           {"name", artifact.name},
-          {"hashes", Sha256Hash(HexOf(artifact.id))},
+          {"hashes", Sha256Hash(DigestHexOf(artifact.id))},
           {"data", Json::array({data})},
           {"components", FileComponents(artifact)},
           {"properties", PropertiesJson(ArtifactProperties(artifact))}};
@@ -113,8 +112,10 @@ Json ModelComponent(const BomModel& m) {
       {"type", "machine-learning-model"},
       {"bom-ref", m.artifact.id},
       {"name", m.artifact.name},
-      {"version", m.version.empty() ? "sha256:" + HexOf(m.artifact.id).substr(0, 12) : m.version},
-      {"hashes", Sha256Hash(HexOf(m.artifact.id))},
+      {"version", m.version.empty()
+                      ? "sha256:" + std::string(DigestHexOf(m.artifact.id).substr(0, 12))
+                      : m.version},
+      {"hashes", Sha256Hash(DigestHexOf(m.artifact.id))},
       {"components", FileComponents(m.artifact)},
       {"modelCard", ModelCard(m)},
       {"properties", PropertiesJson(properties)}};

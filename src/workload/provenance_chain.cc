@@ -5,6 +5,7 @@
 
 #include <set>
 
+#include "crypto/digest_id.h"
 #include "provenance/slsa_provenance.h"
 #include "workload/artifact_signing.h"
 #include "workload/run_attestation.h"
@@ -105,7 +106,7 @@ class ChainWalker {
       return FailedPreconditionError(fmt::format(
           "the provenance recorded for run {} is signed for run {}", run, p.invocation_id));
     }
-    const std::string hex = ArtifactDigestHex(link.artifact_id);
+    const std::string hex(crypto::DigestHexOf(link.artifact_id));
     bool listed = false;
     for (const provenance::ResourceDescriptor& s : p.subjects) listed |= s.sha256 == hex;
     if (!listed) {
@@ -116,7 +117,7 @@ class ChainWalker {
     for (const provenance::ResourceDescriptor& d : p.dependencies) {
       std::optional<std::string> id = DescribedArtifactId(d);
       if (!id) continue;  // the executable: recorded, not walked
-      if (ArtifactDigestHex(*id) != d.sha256) {
+      if (crypto::DigestHexOf(*id) != d.sha256) {
         return FailedPreconditionError(
             fmt::format("the signed provenance of run {} names input {} with another digest ({})",
                         run, *id, d.sha256));

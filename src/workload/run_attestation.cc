@@ -7,6 +7,7 @@
 
 #include "base/logging.h"
 #include "base/version.h"
+#include "crypto/digest_id.h"
 #include "crypto/sha256.h"
 #include "provenance/signed_statement.h"
 
@@ -47,14 +48,9 @@ provenance::ResourceDescriptor ArtifactDescriptor(const catalog::ArtifactRecord&
   provenance::ResourceDescriptor d;
   d.name = role;
   d.uri = std::string(kArtifactUriPrefix) + artifact.id;
-  d.sha256 = ArtifactDigestHex(artifact.id);
+  d.sha256 = crypto::DigestHexOf(artifact.id);
   d.annotations = {{"kind", artifact.kind}, {"artifact_name", artifact.name}};
   return d;
-}
-
-std::string ArtifactDigestHex(const std::string& artifact_id) {
-  constexpr std::string_view kPrefix = "sha256:";
-  return artifact_id.starts_with(kPrefix) ? artifact_id.substr(kPrefix.size()) : artifact_id;
 }
 
 std::optional<std::string> DescribedArtifactId(const provenance::ResourceDescriptor& d) {

@@ -27,9 +27,6 @@ inline constexpr std::string_view kArtifactUriPrefix = "citadel:artifact/";
 provenance::ResourceDescriptor ArtifactDescriptor(const catalog::ArtifactRecord& artifact,
                                                   const std::string& role);
 
-// The hex SHA-256 of an artifact id ("sha256:HEX").
-std::string ArtifactDigestHex(const std::string& artifact_id);
-
 // The artifact id a descriptor names, when it names one (by its uri).
 std::optional<std::string> DescribedArtifactId(const provenance::ResourceDescriptor& d);
 

@@ -90,17 +90,39 @@ Result<TrustPolicy> LoadTrustPolicy(const Workspace& ws) {
 
 namespace {
 
-// The policy's checks of `artifact` but the provenance chain: what every
-// artifact along a chain must pass too.
-Status CheckArtifact(Workspace& ws, const LoadedArtifact& artifact, const TrustPolicy& policy) {
+Status FirstFailedCheck(Workspace& ws, const LoadedArtifact& artifact, const TrustPolicy& policy,
+                        std::string_view skip);
+
+// The provenance chain back to the sources, every artifact along it passing
+// the checks of its own kind.
+Status CheckChain(Workspace& ws, const LoadedArtifact& artifact, const TrustPolicy& policy) {
+  ASSIGN_OR_RETURN(provenance::TrustAnchors anchors, WithWorkspaceKey(ws, policy.anchors));
+  return VerifyProvenanceChain(ws, artifact.record.id, anchors,
+                               [&](const LoadedArtifact& link) {
+                                 // The artifact itself is being checked already.
+                                 if (link.record.id == artifact.record.id) return Status::Ok();
+                                 return FirstFailedCheck(ws, link, policy, "provenance");
+                               })
+      .status;
+}
+
+Status RunCheck(Workspace& ws, const LoadedArtifact& artifact, const TrustPolicy& policy,
+                const std::string& check) {
+  if (check == "signature") return VerifyArtifact(ws, artifact, policy.anchors).status();
+  if (check == "scan") return CheckScan(ws, artifact);
+  return CheckChain(ws, artifact, policy);
+}
+
+// The first of the checks the policy requires of `artifact`'s kind (but
+// `skip`) that fails, as "check 'c' failed: why".
+Status FirstFailedCheck(Workspace& ws, const LoadedArtifact& artifact, const TrustPolicy& policy,
+                        std::string_view skip) {
   auto it = policy.require.find(artifact.record.kind);
   if (it == policy.require.end()) return Status::Ok();
   for (const std::string& check : it->second) {
-    Status s = check == "signature" ? VerifyArtifact(ws, artifact, policy.anchors).status()
-               : check == "scan"    ? CheckScan(ws, artifact)
-                                    : Status::Ok();
+    if (check == skip) continue;
+    Status s = RunCheck(ws, artifact, policy, check);
     if (!s.ok()) {
-      // The chain's report names the artifact.
       return FailedPreconditionError(fmt::format("check '{}' failed: {}", check, s.message()));
     }
   }
@@ -111,34 +133,11 @@ Status CheckArtifact(Workspace& ws, const LoadedArtifact& artifact, const TrustP
 
 Status EnforceTrustPolicy(Workspace& ws, const LoadedArtifact& artifact,
                           const TrustPolicy& policy) {
-  auto it = policy.require.find(artifact.record.kind);
-  if (it == policy.require.end()) return Status::Ok();
-  for (const std::string& check : it->second) {
-    Status s;
-    if (check == "signature") {
-      s = VerifyArtifact(ws, artifact, policy.anchors).status();
-    } else if (check == "scan") {
-      s = CheckScan(ws, artifact);
-    } else {
-      Result<provenance::TrustAnchors> anchors = WithWorkspaceKey(ws, policy.anchors);
-      s = anchors.ok() ? VerifyProvenanceChain(ws, artifact.record.id, *anchors,
-                                               [&](const LoadedArtifact& link) {
-                                                 // The artifact itself is checked here.
-                                                 if (link.record.id == artifact.record.id)
-                                                   return Status::Ok();
-                                                 return CheckArtifact(ws, link, policy);
-                                               })
-                             .status
-                       : anchors.status();
-    }
-    if (!s.ok()) {
-      return FailedPreconditionError(
-          fmt::format("{} {} ({}) is refused by {}: check '{}' failed: {}", artifact.record.kind,
-                      artifact.record.id, artifact.record.name,
-                      (ws.root() / kTrustPolicyFile).string(), check, s.message()));
-    }
-  }
-  return Status::Ok();
+  Status s = FirstFailedCheck(ws, artifact, policy, "");
+  if (s.ok()) return s;
+  return FailedPreconditionError(
+      fmt::format("{} {} ({}) is refused by {}: {}", artifact.record.kind, artifact.record.id,
+                  artifact.record.name, (ws.root() / kTrustPolicyFile).string(), s.message()));
 }
 
 }  // namespace citadel::workload
