@@ -27,6 +27,10 @@ std::string_view StatusCodeName(StatusCode code) {
       return "Internal";
     case StatusCode::kCancelled:
       return "Cancelled";
+    case StatusCode::kResourceExhausted:
+      return "ResourceExhausted";
+    case StatusCode::kUnauthenticated:
+      return "Unauthenticated";
   }
   return "Unknown";
 }
@@ -60,6 +64,10 @@ Status UnavailableError(std::string m) { return {StatusCode::kUnavailable, std::
 Status DataLossError(std::string m) { return {StatusCode::kDataLoss, std::move(m)}; }
 Status InternalError(std::string m) { return {StatusCode::kInternal, std::move(m)}; }
 Status CancelledError(std::string m) { return {StatusCode::kCancelled, std::move(m)}; }
+Status ResourceExhaustedError(std::string m) {
+  return {StatusCode::kResourceExhausted, std::move(m)};
+}
+Status UnauthenticatedError(std::string m) { return {StatusCode::kUnauthenticated, std::move(m)}; }
 
 std::ostream& operator<<(std::ostream& out, const Status& status) {
   return out << status.ToString();

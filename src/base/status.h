@@ -25,7 +25,9 @@ enum class StatusCode {
   kUnavailable,
   kDataLoss,
   kInternal,
-  kCancelled,  // stopped on request (a signal), not by an error
+  kCancelled,          // stopped on request (a signal), not by an error
+  kResourceExhausted,  // a bounded queue, rate limit or budget is full (HTTP 429)
+  kUnauthenticated,    // no or unknown credentials (HTTP 401)
 };
 
 std::string_view StatusCodeName(StatusCode code);
@@ -66,6 +68,8 @@ Status UnavailableError(std::string message);
 Status DataLossError(std::string message);
 Status InternalError(std::string message);
 Status CancelledError(std::string message);
+Status ResourceExhaustedError(std::string message);
+Status UnauthenticatedError(std::string message);
 
 // Writes ToString(); lets tests print a Status in assertion messages.
 std::ostream& operator<<(std::ostream& out, const Status& status);
