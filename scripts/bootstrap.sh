@@ -11,6 +11,11 @@ packages=(
   libyaml-cpp-dev nlohmann-json3-dev libcli11-dev libfmt-dev
   libgtest-dev libgmock-dev libbenchmark-dev
   dataset-fashion-mnist
+  # src/http (chosen by bench/compare/http_libs.sh; Boost.Beast is the
+  # candidate it was measured against).
+  libcpp-httplib-dev libboost-dev
+  # The serving benchmark's peer: FastAPI + uvicorn + torch.
+  python3-fastapi python3-uvicorn python3-torch
   # Peers in tests: the OMS JSON schemas and an independent signature check
   # of the bundles `citadel sign` writes.
   python3-jsonschema python3-cryptography
