@@ -100,6 +100,33 @@ class Catalog {
   Result<ModelVersion> ResolveModel(const std::string& name, int64_t version,
                                     const std::string& alias);
 
+  // ---- deployments and tokens (deployments.cc)
+  // Appends the next revision of record.endpoint and returns it. With
+  // `expected_current` (the revision the caller decided from; 0 = none yet)
+  // it is a compare-and-set: FailedPrecondition, nothing written, when
+  // another writer got there first.
+  Result<int64_t> PutDeployment(const DeploymentRecord& record,
+                                std::optional<int64_t> expected_current = std::nullopt);
+  // The current revision of every endpoint that is deployed (removed ones
+  // left out), by endpoint name.
+  Result<std::vector<DeploymentRecord>> CurrentDeployments();
+  Result<std::optional<DeploymentRecord>> CurrentDeployment(const std::string& endpoint);
+  // Every revision of `endpoint`, oldest first.
+  Result<std::vector<DeploymentRecord>> DeploymentHistory(const std::string& endpoint);
+  Status AddDeploymentEvent(const DeploymentEvent& event);
+  // The newest `limit` events of `endpoint` ("" = all endpoints), oldest first.
+  Result<std::vector<DeploymentEvent>> DeploymentEvents(const std::string& endpoint,
+                                                        int limit = 100);
+  // AlreadyExists when the name is taken.
+  Status PutToken(const TokenRecord& token);
+  Result<std::vector<TokenRecord>> ListTokens();
+  // Revokes by id or name; NotFound when neither matches a live token.
+  Status RevokeToken(const std::string& id_or_name);
+  // Changes whenever another connection commits to the catalog (SQLite's
+  // data_version): a server polls it to notice deployments and tokens
+  // written by the CLI, at the cost of one pragma.
+  Result<int64_t> DataVersion();
+
   // ---- lineage (lineage.cc)
   // Recursive walk over run_input / run_output from `artifact_id`. Runs that
   // merely reused cached outputs are left out: lineage names the run that

@@ -117,6 +117,33 @@ CREATE TABLE attestation (
   PRIMARY KEY (run_id, predicate_type)
 );
 )sql"},
+      {4, "deployments with history, server events, API tokens", R"sql(
+CREATE TABLE deployment (
+  endpoint   TEXT NOT NULL,
+  revision   INTEGER NOT NULL,
+  spec       TEXT NOT NULL,
+  reason     TEXT NOT NULL,
+  created_by TEXT NOT NULL,
+  created_at TEXT NOT NULL,
+  PRIMARY KEY (endpoint, revision)
+);
+CREATE TABLE deployment_event (
+  id         INTEGER PRIMARY KEY AUTOINCREMENT,
+  endpoint   TEXT NOT NULL,
+  kind       TEXT NOT NULL,
+  detail     TEXT NOT NULL,
+  created_at TEXT NOT NULL
+);
+CREATE INDEX deployment_event_by_endpoint ON deployment_event(endpoint, id);
+CREATE TABLE api_token (
+  id         TEXT PRIMARY KEY,
+  name       TEXT NOT NULL UNIQUE,
+  hash       TEXT NOT NULL UNIQUE,
+  limits     TEXT NOT NULL DEFAULT '{}',
+  created_at TEXT NOT NULL,
+  revoked_at TEXT
+);
+)sql"},
   };
   return *migrations;
 }

@@ -81,6 +81,40 @@ struct AttestationRecord {
   std::string created_at;
 };
 
+// One revision of an endpoint's deployment: which model versions answer it
+// and how (the spec's shape belongs to src/serve: serve/deployment_spec.h).
+// Revisions are never rewritten; the highest is current. An empty spec
+// (`{}`) means the endpoint was removed.
+struct DeploymentRecord {
+  std::string endpoint;
+  int64_t revision = 0;
+  Json spec = Json::object();
+  std::string reason;      // "citadel deploy", "rollout: advance 5 → 25 %"
+  std::string created_by;  // "cli", "rollout"
+  std::string created_at;
+};
+
+// Something a server did about an endpoint: loaded or refused a model
+// version, a rollout decision with its numbers.
+struct DeploymentEvent {
+  int64_t id = 0;
+  std::string endpoint;
+  std::string kind;  // "load", "refuse", "unload", "rollout"
+  Json detail = Json::object();
+  std::string created_at;
+};
+
+// An API token of the inference server: only the hash of its secret is
+// kept (serve/request_guards.h makes and hashes them).
+struct TokenRecord {
+  std::string id;                // short id shown in listings
+  std::string name;              // unique label, e.g. "web-frontend"
+  std::string hash;              // "sha256:…" of the secret
+  Json limits = Json::object();  // rate / budget overrides
+  std::string created_at;
+  std::optional<std::string> revoked_at;
+};
+
 struct ModelVersion {
   std::string model;
   int64_t version = 0;
