@@ -61,6 +61,19 @@ TEST_F(DistributedTraining, TwoProcessesReachTheSingleProcessAccuracyWithinOnePo
             0);
   Json model_json = Json::parse(*ReadFile(model / "model.json"));
   EXPECT_EQ(model_json["training"]["processes"], 2);
+  // The out-of-distribution detector is written once, by rank 0, and
+  // depends on the training data alone: the single-process model's, byte
+  // for byte.
+  const auto ood_digest = [&](const std::string& id) {
+    const Json shown = CitadelJson({"artifacts", "show", id, "--json"});
+    for (const Json& f : shown["files"]) {
+      if (f["path"] == "ood.safetensors") return f["sha256"].get<std::string>();
+    }
+    return std::string("missing");
+  };
+  EXPECT_EQ(ood_digest(two["steps"][1]["outputs"]["model"]),
+            ood_digest(one["steps"][1]["outputs"]["model"]));
+  EXPECT_NE(ood_digest(one["steps"][1]["outputs"]["model"]), "missing");
 
   // The same with 2 workers again: deterministic, so cached.
   Json again = CitadelJson({"run", spec_.string(), "--workers", "2", "--json"});

@@ -1,11 +1,16 @@
 // The main job end to end: accuracy, reproducibility, caching, lineage.
 #include <gtest/gtest.h>
 
+#include <cstring>
 #include <fstream>
+#include <random>
 #include <set>
+#include <span>
 
 #include "base/system/files.h"
 #include "cli_runner.h"
+#include "formats/safetensors.h"
+#include "ml/ood_detector.h"
 
 namespace citadel::testing {
 namespace {
@@ -60,6 +65,49 @@ TEST_F(DigitsPipeline, TrainsAnMlpAboveNinetyFivePercentTestAccuracy) {
   for (std::string line; std::getline(csv, line);) ++lines;
   EXPECT_EQ(lines, static_cast<int>(steps["prepare"]["metrics"]["test_rows"].get<double>()));
 
+  // The model carries its out-of-distribution detector, fitted on the
+  // training split: it passes most unseen test rows and flags rows far
+  // from every digit.
+  Json shown = CitadelJson({"artifacts", "show", steps["train"]["outputs"]["model"], "--json"});
+  std::set<std::string> files;
+  for (const Json& f : shown["files"]) files.insert(f["path"].get<std::string>());
+  EXPECT_EQ(files, (std::set<std::string>{"model.json", "model.safetensors", "ood.safetensors"}));
+  EXPECT_EQ(shown["metadata"]["ood"]["method"], "mahalanobis");
+  EXPECT_EQ(shown["metadata"]["ood"]["quantile"], 0.99);
+  fs::path model_dir = tmp_ / "model";
+  ASSERT_EQ(Citadel({"artifacts", "export", steps["train"]["outputs"]["model"], model_dir.string()})
+                .exit_code,
+            0);
+  auto detector = ml::OodDetector::FromSafetensors(*ReadFile(model_dir / "ood.safetensors"), "m");
+  ASSERT_TRUE(detector.ok()) << detector.status().ToString();
+  EXPECT_EQ(detector->Summary(), shown["metadata"]["ood"]);
+  EXPECT_EQ(detector->dims(), 64);
+  fs::path test_dir = tmp_ / "test";
+  ASSERT_EQ(Citadel({"artifacts", "export", steps["prepare"]["outputs"]["test"], test_dir.string()})
+                .exit_code,
+            0);
+  auto test_data =
+      formats::SafetensorsFile::Parse(*ReadFile(test_dir / "data.safetensors"), "test");
+  ASSERT_TRUE(test_data.ok());
+  std::vector<float> features((*test_data->Get("features"))->data.size() / sizeof(float));
+  std::memcpy(features.data(), (*test_data->Get("features"))->data.data(),
+              features.size() * sizeof(float));
+  int flagged = 0, flagged_noisy = 0;
+  const size_t test_rows = features.size() / 64;
+  std::mt19937 rng(1);
+  std::normal_distribution<float> noise(0.0f, 1.0f);
+  for (size_t r = 0; r < test_rows; ++r) {
+    std::span<const float> row(features.data() + r * 64, 64);
+    flagged += detector->IsOutOfDistribution(row) ? 1 : 0;
+    // One standard deviation of noise on every pixel: no digit looks like that.
+    std::vector<float> noisy(row.begin(), row.end());
+    for (float& v : noisy) v += noise(rng);
+    flagged_noisy += detector->IsOutOfDistribution(noisy) ? 1 : 0;
+  }
+  EXPECT_LT(flagged, static_cast<int>(test_rows) / 10) << flagged << " of " << test_rows;
+  EXPECT_GT(flagged_noisy, static_cast<int>(test_rows) * 9 / 10)
+      << flagged_noisy << " of " << test_rows;
+
   // Listing by kind finds the one model among the seven artifacts.
   Json models_only = CitadelJson({"artifacts", "ls", "--kind", "model", "--json"});
   ASSERT_EQ(models_only.size(), 1u);
@@ -103,9 +151,11 @@ TEST_F(DigitsPipeline, RerunIsFullyCachedAndAParameterChangeRerunsOnlyDownstream
     EXPECT_EQ(s["metrics"], before[name]["metrics"]) << name;
   }
 
-  // Change one training parameter.
+  // Change one training parameter, and turn the out-of-distribution detector
+  // off: a model without one still evaluates and predicts.
   std::string text = *ReadFile(spec_);
-  ASSERT_TRUE(WriteFileAtomic(spec_, ReplaceOnce(text, "epochs: 30", "epochs: 12")).ok());
+  ASSERT_TRUE(
+      WriteFileAtomic(spec_, ReplaceOnce(text, "epochs: 30", "epochs: 12\n    ood: false")).ok());
   Json changed = CitadelJson({"run", spec_.string(), "--json"});
   auto after = StepsByName(changed);
   EXPECT_EQ(after["prepare"]["cached"], true);
@@ -114,6 +164,11 @@ TEST_F(DigitsPipeline, RerunIsFullyCachedAndAParameterChangeRerunsOnlyDownstream
     EXPECT_EQ(after[step]["cached"], false) << step;
   }
   EXPECT_NE(after["train"]["outputs"]["model"], before["train"]["outputs"]["model"]);
+  EXPECT_EQ(after["evaluate"]["status"], "succeeded");
+  EXPECT_EQ(after["predict"]["status"], "succeeded");
+  Json shown = CitadelJson({"artifacts", "show", after["train"]["outputs"]["model"], "--json"});
+  EXPECT_EQ(shown["files"].size(), 2u) << shown.dump();
+  EXPECT_FALSE(shown["metadata"].contains("ood"));
 
   // --force re-executes everything and, being deterministic, reproduces the ids.
   Json forced = CitadelJson({"run", spec_.string(), "--json", "--force"});

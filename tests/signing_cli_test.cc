@@ -158,7 +158,8 @@ TEST_F(SignedArtifacts, AStoredModelIsSignedByRefVerifiedAndExportedWithItsSigna
   EXPECT_NE(sign.out.find(model), std::string::npos) << sign.out;
   CliResult verify = Citadel({"verify", model, "--key", pub, "--json"});
   ASSERT_EQ(verify.exit_code, 0) << verify.err;
-  EXPECT_EQ(Json::parse(verify.out)["resources"], 2) << "model.json and model.safetensors";
+  EXPECT_EQ(Json::parse(verify.out)["resources"], 3)
+      << "model.json, model.safetensors and ood.safetensors";
 
   // Exported, the directory carries model.sig and verifies on its own.
   const fs::path out = tmp_ / "exported";

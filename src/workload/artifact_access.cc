@@ -68,6 +68,10 @@ Result<ml::ModelFiles> LoadModelFiles(Workspace& ws, const LoadedArtifact& artif
       arch["arch"].get<std::string>() == "torchscript") {
     ASSIGN_OR_RETURN(files.torchscript, ReadArtifactFile(ws, artifact, ml::kScriptedModuleFile));
   }
+  // Only models trained with a detector have one (docs/formats/model.md).
+  if (artifact.manifest.Find(ml::kOodDetectorFile) != nullptr) {
+    ASSIGN_OR_RETURN(files.ood, ReadArtifactFile(ws, artifact, ml::kOodDetectorFile));
+  }
   return files;
 }
 

@@ -290,12 +290,42 @@ Result<EarlyStoppingSpec> ParseEarlyStopping(const SpecReader& step) {
   return spec;
 }
 
+// ood: false | true | { quantile: Q }. A transformer's features are token
+// ids, whose distances mean nothing: its detector is off by default and
+// cannot be asked for.
+Result<OodSpec> ParseOod(const SpecReader& step, const ModelSpec& model) {
+  OodSpec spec;
+  if (!step.Has("ood")) {
+    spec.enabled = model.arch != "transformer";
+    return spec;
+  }
+  const Json& value = step.json()["ood"];
+  if (value.is_boolean()) {
+    spec.enabled = value.get<bool>();
+  } else if (value.is_object()) {
+    SpecReader ood = step.Child("ood");
+    RETURN_IF_ERROR(ood.ExpectObject({"quantile"}));
+    ASSIGN_OR_RETURN(spec.quantile, ood.Number("quantile", 0.5, 1.0, spec.quantile));
+  } else {
+    return step.FieldError("ood", fmt::format("expected false, true or {{ quantile: Q }} with Q in "
+                                              "[0.5, 1] (default 0.99), got {}",
+                                              value.dump()));
+  }
+  spec.requested = spec.enabled;
+  if (spec.enabled && model.arch == "transformer") {
+    return step.FieldError("ood",
+                           "a transformer's features are token ids, whose distances say nothing "
+                           "about the text: it has no out-of-distribution detector (drop ood)");
+  }
+  return spec;
+}
+
 Status CheckKnownFields(const SpecReader& step,
                         std::initializer_list<std::string_view> extra_known) {
   std::vector<std::string_view> known = {
       "name",       "kind",          "model",          "optimizer",  "lr_schedule",
       "grad_clip",  "class_weights", "early_stopping", "validation", "epochs",
-      "batch_size", "seed",          "resources"};
+      "batch_size", "seed",          "resources",      "ood"};
   known.insert(known.end(), extra_known.begin(), extra_known.end());
   if (!step.json().is_object()) return step.Error("a step must be a mapping");
   for (const auto& [key, unused] : step.json().items()) {
@@ -335,6 +365,7 @@ Result<TrainSpec> ParseTrainSpec(const SpecReader& step,
   if (step.Has("early_stopping")) {
     ASSIGN_OR_RETURN(spec.early_stopping, ParseEarlyStopping(step));
   }
+  ASSIGN_OR_RETURN(spec.ood, ParseOod(step, spec.model));
   ASSIGN_OR_RETURN(spec.batch_size, step.Int("batch_size", 1, 1 << 20, 64));
   ASSIGN_OR_RETURN(int64_t seed, step.Int("seed", 0, INT64_MAX, 0));
   spec.seed = static_cast<uint64_t>(seed);

@@ -107,6 +107,18 @@ struct EarlyStoppingSpec {
   double min_delta = 0.0;           // smaller changes are not improvements
 };
 
+// ood: the out-of-distribution detector the train step fits on the training
+// features after training (ood_detector.h). `ood: false` turns it off;
+// `ood: { quantile: Q }` sets the share of training rows scored below the
+// threshold. Off by default for a transformer, whose features are token ids.
+struct OodSpec {
+  bool enabled = true;
+  double quantile = 0.99;
+  // Written in the spec rather than defaulted: a detector that cannot be
+  // fitted (too many features) then fails the step instead of being skipped.
+  bool requested = false;
+};
+
 struct TrainSpec {
   ModelSpec model;
   OptimizerSpec optimizer;
@@ -114,6 +126,7 @@ struct TrainSpec {
   GradClipSpec grad_clip;
   ClassWeightsSpec class_weights;
   std::optional<EarlyStoppingSpec> early_stopping;  // needs a validation dataset
+  OodSpec ood;
   int64_t epochs = 10;
   int64_t batch_size = 64;
   uint64_t seed = 0;
@@ -124,7 +137,7 @@ struct TrainSpec {
 };
 
 // Reads model, optimizer, lr_schedule, grad_clip, class_weights,
-// early_stopping, epochs, batch_size, seed and resources.threads from a train
+// early_stopping, ood, epochs, batch_size, seed and resources.threads from a train
 // step, and checks that `validation` (a dataset reference, read by the
 // caller) is a string and is present when early_stopping is. Other fields
 // must be named in `extra_known`. InvalidArgument naming file, line and field.

@@ -80,6 +80,45 @@ TEST(TrainSpecOptions, DefaultsLeaveEveryNewOptionOff) {
   EXPECT_FALSE(spec->early_stopping.has_value());
 }
 
+TEST(TrainSpecOptions, OutOfDistributionDetectorIsOnByDefaultAndCanBeTunedOrOff) {
+  auto spec = ParseStep("");
+  ASSERT_TRUE(spec.ok()) << spec.status().ToString();
+  EXPECT_TRUE(spec->ood.enabled);
+  EXPECT_FALSE(spec->ood.requested);
+  EXPECT_EQ(spec->ood.quantile, 0.99);
+  spec = ParseStep("    ood: { quantile: 0.95 }\n");
+  ASSERT_TRUE(spec.ok()) << spec.status().ToString();
+  EXPECT_TRUE(spec->ood.enabled && spec->ood.requested);
+  EXPECT_EQ(spec->ood.quantile, 0.95);
+  spec = ParseStep("    ood: true\n");
+  ASSERT_TRUE(spec.ok()) << spec.status().ToString();
+  EXPECT_TRUE(spec->ood.enabled && spec->ood.requested);
+  EXPECT_EQ(spec->ood.quantile, 0.99);
+  spec = ParseStep("    ood: false\n");
+  ASSERT_TRUE(spec.ok()) << spec.status().ToString();
+  EXPECT_FALSE(spec->ood.enabled);
+}
+
+TEST(TrainSpecOptions, TransformerHasNoOutOfDistributionDetector) {
+  const auto parse = [](const std::string& extra) {
+    auto doc = ParseYaml(
+        "steps:\n  - name: t\n    kind: train\n    model: { arch: transformer }\n" + extra,
+        "p.yaml");
+    EXPECT_TRUE(doc.ok());
+    return ParseTrainSpec(SpecReader(*doc, "/steps/0"), {});
+  };
+  auto spec = parse("");
+  ASSERT_TRUE(spec.ok()) << spec.status().ToString();
+  EXPECT_FALSE(spec->ood.enabled);
+  EXPECT_TRUE(parse("    ood: false\n").ok());
+  auto asked = parse("    ood: { quantile: 0.9 }\n");
+  ASSERT_FALSE(asked.ok());
+  EXPECT_NE(asked.status().message().find("p.yaml:5: steps/0/ood: a transformer's features are "
+                                          "token ids"),
+            std::string::npos)
+      << asked.status().ToString();
+}
+
 TEST(TrainSpecOptions, RejectsEachBadFieldNamingItAndItsLine) {
   struct Case {
     std::string yaml;
@@ -149,6 +188,9 @@ TEST(TrainSpecOptions, RejectsEachBadFieldNamingItAndItsLine) {
       {"    validation: v.x\n    early_stopping: { min_delta: -0.1 }\n",
        "steps/0/early_stopping/min_delta", "expected a number in"},
       {"    validation: 3\n", "steps/0/validation", "expected a string"},
+      {"    ood: { quantile: 0.3 }\n", "steps/0/ood/quantile", "expected a number in [0.5, 1]"},
+      {"    ood: { threshold: 3 }\n", "steps/0/ood/threshold", "unknown field 'threshold'"},
+      {"    ood: 0.99\n", "steps/0/ood", "expected false, true or { quantile: Q }"},
   };
   for (const Case& c : cases) {
     auto spec = ParseStep(c.yaml);

@@ -1,9 +1,10 @@
 // kind: train — dataset (and optionally a validation dataset) → model
-// artifact {model.safetensors, model.json}.
+// artifact {model.safetensors, model.json, ood.safetensors}.
 #include <fmt/format.h>
 #include <fmt/ranges.h>
 
 #include <algorithm>
+#include <optional>
 
 #include "base/logging.h"
 #include "base/system/files.h"
@@ -11,6 +12,7 @@
 #include "base/text/byte_size.h"
 #include "base/time.h"
 #include "ml/model_files.h"
+#include "ml/ood_detector.h"
 #include "ml/training/memory_estimate.h"
 #include "ml/training/token_ids.h"
 #include "ml/training/trainer.h"
@@ -73,6 +75,48 @@ Status ScanModule(const ml::ScriptedModuleSpec& module) {
       fmt::join(dangerous.begin(), dangerous.begin() + std::min<size_t>(3, dangerous.size()), "; "),
       dangerous.size() > 3 ? fmt::format(" (and {} more)", dangerous.size() - 3) : "",
       module.path));
+}
+
+// The model's out-of-distribution detector (ml/ood_detector.h) is fitted on
+// the training dataset after training. It is fitted here, not in ml::Train:
+// only this process (rank 0 of a data-parallel group) writes the model, and
+// the detector depends on the data alone, so a resumed or data-parallel run
+// gets the same one.
+//
+// Whether to fit one, decided before training: not with `ood: false`, and
+// not when the features are too many (an error if the spec asked for one).
+Result<bool> WantsOodDetector(const ml::OodSpec& spec, const ml::DatasetView& train) {
+  if (!spec.enabled) return false;
+  const Json& schema = train.schema;
+  const int64_t features =
+      schema.is_object() && schema.contains("features") && schema["features"].is_array()
+          ? static_cast<int64_t>(schema["features"].size())
+          : 0;
+  if (features <= ml::OodDetector::kMaxDims) return true;
+  const std::string why =
+      fmt::format("{} has {} features; an out-of-distribution detector is fitted for at most {}",
+                  train.name, features, ml::OodDetector::kMaxDims);
+  if (spec.requested) {
+    return FailedPreconditionError(
+        fmt::format("ood: {}: drop ood to train without one, or reduce the features", why));
+  }
+  log::Info("  no out-of-distribution detector: {}", why);
+  return false;
+}
+
+Result<ml::OodDetector> FitOodDetector(const ml::OodSpec& spec, const ml::DatasetView& train) {
+  Stopwatch clock;
+  Result<ml::OodDetector> detector = ml::OodDetector::FitDataset(train, spec.quantile);
+  if (!detector.ok()) {
+    return detector.status().WithContext("fitting the out-of-distribution detector");
+  }
+  log::Info(
+      "  out-of-distribution detector: threshold {:.4g} at quantile {} (covariance on {} rows, "
+      "threshold on {} {} rows) in {:.2f} s",
+      detector->threshold(), detector->quantile(), detector->fit_rows(),
+      detector->calibration_rows() > 0 ? detector->calibration_rows() : detector->fit_rows(),
+      detector->calibration_rows() > 0 ? "held-out" : "of the same", clock.ElapsedSeconds());
+  return detector;
 }
 
 struct CheckpointSettings {
@@ -183,6 +227,7 @@ class TrainStep : public StepRunner {
     if (spec.memory_limit) {
       RETURN_IF_ERROR(CheckMemoryLimit(spec, train, validation ? &*validation : nullptr));
     }
+    ASSIGN_OR_RETURN(const bool wants_ood, WantsOodDetector(spec.ood, train));
 
     std::optional<ResumePoint> resume;
     Stopwatch resume_clock;
@@ -328,15 +373,21 @@ class TrainStep : public StepRunner {
       RETURN_IF_ERROR(ctx.AddSummaryMetric("val_loss", *kept.val_loss));
       RETURN_IF_ERROR(ctx.AddSummaryMetric("val_accuracy", *kept.val_accuracy));
     }
+    std::optional<ml::OodDetector> ood;
+    if (wants_ood) {
+      ASSIGN_OR_RETURN(ood, FitOodDetector(spec.ood, train));
+    }
     ASSIGN_OR_RETURN(auto dir, ctx.ScratchDir("model"));
     RETURN_IF_ERROR(WriteFileAtomic(dir / "model.safetensors", model->safetensors));
     RETURN_IF_ERROR(WriteFileAtomic(dir / "model.json", PrettyJson(model->model_json)));
     if (!model->torchscript.empty()) {
       RETURN_IF_ERROR(WriteFileAtomic(dir / ml::kScriptedModuleFile, model->torchscript));
     }
+    if (ood) RETURN_IF_ERROR(WriteFileAtomic(dir / ml::kOodDetectorFile, ood->ToSafetensors()));
     Json metadata = {{"architecture", model->model_json["architecture"]},
                      {"classes", model->model_json["output"]["classes"].size()},
                      {"features", model->model_json["input"]["features"].size()}};
+    if (ood) metadata["ood"] = ood->Summary();
     ASSIGN_OR_RETURN(std::string id,
                      ctx.AddOutputDir("model", dir, "model", kModelMediaType, metadata));
     log::Info("  model → {}", id);
