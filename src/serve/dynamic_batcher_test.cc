@@ -1,0 +1,134 @@
+#include "serve/dynamic_batcher.h"
+
+#include <gtest/gtest.h>
+
+#include <atomic>
+#include <latch>
+#include <thread>
+
+namespace citadel::serve {
+namespace {
+
+// A "model" with 2 inputs and 1 output per row: out = in0 + 10 * in1.
+Result<std::vector<float>> Sum(std::span<const float> x, int64_t rows) {
+  std::vector<float> out;
+  for (int64_t r = 0; r < rows; ++r) out.push_back(x[2 * r] + 10 * x[2 * r + 1]);
+  return out;
+}
+
+TEST(DynamicBatcher, AnswersEachRequestWithItsOwnRows) {
+  DynamicBatcher b("m:1", 2, 1, BatchingOptions{}, Sum);
+  auto out = b.Run({1, 2, 3, 4}, 2);
+  ASSERT_TRUE(out.ok()) << out.status();
+  EXPECT_EQ(*out, (std::vector<float>{21, 43}));
+}
+
+TEST(DynamicBatcher, RefusesRowsOfTheWrongWidth) {
+  DynamicBatcher b("m:1", 2, 1, BatchingOptions{}, Sum);
+  auto out = b.Run({1, 2, 3}, 2);
+  ASSERT_FALSE(out.ok());
+  EXPECT_EQ(out.status().code(), StatusCode::kInvalidArgument);
+  EXPECT_NE(out.status().message().find("2 values per row"), std::string::npos);
+}
+
+TEST(DynamicBatcher, ConcurrentRequestsShareForwardPassesAndGetTheirOwnAnswers) {
+  std::vector<int64_t> batches;
+  std::mutex mu;
+  BatchingOptions o;
+  o.max_batch_size = 16;
+  o.max_queue_delay_ms = 50;  // long enough that all 16 callers queue up
+  DynamicBatcher b("m:1", 2, 1, o, Sum, [&](int64_t rows) {
+    std::lock_guard lock(mu);
+    batches.push_back(rows);
+  });
+  constexpr int kCallers = 16;
+  std::vector<std::thread> threads;
+  std::atomic<int> wrong{0};
+  for (int i = 0; i < kCallers; ++i) {
+    threads.emplace_back([&, i] {
+      auto out = b.Run({static_cast<float>(i), 1}, 1);
+      if (!out.ok() || out->size() != 1 || (*out)[0] != static_cast<float>(i + 10)) ++wrong;
+    });
+  }
+  for (auto& t : threads) t.join();
+  EXPECT_EQ(wrong.load(), 0);
+  int64_t total = 0;
+  for (int64_t rows : batches) total += rows;
+  EXPECT_EQ(total, kCallers);
+  EXPECT_LT(batches.size(), static_cast<size_t>(kCallers)) << "no two requests were batched";
+  for (int64_t rows : batches) EXPECT_LE(rows, o.max_batch_size);
+}
+
+TEST(DynamicBatcher, AFullQueueRefusesAtOnceInsteadOfGrowing) {
+  std::latch release(1);
+  std::atomic<int> running{0};
+  BatchingOptions o;
+  o.max_batch_size = 1;
+  o.max_queue_rows = 2;
+  DynamicBatcher b("m:1", 2, 1, o, [&](std::span<const float> x, int64_t rows) {
+    ++running;
+    release.wait();
+    return Sum(x, rows);
+  });
+  // The first request occupies the network; two more fill the queue.
+  std::vector<std::thread> held;
+  held.emplace_back([&] { EXPECT_TRUE(b.Run({1, 1}, 1).ok()); });
+  while (running.load() == 0) std::this_thread::yield();
+  held.emplace_back([&] { EXPECT_TRUE(b.Run({1, 1}, 1).ok()); });
+  held.emplace_back([&] { EXPECT_TRUE(b.Run({1, 1}, 1).ok()); });
+  while (b.queued_rows() < 2) std::this_thread::yield();
+  auto refused = b.Run({1, 1}, 1);
+  ASSERT_FALSE(refused.ok());
+  EXPECT_EQ(refused.status().code(), StatusCode::kResourceExhausted);
+  EXPECT_NE(refused.status().message().find("2 rows queued"), std::string::npos)
+      << refused.status();
+  release.count_down();
+  for (auto& t : held) t.join();
+  EXPECT_EQ(b.queued_rows(), 0);
+}
+
+TEST(DynamicBatcher, ARequestLargerThanABatchRunsAlone) {
+  std::vector<int64_t> batches;
+  BatchingOptions o;
+  o.max_batch_size = 2;
+  o.max_queue_rows = 2;  // an idle queue still takes one oversized request
+  DynamicBatcher b("m:1", 2, 1, o, Sum, [&](int64_t rows) { batches.push_back(rows); });
+  auto out = b.Run(std::vector<float>(10, 1), 5);
+  ASSERT_TRUE(out.ok()) << out.status();
+  EXPECT_EQ(out->size(), 5u);
+  EXPECT_EQ(batches, (std::vector<int64_t>{5}));
+}
+
+TEST(DynamicBatcher, AModelErrorReachesEveryRequestOfTheBatch) {
+  DynamicBatcher b("m:1", 2, 1, BatchingOptions{},
+                   [](std::span<const float>, int64_t) -> Result<std::vector<float>> {
+                     return InternalError("boom");
+                   });
+  auto out = b.Run({1, 1}, 1);
+  ASSERT_FALSE(out.ok());
+  EXPECT_EQ(out.status().message(), "boom");
+}
+
+TEST(DynamicBatcher, DestructionAnswersEverythingQueuedWithoutWaitingOutTheDelay) {
+  std::atomic<int> answered{0};
+  BatchingOptions o;
+  o.max_queue_delay_ms = 60'000;  // the batch would wait a minute to fill
+  auto b = std::make_unique<DynamicBatcher>("m:1", 2, 1, o, Sum);
+  std::vector<std::thread> callers;
+  for (int i = 0; i < 8; ++i) {
+    callers.emplace_back([&, batcher = b.get()] {
+      if (batcher->Run({1, 1}, 1).ok()) ++answered;
+    });
+  }
+  while (b->queued_rows() < 8) std::this_thread::yield();
+  const auto start = std::chrono::steady_clock::now();
+  b.reset();  // drains: every queued request is answered, now
+  const double seconds =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  for (auto& t : callers) t.join();
+  EXPECT_EQ(answered.load(), 8);
+  EXPECT_LT(seconds, 30);
+}
+
+}  // namespace
+}  // namespace citadel::serve

@@ -1,0 +1,463 @@
+#include "serve/inference_server.h"
+
+#include <fmt/format.h>
+
+#include <charconv>
+#include <chrono>
+
+#include "base/logging.h"
+#include "base/time.h"
+#include "base/version.h"
+#include "serve/protocol/model_io.h"
+
+namespace citadel::serve {
+namespace {
+
+double MonotonicSeconds() {
+  return std::chrono::duration<double>(std::chrono::steady_clock::now().time_since_epoch()).count();
+}
+
+int HttpStatus(StatusCode code) {
+  switch (code) {
+    case StatusCode::kOk:
+      return 200;
+    case StatusCode::kInvalidArgument:
+      return 400;
+    case StatusCode::kUnauthenticated:
+      return 401;
+    case StatusCode::kPermissionDenied:
+      return 403;
+    case StatusCode::kNotFound:
+      return 404;
+    case StatusCode::kResourceExhausted:
+      return 429;
+    case StatusCode::kFailedPrecondition:
+    case StatusCode::kUnavailable:
+      return 503;
+    default:
+      return 500;
+  }
+}
+
+void Answer(http::Response& r, int status, std::string body) {
+  r.status = status;
+  r.body = std::move(body);
+  r.content_type = "application/json";
+}
+
+void Fail(http::Response& r, const Status& s) {
+  Answer(r, HttpStatus(s.code()), EncodeError(s.message()));
+}
+
+// "/v2/models/x/versions/3/infer" → {"v2","models","x","versions","3","infer"}
+std::vector<std::string_view> Segments(std::string_view path) {
+  std::vector<std::string_view> out;
+  size_t i = 0;
+  while (i < path.size()) {
+    if (path[i] == '/') {
+      ++i;
+      continue;
+    }
+    size_t j = path.find('/', i);
+    if (j == std::string_view::npos) j = path.size();
+    out.push_back(path.substr(i, j - i));
+    i = j;
+  }
+  return out;
+}
+
+// Text from clients (paths, names) may be any bytes: invalid UTF-8 is
+// replaced rather than allowed to throw from the serializer.
+std::string SafeDump(const Json& j) {
+  return j.dump(-1, ' ', false, Json::error_handler_t::replace);
+}
+std::string JsonString(std::string_view s) { return SafeDump(Json(std::string(s))); }
+
+}  // namespace
+
+struct InferenceServer::Outcome {
+  std::string token = "-";
+  std::string endpoint;
+  std::string model;  // name:version that answered
+  int64_t rows = 0;
+  std::string error;
+};
+
+InferenceServer::InferenceServer(InferenceServerOptions options)
+    : options_(std::move(options)), access_(options_.auth, options_.guards) {}
+
+InferenceServer::~InferenceServer() {
+  Stop();
+  if (access_log_ != nullptr && access_log_ != stdout) std::fclose(access_log_);
+}
+
+Result<std::unique_ptr<InferenceServer>> InferenceServer::Start(
+    const std::filesystem::path& workspace, InferenceServerOptions options) {
+  std::unique_ptr<InferenceServer> s(new InferenceServer(std::move(options)));
+  const auto& log_path = s->options_.access_log;
+  if (log_path == "-") {
+    s->access_log_ = stdout;
+  } else if (!log_path.empty()) {
+    std::error_code ec;
+    if (log_path.has_parent_path()) std::filesystem::create_directories(log_path.parent_path(), ec);
+    s->access_log_ = std::fopen(log_path.c_str(), "a");
+    if (s->access_log_ == nullptr) {
+      return ErrnoError("opening the access log", log_path.string(), errno);
+    }
+  }
+  s->mirror_ = std::make_unique<MirrorQueue>(1024);
+  s->watcher_ = std::make_unique<DeploymentWatcher>(workspace, s->options_.watcher, s->endpoints_,
+                                                    s->access_, s->metrics_);
+  RETURN_IF_ERROR(s->watcher_->Start());
+  InferenceServer* raw = s.get();
+  ASSIGN_OR_RETURN(s->http_,
+                   http::HttpServer::Start(s->options_.http,
+                                           [raw](const http::Request& req, http::Response& res) {
+                                             raw->Handle(req, res);
+                                           }));
+  return s;
+}
+
+void InferenceServer::Stop() {
+  if (stopped_) return;
+  stopped_ = true;
+  // Order matters: in-flight requests finish first (they need the models),
+  // then nothing changes the endpoints, then the models drain and go.
+  if (http_) http_->Stop();
+  if (watcher_) watcher_->Stop();
+  mirror_.reset();
+  endpoints_.Replace({});
+  if (access_log_ != nullptr) std::fflush(access_log_);
+}
+
+void InferenceServer::Handle(const http::Request& req, http::Response& res) {
+  const auto started = std::chrono::steady_clock::now();
+  Outcome outcome;
+  const auto seg = Segments(req.path);
+  const bool is_get = req.method == "GET";
+  auto count = [&](std::string_view reason) {
+    metrics_
+        .GetCounter("citadel_rejections_total", "Requests refused before inference, by reason",
+                    {{"reason", std::string(reason)}})
+        .Increment();
+  };
+  [&] {
+    if (seg.size() == 3 && seg[0] == "v2" && seg[1] == "health") {
+      if (!is_get) return Fail(res, InvalidArgumentError("use GET"));
+      if (seg[2] == "live") return Answer(res, 200, R"({"live":true})");
+      if (seg[2] == "ready") {
+        return endpoints_.ready() ? Answer(res, 200, R"({"ready":true})")
+                                  : Answer(res, 503, R"({"ready":false})");
+      }
+    }
+    auto caller = access_.Authenticate(req.Header("Authorization"));
+    if (!caller.ok()) {
+      count("auth");
+      return Fail(res, caller.status());
+    }
+    outcome.token = caller->token_id;
+    if (Status s = access_.Admit(*caller, MonotonicSeconds()); !s.ok()) {
+      count("rate_limit");
+      return Fail(res, s);
+    }
+    if (seg.size() == 1 && seg[0] == "metrics" && is_get) {
+      for (const auto& [name, state] : endpoints_.All()) {
+        for (const auto* m : {&state->primary, &state->canary, &state->shadow}) {
+          if (*m == nullptr) continue;
+          metrics_
+              .GetGauge("citadel_queue_rows", "Rows waiting in the dynamic batcher",
+                        {{"endpoint", name},
+                         {"model", (*m)->model},
+                         {"version", std::to_string((*m)->version)}})
+              .Set(static_cast<double>((*m)->batcher->queued_rows()));
+        }
+      }
+      metrics_
+          .GetGauge("citadel_mirror_dropped", "Shadow copies dropped because the queue was full",
+                    {})
+          .Set(static_cast<double>(mirror_->dropped()));
+      res.status = 200;
+      res.body = metrics_.Render();
+      res.content_type = "text/plain; version=0.0.4";
+      return;
+    }
+    if (seg.size() == 1 && seg[0] == "v2" && is_get) {
+      return Answer(res, 200,
+                    SafeDump(Json{{"name", "citadel"},
+                                  {"version", CitadelVersion()},
+                                  {"extensions", {"binary_tensor_data"}}}));
+    }
+    if (seg.size() < 3 || seg[0] != "v2" || seg[1] != "models") {
+      return Fail(res, NotFoundError(fmt::format("no route {} {}; see the Open Inference Protocol "
+                                                 "v2 paths under /v2",
+                                                 req.method, req.path)));
+    }
+    const std::string_view endpoint = seg[2];
+    outcome.endpoint = std::string(endpoint);
+    size_t next = 3;
+    int64_t version = 0;
+    if (seg.size() >= 5 && seg[3] == "versions") {
+      auto [end, ec] = std::from_chars(seg[4].data(), seg[4].data() + seg[4].size(), version);
+      if (ec != std::errc() || end != seg[4].data() + seg[4].size() || version < 1) {
+        return Fail(res, InvalidArgumentError(
+                             fmt::format("version '{}' is not a positive integer", seg[4])));
+      }
+      next = 5;
+    }
+    const std::string_view action = seg.size() > next ? seg[next] : std::string_view();
+    if (seg.size() > next + 1 || (action != "" && action != "ready" && action != "infer")) {
+      return Fail(res, NotFoundError(fmt::format("no route {} {}", req.method, req.path)));
+    }
+    if (action == "infer") {
+      if (req.method != "POST") return Fail(res, InvalidArgumentError("infer takes POST"));
+      return Infer(req, *caller, endpoint, version, res, outcome);
+    }
+    if (!is_get) return Fail(res, InvalidArgumentError(fmt::format("{} takes GET", req.path)));
+    auto state = endpoints_.Find(endpoint);
+    if (state == nullptr) {
+      return Fail(res, NotFoundError(fmt::format("model '{}' is not deployed here", endpoint)));
+    }
+    std::shared_ptr<ServedModel> model = version > 0 ? state->Version(version) : state->primary;
+    if (model == nullptr && version > 0) {
+      return Fail(res,
+                  NotFoundError(fmt::format("model '{}' serves no version {}", endpoint, version)));
+    }
+    if (action == "ready") {
+      const bool ready = model != nullptr;
+      return Answer(res, ready ? 200 : 503, SafeDump(Json{{"name", endpoint}, {"ready", ready}}));
+    }
+    Json meta = model != nullptr ? ModelMetadata(outcome.endpoint, *model, state->spec.hardening)
+                                 : Json{{"name", endpoint}, {"versions", Json::array()}};
+    if (version == 0) {
+      Json versions = Json::array();
+      Json routes = Json::array();
+      for (const Route& r : state->spec.routes) {
+        versions.push_back(std::to_string(r.version));
+        routes.push_back({{"model", r.model},
+                          {"version", r.version},
+                          {"artifact", r.artifact_id},
+                          {"role", RouteRoleName(r.role)},
+                          {"weight", r.weight}});
+      }
+      meta["versions"] = versions;
+      meta["parameters"]["deployment"] = {{"revision", state->revision}, {"routes", routes}};
+      if (state->spec.rollout)
+        meta["parameters"]["deployment"]["rollout"] = CanaryPolicyToJson(*state->spec.rollout);
+    }
+    meta["parameters"]["refusal"] = state->refusal;
+    if (model == nullptr) return Answer(res, 503, SafeDump(meta));
+    Answer(res, 200, SafeDump(meta));
+  }();
+  if (res.status >= 400 && outcome.error.empty()) {
+    auto parsed = Json::parse(res.body, nullptr, false);
+    if (parsed.is_object() && parsed.contains("error") && parsed["error"].is_string()) {
+      outcome.error = parsed["error"].get<std::string>();
+    }
+  }
+  const double seconds =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+  if (access_log_ != nullptr) WriteAccessLog(req, res, outcome, seconds);
+}
+
+void InferenceServer::Infer(const http::Request& req, const Caller& caller,
+                            std::string_view endpoint, int64_t version, http::Response& res,
+                            Outcome& outcome) {
+  const auto started = std::chrono::steady_clock::now();
+  auto reject = [&](std::string_view reason, const Status& s) {
+    metrics_
+        .GetCounter("citadel_rejections_total", "Requests refused before inference, by reason",
+                    {{"reason", std::string(reason)}})
+        .Increment();
+    Fail(res, s);
+  };
+  auto state = endpoints_.Find(endpoint);
+  if (state == nullptr) {
+    std::vector<std::string> names;
+    for (const auto& [name, s] : endpoints_.All()) names.push_back(name);
+    return reject("unknown_model",
+                  NotFoundError(fmt::format("model '{}' is not deployed here; deployed: [{}]",
+                                            endpoint, fmt::join(names, ", "))));
+  }
+  if (state->primary == nullptr) {
+    return reject("not_loaded",
+                  UnavailableError(fmt::format("model '{}' is not loaded: {}", endpoint,
+                                               state->refusal.value("error", "loading"))));
+  }
+  if (static_cast<int64_t>(req.body.size()) > state->spec.limits.max_body_bytes) {
+    res.status = 413;
+    res.body =
+        EncodeError(fmt::format("the body has {} bytes; endpoint {} takes at most {}",
+                                req.body.size(), endpoint, state->spec.limits.max_body_bytes));
+    return;
+  }
+  std::shared_ptr<ServedModel> model;
+  if (version > 0) {
+    model = state->Version(version);
+    if (model == nullptr) {
+      return reject("unknown_model", NotFoundError(fmt::format("model '{}' serves no version {}",
+                                                               endpoint, version)));
+    }
+  } else {
+    model = state->Choose(req.Header("X-Client-Key"));
+  }
+  outcome.model = model->Label();
+  std::optional<size_t> header_length;
+  if (req.HasHeader("Inference-Header-Content-Length")) {
+    auto n = ParseInferenceHeaderLength(req.Header("Inference-Header-Content-Length"));
+    if (!n.ok()) return reject("invalid", n.status());
+    header_length = *n;
+  }
+  auto request = ParseInferRequest(req.body, header_length);
+  if (!request.ok()) return reject("invalid", request.status());
+  auto input = RequestFeatures(*model, *request, state->spec.limits);
+  if (!input.ok()) return reject("invalid", input.status());
+  outcome.rows = input->rows;
+  if (Status s = access_.Charge(caller, input->rows, MonotonicSeconds()); !s.ok()) {
+    return reject("budget", s);
+  }
+  const Labels labels = {{"endpoint", std::string(endpoint)},
+                         {"model", model->model},
+                         {"version", std::to_string(model->version)}};
+  if (model->ood) {
+    // Rows unlike the training data: counted (rollouts judge the rate),
+    // and refused when the deployment says so.
+    const size_t f = model->session->feature_names().size();
+    int64_t flagged = 0;
+    int64_t first = -1;
+    double first_score = 0;
+    for (int64_t r = 0; r < input->rows; ++r) {
+      const double score = model->ood->Score(
+          std::span<const float>(input->features.data() + static_cast<size_t>(r) * f, f));
+      if (score > model->ood->threshold()) {
+        if (first < 0) {
+          first = r;
+          first_score = score;
+        }
+        ++flagged;
+      }
+    }
+    if (flagged > 0) {
+      // The rollout judges requests (its denominator); metrics count rows.
+      model->stats.ood_flags.fetch_add(1, std::memory_order_relaxed);
+      metrics_.GetCounter("citadel_ood_flags_total", "Rows flagged out of distribution", labels)
+          .Increment(static_cast<double>(flagged));
+      if (state->spec.reject_ood) {
+        metrics_
+            .GetCounter("citadel_rejections_total", "Requests refused before inference, by reason",
+                        {{"reason", "ood"}})
+            .Increment();
+        res.status = 422;
+        res.body = EncodeError(fmt::format(
+            "{} of {} rows are out of distribution for model {} (row {} scores {:.4g}, the "
+            "threshold is {:.4g}); this endpoint refuses them",
+            flagged, input->rows, model->Label(), first, first_score, model->ood->threshold()));
+        return;
+      }
+    }
+  }
+  // Features are kept for the mirror only when someone will compare.
+  const bool mirror_shadow = state->shadow != nullptr && state->shadow != model;
+  const bool second_opinion = model == state->canary && state->primary != nullptr;
+  std::vector<float> features_copy;
+  if (mirror_shadow || second_opinion) features_copy = input->features;
+  auto probs = model->batcher->Run(std::move(input->features), input->rows);
+  const double seconds =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+  model->stats.requests.fetch_add(1, std::memory_order_relaxed);
+  model->stats.latency->Observe(seconds);
+  if (!probs.ok()) {
+    if (probs.status().code() == StatusCode::kResourceExhausted) {
+      return reject("queue_full", probs.status());
+    }
+    model->stats.errors.fetch_add(1, std::memory_order_relaxed);
+    metrics_
+        .GetCounter("citadel_inference_errors_total", "Inference requests the model failed", labels)
+        .Increment();
+    log::Error("serve: {} {}: {}", endpoint, model->Label(), probs.status().ToString());
+    return Fail(res, InternalError(fmt::format("model {} failed: {}", model->Label(),
+                                               probs.status().message())));
+  }
+  metrics_.GetCounter("citadel_inference_requests_total", "Inference requests answered", labels)
+      .Increment();
+  metrics_.GetCounter("citadel_inference_rows_total", "Rows predicted", labels)
+      .Increment(static_cast<double>(outcome.rows));
+  if (mirror_shadow) Mirror(state->shadow, state->shadow, features_copy, outcome.rows, *probs);
+  if (second_opinion) {
+    Mirror(state->primary, model, std::move(features_copy), outcome.rows, *probs);
+  }
+  InferResponse response;
+  response.model_name = std::string(endpoint);
+  response.model_version = std::to_string(model->version);
+  response.id = request->id;
+  if (Status s =
+          FillOutputs(*model, *probs, outcome.rows, state->spec.hardening, *request, response);
+      !s.ok()) {
+    return reject("invalid", s);
+  }
+  EncodedBody body = EncodeInferResponse(response);
+  res.status = 200;
+  res.body = std::move(body.body);
+  res.content_type = body.content_type;
+  if (body.json_header_length) {
+    res.headers.emplace_back("Inference-Header-Content-Length",
+                             std::to_string(*body.json_header_length));
+  }
+}
+
+// Runs `other` on the same rows in the background and counts, on `judged`,
+// how often its top class differs from `reference`'s. The answer is
+// discarded: a shadow never affects a client.
+void InferenceServer::Mirror(const std::shared_ptr<ServedModel>& other,
+                             const std::shared_ptr<ServedModel>& judged,
+                             std::vector<float> features, int64_t rows,
+                             std::vector<float> reference) {
+  const bool queued = mirror_->TryPush([this, other, judged, features = std::move(features), rows,
+                                        reference = std::move(reference)]() mutable {
+    const auto started = std::chrono::steady_clock::now();
+    auto out = other->batcher->Run(std::move(features), rows);
+    if (other == judged) {  // a shadow's own traffic
+      other->stats.requests.fetch_add(1, std::memory_order_relaxed);
+      other->stats.latency->Observe(
+          std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count());
+      if (!out.ok()) other->stats.errors.fetch_add(1, std::memory_order_relaxed);
+    }
+    if (!out.ok()) return;
+    const size_t k = other->session->classes().size();
+    if (k == 0 || out->size() != reference.size()) return;
+    int64_t differ = 0;
+    for (size_t r = 0; r < static_cast<size_t>(rows); ++r) {
+      std::span<const float> a(out->data() + r * k, k), b(reference.data() + r * k, k);
+      if (TopClass(a) != TopClass(b)) ++differ;
+    }
+    judged->stats.compared.fetch_add(rows, std::memory_order_relaxed);
+    judged->stats.disagreements.fetch_add(differ, std::memory_order_relaxed);
+    const Labels labels = {{"endpoint", judged->endpoint},
+                           {"model", judged->model},
+                           {"version", std::to_string(judged->version)}};
+    metrics_
+        .GetCounter("citadel_compared_rows_total",
+                    "Rows answered by both a version and the one it is compared with", labels)
+        .Increment(static_cast<double>(rows));
+    metrics_
+        .GetCounter("citadel_disagreements_total", "Compared rows whose top class differs", labels)
+        .Increment(static_cast<double>(differ));
+  });
+  (void)queued;  // a dropped copy is counted by the queue (citadel_mirror_dropped)
+}
+
+void InferenceServer::WriteAccessLog(const http::Request& req, const http::Response& res,
+                                     const Outcome& o, double seconds) {
+  std::string line = fmt::format(
+      R"({{"time":{},"remote":{},"token":{},"method":{},"path":{},"status":{},"endpoint":{},)"
+      R"("model":{},"rows":{},"bytes_in":{},"bytes_out":{},"seconds":{:.6f}{}}})"
+      "\n",
+      JsonString(NowIso8601()), JsonString(req.remote_addr), JsonString(o.token),
+      JsonString(req.method), JsonString(req.path), res.status, JsonString(o.endpoint),
+      JsonString(o.model), o.rows, req.body.size(), res.body.size(), seconds,
+      o.error.empty() ? std::string() : ",\"error\":" + JsonString(o.error));
+  std::lock_guard lock(log_mu_);
+  std::fwrite(line.data(), 1, line.size(), access_log_);
+  std::fflush(access_log_);
+}
+
+}  // namespace citadel::serve

@@ -1,0 +1,83 @@
+// `citadel serve`: the workspace's deployments over the Open Inference
+// Protocol v2 REST API (KServe / Triton):
+//
+//   GET  /v2/health/live | /v2/health/ready         (no token needed)
+//   GET  /v2                                         server metadata
+//   GET  /v2/models/{endpoint}[/versions/{v}]        model metadata + what runs
+//   GET  /v2/models/{endpoint}[/versions/{v}]/ready
+//   POST /v2/models/{endpoint}[/versions/{v}]/infer  JSON or binary tensors
+//   GET  /metrics                                    Prometheus text format
+//
+// A request is authenticated (bearer token), rate-limited, parsed and
+// checked against the model's schema (400 with the place at fault), charged
+// to its token's query budget, routed (primary / canary by weight, sticky
+// per X-Client-Key), batched, answered, mirrored to the shadow, counted in
+// metrics and written to the access log. Errors are {"error": "…"} with the
+// status that says whose fault it is: 400 bad request, 401 no token, 404
+// unknown model, 413 too large, 422 rejected as out of distribution, 429
+// over a limit or queue, 503 not loaded, 500 the model failed.
+#pragma once
+
+#include <atomic>
+#include <cstdio>
+#include <filesystem>
+#include <memory>
+#include <mutex>
+
+#include "base/status.h"
+#include "http/http_server.h"
+#include "serve/guards/access_control.h"
+#include "serve/mirror_queue.h"
+#include "serve/prometheus_metrics.h"
+#include "serve/protocol/oip_codec.h"
+#include "serve/routing/deployment_watcher.h"
+
+namespace citadel::serve {
+
+struct InferenceServerOptions {
+  http::ServerOptions http;
+  bool auth = true;
+  GuardDefaults guards;
+  WatcherOptions watcher;
+  // One JSON line per request; empty = none, "-" = standard output.
+  std::filesystem::path access_log;
+};
+
+class InferenceServer {
+ public:
+  // Loads the current deployments (refusals are reported, not fatal), then
+  // listens. Errors: the workspace cannot be opened, the port cannot be
+  // bound, the access log cannot be opened.
+  static Result<std::unique_ptr<InferenceServer>> Start(const std::filesystem::path& workspace,
+                                                        InferenceServerOptions options);
+  ~InferenceServer();  // Stop()
+
+  int port() const { return http_->port(); }
+  // Graceful: stops accepting, answers every request in flight, then stops
+  // the control loop and drains the batchers. Idempotent.
+  void Stop();
+
+ private:
+  explicit InferenceServer(InferenceServerOptions options);
+  void Handle(const http::Request& request, http::Response& response);
+  struct Outcome;
+  void Infer(const http::Request& request, const Caller& caller, std::string_view endpoint,
+             int64_t version, http::Response& response, Outcome& outcome);
+  void Mirror(const std::shared_ptr<ServedModel>& other, const std::shared_ptr<ServedModel>& judged,
+              std::vector<float> features, int64_t rows, std::vector<float> reference);
+  void WriteAccessLog(const http::Request& request, const http::Response& response,
+                      const Outcome& outcome, double seconds);
+
+  const InferenceServerOptions options_;
+  MetricsRegistry metrics_;
+  AccessControl access_;
+  EndpointTable endpoints_;
+  std::unique_ptr<MirrorQueue> mirror_;
+  std::unique_ptr<DeploymentWatcher> watcher_;
+  std::unique_ptr<http::HttpServer> http_;
+  std::mutex log_mu_;
+  std::FILE* access_log_ = nullptr;
+  bool stopped_ = false;
+};
+
+}  // namespace citadel::serve
