@@ -65,6 +65,8 @@ void AddScanCommand(CLI::App& app, Command& cmd);        // scan
 void AddSigningCommands(CLI::App& app, Command& cmd);    // keys generate, sign, verify
 void AddProvenanceCommand(CLI::App& app, Command& cmd);  // provenance
 void AddBomCommand(CLI::App& app, Command& cmd);         // bom
+void AddServeCommand(CLI::App& app, Command& cmd);       // serve
+void AddDeployCommands(CLI::App& app, Command& cmd);     // deploy, deployments, tokens
 
 // `citadel verify --chain REF` (cmd_provenance.cc): `anchors` as given on
 // the command line; empty → policy.yaml's. The workspace key is added.

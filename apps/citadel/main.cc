@@ -40,6 +40,8 @@ int main(int argc, char** argv) {
   cli::AddSigningCommands(app, cmd);
   cli::AddProvenanceCommand(app, cmd);
   cli::AddBomCommand(app, cmd);
+  cli::AddServeCommand(app, cmd);
+  cli::AddDeployCommands(app, cmd);
 
   try {
     app.parse(argc, argv);
