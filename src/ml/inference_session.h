@@ -44,6 +44,16 @@ class InferenceSession {
   virtual Result<std::vector<float>> PredictProbabilities(std::span<const float> features,
                                                           int64_t rows) const = 0;
 
+  // Threads one forward pass may use: torch's intra-op threads, set on each
+  // calling thread (the BLAS pool stays at one thread for every session, so
+  // that results do not depend on the core count). 0, the default, keeps the
+  // process's default, right for one big batch job. A server answering many
+  // requests at once sets 1: its concurrency comes from requests and
+  // batching, and idle intra-op workers spin-wait on the cores the HTTP
+  // threads need (docs/benchmarks.md, serving).
+  void SetIntraOpThreads(int threads) { intra_op_threads_ = threads; }
+  int intra_op_threads() const { return intra_op_threads_; }
+
   // What model.json promises, checked: the format tag, input features and
   // output classes as string lists, preprocessing as a list. InvalidArgument
   // naming `source` and the field otherwise.
@@ -70,6 +80,7 @@ class InferenceSession {
   Json model_json_;
   std::vector<std::string> features_;
   std::vector<std::string> classes_;
+  int intra_op_threads_ = 0;
 };
 
 }  // namespace citadel::ml

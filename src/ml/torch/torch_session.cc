@@ -12,6 +12,7 @@
 #include "ml/torch/network.h"
 #include "ml/torch/tensors.h"
 #include "ml/torch/torch_runtime.h"
+#include "ml/torch/training/blas_threads.h"
 
 namespace citadel::ml::internal {
 namespace {
@@ -23,7 +24,16 @@ class TorchSession final : public InferenceSession {
   TorchSession(std::string source, Json model_json, Promises promises, std::unique_ptr<Network> net)
       : InferenceSession(std::move(source), std::move(model_json), std::move(promises.features),
                          std::move(promises.classes)),
-        net_(std::move(net)) {}
+        net_(std::move(net)) {
+    // OpenBLAS splits a matrix product differently by thread count, and the
+    // split changes the last bit of some results: with more than one BLAS
+    // thread the same rows would give different probabilities on a 2-core
+    // and a 16-core machine, or in a server and in kind: predict. Inference
+    // keeps BLAS on one thread (process-wide; training sets its own count
+    // for its scope); torch's intra-op threads, which split independent
+    // rows and channels, stay free.
+    SetBlasThreads(1);
+  }
 
   Result<std::vector<float>> PredictProbabilities(std::span<const float> features,
                                                   int64_t rows) const override {
@@ -32,6 +42,14 @@ class TorchSession final : public InferenceSession {
       return InvalidArgumentError(
           fmt::format("model {} expects {} features per row; got {} values for {} rows", source(),
                       d, features.size(), rows));
+    }
+    if (const int threads = intra_op_threads(); threads > 0) {
+      // torch keeps the intra-op thread count per thread.
+      thread_local int applied = 0;
+      if (applied != threads) {
+        torch::set_num_threads(threads);
+        applied = threads;
+      }
     }
     std::vector<float> out;
     Status s = CatchTorch(fmt::format("running model {}", source()), [&]() -> Status {

@@ -22,6 +22,10 @@ GetThreads GetFunction() {
 
 }  // namespace
 
+void SetBlasThreads(int threads) {
+  if (SetFunction() != nullptr && threads > 0) SetFunction()(threads);
+}
+
 BlasThreadScope::BlasThreadScope(int threads) {
   if (SetFunction() == nullptr || GetFunction() == nullptr || threads < 1) return;
   previous_ = GetFunction()();

@@ -7,6 +7,10 @@
 
 namespace citadel::ml::internal {
 
+// Sets the pool size for the rest of the process (a server that only ever
+// runs small forward passes). Nothing when there is no such call.
+void SetBlasThreads(int threads);
+
 class BlasThreadScope {
  public:
   explicit BlasThreadScope(int threads);
