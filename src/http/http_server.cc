@@ -1,15 +1,51 @@
 #include "http/http_server.h"
 
+#include <arpa/inet.h>
 #include <fmt/format.h>
 #include <httplib.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
 
 #include <chrono>
 #include <cmath>
+#include <filesystem>
 #include <thread>
 
 #include "base/logging.h"
 
 namespace citadel::http {
+namespace {
+
+// cpp-httplib 0.11 listens with a backlog of 5: 64 clients connecting at
+// once lose SYNs and wait out 1 s and 3 s retransmits. Linux lets listen()
+// be called again on a listening socket to change its backlog, and the
+// library keeps its socket private, so find it among our descriptors by its
+// bound port and raise the backlog to the system's maximum.
+void RaiseListenBacklog(int port) {
+  for (const auto& entry : std::filesystem::directory_iterator("/proc/self/fd")) {
+    int fd = -1;
+    try {
+      fd = std::stoi(entry.path().filename().string());
+    } catch (const std::exception&) {
+      continue;
+    }
+    int listening = 0;
+    socklen_t len = sizeof(listening);
+    if (::getsockopt(fd, SOL_SOCKET, SO_ACCEPTCONN, &listening, &len) != 0 || !listening) continue;
+    sockaddr_storage addr{};
+    socklen_t addr_len = sizeof(addr);
+    if (::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &addr_len) != 0) continue;
+    int bound = -1;
+    if (addr.ss_family == AF_INET) bound = ntohs(reinterpret_cast<sockaddr_in*>(&addr)->sin_port);
+    if (addr.ss_family == AF_INET6)
+      bound = ntohs(reinterpret_cast<sockaddr_in6*>(&addr)->sin6_port);
+    if (bound == port && ::listen(fd, SOMAXCONN) != 0) {
+      log::Warning("http server: cannot raise the listen backlog of port {}", port);
+    }
+  }
+}
+
+}  // namespace
 
 bool HeaderNameEquals(std::string_view a, std::string_view b) {
   if (a.size() != b.size()) return false;
@@ -146,6 +182,7 @@ Result<std::unique_ptr<HttpServer>> HttpServer::Start(const ServerOptions& optio
         options.host, port));
   }
   impl->port = port;
+  RaiseListenBacklog(port);
   httplib::Server* raw = &s;
   impl->listener = std::thread([raw] { raw->listen_after_bind(); });
   // stop() before the accept loop runs would be lost (the library only
