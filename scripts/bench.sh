@@ -35,3 +35,12 @@ bench/compare/sign_vs_openssl.sh "$BUILD/apps/citadel/citadel"
 echo
 echo "== model scanner vs pickletools.genops; a 200 MB checkpoint"
 bench/compare/scan_vs_pickletools.sh "$BUILD/apps/citadel/citadel"
+echo
+echo "== HTTP libraries: cpp-httplib vs Boost.Beast, POST echo on loopback"
+bench/compare/http_libs.sh "$BUILD"
+echo
+echo "== online inference: citadel serve vs FastAPI + uvicorn + PyTorch (digits MLP)"
+bench/compare/serve_vs_fastapi.sh "$BUILD"
+echo
+echo "== dynamic batching: Fashion-MNIST CNN, unbatched vs batched deployments"
+bench/compare/serve_batching.sh "$BUILD"

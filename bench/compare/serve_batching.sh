@@ -1,0 +1,134 @@
+#!/usr/bin/env bash
+# Dynamic batching gain on a heavier model: the Fashion-MNIST CNN of
+# examples/fashion (two conv blocks + one hidden layer, trained one epoch
+# here: throughput does not depend on accuracy), served by one `citadel
+# serve` under two deployments of the same artifact that differ only in
+# batching:
+#   cnn_single   batching: { max_batch_size: 1 }   one forward pass per request
+#   cnn_batched  batching: { max_batch_size: 32, max_queue_delay_ms: MAX_DELAY_MS }
+# Both run forward passes on THREADS intra-op threads (default 1, the
+# deployment default).
+# Requests: one 1×784 FP32 image each (64 test images round-robin), closed
+# loop at several connection counts with citadel_loadgen; medians of REPS.
+#
+# The gain is read at equal tail latency: for each connection count where
+# the batched deployment's p95 is no worse than the unbatched one's, its
+# throughput over the unbatched throughput.
+#
+#   bench/compare/serve_batching.sh [BUILD_DIR]
+#   NICE=-10 DURATION=5 WARMUP=1 REPS=3 CONNECTIONS="1 8 32 64" MAX_DELAY_MS=2 THREADS=1 \
+#     bench/compare/serve_batching.sh build
+set -euo pipefail
+REPO=$(cd "$(dirname "$0")/../.." && pwd)
+BUILD=$(realpath "${1:-build}")
+CITADEL=${CITADEL:-$BUILD/apps/citadel/citadel}
+LOADGEN=${LOADGEN:-$BUILD/bench/loadgen/citadel_loadgen}
+PYTHON=/usr/bin/python3
+DURATION=${DURATION:-5}
+WARMUP=${WARMUP:-1}
+REPS=${REPS:-3}
+CONNECTIONS=${CONNECTIONS:-1 8 32 64}
+MAX_DELAY_MS=${MAX_DELAY_MS:-2}
+THREADS=${THREADS:-1}
+NICE=${NICE:-0}
+IMAGES=/usr/share/datasets/fashion-mnist/t10k-images-idx3-ubyte.gz
+
+[[ -x "$CITADEL" && -x "$LOADGEN" ]] || {
+  echo "build citadel and citadel_loadgen first (make build)" >&2
+  exit 1
+}
+[[ -r "$IMAGES" ]] || {
+  echo "no Fashion-MNIST at $IMAGES: sudo apt-get install -y dataset-fashion-mnist" >&2
+  exit 1
+}
+
+WORK=$(mktemp -d "${TMPDIR:-/tmp}/citadel_batching_bench.XXXXXX")
+SERVER=""
+cleanup() {
+  if [[ -n "$SERVER" ]]; then kill "$SERVER" 2>/dev/null || true; wait "$SERVER" 2>/dev/null || true; fi
+  rm -rf "$WORK"
+}
+trap cleanup EXIT
+
+export CITADEL_HOME="$WORK/home"
+"$CITADEL" --quiet init >/dev/null
+mkdir -p "$WORK/fashion"
+sed -e 's/^    epochs: 4$/    epochs: 1/' -e '/^  - name: evaluate$/,$d' \
+  "$REPO/examples/fashion/pipeline.yaml" >"$WORK/fashion/pipeline.yaml"
+echo "training the Fashion-MNIST CNN (one epoch)…"
+"$CITADEL" --quiet run "$WORK/fashion/pipeline.yaml" >/dev/null
+"$CITADEL" --quiet models register fashion fashion/train.model >/dev/null
+printf 'batching: { max_batch_size: 1, threads: %s }\n' "$THREADS" >"$WORK/single.yaml"
+printf 'batching: { max_batch_size: 32, max_queue_delay_ms: %s, threads: %s }\n' \
+  "$MAX_DELAY_MS" "$THREADS" >"$WORK/batched.yaml"
+"$CITADEL" --quiet deploy cnn_single --model fashion:1 --settings "$WORK/single.yaml" >/dev/null
+"$CITADEL" --quiet deploy cnn_batched --model fashion:1 --settings "$WORK/batched.yaml" >/dev/null
+
+"$PYTHON" - "$IMAGES" >"$WORK/requests.jsonl" <<'PY'
+import gzip, json, struct, sys
+with gzip.open(sys.argv[1], "rb") as f:
+    _, n, rows, cols = struct.unpack(">IIII", f.read(16))
+    for _ in range(64):
+        pixels = f.read(rows * cols)
+        print(json.dumps({"inputs": [{"name": "features", "shape": [1, rows * cols],
+                                      "datatype": "FP32", "data": [p / 255 for p in pixels]}]},
+                         separators=(",", ":")))
+PY
+
+PORT=$("$PYTHON" -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+nice -n "$NICE" "$CITADEL" serve --port "$PORT" --no-auth --access-log none >"$WORK/serve.log" 2>&1 &
+SERVER=$!
+for _ in $(seq 300); do
+  if "$LOADGEN" --url "http://127.0.0.1:$PORT/v2/health/ready" --duration 0.05 --timeout 1 \
+    >/dev/null 2>&1; then break; fi
+  sleep 0.2
+done
+
+echo "machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs)," \
+  "load average $(cut -d' ' -f1-3 /proc/loadavg) before, nice $NICE"
+echo "closed loop, 1 load thread, ${DURATION} s after ${WARMUP} s warm-up, medians of $REPS;" \
+  "batched: max_batch_size 32, max_queue_delay_ms $MAX_DELAY_MS; intra-op threads $THREADS"
+: >"$WORK/results.tsv"
+for c in $CONNECTIONS; do
+  for _ in $(seq "$REPS"); do
+    for endpoint in cnn_single cnn_batched; do
+      nice -n "$NICE" "$LOADGEN" --url "http://127.0.0.1:$PORT/v2/models/$endpoint/infer" \
+        --body-lines "$WORK/requests.jsonl" --connections "$c" --duration "$DURATION" \
+        --warmup "$WARMUP" --timeout 10 --json >"$WORK/run.json" 2>/dev/null || true
+      "$PYTHON" -c '
+import json, sys
+r = json.load(open(sys.argv[1]))
+print(sys.argv[2], sys.argv[3], r["throughput_rps"], r["latency_ms"]["p50"],
+      r["latency_ms"]["p95"],
+      r["latency_ms"]["p99"], r["errors_including_warmup"], sep="\t")' \
+        "$WORK/run.json" "$endpoint" "$c" >>"$WORK/results.tsv"
+    done
+  done
+done
+curl -s "http://127.0.0.1:$PORT/metrics" | grep -E '^citadel_batch_rows_(sum|count)' >"$WORK/batches.txt" || true
+
+"$PYTHON" - "$WORK/results.tsv" "$WORK/batches.txt" <<'PY'
+import statistics, sys
+results = {}
+for line in open(sys.argv[1]).read().splitlines():
+    endpoint, c, *values = line.split("\t")
+    results.setdefault((int(c), endpoint), []).append([float(x) for x in values])
+med = {k: [statistics.median(x) for x in zip(*v)] for k, v in results.items()}
+print(f"{'conns':>5} | {'single req/s':>12} {'p50':>7} {'p95':>7} {'p99':>7} | "
+      f"{'batched req/s':>13} {'p50':>7} {'p95':>7} {'p99':>7} | gain  (p95 batched <= single?)")
+for c in sorted({k[0] for k in med}):
+    s, b = med[(c, "cnn_single")], med[(c, "cnn_batched")]
+    gain = b[0] / s[0] if s[0] else float("nan")
+    print(f"{c:>5} | {s[0]:>12.0f} {s[1]:>7.2f} {s[2]:>7.2f} {s[3]:>7.2f} | "
+          f"{b[0]:>13.0f} {b[1]:>7.2f} {b[2]:>7.2f} {b[3]:>7.2f} | {gain:5.2f} "
+          f"({'yes' if b[2] <= s[2] else 'no'})  errors {s[4]:.0f}/{b[4]:.0f}")
+sums = {}
+for line in open(sys.argv[2]):
+    name, value = line.rsplit(" ", 1)
+    endpoint = name.split('endpoint="')[1].split('"')[0]
+    sums.setdefault(endpoint, {})[name.split("{")[0].rsplit("_", 1)[1]] = float(value)
+for endpoint, v in sorted(sums.items()):
+    print(f"{endpoint}: {v['sum'] / v['count']:.1f} rows per forward pass on average")
+print("latency in ms; p95 = the load generator's p95")
+PY
+echo "load average $(cut -d' ' -f1-3 /proc/loadavg) after"
