@@ -397,6 +397,47 @@ TEST_F(Serve, MalformedAndAbusiveRequestsGetClear4xxAndTheServerStaysUp) {
       << metrics;
 }
 
+TEST_F(Serve, SampledPayloadsOfADeploymentReachTheStore) {
+  const fs::path settings = tmp_ / "logging.yaml";
+  ASSERT_TRUE(
+      WriteFileAtomic(settings, "logging: { sample_rate: 1.0, max_payload_bytes: 100000 }\n").ok());
+  ASSERT_EQ(Citadel({"deploy", "digits", "--model", "digits:1", "--settings", settings.string()})
+                .exit_code,
+            0);
+  StartServer();
+  for (int i = 1; i <= 3; ++i) {
+    Json body = Json::parse(FeaturesBody(i));
+    body["id"] = "req-" + std::to_string(i);
+    ASSERT_EQ(Post("/v2/models/digits/infer", body.dump()).status, 200);
+  }
+  StopServer();  // a graceful stop writes what was sampled
+
+  Json payloads;
+  for (const Json& e : Events()) {
+    if (e["kind"] == "payloads") payloads = e["detail"];
+  }
+  ASSERT_TRUE(payloads.is_object()) << Events().dump();
+  EXPECT_EQ(payloads["records"], 3);
+  const fs::path out = tmp_ / "payloads";
+  ASSERT_EQ(Citadel({"artifacts", "export", payloads["artifact"], out.string()}).exit_code, 0);
+  std::ifstream in(out / "payloads.jsonl");
+  std::vector<Json> lines;
+  for (std::string line; std::getline(in, line);) lines.push_back(Json::parse(line));
+  ASSERT_EQ(lines.size(), 3u);
+  for (int i = 1; i <= 3; ++i) {
+    const Json& l = lines[static_cast<size_t>(i - 1)];
+    EXPECT_EQ(l["request_id"], "req-" + std::to_string(i));
+    EXPECT_EQ(l["status"], 200);
+    EXPECT_EQ(l["version"], 1);
+    // The stored bodies are the exchange itself.
+    Json request = Json::parse(l["request_body"].get<std::string>());
+    EXPECT_EQ(request["inputs"][0]["shape"], Json({i, 64}));
+    Json response = Json::parse(l["response_body"].get<std::string>());
+    EXPECT_EQ(response["id"], "req-" + std::to_string(i));
+    EXPECT_EQ(response["outputs"][0]["shape"], Json({i, 10}));
+  }
+}
+
 TEST_F(Serve, TokenBudgetsAndRateLimitsAnswer429) {
   ASSERT_EQ(Citadel({"deploy", "digits", "--model", "digits:1"}).exit_code, 0);
   Json limited = CitadelJson(

@@ -11,17 +11,13 @@ DynamicBatcher::DynamicBatcher(std::string name, int64_t inputs_per_row, int64_t
       outputs_per_row_(outputs_per_row),
       options_(options),
       compute_(std::move(compute)),
-      observer_(std::move(observer)) {
-  worker_ = std::thread([this] { Work(); });
-}
+      observer_(std::move(observer)) {}
 
 DynamicBatcher::~DynamicBatcher() {
-  {
-    std::lock_guard lock(mu_);
-    stopping_ = true;
-  }
-  wake_.notify_all();
-  worker_.join();
+  std::unique_lock lock(mu_);
+  stopping_ = true;
+  fill_.notify_all();
+  idle_.wait(lock, [&] { return callers_ == 0; });
 }
 
 int64_t DynamicBatcher::queued_rows() const {
@@ -34,87 +30,98 @@ Result<std::vector<float>> DynamicBatcher::Run(std::vector<float> features, int6
     return InvalidArgumentError(fmt::format("model {} takes {} values per row; got {} for {} rows",
                                             name_, inputs_per_row_, features.size(), rows));
   }
-  std::future<Result<std::vector<float>>> result;
-  {
-    std::lock_guard lock(mu_);
-    if (stopping_) return UnavailableError(fmt::format("model {} is shutting down", name_));
-    // An empty queue always takes one request, however large: a request
-    // bigger than the queue must still be servable on an idle server.
-    if (queued_rows_ > 0 && queued_rows_ + rows > options_.max_queue_rows) {
-      return ResourceExhaustedError(
-          fmt::format("model {} is overloaded: {} rows queued, the queue holds {}; retry later",
-                      name_, queued_rows_, options_.max_queue_rows));
-    }
-    Pending p;
-    p.features = std::move(features);
-    p.rows = rows;
-    p.enqueued = std::chrono::steady_clock::now();
-    result = p.done.get_future();
-    queue_.push_back(std::move(p));
-    queued_rows_ += rows;
+  std::unique_lock lock(mu_);
+  if (stopping_) return UnavailableError(fmt::format("model {} is shutting down", name_));
+  // An empty queue always takes one request, however large: a request
+  // bigger than the queue must still be servable on an idle server.
+  if (queued_rows_ > 0 && queued_rows_ + rows > options_.max_queue_rows) {
+    return ResourceExhaustedError(
+        fmt::format("model {} is overloaded: {} rows queued, the queue holds {}; retry later",
+                    name_, queued_rows_, options_.max_queue_rows));
   }
-  wake_.notify_one();
-  return result.get();
+  Pending self;
+  self.features = features;
+  self.rows = rows;
+  self.enqueued = std::chrono::steady_clock::now();
+  queue_.push_back(&self);
+  queued_rows_ += rows;
+  ++callers_;
+  if (filling_ && queued_rows_ >= options_.max_batch_size) fill_.notify_one();
+  while (!self.done) {
+    if (!busy_) {
+      Lead(lock);
+    } else {
+      self.wake.wait(lock);
+    }
+  }
+  if (--callers_ == 0 && stopping_) idle_.notify_all();
+  return std::move(self.result);
 }
 
-void DynamicBatcher::Work() {
-  const auto delay = std::chrono::duration_cast<std::chrono::steady_clock::duration>(
-      std::chrono::duration<double, std::milli>(options_.max_queue_delay_ms));
-  std::unique_lock lock(mu_);
-  while (true) {
-    wake_.wait(lock, [&] { return stopping_ || !queue_.empty(); });
-    if (queue_.empty()) return;  // stopping, and everything queued was answered
+void DynamicBatcher::Lead(std::unique_lock<std::mutex>& lock) {
+  busy_ = true;
+  if (options_.max_queue_delay_ms > 0) {
     // Wait for the batch to fill, but never past the oldest request's
     // deadline; stopping cuts the wait short (drain quickly).
-    const auto deadline = queue_.front().enqueued + delay;
+    const auto deadline =
+        queue_.front()->enqueued +
+        std::chrono::duration_cast<std::chrono::steady_clock::duration>(
+            std::chrono::duration<double, std::milli>(options_.max_queue_delay_ms));
+    filling_ = true;
     while (!stopping_ && queued_rows_ < options_.max_batch_size &&
            std::chrono::steady_clock::now() < deadline) {
-      wake_.wait_until(lock, deadline);
+      fill_.wait_until(lock, deadline);
     }
-    std::vector<Pending> batch;
-    int64_t rows = 0;
-    while (!queue_.empty() &&
-           (batch.empty() || rows + queue_.front().rows <= options_.max_batch_size)) {
-      rows += queue_.front().rows;
-      batch.push_back(std::move(queue_.front()));
-      queue_.pop_front();
-    }
-    queued_rows_ -= rows;
-    lock.unlock();
-    RunBatch(batch, rows);
-    lock.lock();
+    filling_ = false;
   }
+  std::vector<Pending*> batch;
+  int64_t rows = 0;
+  while (!queue_.empty() &&
+         (batch.empty() || rows + queue_.front()->rows <= options_.max_batch_size)) {
+    rows += queue_.front()->rows;
+    batch.push_back(queue_.front());
+    queue_.pop_front();
+  }
+  queued_rows_ -= rows;
+  lock.unlock();
+  RunBatch(batch, rows);  // fills each result; their callers wait for `done`
+  lock.lock();
+  busy_ = false;
+  for (Pending* p : batch) {
+    p->done = true;
+    p->wake.notify_one();
+  }
+  // The oldest waiting request leads the next batch.
+  if (!queue_.empty()) queue_.front()->wake.notify_one();
 }
 
-void DynamicBatcher::RunBatch(std::vector<Pending>& batch, int64_t rows) {
+void DynamicBatcher::RunBatch(const std::vector<Pending*>& batch, int64_t rows) {
   if (batch.size() == 1) {
     // The common case at low load: no copy.
-    Pending& p = batch.front();
-    Result<std::vector<float>> out = compute_(p.features, p.rows);
+    Pending& p = *batch.front();
+    p.result = compute_(p.features, p.rows);
     if (observer_) observer_(rows);
-    p.done.set_value(std::move(out));
     return;
   }
   std::vector<float> joined;
   joined.reserve(static_cast<size_t>(rows * inputs_per_row_));
-  for (const Pending& p : batch) joined.insert(joined.end(), p.features.begin(), p.features.end());
+  for (const Pending* p : batch)
+    joined.insert(joined.end(), p->features.begin(), p->features.end());
   Result<std::vector<float>> out = compute_(joined, rows);
   if (observer_) observer_(rows);
-  if (!out.ok()) {
-    for (Pending& p : batch) p.done.set_value(out.status());
-    return;
-  }
-  if (static_cast<int64_t>(out->size()) != rows * outputs_per_row_) {
-    Status bad = InternalError(
+  if (out.ok() && static_cast<int64_t>(out->size()) != rows * outputs_per_row_) {
+    out = InternalError(
         fmt::format("model {} returned {} values for {} rows", name_, out->size(), rows));
-    for (Pending& p : batch) p.done.set_value(bad);
+  }
+  if (!out.ok()) {
+    for (Pending* p : batch) p->result = out.status();
     return;
   }
   size_t offset = 0;
-  for (Pending& p : batch) {
-    const size_t n = static_cast<size_t>(p.rows * outputs_per_row_);
-    p.done.set_value(std::vector<float>(out->begin() + static_cast<ptrdiff_t>(offset),
-                                        out->begin() + static_cast<ptrdiff_t>(offset + n)));
+  for (Pending* p : batch) {
+    const size_t n = static_cast<size_t>(p->rows * outputs_per_row_);
+    p->result = std::vector<float>(out->begin() + static_cast<ptrdiff_t>(offset),
+                                   out->begin() + static_cast<ptrdiff_t>(offset + n));
     offset += n;
   }
 }

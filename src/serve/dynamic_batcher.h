@@ -4,20 +4,27 @@
 // delay (the default) it batches only what piles up while the network is
 // busy: an idle server answers at once, a loaded one batches by itself.
 //
+// Leader/follower, no worker thread: the caller that finds the network idle
+// runs the next batch itself (its own request and whatever is queued ahead
+// of it), then hands the lead to the oldest request still waiting. An idle
+// server therefore answers on the request's own thread with no hand-off,
+// and a loaded one wakes each waiting caller exactly once — thread wake-ups
+// were most of the per-request CPU of a hand-off to a worker thread
+// (docs/benchmarks.md, serving).
+//
 // The queue is bounded in rows: past max_queue_rows a request is refused at
 // once (ResourceExhausted → HTTP 429) instead of waiting, so memory and
 // latency never grow without bound under overload.
 #pragma once
 
+#include <chrono>
 #include <condition_variable>
 #include <cstdint>
 #include <deque>
 #include <functional>
-#include <future>
 #include <mutex>
 #include <span>
 #include <string>
-#include <thread>
 #include <vector>
 
 #include "base/status.h"
@@ -34,7 +41,8 @@ class DynamicBatcher {
 
   DynamicBatcher(std::string name, int64_t inputs_per_row, int64_t outputs_per_row,
                  BatchingOptions options, Compute compute, BatchObserver observer = {});
-  // Finishes every queued request, then joins the worker.
+  // Refuses new requests, cuts a batch's fill wait short and returns once
+  // every caller inside Run has its answer.
   ~DynamicBatcher();
   DynamicBatcher(const DynamicBatcher&) = delete;
   DynamicBatcher& operator=(const DynamicBatcher&) = delete;
@@ -48,14 +56,20 @@ class DynamicBatcher {
   const BatchingOptions& options() const { return options_; }
 
  private:
+  // Lives on its caller's stack while queued; the leader fills `result`
+  // outside the lock and sets `done` under it.
   struct Pending {
-    std::vector<float> features;
+    std::span<const float> features;
     int64_t rows = 0;
-    std::promise<Result<std::vector<float>>> done;
     std::chrono::steady_clock::time_point enqueued;
+    std::condition_variable wake;
+    bool done = false;
+    Result<std::vector<float>> result = InternalError("not run");
   };
-  void Work();
-  void RunBatch(std::vector<Pending>& batch, int64_t rows);
+  // Runs one batch from the front of the queue; called with `lock` held and
+  // busy_ false, returns with it held.
+  void Lead(std::unique_lock<std::mutex>& lock);
+  void RunBatch(const std::vector<Pending*>& batch, int64_t rows);
 
   const std::string name_;
   const int64_t inputs_per_row_;
@@ -65,11 +79,14 @@ class DynamicBatcher {
   const BatchObserver observer_;
 
   mutable std::mutex mu_;
-  std::condition_variable wake_;
-  std::deque<Pending> queue_;
+  std::deque<Pending*> queue_;
   int64_t queued_rows_ = 0;
+  bool busy_ = false;     // a leader is filling or running a batch
+  bool filling_ = false;  // ... and waits on fill_ for more rows
+  std::condition_variable fill_;
+  int callers_ = 0;  // inside Run; the destructor waits for 0
+  std::condition_variable idle_;
   bool stopping_ = false;
-  std::thread worker_;
 };
 
 }  // namespace citadel::serve

@@ -108,6 +108,7 @@ Result<std::unique_ptr<InferenceServer>> InferenceServer::Start(
   s->mirror_ = std::make_unique<MirrorQueue>(1024);
   s->watcher_ = std::make_unique<DeploymentWatcher>(workspace, s->options_.watcher, s->endpoints_,
                                                     s->access_, s->metrics_);
+  ASSIGN_OR_RETURN(s->payloads_, PayloadLog::Open(workspace, s->options_.payload_log));
   RETURN_IF_ERROR(s->watcher_->Start());
   InferenceServer* raw = s.get();
   ASSIGN_OR_RETURN(s->http_,
@@ -125,6 +126,7 @@ void InferenceServer::Stop() {
   // then nothing changes the endpoints, then the models drain and go.
   if (http_) http_->Stop();
   if (watcher_) watcher_->Stop();
+  if (payloads_) payloads_->Stop();  // writes what was sampled
   mirror_.reset();
   endpoints_.Replace({});
   if (access_log_ != nullptr) std::fflush(access_log_);
@@ -176,6 +178,16 @@ void InferenceServer::Handle(const http::Request& req, http::Response& res) {
           .GetGauge("citadel_mirror_dropped", "Shadow copies dropped because the queue was full",
                     {})
           .Set(static_cast<double>(mirror_->dropped()));
+      const PayloadLogCounters payloads = payloads_->counters();
+      const char* help = "Sampled request/response pairs, by what became of them";
+      metrics_.GetGauge("citadel_payload_records", help, {{"state", "written"}})
+          .Set(static_cast<double>(payloads.records_written));
+      metrics_.GetGauge("citadel_payload_records", help, {{"state", "dropped"}})
+          .Set(static_cast<double>(payloads.records_dropped));
+      metrics_
+          .GetGauge("citadel_payload_write_errors", "Payload artifacts that could not be written",
+                    {})
+          .Set(static_cast<double>(payloads.write_errors));
       res.status = 200;
       res.body = metrics_.Render();
       res.content_type = "text/plain; version=0.0.4";
@@ -315,9 +327,6 @@ void InferenceServer::Infer(const http::Request& req, const Caller& caller,
   if (Status s = access_.Charge(caller, input->rows, MonotonicSeconds()); !s.ok()) {
     return reject("budget", s);
   }
-  const Labels labels = {{"endpoint", std::string(endpoint)},
-                         {"model", model->model},
-                         {"version", std::to_string(model->version)}};
   if (model->ood) {
     // Rows unlike the training data: counted (rollouts judge the rate),
     // and refused when the deployment says so.
@@ -339,7 +348,11 @@ void InferenceServer::Infer(const http::Request& req, const Caller& caller,
     if (flagged > 0) {
       // The rollout judges requests (its denominator); metrics count rows.
       model->stats.ood_flags.fetch_add(1, std::memory_order_relaxed);
-      metrics_.GetCounter("citadel_ood_flags_total", "Rows flagged out of distribution", labels)
+      metrics_
+          .GetCounter("citadel_ood_flags_total", "Rows flagged out of distribution",
+                      {{"endpoint", std::string(endpoint)},
+                       {"model", model->model},
+                       {"version", std::to_string(model->version)}})
           .Increment(static_cast<double>(flagged));
       if (state->spec.reject_ood) {
         metrics_
@@ -370,17 +383,13 @@ void InferenceServer::Infer(const http::Request& req, const Caller& caller,
       return reject("queue_full", probs.status());
     }
     model->stats.errors.fetch_add(1, std::memory_order_relaxed);
-    metrics_
-        .GetCounter("citadel_inference_errors_total", "Inference requests the model failed", labels)
-        .Increment();
+    model->stats.failed->Increment();
     log::Error("serve: {} {}: {}", endpoint, model->Label(), probs.status().ToString());
     return Fail(res, InternalError(fmt::format("model {} failed: {}", model->Label(),
                                                probs.status().message())));
   }
-  metrics_.GetCounter("citadel_inference_requests_total", "Inference requests answered", labels)
-      .Increment();
-  metrics_.GetCounter("citadel_inference_rows_total", "Rows predicted", labels)
-      .Increment(static_cast<double>(outcome.rows));
+  model->stats.answered->Increment();
+  model->stats.rows->Increment(static_cast<double>(outcome.rows));
   if (mirror_shadow) Mirror(state->shadow, state->shadow, features_copy, outcome.rows, *probs);
   if (second_opinion) {
     Mirror(state->primary, model, std::move(features_copy), outcome.rows, *probs);
@@ -401,6 +410,20 @@ void InferenceServer::Infer(const http::Request& req, const Caller& caller,
   if (body.json_header_length) {
     res.headers.emplace_back("Inference-Header-Content-Length",
                              std::to_string(*body.json_header_length));
+  }
+  if (const PayloadLogging& logging = state->spec.logging;
+      payloads_ != nullptr && PayloadLog::Sample(logging.sample_rate)) {
+    PayloadRecord record;
+    record.endpoint = std::string(endpoint);
+    record.model = model->model;
+    record.version = model->version;
+    record.artifact_id = model->artifact_id;
+    record.request_id = request->id;
+    record.http_status = res.status;
+    record.latency_ms = 1e3 * seconds;
+    record.request = PayloadBody::Of(req.body, logging.max_payload_bytes);
+    record.response = PayloadBody::Of(res.body, logging.max_payload_bytes);
+    payloads_->Record(std::move(record));
   }
 }
 
@@ -457,7 +480,14 @@ void InferenceServer::WriteAccessLog(const http::Request& req, const http::Respo
       o.error.empty() ? std::string() : ",\"error\":" + JsonString(o.error));
   std::lock_guard lock(log_mu_);
   std::fwrite(line.data(), 1, line.size(), access_log_);
-  std::fflush(access_log_);
+  // A write per request is a syscall per request: lines reach the file when
+  // stdio's buffer fills, at least every 0.2 s while requests arrive, and on
+  // shutdown.
+  const double now = MonotonicSeconds();
+  if (now - log_flushed_at_ >= 0.2) {
+    std::fflush(access_log_);
+    log_flushed_at_ = now;
+  }
 }
 
 }  // namespace citadel::serve

@@ -28,6 +28,7 @@
 #include "http/http_server.h"
 #include "serve/guards/access_control.h"
 #include "serve/mirror_queue.h"
+#include "serve/payload_log.h"
 #include "serve/prometheus_metrics.h"
 #include "serve/protocol/oip_codec.h"
 #include "serve/routing/deployment_watcher.h"
@@ -41,6 +42,7 @@ struct InferenceServerOptions {
   WatcherOptions watcher;
   // One JSON line per request; empty = none, "-" = standard output.
   std::filesystem::path access_log;
+  PayloadLogOptions payload_log;
 };
 
 class InferenceServer {
@@ -74,9 +76,11 @@ class InferenceServer {
   EndpointTable endpoints_;
   std::unique_ptr<MirrorQueue> mirror_;
   std::unique_ptr<DeploymentWatcher> watcher_;
+  std::unique_ptr<PayloadLog> payloads_;  // sampled exchanges, for deployments that ask
   std::unique_ptr<http::HttpServer> http_;
   std::mutex log_mu_;
   std::FILE* access_log_ = nullptr;
+  double log_flushed_at_ = 0;  // MonotonicSeconds of the last flush; under log_mu_
   bool stopped_ = false;
 };
 

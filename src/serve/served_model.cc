@@ -79,8 +79,8 @@ std::span<const double> BatchSizeBuckets() {
 
 std::string ServedModelKey(const std::string& endpoint, const Route& route,
                            const BatchingOptions& b) {
-  return fmt::format("{}/{}/{}:{}:{}", endpoint, route.artifact_id, b.max_batch_size,
-                     b.max_queue_delay_ms, b.max_queue_rows);
+  return fmt::format("{}/{}/{}:{}:{}:{}", endpoint, route.artifact_id, b.max_batch_size,
+                     b.max_queue_delay_ms, b.max_queue_rows, b.threads);
 }
 
 Result<std::shared_ptr<ServedModel>> LoadServedModel(
@@ -107,6 +107,7 @@ Result<std::shared_ptr<ServedModel>> LoadServedModel(
   m->artifact_id = route.artifact_id;
   m->key = ServedModelKey(endpoint, route, batching);
   ASSIGN_OR_RETURN(m->session, ml::InferenceSession::Load(files, route.artifact_id));
+  m->session->SetIntraOpThreads(batching.threads);
   RETURN_IF_ERROR(AttachRawPipeline(ws, *m).WithContext(what));
   if (!files.ood.empty()) {
     ASSIGN_OR_RETURN(m->ood, ml::OodDetector::FromSafetensors(
@@ -120,6 +121,11 @@ Result<std::shared_ptr<ServedModel>> LoadServedModel(
   m->stats.latency = &metrics.GetHistogram("citadel_inference_duration_seconds",
                                            "Time to answer an inference request, by model version",
                                            labels, LatencyBucketsSeconds());
+  m->stats.answered = &metrics.GetCounter("citadel_inference_requests_total",
+                                          "Inference requests answered", labels);
+  m->stats.rows = &metrics.GetCounter("citadel_inference_rows_total", "Rows predicted", labels);
+  m->stats.failed = &metrics.GetCounter("citadel_inference_errors_total",
+                                        "Inference requests the model failed", labels);
   Histogram* batch_rows =
       &metrics.GetHistogram("citadel_batch_rows", "Rows per forward pass of the dynamic batcher",
                             labels, BatchSizeBuckets());

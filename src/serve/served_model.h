@@ -36,7 +36,11 @@ struct VersionStats {
   std::atomic<int64_t> compared{0};
   std::atomic<int64_t> disagreements{0};
   std::atomic<int64_t> ood_flags{0};
-  Histogram* latency = nullptr;  // seconds, owned by the metrics registry
+  // Owned by the metrics registry; looked up once at load, not per request.
+  Histogram* latency = nullptr;  // seconds
+  Counter* answered = nullptr;
+  Counter* rows = nullptr;
+  Counter* failed = nullptr;
 };
 
 struct ServedModel {

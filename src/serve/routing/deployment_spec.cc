@@ -76,7 +76,8 @@ const Route* DeploymentSpec::Find(RouteRole role) const {
 
 Result<DeploymentSpec> ParseDeploymentSpec(const YamlDocument& doc, const std::string& pointer) {
   SpecReader s(doc, pointer);
-  RETURN_IF_ERROR(s.ExpectObject({"routes", "rollout", "batching", "hardening", "limits", "ood"}));
+  RETURN_IF_ERROR(
+      s.ExpectObject({"routes", "rollout", "batching", "hardening", "limits", "ood", "logging"}));
   DeploymentSpec spec;
   if (!s.Has("routes")) return s.Error("routes are missing");
   ASSIGN_OR_RETURN(spec.routes, ParseRoutes(s.Child("routes")));
@@ -88,10 +89,13 @@ Result<DeploymentSpec> ParseDeploymentSpec(const YamlDocument& doc, const std::s
   }
   if (s.Has("batching")) {
     SpecReader b = s.Child("batching");
-    RETURN_IF_ERROR(b.ExpectObject({"max_batch_size", "max_queue_delay_ms", "max_queue_rows"}));
+    RETURN_IF_ERROR(
+        b.ExpectObject({"max_batch_size", "max_queue_delay_ms", "max_queue_rows", "threads"}));
     ASSIGN_OR_RETURN(spec.batching.max_batch_size, b.Int("max_batch_size", 1, 65536, 64));
     ASSIGN_OR_RETURN(spec.batching.max_queue_delay_ms, b.Number("max_queue_delay_ms", 0, 10000, 0));
     ASSIGN_OR_RETURN(spec.batching.max_queue_rows, b.Int("max_queue_rows", 1, 1 << 24, 4096));
+    ASSIGN_OR_RETURN(int64_t threads, b.Int("threads", 1, 256, 1));
+    spec.batching.threads = static_cast<int>(threads);
   }
   if (s.Has("hardening")) {
     ASSIGN_OR_RETURN(spec.hardening, ParseOutputHardening(s.Child("hardening")));
@@ -103,6 +107,13 @@ Result<DeploymentSpec> ParseDeploymentSpec(const YamlDocument& doc, const std::s
     SpecReader o = s.Child("ood");
     RETURN_IF_ERROR(o.ExpectObject({"reject"}));
     ASSIGN_OR_RETURN(spec.reject_ood, o.Bool("reject", false));
+  }
+  if (s.Has("logging")) {
+    SpecReader l = s.Child("logging");
+    RETURN_IF_ERROR(l.ExpectObject({"sample_rate", "max_payload_bytes"}));
+    ASSIGN_OR_RETURN(spec.logging.sample_rate, l.Number("sample_rate", 0, 1, 0));
+    ASSIGN_OR_RETURN(spec.logging.max_payload_bytes,
+                     l.Int("max_payload_bytes", 0, 16 << 20, 64 * 1024));
   }
   return spec;
 }
@@ -129,11 +140,15 @@ Json DeploymentSpecToJson(const DeploymentSpec& spec) {
       {"batching",
        {{"max_batch_size", spec.batching.max_batch_size},
         {"max_queue_delay_ms", spec.batching.max_queue_delay_ms},
-        {"max_queue_rows", spec.batching.max_queue_rows}}},
+        {"max_queue_rows", spec.batching.max_queue_rows},
+        {"threads", spec.batching.threads}}},
       {"hardening", {{"top_k", spec.hardening.top_k}, {"decimals", spec.hardening.decimals}}},
       {"limits",
        {{"max_body_bytes", spec.limits.max_body_bytes}, {"max_rows", spec.limits.max_rows}}},
-      {"ood", {{"reject", spec.reject_ood}}}};
+      {"ood", {{"reject", spec.reject_ood}}},
+      {"logging",
+       {{"sample_rate", spec.logging.sample_rate},
+        {"max_payload_bytes", spec.logging.max_payload_bytes}}}};
   if (spec.rollout) out["rollout"] = CanaryPolicyToJson(*spec.rollout);
   return out;
 }

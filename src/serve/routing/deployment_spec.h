@@ -7,10 +7,13 @@
 //     - { model: digits, version: 4, artifact: sha256:…, role: canary,  weight: 5 }
 //     - { model: digits, version: 5, artifact: sha256:…, role: shadow }
 //   rollout: { steps: [5, 25, 50, 100], min_requests: 100, max_error_rate: 0.01, … }
-//   batching: { max_batch_size: 32, max_queue_delay_ms: 2, max_queue_rows: 4096 }
+//   batching: { max_batch_size: 32, max_queue_delay_ms: 2, max_queue_rows: 4096,
+//               threads: 1 }
 //   hardening: { top_k: 3, decimals: 2 }  # what a client sees of the probabilities
 //   limits: { max_body_bytes: 8388608, max_rows: 4096 }
 //   ood: { reject: false }               # reject out-of-distribution rows with 422
+//   logging: { sample_rate: 0.05, max_payload_bytes: 65536 }  # sampled request and
+//                                        # response bodies to the store; off by default
 //
 // The artifact id is resolved when deploying, so a revision always names
 // exactly the bytes it serves, whatever happens to aliases later.
@@ -43,6 +46,14 @@ struct BatchingOptions {
   int64_t max_batch_size = 64;    // rows per forward pass
   double max_queue_delay_ms = 0;  // how long a partial batch waits for more rows
   int64_t max_queue_rows = 4096;  // queued rows beyond which requests get 429
+  int threads = 1;                // intra-op threads of one forward pass
+};
+
+// Which exchanges serve/payload_log.h keeps: a random `sample_rate` share
+// of requests, each body clipped to `max_payload_bytes` (0 = metadata only).
+struct PayloadLogging {
+  double sample_rate = 0;  // 0 = off
+  int64_t max_payload_bytes = 64 * 1024;
 };
 
 struct DeploymentSpec {
@@ -52,6 +63,7 @@ struct DeploymentSpec {
   OutputHardening hardening;
   RequestLimits limits;
   bool reject_ood = false;
+  PayloadLogging logging;
 
   const Route* Find(RouteRole role) const;
 };
