@@ -254,6 +254,34 @@ TEST_F(Serve, ATamperedModelIsRefusedAndThePreviousVersionKeepsServing) {
   EXPECT_TRUE(refused);
 }
 
+TEST_F(Serve, TheTrustPolicyDecidesWhatLoadsAndTheMetadataShowsHowItWasVerified) {
+  std::ofstream(home_ / "policy.yaml") << "trusted_keys: [keys/signing-key.pub.pem]\n"
+                                          "require:\n  model: [signature, scan]\n";
+  ASSERT_EQ(Citadel({"deploy", "digits", "--model", "digits:1"}).exit_code, 0);
+  StartServer();
+  // Unsigned: refused, with the check named, and nothing answers.
+  auto meta = client_->Get("/v2/models/digits", Auth());
+  ASSERT_TRUE(meta.ok()) << meta.status();
+  EXPECT_EQ(meta->status, 503) << meta->body;
+  Json refused = Json::parse(meta->body)["parameters"]["refusal"];
+  ASSERT_TRUE(refused.is_object()) << meta->body;
+  EXPECT_NE(refused["error"].get<std::string>().find("check 'signature' failed"), std::string::npos)
+      << refused.dump();
+  EXPECT_EQ(Post("/v2/models/digits/infer", FeaturesBody(1)).status, 503);
+
+  // Signed and deployed again: served, and the metadata says by whom.
+  ASSERT_EQ(Citadel({"sign", "digits:1"}).exit_code, 0);
+  ASSERT_EQ(Citadel({"deploy", "digits", "--model", "digits:1"}).exit_code, 0);
+  ASSERT_TRUE(WaitForMetadata([](const Json& m) {
+    return m["parameters"]["verification"].is_object() && m["parameters"]["refusal"].is_null();
+  })) << Metadata().dump();
+  Json verification = Metadata()["parameters"]["verification"];
+  EXPECT_EQ(verification["result"], "verified");
+  EXPECT_EQ(verification["checks"], Json({"digest", "signature", "scan"})) << verification.dump();
+  EXPECT_FALSE(verification["signer"].is_null()) << verification.dump();
+  EXPECT_EQ(Post("/v2/models/digits/infer", FeaturesBody(1)).status, 200);
+}
+
 class Rollout : public Serve {
  protected:
   // Deploys digits:2 as a canary of digits:1 under `policy` and sends

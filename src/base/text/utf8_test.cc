@@ -54,3 +54,23 @@ TEST(IsValidUtf8, AcceptsWellFormedAndRejectsMalformedSequences) {
 
 }  // namespace
 }  // namespace citadel
+
+namespace citadel {
+namespace {
+
+TEST(Utf8SequenceLength, MeasuresOneSequenceAndRefusesWhatIsNotOne) {
+  const std::string text = "a\xC3\xA9\xE2\x82\xAC\xF0\x9F\x98\x80";  // a, é, €, 😀
+  EXPECT_EQ(Utf8SequenceLength(text, 0), 1u);
+  EXPECT_EQ(Utf8SequenceLength(text, 1), 2u);
+  EXPECT_EQ(Utf8SequenceLength(text, 3), 3u);
+  EXPECT_EQ(Utf8SequenceLength(text, 6), 4u);
+  EXPECT_EQ(Utf8SequenceLength(text, 2), 0u);            // a continuation byte
+  EXPECT_EQ(Utf8SequenceLength(text, text.size()), 0u);  // past the end
+  EXPECT_EQ(Utf8SequenceLength("\xE2\x82", 0), 0u);      // truncated
+  EXPECT_EQ(Utf8SequenceLength("\xC0\xAF", 0), 0u);      // overlong
+  EXPECT_EQ(Utf8SequenceLength("\xED\xA0\x80", 0), 0u);  // a surrogate
+  EXPECT_EQ(Utf8SequenceLength("\xF4\x90\x80\x80", 0), 0u);  // above U+10FFFF
+}
+
+}  // namespace
+}  // namespace citadel

@@ -13,6 +13,7 @@
 #include <cstring>
 #include <optional>
 
+#include "base/text/utf8.h"
 #include "serve/protocol/oip_codec.h"
 #include "serve/protocol/oip_dtype.h"
 
@@ -30,39 +31,6 @@ namespace {
 
 constexpr char kHex[] = "0123456789abcdef";
 
-// Length of the well-formed UTF-8 sequence at `p` (RFC 3629), 0 if none.
-size_t Utf8SequenceLength(const unsigned char* p, size_t n) {
-  const unsigned char b0 = p[0];
-  size_t length;
-  unsigned char lo = 0x80, hi = 0xBF;
-  if (b0 >= 0xC2 && b0 <= 0xDF) {
-    length = 2;
-  } else if (b0 == 0xE0) {
-    length = 3;
-    lo = 0xA0;
-  } else if (b0 == 0xED) {
-    length = 3;
-    hi = 0x9F;
-  } else if (b0 >= 0xE1 && b0 <= 0xEF) {
-    length = 3;
-  } else if (b0 == 0xF0) {
-    length = 4;
-    lo = 0x90;
-  } else if (b0 == 0xF4) {
-    length = 4;
-    hi = 0x8F;
-  } else if (b0 >= 0xF1 && b0 <= 0xF3) {
-    length = 4;
-  } else {
-    return 0;
-  }
-  if (n < length || p[1] < lo || p[1] > hi) return 0;
-  for (size_t k = 2; k < length; ++k) {
-    if (p[k] < 0x80 || p[k] > 0xBF) return 0;
-  }
-  return length;
-}
-
 // A JSON string literal. Bytes that are not UTF-8 become U+FFFD, one per
 // byte that starts no well-formed sequence: JSON text must be Unicode, and
 // refusing would turn a model's odd output into a failed request.
@@ -78,7 +46,7 @@ void AppendJsonString(std::string& out, std::string_view text) {
       continue;
     }
     if (c >= 0x80) {
-      const size_t length = Utf8SequenceLength(p + i, n - i);
+      const size_t length = Utf8SequenceLength(text, i);
       if (length > 0) {
         i += length;
         continue;
