@@ -423,6 +423,18 @@ TEST_F(Serve, MalformedAndAbusiveRequestsGetClear4xxAndTheServerStaysUp) {
       << metrics;
   EXPECT_NE(metrics.find("citadel_rejections_total{reason=\"auth\"} 2"), std::string::npos)
       << metrics;
+
+  // The access log keeps each refusal with its message.
+  StopServer();
+  bool logged = false;
+  std::ifstream log(home_ / "serve" / "access.log");
+  for (std::string line; std::getline(log, line);) {
+    Json entry = Json::parse(line);
+    if (entry["status"] == 400 && entry.value("error", "").find("not JSON") != std::string::npos) {
+      logged = true;
+    }
+  }
+  EXPECT_TRUE(logged);
 }
 
 TEST_F(Serve, SampledPayloadsOfADeploymentReachTheStore) {

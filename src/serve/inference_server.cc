@@ -45,8 +45,14 @@ void Answer(http::Response& r, int status, std::string body) {
   r.content_type = "application/json";
 }
 
-void Fail(http::Response& r, const Status& s) {
-  Answer(r, HttpStatus(s.code()), EncodeError(s.message()));
+// An error answer; `error` keeps the message for the access log.
+void Refuse(http::Response& r, std::string& error, int status, std::string message) {
+  Answer(r, status, EncodeError(message));
+  error = std::move(message);
+}
+
+void Fail(http::Response& r, std::string& error, const Status& s) {
+  Refuse(r, error, HttpStatus(s.code()), s.message());
 }
 
 // "/v2/models/x/versions/3/infer" → {"v2","models","x","versions","3","infer"}
@@ -137,15 +143,9 @@ void InferenceServer::Handle(const http::Request& req, http::Response& res) {
   Outcome outcome;
   const auto seg = Segments(req.path);
   const bool is_get = req.method == "GET";
-  auto count = [&](std::string_view reason) {
-    metrics_
-        .GetCounter("citadel_rejections_total", "Requests refused before inference, by reason",
-                    {{"reason", std::string(reason)}})
-        .Increment();
-  };
   [&] {
     if (seg.size() == 3 && seg[0] == "v2" && seg[1] == "health") {
-      if (!is_get) return Fail(res, InvalidArgumentError("use GET"));
+      if (!is_get) return Fail(res, outcome.error, InvalidArgumentError("use GET"));
       if (seg[2] == "live") return Answer(res, 200, R"({"live":true})");
       if (seg[2] == "ready") {
         return endpoints_.ready() ? Answer(res, 200, R"({"ready":true})")
@@ -154,13 +154,13 @@ void InferenceServer::Handle(const http::Request& req, http::Response& res) {
     }
     auto caller = access_.Authenticate(req.Header("Authorization"));
     if (!caller.ok()) {
-      count("auth");
-      return Fail(res, caller.status());
+      CountRejection("auth");
+      return Fail(res, outcome.error, caller.status());
     }
     outcome.token = caller->token_id;
     if (Status s = access_.Admit(*caller, MonotonicSeconds()); !s.ok()) {
-      count("rate_limit");
-      return Fail(res, s);
+      CountRejection("rate_limit");
+      return Fail(res, outcome.error, s);
     }
     if (seg.size() == 1 && seg[0] == "metrics" && is_get) {
       for (const auto& [name, state] : endpoints_.All()) {
@@ -190,7 +190,7 @@ void InferenceServer::Handle(const http::Request& req, http::Response& res) {
           .Set(static_cast<double>(payloads.write_errors));
       res.status = 200;
       res.body = metrics_.Render();
-      res.content_type = "text/plain; version=0.0.4";
+      res.content_type = std::string(MetricsRegistry::kContentType);
       return;
     }
     if (seg.size() == 1 && seg[0] == "v2" && is_get) {
@@ -200,9 +200,10 @@ void InferenceServer::Handle(const http::Request& req, http::Response& res) {
                                   {"extensions", {"binary_tensor_data"}}}));
     }
     if (seg.size() < 3 || seg[0] != "v2" || seg[1] != "models") {
-      return Fail(res, NotFoundError(fmt::format("no route {} {}; see the Open Inference Protocol "
-                                                 "v2 paths under /v2",
-                                                 req.method, req.path)));
+      return Fail(res, outcome.error,
+                  NotFoundError(fmt::format("no route {} {}; see the Open Inference Protocol "
+                                            "v2 paths under /v2",
+                                            req.method, req.path)));
     }
     const std::string_view endpoint = seg[2];
     outcome.endpoint = std::string(endpoint);
@@ -211,27 +212,32 @@ void InferenceServer::Handle(const http::Request& req, http::Response& res) {
     if (seg.size() >= 5 && seg[3] == "versions") {
       auto [end, ec] = std::from_chars(seg[4].data(), seg[4].data() + seg[4].size(), version);
       if (ec != std::errc() || end != seg[4].data() + seg[4].size() || version < 1) {
-        return Fail(res, InvalidArgumentError(
-                             fmt::format("version '{}' is not a positive integer", seg[4])));
+        return Fail(
+            res, outcome.error,
+            InvalidArgumentError(fmt::format("version '{}' is not a positive integer", seg[4])));
       }
       next = 5;
     }
     const std::string_view action = seg.size() > next ? seg[next] : std::string_view();
     if (seg.size() > next + 1 || (action != "" && action != "ready" && action != "infer")) {
-      return Fail(res, NotFoundError(fmt::format("no route {} {}", req.method, req.path)));
+      return Fail(res, outcome.error,
+                  NotFoundError(fmt::format("no route {} {}", req.method, req.path)));
     }
     if (action == "infer") {
-      if (req.method != "POST") return Fail(res, InvalidArgumentError("infer takes POST"));
+      if (req.method != "POST")
+        return Fail(res, outcome.error, InvalidArgumentError("infer takes POST"));
       return Infer(req, *caller, endpoint, version, res, outcome);
     }
-    if (!is_get) return Fail(res, InvalidArgumentError(fmt::format("{} takes GET", req.path)));
+    if (!is_get)
+      return Fail(res, outcome.error, InvalidArgumentError(fmt::format("{} takes GET", req.path)));
     auto state = endpoints_.Find(endpoint);
     if (state == nullptr) {
-      return Fail(res, NotFoundError(fmt::format("model '{}' is not deployed here", endpoint)));
+      return Fail(res, outcome.error,
+                  NotFoundError(fmt::format("model '{}' is not deployed here", endpoint)));
     }
     std::shared_ptr<ServedModel> model = version > 0 ? state->Version(version) : state->primary;
     if (model == nullptr && version > 0) {
-      return Fail(res,
+      return Fail(res, outcome.error,
                   NotFoundError(fmt::format("model '{}' serves no version {}", endpoint, version)));
     }
     if (action == "ready") {
@@ -260,15 +266,16 @@ void InferenceServer::Handle(const http::Request& req, http::Response& res) {
     if (model == nullptr) return Answer(res, 503, SafeDump(meta));
     Answer(res, 200, SafeDump(meta));
   }();
-  if (res.status >= 400 && outcome.error.empty()) {
-    auto parsed = Json::parse(res.body, nullptr, false);
-    if (parsed.is_object() && parsed.contains("error") && parsed["error"].is_string()) {
-      outcome.error = parsed["error"].get<std::string>();
-    }
-  }
   const double seconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
   if (access_log_ != nullptr) WriteAccessLog(req, res, outcome, seconds);
+}
+
+void InferenceServer::CountRejection(std::string_view reason) {
+  metrics_
+      .GetCounter("citadel_rejections_total", "Requests refused before inference, by reason",
+                  {{"reason", std::string(reason)}})
+      .Increment();
 }
 
 void InferenceServer::Infer(const http::Request& req, const Caller& caller,
@@ -276,11 +283,8 @@ void InferenceServer::Infer(const http::Request& req, const Caller& caller,
                             Outcome& outcome) {
   const auto started = std::chrono::steady_clock::now();
   auto reject = [&](std::string_view reason, const Status& s) {
-    metrics_
-        .GetCounter("citadel_rejections_total", "Requests refused before inference, by reason",
-                    {{"reason", std::string(reason)}})
-        .Increment();
-    Fail(res, s);
+    CountRejection(reason);
+    Fail(res, outcome.error, s);
   };
   auto state = endpoints_.Find(endpoint);
   if (state == nullptr) {
@@ -296,11 +300,9 @@ void InferenceServer::Infer(const http::Request& req, const Caller& caller,
                                                state->refusal.value("error", "loading"))));
   }
   if (static_cast<int64_t>(req.body.size()) > state->spec.limits.max_body_bytes) {
-    res.status = 413;
-    res.body =
-        EncodeError(fmt::format("the body has {} bytes; endpoint {} takes at most {}",
-                                req.body.size(), endpoint, state->spec.limits.max_body_bytes));
-    return;
+    return Refuse(res, outcome.error, 413,
+                  fmt::format("the body has {} bytes; endpoint {} takes at most {}",
+                              req.body.size(), endpoint, state->spec.limits.max_body_bytes));
   }
   std::shared_ptr<ServedModel> model;
   if (version > 0) {
@@ -348,23 +350,15 @@ void InferenceServer::Infer(const http::Request& req, const Caller& caller,
     if (flagged > 0) {
       // The rollout judges requests (its denominator); metrics count rows.
       model->stats.ood_flags.fetch_add(1, std::memory_order_relaxed);
-      metrics_
-          .GetCounter("citadel_ood_flags_total", "Rows flagged out of distribution",
-                      {{"endpoint", std::string(endpoint)},
-                       {"model", model->model},
-                       {"version", std::to_string(model->version)}})
-          .Increment(static_cast<double>(flagged));
+      model->stats.ood_rows->Increment(static_cast<double>(flagged));
       if (state->spec.reject_ood) {
-        metrics_
-            .GetCounter("citadel_rejections_total", "Requests refused before inference, by reason",
-                        {{"reason", "ood"}})
-            .Increment();
-        res.status = 422;
-        res.body = EncodeError(fmt::format(
-            "{} of {} rows are out of distribution for model {} (row {} scores {:.4g}, the "
-            "threshold is {:.4g}); this endpoint refuses them",
-            flagged, input->rows, model->Label(), first, first_score, model->ood->threshold()));
-        return;
+        CountRejection("ood");
+        return Refuse(
+            res, outcome.error, 422,
+            fmt::format("{} of {} rows are out of distribution for model {} (row {} scores "
+                        "{:.4g}, the threshold is {:.4g}); this endpoint refuses them",
+                        flagged, input->rows, model->Label(), first, first_score,
+                        model->ood->threshold()));
       }
     }
   }
@@ -385,8 +379,9 @@ void InferenceServer::Infer(const http::Request& req, const Caller& caller,
     model->stats.errors.fetch_add(1, std::memory_order_relaxed);
     model->stats.failed->Increment();
     log::Error("serve: {} {}: {}", endpoint, model->Label(), probs.status().ToString());
-    return Fail(res, InternalError(fmt::format("model {} failed: {}", model->Label(),
-                                               probs.status().message())));
+    return Fail(res, outcome.error,
+                InternalError(
+                    fmt::format("model {} failed: {}", model->Label(), probs.status().message())));
   }
   model->stats.answered->Increment();
   model->stats.rows->Increment(static_cast<double>(outcome.rows));
@@ -454,16 +449,8 @@ void InferenceServer::Mirror(const std::shared_ptr<ServedModel>& other,
     }
     judged->stats.compared.fetch_add(rows, std::memory_order_relaxed);
     judged->stats.disagreements.fetch_add(differ, std::memory_order_relaxed);
-    const Labels labels = {{"endpoint", judged->endpoint},
-                           {"model", judged->model},
-                           {"version", std::to_string(judged->version)}};
-    metrics_
-        .GetCounter("citadel_compared_rows_total",
-                    "Rows answered by both a version and the one it is compared with", labels)
-        .Increment(static_cast<double>(rows));
-    metrics_
-        .GetCounter("citadel_disagreements_total", "Compared rows whose top class differs", labels)
-        .Increment(static_cast<double>(differ));
+    judged->stats.compared_rows->Increment(static_cast<double>(rows));
+    judged->stats.disagreeing_rows->Increment(static_cast<double>(differ));
   });
   (void)queued;  // a dropped copy is counted by the queue (citadel_mirror_dropped)
 }

@@ -62,6 +62,7 @@ class InferenceServer {
  private:
   explicit InferenceServer(InferenceServerOptions options);
   void Handle(const http::Request& request, http::Response& response);
+  void CountRejection(std::string_view reason);
   struct Outcome;
   void Infer(const http::Request& request, const Caller& caller, std::string_view endpoint,
              int64_t version, http::Response& response, Outcome& outcome);

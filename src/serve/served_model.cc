@@ -126,6 +126,13 @@ Result<std::shared_ptr<ServedModel>> LoadServedModel(
   m->stats.rows = &metrics.GetCounter("citadel_inference_rows_total", "Rows predicted", labels);
   m->stats.failed = &metrics.GetCounter("citadel_inference_errors_total",
                                         "Inference requests the model failed", labels);
+  m->stats.ood_rows =
+      &metrics.GetCounter("citadel_ood_flags_total", "Rows flagged out of distribution", labels);
+  m->stats.compared_rows = &metrics.GetCounter(
+      "citadel_compared_rows_total",
+      "Rows answered by both a version and the one it is compared with", labels);
+  m->stats.disagreeing_rows = &metrics.GetCounter("citadel_disagreements_total",
+                                                  "Compared rows whose top class differs", labels);
   Histogram* batch_rows =
       &metrics.GetHistogram("citadel_batch_rows", "Rows per forward pass of the dynamic batcher",
                             labels, BatchSizeBuckets());

@@ -41,6 +41,9 @@ struct VersionStats {
   Counter* answered = nullptr;
   Counter* rows = nullptr;
   Counter* failed = nullptr;
+  Counter* ood_rows = nullptr;
+  Counter* compared_rows = nullptr;
+  Counter* disagreeing_rows = nullptr;
 };
 
 struct ServedModel {
