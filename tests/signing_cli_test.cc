@@ -9,6 +9,7 @@
 
 #include "base/system/files.h"
 #include "cli_runner.h"
+#include "crypto/test_certificates.h"
 
 namespace citadel::testing {
 namespace {
@@ -19,7 +20,9 @@ const fs::path kOms = "../shared/testdata/oms";
 
 // The peer check: the bundle against bundle.schema.json (with the envelope
 // schema), its statement against statement.schema.json (with the predicate
-// schema), and its DSSE signature with Python's cryptography.
+// schema), and its DSSE signature with Python's cryptography, using the
+// public key or, for certificate-based bundles, the signing certificate
+// (which must be the bundle's first).
 constexpr const char* kPeerCheck = R"PY(
 import base64, hashlib, json, sys
 import jsonschema
@@ -40,14 +43,24 @@ payload = base64.b64decode(envelope["payload"])
 check(json.loads(payload), "statement")
 kind = envelope["payloadType"].encode()
 pae = b"DSSEv1 %d %s %d %s" % (len(kind), kind, len(payload), payload)
-key = serialization.load_pem_public_key(open(key_path, "rb").read())
+material = bundle["verificationMaterial"]
+pem_text = open(key_path, "rb").read()
+if b"CERTIFICATE" in pem_text:  # certificate-based: the bundle carries this certificate first
+    from cryptography import x509
+    cert = x509.load_pem_x509_certificate(pem_text)
+    first = material["x509CertificateChain"]["certificates"][0]["rawBytes"]
+    assert base64.b64decode(first) == cert.public_bytes(serialization.Encoding.DER)
+    key = cert.public_key()
+else:
+    key = serialization.load_pem_public_key(pem_text)
 sig = base64.b64decode(envelope["signatures"][0]["sig"])
 if isinstance(key, ed25519.Ed25519PublicKey):
     key.verify(sig, pae)
 else:
     key.verify(sig, pae, ec.ECDSA(hashes.SHA256() if key.curve.key_size == 256 else hashes.SHA384()))
-pem = key.public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo)
-assert bundle["verificationMaterial"]["publicKey"]["hint"] == hashlib.sha256(pem).hexdigest()
+if "publicKey" in material:
+    pem = key.public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo)
+    assert material["publicKey"]["hint"] == hashlib.sha256(pem).hexdigest()
 print("peer ok")
 )PY";
 
@@ -60,10 +73,21 @@ class Signing : public CliTest {
     std::ofstream(model / "weights" / "w.safetensors") << std::string(3000, 'w');
     return model;
   }
+  // The peer check of `bundle` with `key_or_certificate` (a PEM file).
+  void PeerCheck(const fs::path& bundle, const fs::path& key_or_certificate) {
+    std::ofstream(tmp_ / "peer_check.py") << kPeerCheck;
+    auto [rc, out] = Shell("/usr/bin/python3 " + (tmp_ / "peer_check.py").string() + " " +
+                           (kOms / "spec-schemas").string() + " " + bundle.string() + " " +
+                           key_or_certificate.string());
+    EXPECT_EQ(rc, 0) << out;
+    EXPECT_NE(out.find("peer ok"), std::string::npos) << out;
+  }
 };
 
+constexpr const char* kCodeSigning =
+    "keyUsage=critical,digitalSignature\nextendedKeyUsage=codeSigning\n";
+
 TEST_F(Signing, BundlesCitadelWritesAreValidOmsBundlesForEveryKeyAlgorithm) {
-  std::ofstream(tmp_ / "peer_check.py") << kPeerCheck;
   for (const char* algorithm : {"ecdsa-p256", "ecdsa-p384", "ed25519"}) {
     SCOPED_TRACE(algorithm);
     const fs::path keys = tmp_ / (std::string("keys-") + algorithm);
@@ -78,13 +102,69 @@ TEST_F(Signing, BundlesCitadelWritesAreValidOmsBundlesForEveryKeyAlgorithm) {
         Citadel({"verify", model.string(), "--key", (keys / "signing-key.pub.pem").string()});
     EXPECT_EQ(verify.exit_code, 0) << verify.err;
     EXPECT_NE(verify.out.find("verified"), std::string::npos);
-    auto [rc, out] = Shell("/usr/bin/python3 " + (tmp_ / "peer_check.py").string() + " " +
-                           (kOms / "spec-schemas").string() + " " + (model / "model.sig").string() +
-                           " " + (keys / "signing-key.pub.pem").string());
-    EXPECT_EQ(rc, 0) << out;
-    EXPECT_NE(out.find("peer ok"), std::string::npos) << out;
+    PeerCheck(model / "model.sig", keys / "signing-key.pub.pem");
     fs::remove_all(model);
   }
+}
+
+// Signing with a key and the certificate an organisation's CA issued for
+// it: verifiers trust the CA and a signer identity, not a key handed over.
+TEST_F(Signing, ACertificateSignedModelVerifiesForItsIdentityOnly) {
+  crypto::TestCertificateAuthority ca;
+  const auto release = ca.IssueWithKey(
+      "/O=Acme/CN=release", std::string(kCodeSigning) + "subjectAltName=email:ml@acme.example\n");
+  const auto server = ca.IssueWithKey("/CN=www", "extendedKeyUsage=serverAuth\n");
+  const fs::path ca_pem = tmp_ / "ca.pem", key = tmp_ / "release.key", cert = tmp_ / "release.pem",
+                 server_cert = tmp_ / "server.pem";
+  std::ofstream(ca_pem) << ca.ca_pem();
+  std::ofstream(key) << release.key_pem;
+  std::ofstream(cert) << release.pem;
+  std::ofstream(server_cert) << server.pem;
+  const fs::path model = MakeModel();
+
+  CliResult sign =
+      Citadel({"sign", model.string(), "--key", key.string(), "--certificate", cert.string()});
+  ASSERT_EQ(sign.exit_code, 0) << sign.err;
+  EXPECT_NE(sign.out.find("certificate email:ml@acme.example"), std::string::npos) << sign.out;
+  PeerCheck(model / "model.sig", cert);
+
+  CliResult ok = Citadel({"verify", model.string(), "--cert-chain", ca_pem.string(), "--identity",
+                          "ml@acme.example", "--json"});
+  ASSERT_EQ(ok.exit_code, 0) << ok.err;
+  EXPECT_EQ(Json::parse(ok.out)["signer"],
+            "certificate email:ml@acme.example, issued by CN=test-ca");
+  CliResult other = Citadel({"verify", model.string(), "--cert-chain", ca_pem.string(),
+                             "--identity-regexp", ".*@research\\.acme\\.example"});
+  EXPECT_EQ(other.exit_code, 1);
+  EXPECT_NE(other.err.find("issued to email:ml@acme.example"), std::string::npos) << other.err;
+  // Another CA's root does not vouch for it.
+  crypto::TestCertificateAuthority stranger;
+  std::ofstream(tmp_ / "stranger.pem") << stranger.ca_pem();
+  CliResult untrusted =
+      Citadel({"verify", model.string(), "--cert-chain", (tmp_ / "stranger.pem").string()});
+  EXPECT_EQ(untrusted.exit_code, 1);
+  EXPECT_NE(untrusted.err.find("does not chain to a trusted CA"), std::string::npos)
+      << untrusted.err;
+
+  // Refused before anything is written: a certificate for another key, one
+  // not issued for code signing, a file without certificates.
+  fs::remove(model / "model.sig");
+  CliResult wrong_key = Citadel(
+      {"sign", model.string(), "--key", key.string(), "--certificate", server_cert.string()});
+  EXPECT_EQ(wrong_key.exit_code, 1);
+  EXPECT_NE(wrong_key.err.find("not issued for code signing"), std::string::npos) << wrong_key.err;
+  const fs::path other_key = tmp_ / "other.key";
+  std::ofstream(other_key) << server.key_pem;
+  CliResult mismatched = Citadel(
+      {"sign", model.string(), "--key", other_key.string(), "--certificate", cert.string()});
+  EXPECT_EQ(mismatched.exit_code, 1);
+  EXPECT_NE(mismatched.err.find("issued for another key than the signing key"), std::string::npos)
+      << mismatched.err;
+  CliResult no_cert =
+      Citadel({"sign", model.string(), "--key", key.string(), "--certificate", key.string()});
+  EXPECT_EQ(no_cert.exit_code, 1);
+  EXPECT_NE(no_cert.err.find("no PEM certificate"), std::string::npos) << no_cert.err;
+  EXPECT_FALSE(fs::exists(model / "model.sig"));
 }
 
 TEST_F(Signing, TheWorkspaceKeyIsTheDefaultAndIsNeverSilentlyReplaced) {
@@ -131,6 +211,41 @@ TEST_F(Signing, TheOpenSsfReferenceBundlesVerifyAndTheirTamperedCopiesDoNot) {
                (kOms / "keys/ca-cert.pem").string(), (kOms / "keys/int-ca-cert.pem").string()})
           .exit_code,
       0);
+  // Only the named signer: the reference certificate is issued to
+  // "CN=intermediate-ca" (its subject; it has no subjectAltName).
+  const std::vector<std::string> cert_verify = {
+      "verify", (kOms / "v1.1.0-certificate").string(), "--cert-chain",
+      (kOms / "keys/ca-cert.pem").string(), (kOms / "keys/int-ca-cert.pem").string()};
+  auto with = [&](std::vector<std::string> extra) {
+    std::vector<std::string> args = cert_verify;
+    args.insert(args.end(), extra.begin(), extra.end());
+    return Citadel(args);
+  };
+  CliResult named = with({"--identity", "CN=intermediate-ca", "--json"});
+  EXPECT_EQ(named.exit_code, 0) << named.err;
+  EXPECT_EQ(Json::parse(named.out)["signer"],
+            "certificate CN=intermediate-ca, issued by CN=intermediate-ca");
+  EXPECT_EQ(with({"--identity-regexp", "CN=intermediate-[a-z]+"}).exit_code, 0);
+  CliResult stranger = with({"--identity", "release@acme.example"});
+  EXPECT_EQ(stranger.exit_code, 1);
+  EXPECT_NE(stranger.err.find("not a trusted signer identity (trusted: identity "
+                              "'release@acme.example')"),
+            std::string::npos)
+      << stranger.err;
+  EXPECT_EQ(
+      with({"--identity", "CN=intermediate-ca", "--oidc-issuer", "https://idp.example"}).exit_code,
+      1)
+      << "the reference certificate records no OIDC issuer";
+  CliResult bad_pattern = with({"--identity-regexp", "(unclosed"});
+  EXPECT_EQ(bad_pattern.exit_code, 1);
+  EXPECT_NE(bad_pattern.err.find("not a valid regular expression"), std::string::npos)
+      << bad_pattern.err;
+  EXPECT_EQ(
+      Citadel({"verify", (kOms / "v1.1.0-elliptic-key").string(), "--key", key, "--identity", "x"})
+          .exit_code,
+      2)
+      << "--identity needs --cert-chain";
+
   const fs::path copy = tmp_ / "copy";
   fs::copy(kOms / "v1.1.0-elliptic-key", copy);
   fs::permissions(copy / "signme-2", fs::perms::owner_write, fs::perm_options::add);
@@ -221,6 +336,69 @@ TEST_F(SignedArtifacts, ThePolicyRefusesToLoadAnUnsignedModelAndNamesTheCheck) {
   EXPECT_EQ(bad.exit_code, 1);
   EXPECT_NE(bad.err.find("policy.yaml:3"), std::string::npos) << bad.err;
   EXPECT_NE(bad.err.find("unknown check 'vibes'"), std::string::npos) << bad.err;
+}
+
+// policy.yaml trusts a CA and, among the certificates it issues, one signer
+// identity: a model signed by that identity loads, one signed by a
+// colleague's certificate from the same CA is refused naming the check.
+TEST_F(SignedArtifacts, ThePolicyTrustsCertificateSignersByIdentity) {
+  crypto::TestCertificateAuthority ca;
+  const std::string code_signing =
+      "keyUsage=critical,digitalSignature\nextendedKeyUsage=codeSigning\n";
+  const auto release = ca.IssueWithKey(
+      "/CN=release", code_signing + "subjectAltName=URI:https://ci.acme.example/pipelines/7\n");
+  const auto colleague =
+      ca.IssueWithKey("/CN=intern", code_signing + "subjectAltName=email:intern@acme.example\n");
+  for (const auto& [name, text] :
+       {std::pair{"ca.pem", ca.ca_pem()}, std::pair{"release.key", release.key_pem},
+        std::pair{"release.pem", release.pem}, std::pair{"intern.key", colleague.key_pem},
+        std::pair{"intern.pem", colleague.pem}}) {
+    std::ofstream(tmp_ / name) << text;
+  }
+  std::ofstream(home_ / "policy.yaml")
+      << "trusted_roots: [" << (tmp_ / "ca.pem").string() << "]\n"
+      << "trusted_identities:\n"
+      << "  - { identity_regexp: 'https://ci\\.acme\\.example/pipelines/[0-9]+' }\n"
+      << "require:\n  model: [signature]\n";
+  Json run = Json::parse(Citadel({"run", spec_.string(), "--json"}).out);
+  std::string model;
+  for (const Json& s : run["steps"]) {
+    if (s["name"] == "train") model = s["outputs"]["model"];
+  }
+  ASSERT_FALSE(model.empty());
+
+  ASSERT_EQ(Citadel({"sign", model, "--key", (tmp_ / "intern.key").string(), "--certificate",
+                     (tmp_ / "intern.pem").string()})
+                .exit_code,
+            0);
+  CliResult refused = Citadel({"run", spec_.string(), "--json"});
+  EXPECT_EQ(refused.exit_code, 1);
+  EXPECT_NE(refused.out.find("check 'signature' failed"), std::string::npos) << refused.out;
+  EXPECT_NE(refused.out.find("issued to email:intern@acme.example"), std::string::npos)
+      << refused.out;
+
+  ASSERT_EQ(Citadel({"sign", model, "--key", (tmp_ / "release.key").string(), "--certificate",
+                     (tmp_ / "release.pem").string()})
+                .exit_code,
+            0);
+  CliResult accepted = Citadel({"run", spec_.string()});
+  EXPECT_EQ(accepted.exit_code, 0) << accepted.err;
+
+  // Mistakes in the policy are named with their line.
+  std::ofstream(home_ / "policy.yaml") << "trusted_keys: [keys/signing-key.pub.pem]\n"
+                                          "trusted_identities:\n  - { identity: x@y }\n";
+  CliResult no_roots = Citadel({"run", spec_.string(), "--force"});
+  EXPECT_EQ(no_roots.exit_code, 1);
+  EXPECT_NE(no_roots.err.find("give trusted_roots too"), std::string::npos) << no_roots.err;
+  std::ofstream(home_ / "policy.yaml") << "trusted_roots: [" << (tmp_ / "ca.pem").string()
+                                       << "]\ntrusted_identities:\n"
+                                          "  - { identity: x@y }\n"
+                                          "  - { identity_regexp: '(open' }\n";
+  CliResult bad_pattern = Citadel({"run", spec_.string(), "--force"});
+  EXPECT_EQ(bad_pattern.exit_code, 1);
+  EXPECT_NE(bad_pattern.err.find("policy.yaml:4"), std::string::npos) << bad_pattern.err;
+  EXPECT_NE(bad_pattern.err.find("not a valid regular expression"), std::string::npos)
+      << bad_pattern.err;
 }
 
 }  // namespace

@@ -59,7 +59,7 @@ fs::path SignatureFor(const fs::path& model, const std::string& signature) {
 }
 
 struct SignArgs {
-  std::string model, key, signature;
+  std::string model, key, signature, certificate;
   std::vector<std::string> ignore;
   uint64_t shard_size = 0;
 };
@@ -73,6 +73,17 @@ Result<crypto::PrivateKey> LoadSigningKey(const Globals& globals, const std::str
   return crypto::PrivateKey::FromPem(pem, key);
 }
 
+// The key, with the certificate chain that vouches for it when one is given.
+Result<provenance::BundleSigner> LoadSigner(const Globals& globals, const SignArgs& args) {
+  ASSIGN_OR_RETURN(crypto::PrivateKey key, LoadSigningKey(globals, args.key));
+  if (args.certificate.empty()) return provenance::BundleSigner(std::move(key));
+  ASSIGN_OR_RETURN(std::string pem, ReadFile(args.certificate));
+  ASSIGN_OR_RETURN(std::vector<std::string> chain,
+                   crypto::ReadPemCertificates(pem, args.certificate));
+  return provenance::BundleSigner::WithCertificates(std::move(key), std::move(chain),
+                                                    args.certificate);
+}
+
 // A stored artifact: its manifest is signed, the bundle kept in the catalog.
 Status SignRef(const Globals& globals, const SignArgs& args) {
   if (!args.signature.empty() || !args.ignore.empty() || args.shard_size > 0) {
@@ -83,16 +94,16 @@ Status SignRef(const Globals& globals, const SignArgs& args) {
   ASSIGN_OR_RETURN(auto ws, OpenWorkspace(globals));
   ASSIGN_OR_RETURN(std::string id, workload::ResolveArtifactRef(ws->catalog(), args.model));
   ASSIGN_OR_RETURN(workload::LoadedArtifact artifact, workload::LoadArtifact(*ws, id));
-  ASSIGN_OR_RETURN(crypto::PrivateKey key, LoadSigningKey(globals, args.key));
-  ASSIGN_OR_RETURN(std::string signer, workload::SignArtifact(*ws, artifact, key));
+  ASSIGN_OR_RETURN(provenance::BundleSigner signer, LoadSigner(globals, args));
+  ASSIGN_OR_RETURN(std::string signed_by, workload::SignArtifact(*ws, artifact, signer));
   fmt::print("signed artifact {} ({}, {} files) with {}\n", id, artifact.record.name,
-             artifact.manifest.files().size(), signer);
+             artifact.manifest.files().size(), signed_by);
   return Status::Ok();
 }
 
 Status Sign(const Globals& globals, const SignArgs& args) {
   if (!fs::exists(args.model)) return SignRef(globals, args);
-  ASSIGN_OR_RETURN(crypto::PrivateKey key, LoadSigningKey(globals, args.key));
+  ASSIGN_OR_RETURN(provenance::BundleSigner signer, LoadSigner(globals, args));
   provenance::Serialization serialization;
   serialization.ignore_paths = args.ignore;
   if (args.shard_size > 0) {
@@ -100,16 +111,19 @@ Status Sign(const Globals& globals, const SignArgs& args) {
     serialization.shard_size = args.shard_size;
   }
   const fs::path model = args.model, signature = SignatureFor(model, args.signature);
-  ASSIGN_OR_RETURN(Json bundle, provenance::SignModel(model, key, serialization, signature));
+  ASSIGN_OR_RETURN(Json bundle, provenance::SignModel(model, signer, serialization, signature));
   RETURN_IF_ERROR(WriteFileAtomic(signature, bundle.dump(2) + "\n"));
-  fmt::print("signed {} with {} key → {}\n", model.string(),
-             crypto::KeyAlgorithmName(key.algorithm()), signature.string());
+  fmt::print("signed {} with {} key ({}) → {}\n", model.string(),
+             crypto::KeyAlgorithmName(signer.key().algorithm()), signer.Describe(),
+             signature.string());
   return Status::Ok();
 }
 
 struct VerifyArgs {
   std::string model, key, signature;
   std::vector<std::string> ca;
+  std::vector<std::string> identities, identity_patterns;
+  std::string oidc_issuer;
   bool json = false;
   bool chain = false;
 };
@@ -124,6 +138,18 @@ Status Verify(const Globals& globals, const VerifyArgs& args) {
   for (const std::string& ca : args.ca) {
     ASSIGN_OR_RETURN(std::string pem, ReadFile(ca));
     anchors.ca_pem.push_back(std::move(pem));
+  }
+  if (!args.oidc_issuer.empty() && args.identities.empty() && args.identity_patterns.empty()) {
+    return InvalidArgumentError(
+        "--oidc-issuer qualifies --identity or --identity-regexp: give one");
+  }
+  for (const std::string& identity : args.identities) {
+    anchors.identities.push_back(provenance::SignerIdentityRule::Exact(identity, args.oidc_issuer));
+  }
+  for (const std::string& pattern : args.identity_patterns) {
+    ASSIGN_OR_RETURN(provenance::SignerIdentityRule rule,
+                     provenance::SignerIdentityRule::Regexp(pattern, args.oidc_issuer));
+    anchors.identities.push_back(std::move(rule));
   }
   if (args.chain) {
     if (!args.signature.empty()) {
@@ -190,6 +216,9 @@ void AddSigningCommands(CLI::App& app, Command& cmd) {
   sign->add_option("model", sign_args->model, "Model directory or file, or an artifact REF")
       ->required();
   sign->add_option("--key", sign_args->key, "Private key PEM (default: the workspace's)");
+  sign->add_option("--certificate", sign_args->certificate,
+                   "Sign certificate-based: PEM with the key's code-signing certificate, then "
+                   "any intermediate CA certificates (verifiers then need --cert-chain ROOT)");
   sign->add_option("--signature", sign_args->signature,
                    "Where to write the bundle (default: model.sig in the model directory)");
   sign->add_option("--ignore", sign_args->ignore, "Paths inside the model to leave out");
@@ -206,10 +235,26 @@ void AddSigningCommands(CLI::App& app, Command& cmd) {
   verify->add_option("model", verify_args->model, "Model directory or file, or an artifact REF")
       ->required();
   auto* key_option = verify->add_option("--key", verify_args->key, "The signer's public key PEM");
+  auto* ca_option =
+      verify
+          ->add_option("--cert-chain", verify_args->ca,
+                       "Trusted CA certificates (PEM) for certificate-based signatures")
+          ->excludes(key_option);
   verify
-      ->add_option("--cert-chain", verify_args->ca,
-                   "Trusted CA certificates (PEM) for certificate-based signatures")
-      ->excludes(key_option);
+      ->add_option("--identity", verify_args->identities,
+                   "Trust only a signing certificate issued to this name (a subjectAltName "
+                   "email, URI or DNS value, or the subject DN); repeatable")
+      ->needs(ca_option);
+  verify
+      ->add_option("--identity-regexp", verify_args->identity_patterns,
+                   "Like --identity, with a regular expression matching the whole name")
+      ->needs(ca_option);
+  verify
+      ->add_option("--oidc-issuer", verify_args->oidc_issuer,
+                   "With --identity / --identity-regexp: the certificate must also record this "
+                   "OIDC issuer (Sigstore / Fulcio certificates)")
+      ->needs(ca_option);
+
   verify->add_option("--signature", verify_args->signature,
                      "The bundle (default: model.sig in the model directory)");
   verify->add_flag("--json", verify_args->json, "JSON result");

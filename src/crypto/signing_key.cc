@@ -216,22 +216,23 @@ Result<std::string> PrivateKey::Sign(std::string_view message) const {
   return signature;
 }
 
-Result<PublicKey> VerifyCertificateChain(const std::vector<std::string>& chain,
-                                         const std::vector<std::string>& trusted_pem,
-                                         std::string_view source) {
+Result<VerifiedCertificate> VerifyCertificateChain(const std::vector<std::string>& chain,
+                                                   const std::vector<std::string>& trusted_pem,
+                                                   std::string_view source) {
   if (chain.empty()) {
     return InvalidArgumentError(fmt::format("{}: the certificate chain is empty", source));
   }
   std::unique_ptr<X509_STORE, StoreFree> store(X509_STORE_new());
   size_t trusted = 0;
   for (const std::string& pem : trusted_pem) {
-    Bio bio = ReadBio(pem);
-    while (X509* cert = PEM_read_bio_X509(bio.get(), nullptr, nullptr, nullptr)) {
-      X509_STORE_add_cert(store.get(), cert);
-      X509_free(cert);
-      ++trusted;
+    Result<std::vector<std::string>> ders = ReadPemCertificates(pem, source);
+    if (!ders.ok()) continue;  // counted below: no certificate at all is the error
+    for (const std::string& der : *ders) {
+      const auto* p = reinterpret_cast<const unsigned char*>(der.data());
+      std::unique_ptr<X509, X509Free> cert(d2i_X509(nullptr, &p, static_cast<long>(der.size())));
+      if (cert && X509_STORE_add_cert(store.get(), cert.get()) == 1) ++trusted;
+      ERR_clear_error();
     }
-    ERR_clear_error();  // the end of the PEM data reads as an error
   }
   if (trusted == 0) {
     return InvalidArgumentError(fmt::format(
@@ -261,23 +262,35 @@ Result<PublicKey> VerifyCertificateChain(const std::vector<std::string>& chain,
         fmt::format("{}: the signing certificate does not chain to a trusted CA: {}", source,
                     X509_verify_cert_error_string(error)));
   }
+  ASSIGN_OR_RETURN(PublicKey key, SigningCertificateKey(chain[0], source));
+  ASSIGN_OR_RETURN(CertificateIdentity identity, ReadCertificateIdentity(chain[0], source));
+  return VerifiedCertificate{std::move(key), std::move(identity)};
+}
+
+Result<PublicKey> SigningCertificateKey(std::string_view der, std::string_view source) {
+  const auto* p = reinterpret_cast<const unsigned char*>(der.data());
+  std::unique_ptr<X509, X509Free> leaf(d2i_X509(nullptr, &p, static_cast<long>(der.size())));
+  if (!leaf) {
+    ERR_clear_error();
+    return InvalidArgumentError(
+        fmt::format("{}: the signing certificate is not DER X.509", source));
+  }
   // A certificate that chains to a trusted CA may still have been issued
   // for something else (a TLS server): it signs models only when it says
   // so, with the code-signing extended key usage, and, if it restricts its
   // key usage, digital signatures among them.
-  X509* leaf = certs[0].get();
-  const uint32_t flags = X509_get_extension_flags(leaf);
-  if (!(flags & EXFLAG_XKUSAGE) || !(X509_get_extended_key_usage(leaf) & XKU_CODE_SIGN)) {
+  const uint32_t flags = X509_get_extension_flags(leaf.get());
+  if (!(flags & EXFLAG_XKUSAGE) || !(X509_get_extended_key_usage(leaf.get()) & XKU_CODE_SIGN)) {
     return PermissionDeniedError(fmt::format(
         "{}: the signing certificate is not issued for code signing (no codeSigning extended "
         "key usage)",
         source));
   }
-  if ((flags & EXFLAG_KUSAGE) && !(X509_get_key_usage(leaf) & KU_DIGITAL_SIGNATURE)) {
+  if ((flags & EXFLAG_KUSAGE) && !(X509_get_key_usage(leaf.get()) & KU_DIGITAL_SIGNATURE)) {
     return PermissionDeniedError(fmt::format(
         "{}: the signing certificate's key usage does not allow digital signatures", source));
   }
-  EVP_PKEY* key = X509_get_pubkey(leaf);
+  EVP_PKEY* key = X509_get_pubkey(leaf.get());
   if (key == nullptr) {
     return InvalidArgumentError(
         fmt::format("{}: the signing certificate has no public key", source));
@@ -285,6 +298,26 @@ Result<PublicKey> VerifyCertificateChain(const std::vector<std::string>& chain,
   auto handle = std::make_shared<KeyHandle>(key);
   ASSIGN_OR_RETURN(KeyAlgorithm algorithm, AlgorithmOf(key, source));
   return PublicKey(std::move(handle), algorithm);
+}
+
+Result<std::vector<std::string>> ReadPemCertificates(std::string_view pem,
+                                                     std::string_view source) {
+  std::vector<std::string> ders;
+  Bio bio = ReadBio(pem);
+  while (X509* cert = PEM_read_bio_X509(bio.get(), nullptr, nullptr, nullptr)) {
+    std::unique_ptr<X509, X509Free> owned(cert);
+    unsigned char* der = nullptr;
+    const int size = i2d_X509(cert, &der);
+    if (size <= 0) return InternalError(fmt::format("{}: re-encoding a certificate", source));
+    ders.emplace_back(reinterpret_cast<const char*>(der), static_cast<size_t>(size));
+    OPENSSL_free(der);
+  }
+  ERR_clear_error();  // the end of the PEM data reads as an error
+  if (ders.empty()) {
+    return InvalidArgumentError(
+        fmt::format("{}: no PEM certificate (-----BEGIN CERTIFICATE-----)", source));
+  }
+  return ders;
 }
 
 std::string OpenSslVersion() { return OpenSSL_version(OPENSSL_VERSION); }

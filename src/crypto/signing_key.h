@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "base/status.h"
+#include "crypto/certificate_identity.h"
 
 namespace citadel::crypto {
 
@@ -37,9 +38,7 @@ class PublicKey {
 
  private:
   friend class PrivateKey;
-  friend Result<PublicKey> VerifyCertificateChain(const std::vector<std::string>&,
-                                                  const std::vector<std::string>&,
-                                                  std::string_view);
+  friend Result<PublicKey> SigningCertificateKey(std::string_view, std::string_view);
   PublicKey(std::shared_ptr<KeyHandle> key, KeyAlgorithm algorithm)
       : key_(std::move(key)), algorithm_(algorithm) {}
   std::shared_ptr<KeyHandle> key_;
@@ -63,13 +62,30 @@ class PrivateKey {
   KeyAlgorithm algorithm_;
 };
 
+struct VerifiedCertificate {
+  PublicKey key;                 // the signing certificate's
+  CertificateIdentity identity;  // whom it was issued to
+};
+
 // Verifies `chain` (DER certificates, the signing certificate first, then
 // any intermediates) up to one of `trusted_pem` (PEM files' contents, each
 // holding one or more CA certificates) and returns the signing
-// certificate's public key. PermissionDenied saying why the chain fails.
-Result<PublicKey> VerifyCertificateChain(const std::vector<std::string>& chain,
-                                         const std::vector<std::string>& trusted_pem,
-                                         std::string_view source);
+// certificate's public key and identity. PermissionDenied saying why the
+// chain fails. Whether the identity is a trusted one is the caller's policy.
+Result<VerifiedCertificate> VerifyCertificateChain(const std::vector<std::string>& chain,
+                                                   const std::vector<std::string>& trusted_pem,
+                                                   std::string_view source);
+
+// The public key of the DER certificate `der`, once it is seen to be issued
+// for code signing (extended key usage codeSigning; key usage, if
+// restricted, allowing digital signatures). PermissionDenied otherwise;
+// InvalidArgument for bytes that are not a certificate. Trust is the
+// chain's business (VerifyCertificateChain).
+Result<PublicKey> SigningCertificateKey(std::string_view der, std::string_view source);
+
+// The DER bytes of every certificate in PEM text `pem`, in order.
+// InvalidArgument naming `source` when it holds none.
+Result<std::vector<std::string>> ReadPemCertificates(std::string_view pem, std::string_view source);
 
 // The OpenSSL library this process runs with ("OpenSSL 3.0.x …"), for
 // environments and bills of materials.

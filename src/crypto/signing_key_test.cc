@@ -1,14 +1,9 @@
 #include "crypto/signing_key.h"
 
 #include <gtest/gtest.h>
-#include <sys/wait.h>
-#include <unistd.h>
-
-#include <cstdio>
-#include <cstdlib>
-#include <filesystem>
 
 #include "base/system/files.h"
+#include "crypto/test_certificates.h"
 
 namespace citadel::crypto {
 namespace {
@@ -71,38 +66,14 @@ TEST(SigningKey, CertificateChainInputsThatCannotVerifyAreNamed) {
   EXPECT_NE(untrusted.status().message().find("no trusted CA certificate"), std::string::npos);
 }
 
-// Runs the openssl command line (a peer that mints certificates); its exit status.
-int OpenSsl(const std::string& args) {
-  const int status = std::system(("openssl " + args + " >/dev/null 2>&1").c_str());
-  return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-}
-
 // A leaf certificate chaining to the trusted CA is refused unless it is
 // issued for code signing.
 TEST(SigningKey, OnlyACodeSigningCertificateSigns) {
-  const std::filesystem::path dir =
-      std::filesystem::temp_directory_path() / ("citadel_eku_" + std::to_string(::getpid()));
-  std::filesystem::create_directories(dir);
-  const std::string d = dir.string();
-  ASSERT_EQ(OpenSsl("req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 2 -subj "
-                    "/CN=test-ca -addext basicConstraints=critical,CA:TRUE -addext "
-                    "keyUsage=critical,keyCertSign -keyout " +
-                    d + "/ca.key -out " + d + "/ca.pem"),
-            0);
+  TestCertificateAuthority authority;
   auto leaf = [&](const std::string& name, const std::string& extensions) {
-    EXPECT_EQ(OpenSsl("req -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -subj /CN=" + name +
-                      " -keyout " + d + "/" + name + ".key -out " + d + "/" + name + ".csr"),
-              0);
-    std::FILE* ext = std::fopen((d + "/" + name + ".ext").c_str(), "w");
-    std::fputs(extensions.c_str(), ext);
-    std::fclose(ext);
-    EXPECT_EQ(OpenSsl("x509 -req -in " + d + "/" + name + ".csr -CA " + d + "/ca.pem -CAkey " + d +
-                      "/ca.key -CAcreateserial -days 1 -outform DER -extfile " + d + "/" + name +
-                      ".ext -out " + d + "/" + name + ".der"),
-              0);
-    return ReadFile(d + "/" + name + ".der").value();
+    return authority.Issue("/CN=" + name, extensions);
   };
-  const std::string ca = ReadFile(d + "/ca.pem").value();
+  const std::string ca = authority.ca_pem();
   const std::string signer =
       leaf("signer", "keyUsage=critical,digitalSignature\nextendedKeyUsage=codeSigning\n");
   const std::string server = leaf("server", "extendedKeyUsage=serverAuth\n");
@@ -121,7 +92,6 @@ TEST(SigningKey, OnlyACodeSigningCertificateSigns) {
   auto ku = VerifyCertificateChain({wrong_ku}, {ca}, "bundle");
   ASSERT_FALSE(ku.ok());
   EXPECT_NE(ku.status().message().find("does not allow digital signatures"), std::string::npos);
-  std::filesystem::remove_all(dir);
 }
 
 }  // namespace

@@ -140,7 +140,7 @@ Result<std::vector<ModelResource>> HashModel(const fs::path& model,
   return out;
 }
 
-Result<Json> SignModel(const fs::path& model, const crypto::PrivateKey& key,
+Result<Json> SignModel(const fs::path& model, const BundleSigner& signer,
                        const Serialization& serialization, const fs::path& signature) {
   ASSIGN_OR_RETURN(std::vector<ModelResource> resources,
                    HashModel(model, serialization, signature));
@@ -153,11 +153,11 @@ Result<Json> SignModel(const fs::path& model, const crypto::PrivateKey& key,
     recorded.ignore_paths.push_back(signature_rel);
   }
   const std::string name = fs::absolute(model).lexically_normal().filename().string();
-  return SignResources(std::move(resources), name.empty() ? "model" : name, key, recorded);
+  return SignResources(std::move(resources), name.empty() ? "model" : name, signer, recorded);
 }
 
 Result<Json> SignResources(std::vector<ModelResource> resources, const std::string& subject_name,
-                           const crypto::PrivateKey& key, const Serialization& serialization) {
+                           const BundleSigner& signer, const Serialization& serialization) {
   std::sort(resources.begin(), resources.end(),
             [](const ModelResource& a, const ModelResource& b) { return a.name < b.name; });
   Json listed = Json::array();
@@ -177,7 +177,7 @@ Result<Json> SignResources(std::vector<ModelResource> resources, const std::stri
        Json::array({{{"name", subject_name}, {"digest", {{"sha256", SubjectDigest(resources)}}}}})},
       {"predicateType", kOmsPredicateType},
       {"predicate", {{"serialization", ser}, {"resources", listed}}}};
-  return SignStatement(statement, key);
+  return SignStatement(statement, signer);
 }
 
 namespace {

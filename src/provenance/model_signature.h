@@ -45,19 +45,20 @@ Result<std::vector<ModelResource>> HashModel(const std::filesystem::path& model,
                                              const Serialization& serialization,
                                              const std::filesystem::path& signature);
 
-// The bundle (JSON) signing `model` with `key`: its public key is named by
-// hint (the SHA-256 of its PEM), as model_signing writes it.
-Result<Json> SignModel(const std::filesystem::path& model, const crypto::PrivateKey& key,
+// The bundle (JSON) signing `model` by `signer`: a key is named by hint
+// (the SHA-256 of its PEM), a certificate chain is carried in the bundle,
+// as model_signing writes them.
+Result<Json> SignModel(const std::filesystem::path& model, const BundleSigner& signer,
                        const Serialization& serialization, const std::filesystem::path& signature);
 
 // The same over an explicit, already hashed list of resources (an
 // artifact's manifest: its files and their digests); `subject_name` names
 // the model in the statement.
 Result<Json> SignResources(std::vector<ModelResource> resources, const std::string& subject_name,
-                           const crypto::PrivateKey& key, const Serialization& serialization);
+                           const BundleSigner& signer, const Serialization& serialization);
 
 struct VerifiedModel {
-  std::string signer;  // "key sha256:HINT" or the certificate chain's verdict
+  std::string signer;  // "key sha256:HINT" or "certificate NAMES, issued by CA"
   size_t resources = 0;
 };
 

@@ -91,6 +91,44 @@ TEST(OmsReference, KeyAndCertificateBundlesVerify) {
       << uncovered.status().ToString();
 }
 
+// The reference signing certificate has no subjectAltName; its subject is
+// "CN=intermediate-ca" (openssl x509 -subject on keys/signing-key-cert.pem).
+TEST(OmsReference, CertificateBundlesVerifyOnlyForATrustedSignerIdentity) {
+  const fs::path model = kOms / "v1.1.0-certificate";
+  const fs::path sig = model / "model.sig";
+  auto any = Verify(model, sig, CaAnchors());
+  ASSERT_TRUE(any.ok()) << any.status().ToString();
+  EXPECT_EQ(any->signer, "certificate CN=intermediate-ca, issued by CN=intermediate-ca");
+
+  TrustAnchors exact = CaAnchors();
+  exact.identities = {SignerIdentityRule::Exact("release@acme.example"),
+                      SignerIdentityRule::Exact("CN=intermediate-ca")};
+  EXPECT_TRUE(Verify(model, sig, exact).ok());
+
+  TrustAnchors pattern = CaAnchors();
+  pattern.identities = {*SignerIdentityRule::Regexp("CN=intermediate-.*")};
+  EXPECT_TRUE(Verify(model, sig, pattern).ok());
+  // The pattern must match the whole name, not a part of it.
+  pattern.identities = {*SignerIdentityRule::Regexp("intermediate")};
+  EXPECT_EQ(Verify(model, sig, pattern).status().code(), StatusCode::kPermissionDenied);
+
+  TrustAnchors other = CaAnchors();
+  other.identities = {SignerIdentityRule::Exact("release@acme.example")};
+  auto refused = Verify(model, sig, other);
+  ASSERT_FALSE(refused.ok());
+  EXPECT_EQ(refused.status().code(), StatusCode::kPermissionDenied);
+  EXPECT_NE(refused.status().message().find(
+                "issued to CN=intermediate-ca, issued by CN=intermediate-ca, which is not a "
+                "trusted signer identity (trusted: identity 'release@acme.example')"),
+            std::string::npos)
+      << refused.status().ToString();
+
+  // The right name from the wrong identity provider is someone else.
+  TrustAnchors issuer = CaAnchors();
+  issuer.identities = {SignerIdentityRule::Exact("CN=intermediate-ca", "https://idp.example")};
+  EXPECT_EQ(Verify(model, sig, issuer).status().code(), StatusCode::kPermissionDenied);
+}
+
 TEST(OmsReference, EveryTamperingIsRejectedNamingWhatChanged) {
   testing::ScratchDir dir;
   struct Case {

@@ -47,9 +47,11 @@ Result<std::vector<Candidate>> CandidateKeys(const Json& material, const TrustAn
       ASSIGN_OR_RETURN(std::string der, ReadBase64(c, "rawBytes", "a certificate"));
       chain.push_back(std::move(der));
     }
-    ASSIGN_OR_RETURN(crypto::PublicKey key,
+    ASSIGN_OR_RETURN(crypto::VerifiedCertificate certificate,
                      crypto::VerifyCertificateChain(chain, anchors.ca_pem, "bundle"));
-    return std::vector<Candidate>{{key, "certificate chain verified to a trusted CA"}};
+    RETURN_IF_ERROR(CheckSignerIdentity(certificate.identity, anchors.identities));
+    return std::vector<Candidate>{
+        {certificate.key, "certificate " + certificate.identity.Describe()}};
   }
   if (!material.contains("publicKey")) {
     return InvalidArgumentError(
@@ -144,12 +146,46 @@ Result<OpenedStatement> OpenUnchecked(std::string_view bundle_text, const TrustA
 
 std::string KeyHint(const crypto::PublicKey& key) { return crypto::Sha256::Of(key.ToPem()).Hex(); }
 
-Result<Json> SignStatement(const Json& statement, const crypto::PrivateKey& key) {
+BundleSigner::BundleSigner(crypto::PrivateKey key)
+    : key_(std::move(key)), description_("key sha256:" + KeyHint(key_.Public())) {}
+
+Result<BundleSigner> BundleSigner::WithCertificates(crypto::PrivateKey key,
+                                                    std::vector<std::string> chain_der,
+                                                    std::string_view source) {
+  if (chain_der.empty()) {
+    return InvalidArgumentError(fmt::format("{}: the certificate chain is empty", source));
+  }
+  ASSIGN_OR_RETURN(crypto::PublicKey certified,
+                   crypto::SigningCertificateKey(chain_der[0], source));
+  if (certified.ToPem() != key.Public().ToPem()) {
+    return InvalidArgumentError(fmt::format(
+        "{}: the signing certificate was issued for another key than the signing key; give "
+        "the certificate of this key (first in the file, intermediates after it)",
+        source));
+  }
+  ASSIGN_OR_RETURN(crypto::CertificateIdentity identity,
+                   crypto::ReadCertificateIdentity(chain_der[0], source));
+  BundleSigner signer(std::move(key));
+  signer.chain_ = std::move(chain_der);
+  signer.description_ = "certificate " + identity.Describe();
+  return signer;
+}
+
+Result<Json> SignStatement(const Json& statement, const BundleSigner& signer) {
   const std::string payload = statement.dump(2);
-  ASSIGN_OR_RETURN(std::string sig, key.Sign(Pae(kInTotoPayloadType, payload)));
+  ASSIGN_OR_RETURN(std::string sig, signer.key().Sign(Pae(kInTotoPayloadType, payload)));
+  Json material = {{"tlogEntries", Json::array()}};
+  if (signer.certificate_chain().empty()) {
+    material["publicKey"] = {{"hint", KeyHint(signer.key().Public())}};
+  } else {
+    Json certificates = Json::array();
+    for (const std::string& der : signer.certificate_chain()) {
+      certificates.push_back({{"rawBytes", Base64Encode(der)}});
+    }
+    material["x509CertificateChain"] = {{"certificates", std::move(certificates)}};
+  }
   return Json{{"mediaType", kBundleMediaType},
-              {"verificationMaterial",
-               {{"publicKey", {{"hint", KeyHint(key.Public())}}}, {"tlogEntries", Json::array()}}},
+              {"verificationMaterial", std::move(material)},
               {"dsseEnvelope",
                {{"payload", Base64Encode(payload)},
                 {"payloadType", kInTotoPayloadType},

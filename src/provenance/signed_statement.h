@@ -12,6 +12,7 @@
 #include "base/status.h"
 #include "base/text/json.h"
 #include "crypto/signing_key.h"
+#include "provenance/signer_identity.h"
 
 namespace citadel::provenance {
 
@@ -22,10 +23,12 @@ inline constexpr std::string_view kBundleMediaType =
 
 // Who may have signed: public keys (a bundle names its key by hint, the
 // SHA-256 of the key's PEM, and the matching key is used), or CA
-// certificates for certificate-chain bundles.
+// certificates for certificate-chain bundles, whose signing certificate
+// must then match one of `identities` when any are given.
 struct TrustAnchors {
   std::vector<crypto::PublicKey> keys;
   std::vector<std::string> ca_pem;  // PEM files' contents
+  std::vector<SignerIdentityRule> identities;
 
   bool empty() const { return keys.empty() && ca_pem.empty(); }
 };
@@ -33,12 +36,40 @@ struct TrustAnchors {
 // The hint a bundle names `key` by.
 std::string KeyHint(const crypto::PublicKey& key);
 
-// The bundle (JSON) whose envelope carries `statement`, signed with `key`.
-Result<Json> SignStatement(const Json& statement, const crypto::PrivateKey& key);
+// What signs a bundle: a key, and optionally the X.509 chain (signing
+// certificate first, then intermediates) that names its holder. A
+// key-based bundle names its key by hint; a certificate-based one carries
+// the chain, and verifiers trust the chain's root and the certificate's
+// identity instead of a key they were handed.
+class BundleSigner {
+ public:
+  BundleSigner(crypto::PrivateKey key);  // NOLINT: a bare key signs key-based bundles
+  // InvalidArgument naming `source` when the chain is empty or its first
+  // certificate holds another key than `key`; PermissionDenied when it is
+  // not issued for code signing (verifiers would refuse every bundle).
+  static Result<BundleSigner> WithCertificates(crypto::PrivateKey key,
+                                               std::vector<std::string> chain_der,
+                                               std::string_view source);
+
+  const crypto::PrivateKey& key() const { return key_; }
+  const std::vector<std::string>& certificate_chain() const { return chain_; }
+  // "key sha256:HINT" or "certificate NAMES, issued by CA": what verifying
+  // the bundle will report.
+  const std::string& Describe() const { return description_; }
+
+ private:
+  crypto::PrivateKey key_;
+  std::vector<std::string> chain_;  // DER
+  std::string description_;
+};
+
+// The bundle (JSON) whose envelope carries `statement`, signed by `signer`.
+Result<Json> SignStatement(const Json& statement, const BundleSigner& signer);
 
 struct OpenedStatement {
-  std::string signer;  // "key sha256:HINT" or the certificate chain's verdict
-  Json statement;      // the in-toto Statement, `_type` checked
+  // "key sha256:HINT", or "certificate email:x (OIDC issuer …), issued by CN=ca"
+  std::string signer;
+  Json statement;  // the in-toto Statement, `_type` checked
 };
 
 // Checks `bundle_text`: its media type, the envelope, the signature against

@@ -2,8 +2,6 @@
 
 #include <fmt/format.h>
 
-#include "crypto/sha256.h"
-
 namespace citadel::workload {
 namespace {
 
@@ -16,21 +14,20 @@ std::vector<provenance::ModelResource> ManifestResources(const LoadedArtifact& a
 }  // namespace
 
 Result<std::string> SignArtifact(Workspace& ws, const LoadedArtifact& artifact,
-                                 const crypto::PrivateKey& key) {
+                                 const provenance::BundleSigner& signer) {
   // The blobs must hold what the manifest says before anything is vouched for.
   for (const auto& f : artifact.manifest.files()) {
     RETURN_IF_ERROR(ws.blobs().Verify(f.digest).WithContext(
         fmt::format("artifact {} file {}", artifact.record.id, f.path)));
   }
   ASSIGN_OR_RETURN(Json bundle, provenance::SignResources(ManifestResources(artifact),
-                                                          artifact.record.id, key, {}));
-  const std::string signer = "key sha256:" + crypto::Sha256::Of(key.Public().ToPem()).Hex();
+                                                          artifact.record.id, signer, {}));
   catalog::SignatureRecord record;
   record.artifact_id = artifact.record.id;
-  record.signer = signer;
+  record.signer = signer.Describe();
   record.bundle = bundle.dump(2);
   RETURN_IF_ERROR(ws.catalog().PutSignature(record));
-  return signer;
+  return record.signer;
 }
 
 Result<provenance::VerifiedModel> VerifyArtifact(Workspace& ws, const LoadedArtifact& artifact,

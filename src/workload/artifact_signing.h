@@ -16,10 +16,10 @@
 
 namespace citadel::workload {
 
-// Signs `artifact` with `key` and records the bundle; returns the signer
-// ("key sha256:HINT").
+// Signs `artifact` by `signer` and records the bundle; returns the signer
+// ("key sha256:HINT" or "certificate NAMES, issued by CA").
 Result<std::string> SignArtifact(Workspace& ws, const LoadedArtifact& artifact,
-                                 const crypto::PrivateKey& key);
+                                 const provenance::BundleSigner& signer);
 
 // Verifies the artifact's recorded signatures until one holds. Errors:
 // FailedPrecondition when it has none; the first signature's failure

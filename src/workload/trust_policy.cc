@@ -36,6 +36,36 @@ Result<std::vector<std::string>> ReadPems(const Workspace& ws, const SpecReader&
   return pems;
 }
 
+// trusted_identities: [{identity: NAME | identity_regexp: RE, oidc_issuer: URL}]
+Result<std::vector<provenance::SignerIdentityRule>> ReadIdentities(const SpecReader& policy) {
+  std::vector<provenance::SignerIdentityRule> rules;
+  if (!policy.Has("trusted_identities")) return rules;
+  SpecReader list = policy.Child("trusted_identities");
+  if (!list.json().is_array()) {
+    return policy.FieldError("trusted_identities",
+                             "expected a list of {identity | identity_regexp, oidc_issuer}");
+  }
+  for (size_t i = 0; i < list.Size(); ++i) {
+    SpecReader entry = list.Element(i);
+    RETURN_IF_ERROR(entry.ExpectObject({"identity", "identity_regexp", "oidc_issuer"}));
+    if (entry.Has("identity") == entry.Has("identity_regexp")) {
+      return entry.Error("give exactly one of identity (exact) and identity_regexp");
+    }
+    ASSIGN_OR_RETURN(std::string issuer, entry.String("oidc_issuer", ""));
+    if (entry.Has("identity")) {
+      ASSIGN_OR_RETURN(std::string identity, entry.String("identity"));
+      rules.push_back(provenance::SignerIdentityRule::Exact(std::move(identity), issuer));
+      continue;
+    }
+    ASSIGN_OR_RETURN(std::string pattern, entry.String("identity_regexp"));
+    Result<provenance::SignerIdentityRule> rule =
+        provenance::SignerIdentityRule::Regexp(std::move(pattern), issuer);
+    if (!rule.ok()) return entry.FieldError("identity_regexp", rule.status().message());
+    rules.push_back(std::move(*rule));
+  }
+  return rules;
+}
+
 Status CheckScan(Workspace& ws, const LoadedArtifact& artifact) {
   for (const auto& f : artifact.manifest.files()) {
     ASSIGN_OR_RETURN(std::string bytes, ReadArtifactFile(ws, artifact, f.path));
@@ -58,7 +88,8 @@ Result<TrustPolicy> LoadTrustPolicy(const Workspace& ws) {
   if (!std::filesystem::exists(path)) return policy;
   ASSIGN_OR_RETURN(YamlDocument doc, LoadYamlFile(path));
   SpecReader root(doc, "");
-  RETURN_IF_ERROR(root.ExpectObject({"trusted_keys", "trusted_roots", "require"}));
+  RETURN_IF_ERROR(
+      root.ExpectObject({"trusted_keys", "trusted_roots", "trusted_identities", "require"}));
   ASSIGN_OR_RETURN(std::vector<std::string> keys, ReadPems(ws, root, "trusted_keys"));
   for (const std::string& pem : keys) {
     Result<crypto::PublicKey> key = crypto::PublicKey::FromPem(pem, "trusted key");
@@ -66,6 +97,11 @@ Result<TrustPolicy> LoadTrustPolicy(const Workspace& ws) {
     policy.anchors.keys.push_back(*key);
   }
   ASSIGN_OR_RETURN(policy.anchors.ca_pem, ReadPems(ws, root, "trusted_roots"));
+  ASSIGN_OR_RETURN(policy.anchors.identities, ReadIdentities(root));
+  if (!policy.anchors.identities.empty() && policy.anchors.ca_pem.empty()) {
+    return root.FieldError("trusted_identities",
+                           "identities are names in certificates: give trusted_roots too");
+  }
   if (!root.Has("require")) return policy;
   SpecReader require = root.Child("require");
   RETURN_IF_ERROR(require.ExpectObject({"checkpoint", "dataset", "file", "model", "source"}));

@@ -3,12 +3,19 @@
 //
 //   trusted_keys: [keys/signing-key.pub.pem]   # PEM public keys
 //   trusted_roots: [/etc/citadel/ca.pem]        # CA certificates (PEM)
+//   trusted_identities:                          # who may sign with those CAs' certificates
+//     - { identity: ml-release@acme.example, oidc_issuer: https://accounts.acme.example }
+//     - { identity_regexp: "https://ci\\.acme\\.example/pipelines/[0-9]+" }
 //   require:
 //     model: [signature, scan, provenance]
 //     source: [signature]
 //
-// Paths are relative to the workspace. `require` maps an artifact kind
-// (model, dataset, source, file, checkpoint) to its checks: `signature` — a
+// Paths are relative to the workspace. Without trusted_identities any
+// certificate the trusted roots issued for code signing is trusted; with
+// them, the signing certificate must also carry a matching subjectAltName
+// value or subject (and OIDC issuer, when a rule names one). `require` maps
+// an artifact kind (model, dataset, source, file, checkpoint) to its
+// checks: `signature` — a
 // recorded OMS signature verifies with a trusted key or chain (workload/
 // artifact_signing.h); `scan` — every file scans clean under the default
 // policy (src/scan); `provenance` — the chain of signed run attestations
