@@ -41,14 +41,9 @@ POOL=${POOL:-64}
 # failed (and its connection is reopened).
 TIMEOUT=${TIMEOUT:-2}
 NICE=${NICE:-0}
-# With autogroup scheduling (/proc/sys/kernel/sched_autogroup_enabled) CPU
-# time is first shared between sessions, so a process's nice value alone
-# does not beat another session's build: the session's group gets NICE too,
-# for the length of the run.
-AUTOGROUP_NICE=""
-if [[ "$NICE" != 0 && -w /proc/$$/autogroup ]]; then
-  AUTOGROUP_NICE=$(awk '{print $NF}' /proc/$$/autogroup)
-fi
+REPO=$(cd "$(dirname "$0")/../.." && pwd)
+# shellcheck source=bench/compare/lib/servers.sh
+source "$REPO/bench/compare/lib/servers.sh"
 
 for binary in "$LOADGEN" "$HTTPLIB" "$BEAST"; do
   if [[ ! -x "$binary" ]]; then
@@ -58,25 +53,7 @@ for binary in "$LOADGEN" "$HTTPLIB" "$BEAST"; do
   fi
 done
 
-WORK=$(mktemp -d "${TMPDIR:-/tmp}/citadel_http_libs.XXXXXX")
-PIDS=()
-cleanup() {
-  for pid in "${PIDS[@]}"; do kill "$pid" 2>/dev/null || true; done
-  for pid in "${PIDS[@]}"; do wait "$pid" 2>/dev/null || true; done
-  rm -rf "$WORK"
-  if [[ -n "$AUTOGROUP_NICE" ]]; then echo "$AUTOGROUP_NICE" >"/proc/$$/autogroup"; fi
-}
-trap cleanup EXIT
-if [[ -n "$AUTOGROUP_NICE" ]]; then echo "$NICE" >"/proc/$$/autogroup"; fi
-
-# cpu_ticks PID: user + system CPU time of a process (all its threads) and
-# its descendants, in clock ticks.
-cpu_ticks() {
-  local total=0 child
-  [[ -r /proc/$1/stat ]] && total=$(sed 's/.*) //' "/proc/$1/stat" | awk '{print $12 + $13}')
-  for child in $(pgrep -P "$1" || true); do total=$((total + $(cpu_ticks "$child"))); done
-  echo "$total"
-}
+servers_begin http_libs
 
 # start NAME BINARY ARGS...: runs a server on a free port; sets PORT_<NAME>
 # and PID_<NAME>.
@@ -119,8 +96,7 @@ start httplib_pool "$HTTPLIB" "$POOL"
 start beast "$BEAST" "$THREADS"
 VARIANTS=(httplib_same httplib_pool beast)
 
-echo "machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs)," \
-  "load average $(cut -d' ' -f1-3 /proc/loadavg) before, nice $NICE"
+machine_line
 echo "closed loop, 1 load thread, ${DURATION} s after ${WARMUP} s warm-up, medians of $REPS," \
   "request timeout ${TIMEOUT} s; cpp-httplib $(pkg-config --modversion cpp-httplib)," \
   "Boost $(awk '/define BOOST_LIB_VERSION/ {gsub(/"/, "", $3); print $3}' /usr/include/boost/version.hpp)"

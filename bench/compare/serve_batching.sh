@@ -32,6 +32,8 @@ MAX_DELAY_MS=${MAX_DELAY_MS:-2}
 THREADS=${THREADS:-1}
 NICE=${NICE:-0}
 IMAGES=/usr/share/datasets/fashion-mnist/t10k-images-idx3-ubyte.gz
+# shellcheck source=bench/compare/lib/servers.sh
+source "$REPO/bench/compare/lib/servers.sh"
 
 [[ -x "$CITADEL" && -x "$LOADGEN" ]] || {
   echo "build citadel and citadel_loadgen first (make build)" >&2
@@ -42,13 +44,7 @@ IMAGES=/usr/share/datasets/fashion-mnist/t10k-images-idx3-ubyte.gz
   exit 1
 }
 
-WORK=$(mktemp -d "${TMPDIR:-/tmp}/citadel_batching_bench.XXXXXX")
-SERVER=""
-cleanup() {
-  if [[ -n "$SERVER" ]]; then kill "$SERVER" 2>/dev/null || true; wait "$SERVER" 2>/dev/null || true; fi
-  rm -rf "$WORK"
-}
-trap cleanup EXIT
+servers_begin batching_bench
 
 export CITADEL_HOME="$WORK/home"
 "$CITADEL" --quiet init >/dev/null
@@ -75,17 +71,12 @@ with gzip.open(sys.argv[1], "rb") as f:
                          separators=(",", ":")))
 PY
 
-PORT=$("$PYTHON" -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+PORT=$(free_port)
 nice -n "$NICE" "$CITADEL" serve --port "$PORT" --no-auth --access-log none >"$WORK/serve.log" 2>&1 &
-SERVER=$!
-for _ in $(seq 300); do
-  if "$LOADGEN" --url "http://127.0.0.1:$PORT/v2/health/ready" --duration 0.05 --timeout 1 \
-    >/dev/null 2>&1; then break; fi
-  sleep 0.2
-done
+PIDS+=($!)
+wait_ready "citadel serve" "http://127.0.0.1:$PORT/v2/health/ready" "$WORK/serve.log"
 
-echo "machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs)," \
-  "load average $(cut -d' ' -f1-3 /proc/loadavg) before, nice $NICE"
+machine_line
 echo "closed loop, 1 load thread, ${DURATION} s after ${WARMUP} s warm-up, medians of $REPS;" \
   "batched: max_batch_size 32, max_queue_delay_ms $MAX_DELAY_MS; intra-op threads $THREADS"
 : >"$WORK/results.tsv"

@@ -44,14 +44,8 @@ CONNECTIONS=${CONNECTIONS:-1 4 16 64}
 FASTAPI_WORKERS=${FASTAPI_WORKERS:-1}
 AUTH=${AUTH:-0}
 NICE=${NICE:-0}
-# With autogroup scheduling (/proc/sys/kernel/sched_autogroup_enabled) CPU
-# time is first shared between sessions, so a process's nice value alone
-# does not beat another session's build: the session's group gets NICE too,
-# for the length of the run.
-AUTOGROUP_NICE=""
-if [[ "$NICE" != 0 && -w /proc/$$/autogroup ]]; then
-  AUTOGROUP_NICE=$(awk '{print $NF}' /proc/$$/autogroup)
-fi
+# shellcheck source=bench/compare/lib/servers.sh
+source "$REPO/bench/compare/lib/servers.sh"
 
 [[ -x "$CITADEL" ]] || { echo "no citadel binary at $CITADEL (build it: make build)" >&2; exit 1; }
 [[ -x "$LOADGEN" ]] || {
@@ -65,41 +59,7 @@ if ! "$PYTHON" -c 'import torch, numpy, fastapi, uvicorn' 2>/dev/null; then
   exit 1
 fi
 
-WORK=$(mktemp -d "${TMPDIR:-/tmp}/citadel_serve_bench.XXXXXX")
-PIDS=()
-cleanup() {
-  for pid in "${PIDS[@]}"; do kill "$pid" 2>/dev/null || true; done
-  for pid in "${PIDS[@]}"; do wait "$pid" 2>/dev/null || true; done
-  rm -rf "$WORK"
-  if [[ -n "$AUTOGROUP_NICE" ]]; then echo "$AUTOGROUP_NICE" >"/proc/$$/autogroup"; fi
-}
-trap cleanup EXIT
-if [[ -n "$AUTOGROUP_NICE" ]]; then echo "$NICE" >"/proc/$$/autogroup"; fi
-
-# cpu_ticks PID: user + system CPU time of a process (all its threads) and
-# its descendants (uvicorn's workers), in clock ticks.
-cpu_ticks() {
-  local total=0 child
-  [[ -r /proc/$1/stat ]] && total=$(sed 's/.*) //' "/proc/$1/stat" | awk '{print $12 + $13}')
-  for child in $(pgrep -P "$1" || true); do total=$((total + $(cpu_ticks "$child"))); done
-  echo "$total"
-}
-
-free_port() {
-  "$PYTHON" -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
-}
-
-# wait_ready NAME URL LOG: polls URL until it answers 2xx (60 s at most).
-wait_ready() {
-  for _ in $(seq 300); do
-    if "$LOADGEN" --url "$2" --duration 0.05 --timeout 1 >/dev/null 2>&1; then return 0; fi
-    if ! kill -0 "${PIDS[-1]}" 2>/dev/null; then break; fi
-    sleep 0.2
-  done
-  echo "$1 did not become ready at $2:" >&2
-  tail -20 "$3" >&2
-  exit 1
-}
+servers_begin serve_bench
 
 # The model: the digits example, trained and registered (digits:1) in a
 # fresh workspace.
@@ -193,8 +153,7 @@ if len(answers) == 2:
         sys.exit("the two servers disagree: not the same model or preprocessing")
 PY
 
-echo "machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs)," \
-  "load average $(cut -d' ' -f1-3 /proc/loadavg) before, nice $NICE"
+machine_line
 echo "fastapi: $(grep -m1 '^fastapi_mlp_server:' "$WORK/fastapi.log" | cut -d: -f2- | xargs)," \
   "fastapi $("$PYTHON" -c 'import fastapi; print(fastapi.__version__)')," \
   "uvicorn $("$PYTHON" -c 'import uvicorn; print(uvicorn.__version__)')"

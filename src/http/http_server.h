@@ -1,12 +1,16 @@
 // An HTTP/1.1 server on one port: the only code in Citadel that knows which
-// HTTP library serves (cpp-httplib; the choice and its benchmark are in
-// docs/benchmarks.md). Callers see plain Request / Response values and one
-// handler, so swapping the library touches this module only.
+// HTTP library serves (Boost.Beast / Asio; the choice and its benchmark are
+// in docs/benchmarks.md). Callers see plain Request / Response values and
+// one handler, so swapping the library touches this module only.
 //
-// Every connection is served by a thread of a fixed pool; keep-alive is on.
-// Limits protect the process: a body over max_body_bytes is answered 413
-// without being read, a client that sends nothing for read_timeout is
-// dropped, and the pool bounds the threads whatever the clients do.
+// A fixed set of threads serves the connections (epoll; keep-alive on),
+// each connection on one of them; the handler runs on its connection's
+// thread and may block. Limits protect the process: a body over
+// max_body_bytes is answered 413 without being read (headers over
+// max_header_bytes: 431), a request that does not arrive whole within
+// read_timeout is answered 408, an idle kept-alive connection is closed
+// after keep_alive_seconds, and the threads are bounded whatever the
+// clients do. Every refusal is a JSON {"error": …} body.
 #pragma once
 
 #include <cstdint>
@@ -47,28 +51,33 @@ using Handler = std::function<void(const Request&, Response&)>;
 
 struct ServerOptions {
   std::string host = "127.0.0.1";
-  int port = 0;      // 0: any free port (see HttpServer::port())
-  int threads = 64;  // connections served at once; more wait for a thread
+  int port = 0;  // 0: any free port (see HttpServer::port())
+  // Threads serving connections (round robin). Up to this many requests
+  // are handled at once; with more connections than threads, a blocking
+  // handler delays the other connections of its thread.
+  int threads = 64;
   int64_t max_body_bytes = 8 << 20;
-  double read_timeout_seconds = 5;   // between bytes of a request
-  double write_timeout_seconds = 5;  // between bytes of a response
+  int64_t max_header_bytes = 64 << 10;
+  double read_timeout_seconds = 5;   // for a whole request, from its first byte
+  double write_timeout_seconds = 5;  // for a whole response
   double keep_alive_seconds = 5;     // idle keep-alive connection lifetime
 };
 
 class HttpServer {
  public:
   // Binds and starts serving on background threads; returns once the port
-  // is bound (Unavailable naming host:port when it cannot be). `handler` is
-  // called concurrently from the pool; an exception escaping it becomes a 500.
+  // is listening (Unavailable naming host:port when it cannot be). `handler`
+  // is called concurrently from the threads; an exception escaping it
+  // becomes a 500 (the details go to the log).
   static Result<std::unique_ptr<HttpServer>> Start(const ServerOptions& options, Handler handler);
   ~HttpServer();  // Stop()
   HttpServer(const HttpServer&) = delete;
   HttpServer& operator=(const HttpServer&) = delete;
 
   int port() const;
-  // Graceful: stops accepting, lets every request already being handled
-  // finish and answer (their connections then close), joins the threads.
-  // Idempotent.
+  // Graceful: stops accepting, closes idle connections, lets every request
+  // already under way finish and answer (its connection then closes), joins
+  // the threads. Idempotent.
   void Stop();
 
  private:

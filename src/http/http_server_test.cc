@@ -1,0 +1,336 @@
+// HttpServer on real loopback sockets: requests and answers, the limits
+// that protect it (413, 431, 408, 400), keep-alive, 100-continue, handler
+// failures, concurrency with blocking handlers, and the graceful Stop.
+#include "http/http_server.h"
+
+#include <arpa/inet.h>
+#include <gtest/gtest.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <chrono>
+#include <future>
+#include <thread>
+
+#include "base/text/json.h"
+#include "http/http_client.h"
+
+namespace citadel::http {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+double SecondsSince(Clock::time_point start) {
+  return std::chrono::duration<double>(Clock::now() - start).count();
+}
+
+// A client socket speaking raw bytes, for what a well-behaved client never
+// sends. Reads time out after 5 s so that a hung server fails the test.
+class RawConnection {
+ public:
+  explicit RawConnection(int port) : fd_(::socket(AF_INET, SOCK_STREAM, 0)) {
+    sockaddr_in addr{};
+    addr.sin_family = AF_INET;
+    addr.sin_port = htons(static_cast<uint16_t>(port));
+    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    connected_ = ::connect(fd_, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0;
+    timeval timeout{5, 0};
+    ::setsockopt(fd_, SOL_SOCKET, SO_RCVTIMEO, &timeout, sizeof timeout);
+  }
+  ~RawConnection() { ::close(fd_); }
+  RawConnection(const RawConnection&) = delete;
+  RawConnection& operator=(const RawConnection&) = delete;
+
+  bool connected() const { return connected_; }
+  bool Send(std::string_view bytes) {
+    return ::send(fd_, bytes.data(), bytes.size(), MSG_NOSIGNAL) ==
+           static_cast<ssize_t>(bytes.size());
+  }
+  // One response: its head and the Content-Length bytes after it; "" when
+  // the connection closed (or timed out) first.
+  std::string ReadResponse() {
+    while (true) {
+      const size_t end = pending_.find("\r\n\r\n");
+      if (end != std::string::npos) {
+        size_t length = 0;
+        const size_t at = pending_.find("Content-Length: ");
+        if (at != std::string::npos && at < end) length = std::stoul(pending_.substr(at + 16));
+        if (pending_.size() >= end + 4 + length) {
+          std::string response = pending_.substr(0, end + 4 + length);
+          pending_.erase(0, end + 4 + length);
+          return response;
+        }
+      }
+      if (!Fill()) return "";
+    }
+  }
+  // True once the server has closed its side (after anything it sent).
+  bool ClosedByServer() {
+    while (Fill()) {
+    }
+    return eof_;
+  }
+
+ private:
+  bool Fill() {
+    char buf[4096];
+    const ssize_t n = ::recv(fd_, buf, sizeof buf, 0);
+    if (n == 0) eof_ = true;
+    if (n <= 0) return false;
+    pending_.append(buf, static_cast<size_t>(n));
+    return true;
+  }
+
+  int fd_;
+  bool connected_ = false;
+  bool eof_ = false;
+  std::string pending_;
+};
+
+int StatusOf(const std::string& response) {
+  return response.size() > 12 ? std::stoi(response.substr(9, 3)) : 0;
+}
+
+std::string BodyOf(const std::string& response) {
+  const size_t end = response.find("\r\n\r\n");
+  return end == std::string::npos ? "" : response.substr(end + 4);
+}
+
+// Answers GET /echo with what it saw, POST /echo with the body, and more.
+void TestHandler(const Request& req, Response& res) {
+  if (req.path == "/throw") throw std::runtime_error("secret detail");
+  if (req.path == "/sleep") std::this_thread::sleep_for(std::chrono::milliseconds(400));
+  if (req.method == "POST") {
+    res.body = req.body;
+    res.content_type = "text/plain";
+    return;
+  }
+  res.body = Json{{"method", req.method},
+                  {"path", req.path},
+                  {"query", req.query},
+                  {"token", std::string(req.Header("x-token"))},
+                  {"has_missing", req.HasHeader("X-Missing")},
+                  {"remote", req.remote_addr}}
+                 .dump();
+  res.headers.emplace_back("X-Answer", "42");
+}
+
+std::unique_ptr<HttpServer> StartServer(ServerOptions options = {}, Handler handler = TestHandler) {
+  auto server = HttpServer::Start(options, std::move(handler));
+  EXPECT_TRUE(server.ok()) << server.status().ToString();
+  return server.ok() ? std::move(*server) : nullptr;
+}
+
+TEST(HttpServer, AnswersRequestsWithTheirPathQueryHeadersAndBody) {
+  auto server = StartServer();
+  ASSERT_NE(server, nullptr);
+  HttpClient client("127.0.0.1", server->port(), 5);
+  auto got = client.Get("/v2/models/a%20b?x=1&y=2", {{"X-TOKEN", "t0k"}});
+  ASSERT_TRUE(got.ok()) << got.status().ToString();
+  EXPECT_EQ(got->status, 200);
+  EXPECT_EQ(got->Header("x-answer"), "42");
+  EXPECT_EQ(got->Header("Content-Type"), "application/json");
+  const Json j = Json::parse(got->body);
+  EXPECT_EQ(j["method"], "GET");
+  EXPECT_EQ(j["path"], "/v2/models/a%20b");  // not percent-decoded
+  EXPECT_EQ(j["query"], "x=1&y=2");
+  EXPECT_EQ(j["token"], "t0k");  // header names match whatever their case
+  EXPECT_EQ(j["has_missing"], false);
+  EXPECT_EQ(j["remote"], "127.0.0.1");
+
+  const std::string body(300000, 'b');
+  auto posted = client.Post("/echo", body, "application/octet-stream");
+  ASSERT_TRUE(posted.ok()) << posted.status().ToString();
+  EXPECT_EQ(posted->body, body);
+  EXPECT_EQ(posted->Header("Content-Type"), "text/plain");
+}
+
+TEST(HttpServer, KeepsConnectionsAliveAndAnswersPipelinedRequestsInOrder) {
+  auto server = StartServer();
+  ASSERT_NE(server, nullptr);
+  RawConnection c(server->port());
+  ASSERT_TRUE(c.connected());
+  ASSERT_TRUE(
+      c.Send("GET /first HTTP/1.1\r\nHost: x\r\n\r\nGET /second HTTP/1.1\r\nHost: x\r\n\r\n"));
+  EXPECT_NE(c.ReadResponse().find("\"path\":\"/first\""), std::string::npos);
+  EXPECT_NE(c.ReadResponse().find("\"path\":\"/second\""), std::string::npos);
+  ASSERT_TRUE(c.Send("POST /echo HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\n\r\nhello"));
+  EXPECT_EQ(BodyOf(c.ReadResponse()), "hello");
+  // HTTP/1.0 without keep-alive: answered, then closed.
+  ASSERT_TRUE(c.Send("GET /last HTTP/1.0\r\n\r\n"));
+  EXPECT_EQ(StatusOf(c.ReadResponse()), 200);
+  EXPECT_TRUE(c.ClosedByServer());
+}
+
+TEST(HttpServer, AHandlerExceptionIsA500WithoutItsDetailsAndTheServerStaysUp) {
+  auto server = StartServer();
+  ASSERT_NE(server, nullptr);
+  HttpClient client("127.0.0.1", server->port(), 5);
+  auto failed = client.Get("/throw");
+  ASSERT_TRUE(failed.ok());
+  EXPECT_EQ(failed->status, 500);
+  EXPECT_EQ(Json::parse(failed->body)["error"], "internal error");
+  EXPECT_EQ(failed->body.find("secret"), std::string::npos);
+  EXPECT_EQ(client.Get("/after")->status, 200);
+}
+
+TEST(HttpServer, RefusesOversizedBodiesAndHeadersWithoutReadingThem) {
+  ServerOptions options;
+  options.max_body_bytes = 1000;
+  options.max_header_bytes = 2000;
+  std::atomic<int> handled{0};
+  auto server = StartServer(options, [&](const Request& req, Response& res) {
+    ++handled;
+    TestHandler(req, res);
+  });
+  ASSERT_NE(server, nullptr);
+  // The declared length alone is enough: the 413 comes before any body byte.
+  RawConnection declared(server->port());
+  ASSERT_TRUE(declared.Send("POST /echo HTTP/1.1\r\nHost: x\r\nContent-Length: 10000000\r\n\r\n"));
+  const std::string too_big = declared.ReadResponse();
+  EXPECT_EQ(StatusOf(too_big), 413) << too_big;
+  EXPECT_NE(Json::parse(BodyOf(too_big))["error"].get<std::string>().find("limit of 1000 bytes"),
+            std::string::npos);
+  EXPECT_TRUE(declared.ClosedByServer());
+
+  // A client that sends the whole body anyway still reads the answer.
+  HttpClient client("127.0.0.1", server->port(), 5);
+  auto sent = client.Post("/echo", std::string(2 << 20, 'x'), "text/plain");
+  ASSERT_TRUE(sent.ok()) << sent.status().ToString();
+  EXPECT_EQ(sent->status, 413);
+  // Chunked bodies are counted as they arrive.
+  RawConnection chunked(server->port());
+  ASSERT_TRUE(chunked.Send("POST /echo HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n" +
+                           std::string("800\r\n") + std::string(0x800, 'c') + "\r\n"));
+  EXPECT_EQ(StatusOf(chunked.ReadResponse()), 413);
+
+  RawConnection headers(server->port());
+  ASSERT_TRUE(headers.Send("GET / HTTP/1.1\r\nX-Big: " + std::string(5000, 'h') + "\r\n\r\n"));
+  EXPECT_EQ(StatusOf(headers.ReadResponse()), 431);
+  EXPECT_EQ(handled.load(), 0);
+  EXPECT_EQ(client.Post("/echo", "small", "text/plain")->body, "small");
+}
+
+TEST(HttpServer, SlowClientsGet408AndIdleOnesAreClosed) {
+  ServerOptions options;
+  options.read_timeout_seconds = 0.3;
+  options.keep_alive_seconds = 0.3;
+  auto server = StartServer(options);
+  ASSERT_NE(server, nullptr);
+  RawConnection dribbler(server->port());
+  const auto start = Clock::now();
+  ASSERT_TRUE(dribbler.Send("POST /echo HTTP/1.1\r\nHost: x\r\nContent-Le"));
+  const std::string answer = dribbler.ReadResponse();
+  EXPECT_EQ(StatusOf(answer), 408) << answer;
+  EXPECT_TRUE(dribbler.ClosedByServer());
+  EXPECT_LT(SecondsSince(start), 2.0);
+
+  // Headers whole, the body cut short: 408 too.
+  RawConnection short_body(server->port());
+  ASSERT_TRUE(short_body.Send("POST /echo HTTP/1.1\r\nHost: x\r\nContent-Length: 10\r\n\r\nabc"));
+  EXPECT_EQ(StatusOf(short_body.ReadResponse()), 408);
+
+  // Nothing sent at all, or nothing after an answer: closed without a word.
+  RawConnection silent(server->port());
+  EXPECT_TRUE(silent.ClosedByServer());
+  RawConnection kept(server->port());
+  ASSERT_TRUE(kept.Send("GET / HTTP/1.1\r\nHost: x\r\n\r\n"));
+  EXPECT_EQ(StatusOf(kept.ReadResponse()), 200);
+  EXPECT_TRUE(kept.ClosedByServer());
+}
+
+TEST(HttpServer, MalformedRequestsAre400AndContinueIsHonoured) {
+  auto server = StartServer();
+  ASSERT_NE(server, nullptr);
+  RawConnection garbage(server->port());
+  ASSERT_TRUE(garbage.Send("HELLO THERE\r\n\r\n"));
+  const std::string bad = garbage.ReadResponse();
+  EXPECT_EQ(StatusOf(bad), 400) << bad;
+  EXPECT_NE(Json::parse(BodyOf(bad))["error"].get<std::string>().find("malformed HTTP request"),
+            std::string::npos);
+  RawConnection bad_length(server->port());
+  ASSERT_TRUE(bad_length.Send("POST / HTTP/1.1\r\nContent-Length: ten\r\n\r\n"));
+  EXPECT_EQ(StatusOf(bad_length.ReadResponse()), 400);
+
+  RawConnection expecting(server->port());
+  ASSERT_TRUE(expecting.Send(
+      "POST /echo HTTP/1.1\r\nHost: x\r\nContent-Length: 4\r\nExpect: 100-continue\r\n\r\n"));
+  EXPECT_EQ(StatusOf(expecting.ReadResponse()), 100);
+  ASSERT_TRUE(expecting.Send("ping"));
+  const std::string echoed = expecting.ReadResponse();
+  EXPECT_EQ(StatusOf(echoed), 200);
+  EXPECT_EQ(BodyOf(echoed), "ping");
+}
+
+TEST(HttpServer, ABlockedHandlerDoesNotHoldUpOtherConnections) {
+  ServerOptions options;
+  options.threads = 4;
+  std::promise<void> release;
+  std::shared_future<void> released = release.get_future().share();
+  auto server = StartServer(options, [&](const Request& req, Response& res) {
+    if (req.path == "/block") released.wait();
+    TestHandler(req, res);
+  });
+  ASSERT_NE(server, nullptr);
+  auto blocked = std::async(std::launch::async, [&] {
+    HttpClient c("127.0.0.1", server->port(), 10);
+    return c.Get("/block");
+  });
+  std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  for (int i = 0; i < 3; ++i) {
+    HttpClient other("127.0.0.1", server->port(), 5);
+    const auto start = Clock::now();
+    auto r = other.Get("/quick");
+    ASSERT_TRUE(r.ok()) << r.status().ToString();
+    EXPECT_EQ(r->status, 200);
+    EXPECT_LT(SecondsSince(start), 1.0);
+  }
+  release.set_value();
+  auto r = blocked.get();
+  ASSERT_TRUE(r.ok());
+  EXPECT_EQ(r->status, 200);
+}
+
+TEST(HttpServer, StopAnswersRequestsInFlightClosesIdleConnectionsAndStopsListening) {
+  ServerOptions options;
+  options.keep_alive_seconds = 30;  // Stop must not wait for it
+  auto server = StartServer(options);
+  ASSERT_NE(server, nullptr);
+  const int port = server->port();
+  RawConnection idle(port);
+  ASSERT_TRUE(idle.Send("GET / HTTP/1.1\r\nHost: x\r\n\r\n"));
+  EXPECT_EQ(StatusOf(idle.ReadResponse()), 200);
+
+  RawConnection in_flight(port);
+  ASSERT_TRUE(in_flight.Send("GET /sleep HTTP/1.1\r\nHost: x\r\n\r\n"));
+  std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  const auto start = Clock::now();
+  server->Stop();
+  EXPECT_LT(SecondsSince(start), 2.0);
+  const std::string answered = in_flight.ReadResponse();
+  EXPECT_EQ(StatusOf(answered), 200) << answered;
+  EXPECT_NE(answered.find("Connection: close"), std::string::npos) << answered;
+  EXPECT_TRUE(in_flight.ClosedByServer());
+  EXPECT_TRUE(idle.ClosedByServer());
+  RawConnection after(port);
+  EXPECT_FALSE(after.connected());
+  server->Stop();  // idempotent
+}
+
+TEST(HttpServer, APortInUseIsRefusedNamingIt) {
+  auto first = StartServer();
+  ASSERT_NE(first, nullptr);
+  ServerOptions options;
+  options.port = first->port();
+  auto second = HttpServer::Start(options, TestHandler);
+  ASSERT_FALSE(second.ok());
+  EXPECT_EQ(second.status().code(), StatusCode::kUnavailable);
+  EXPECT_NE(second.status().message().find(std::to_string(first->port())), std::string::npos);
+  options.threads = 0;
+  EXPECT_EQ(HttpServer::Start(options, TestHandler).status().code(), StatusCode::kInvalidArgument);
+}
+
+}  // namespace
+}  // namespace citadel::http

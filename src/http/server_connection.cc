@@ -1,0 +1,262 @@
+#include "http/server_connection.h"
+
+#include <fmt/format.h>
+
+#include <boost/asio/post.hpp>
+#include <boost/asio/write.hpp>
+#include <boost/beast/http/error.hpp>
+#include <boost/beast/http/read.hpp>
+#include <boost/beast/http/write.hpp>
+#include <chrono>
+#include <cmath>
+
+#include "base/logging.h"
+#include "base/text/json.h"
+
+namespace citadel::http::internal {
+namespace {
+
+namespace beast = boost::beast;
+namespace bhttp = boost::beast::http;
+namespace net = boost::asio;
+
+constexpr std::string_view kContinue = "HTTP/1.1 100 Continue\r\n\r\n";
+// After a refusal, what the client still sends is read and dropped for at
+// most this long, so that closing does not reset the connection (and
+// discard our answer) before the client has read it.
+constexpr double kLingerSeconds = 1.0;
+constexpr auto kSweepInterval = std::chrono::milliseconds(100);
+
+Response ErrorResponse(int status, std::string_view message) {
+  Response response;
+  response.status = status;
+  response.body = Json{{"error", message}}.dump();
+  return response;
+}
+
+// Beast (Boost 1.74) hands out boost::string_view.
+std::string_view View(beast::string_view s) { return {s.data(), s.size()}; }
+
+}  // namespace
+
+void ConnectionRegistry::Add(Connection* connection) {
+  connections_.insert(connection);
+  if (!sweeping_) {
+    sweeping_ = true;
+    Sweep();
+  }
+}
+
+void ConnectionRegistry::Sweep() {
+  if (connections_.empty()) {
+    sweeping_ = false;  // an idle context does not wake up; Add starts it again
+    return;
+  }
+  // Cancelling only queues completions, so the set does not change under us.
+  const auto now = Connection::Clock::now();
+  for (Connection* c : connections_) c->CheckDeadline(now);
+  sweeper_.expires_after(kSweepInterval);
+  sweeper_.async_wait([this](boost::system::error_code ec) {
+    if (!ec) Sweep();
+  });
+}
+
+void ConnectionRegistry::CloseIdle() {
+  for (Connection* c : connections_) c->CloseIfIdle();
+}
+
+Connection::Connection(net::ip::tcp::socket socket, const ServerShared& shared,
+                       ConnectionRegistry& registry)
+    : socket_(std::move(socket)), shared_(shared), registry_(registry) {
+  boost::system::error_code ec;
+  const auto endpoint = socket_.remote_endpoint(ec);
+  if (!ec) remote_addr_ = endpoint.address().to_string();
+  socket_.set_option(net::ip::tcp::no_delay(true), ec);
+  registry_.Add(this);
+}
+
+Connection::~Connection() { registry_.Remove(this); }
+
+void Connection::Start() {
+  if (shared_.stopping.load(std::memory_order_relaxed)) return Close();
+  ReadHeader();
+}
+
+void Connection::CloseIfIdle() {
+  if (!idle_ || closing_) return;
+  if (buffer_.size() > 0 || (parser_ && parser_->got_some())) return;  // a request under way
+  Close();
+}
+
+void Connection::Arm(double seconds) {
+  timed_out_ = false;
+  deadline_ = Clock::now() + std::chrono::microseconds(std::llround(seconds * 1e6));
+}
+
+void Connection::CheckDeadline(Clock::time_point now) {
+  if (now < deadline_) return;
+  deadline_ = Clock::time_point::max();
+  timed_out_ = true;
+  boost::system::error_code ignored;
+  socket_.cancel(ignored);
+}
+
+void Connection::ReadHeader() {
+  parser_.emplace();
+  parser_->header_limit(static_cast<uint32_t>(shared_.options.max_header_bytes));
+  parser_->body_limit(static_cast<uint64_t>(shared_.options.max_body_bytes));
+  idle_ = true;
+  // A new connection has read_timeout to send its first request; a kept-
+  // alive one may wait keep_alive_seconds for its next.
+  Arm(first_ ? shared_.options.read_timeout_seconds : shared_.options.keep_alive_seconds);
+  bhttp::async_read_header(
+      socket_, buffer_, *parser_,
+      [self = shared_from_this()](boost::system::error_code ec, size_t) { self->OnHeader(ec); });
+}
+
+void Connection::OnHeader(boost::system::error_code ec) {
+  idle_ = false;
+  if (ec) return OnReadError(ec);
+  if (parser_->is_done()) {
+    Disarm();
+    return Dispatch();
+  }
+  Arm(shared_.options.read_timeout_seconds);
+  auto read_body = [self = shared_from_this()] {
+    bhttp::async_read(self->socket_, self->buffer_, *self->parser_,
+                      [self](boost::system::error_code ec, size_t) { self->OnBody(ec); });
+  };
+  // A client that asked to hear "100 Continue" before sending its body
+  // (curl does, for large bodies) is told so; a body over the limit never
+  // gets this far.
+  const auto& header = parser_->get();
+  auto expect = header.find(bhttp::field::expect);
+  if (expect != header.end() && beast::iequals(expect->value(), "100-continue")) {
+    net::async_write(socket_, net::buffer(kContinue.data(), kContinue.size()),
+                     [self = shared_from_this(), read_body](boost::system::error_code ec, size_t) {
+                       if (ec) return self->OnReadError(ec);
+                       read_body();
+                     });
+    return;
+  }
+  read_body();
+}
+
+void Connection::OnBody(boost::system::error_code ec) {
+  if (ec) return OnReadError(ec);
+  Disarm();
+  Dispatch();
+}
+
+void Connection::OnReadError(boost::system::error_code ec) {
+  Disarm();
+  const bool started = buffer_.size() > 0 || (parser_ && parser_->got_some());
+  if (timed_out_) {
+    // Nothing sent: an idle connection ends quietly. Part of a request: the
+    // client hears why.
+    if (!started) return Close();
+    return Refuse(408, fmt::format("the request did not arrive within {} s",
+                                   shared_.options.read_timeout_seconds));
+  }
+  if (ec == bhttp::error::body_limit) {
+    return Refuse(413, fmt::format("the request body is over the server's limit of {} bytes",
+                                   shared_.options.max_body_bytes));
+  }
+  if (ec == bhttp::error::header_limit) {
+    return Refuse(431, fmt::format("the request headers are over the server's limit of {} bytes",
+                                   shared_.options.max_header_bytes));
+  }
+  // The client closed, reset, or we were stopped: nobody to answer.
+  if (ec == bhttp::error::end_of_stream || ec == net::error::eof ||
+      ec == net::error::operation_aborted || ec == net::error::connection_reset ||
+      ec == net::error::broken_pipe || !started) {
+    return Close();
+  }
+  return Refuse(400, fmt::format("malformed HTTP request: {}", ec.message()));
+}
+
+void Connection::Dispatch() {
+  auto& message = parser_->get();
+  Request request;
+  request.method = std::string(View(message.method_string()));
+  const std::string_view target = View(message.target());
+  const size_t q = target.find('?');
+  request.path = std::string(target.substr(0, q));
+  if (q != std::string_view::npos) request.query = std::string(target.substr(q + 1));
+  request.headers.reserve(static_cast<size_t>(std::distance(message.begin(), message.end())));
+  for (const auto& field : message) {
+    request.headers.emplace_back(View(field.name_string()), View(field.value()));
+  }
+  request.body = std::move(message.body());
+  request.remote_addr = remote_addr_;
+  const bool keep_alive = message.keep_alive();
+
+  Response response;
+  try {
+    shared_.handler(request, response);
+  } catch (const std::exception& e) {
+    // The details go to the log, not to the client.
+    log::Error("http: {} {} failed: {}", request.method, request.path, e.what());
+    response = ErrorResponse(500, "internal error");
+  } catch (...) {
+    log::Error("http: {} {} failed: unknown exception", request.method, request.path);
+    response = ErrorResponse(500, "internal error");
+  }
+  Write(std::move(response), keep_alive && !shared_.stopping.load(std::memory_order_relaxed));
+}
+
+void Connection::Write(Response response, bool keep_alive) {
+  response_ = {};
+  response_.version(11);
+  response_.result(static_cast<unsigned>(response.status));
+  response_.set(bhttp::field::content_type, response.content_type);
+  for (auto& [name, value] : response.headers) response_.insert(name, value);
+  response_.body() = std::move(response.body);
+  response_.keep_alive(keep_alive);
+  response_.prepare_payload();
+  Arm(shared_.options.write_timeout_seconds);
+  bhttp::async_write(
+      socket_, response_,
+      [self = shared_from_this()](boost::system::error_code ec, size_t) { self->OnWritten(ec); });
+}
+
+void Connection::OnWritten(boost::system::error_code ec) {
+  Disarm();
+  if (ec) return Close();
+  if (closing_) return LingerThenClose();
+  if (!response_.keep_alive()) return Close();
+  first_ = false;
+  ReadHeader();
+}
+
+void Connection::Refuse(int status, std::string message) {
+  closing_ = true;
+  Write(ErrorResponse(status, message), /*keep_alive=*/false);
+}
+
+void Connection::LingerThenClose() {
+  boost::system::error_code ignored;
+  socket_.shutdown(net::ip::tcp::socket::shutdown_send, ignored);
+  drained_ = std::make_unique<std::array<char, 4096>>();
+  Arm(kLingerSeconds);
+  Drain();
+}
+
+// Reads and drops until the client closes, the linger time passes, or an
+// error.
+void Connection::Drain() {
+  socket_.async_read_some(net::buffer(*drained_),
+                          [self = shared_from_this()](boost::system::error_code ec, size_t) {
+                            if (ec) return self->Close();
+                            self->Drain();
+                          });
+}
+
+void Connection::Close() {
+  Disarm();
+  boost::system::error_code ignored;
+  socket_.shutdown(net::ip::tcp::socket::shutdown_both, ignored);
+  socket_.close(ignored);
+}
+
+}  // namespace citadel::http::internal

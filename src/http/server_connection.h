@@ -1,0 +1,116 @@
+// One client connection of HttpServer (internal to src/http): reads a
+// request with Boost.Beast's parser, runs the handler on the thread of the
+// connection's io_context, writes the answer, and reads again while
+// keep-alive holds. Every member is touched by that one thread only, so
+// nothing here locks.
+//
+// Timeouts are deadlines a per-context sweep checks every 100 ms rather
+// than a timer per operation (beast::tcp_stream's re-arms a timer, with its
+// system calls, several times per request, and its expiry closes the
+// socket, when a client that stops in the middle of a request must still
+// be told 408).
+#pragma once
+
+#include <array>
+#include <atomic>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/beast/core/flat_buffer.hpp>
+#include <boost/beast/http/message.hpp>
+#include <boost/beast/http/parser.hpp>
+#include <boost/beast/http/string_body.hpp>
+#include <memory>
+#include <optional>
+#include <string>
+#include <unordered_set>
+
+#include "http/http_server.h"
+
+namespace citadel::http::internal {
+
+class Connection;
+
+// What every connection shares, read-only but for `stopping`.
+struct ServerShared {
+  ServerOptions options;
+  Handler handler;
+  std::atomic<bool> stopping{false};
+};
+
+// The connections of one io_context: sweeps their deadlines while there are
+// any, and finds the idle ones for Stop(). Touched by that context's
+// thread only.
+class ConnectionRegistry {
+ public:
+  explicit ConnectionRegistry(boost::asio::io_context& context) : sweeper_(context) {}
+
+  void Add(Connection* connection);
+  void Remove(Connection* connection) { connections_.erase(connection); }
+  void CloseIdle();
+
+ private:
+  void Sweep();
+
+  boost::asio::steady_timer sweeper_;
+  std::unordered_set<Connection*> connections_;
+  bool sweeping_ = false;
+};
+
+class Connection : public std::enable_shared_from_this<Connection> {
+ public:
+  using Clock = std::chrono::steady_clock;
+
+  Connection(boost::asio::ip::tcp::socket socket, const ServerShared& shared,
+             ConnectionRegistry& registry);
+  ~Connection();
+  Connection(const Connection&) = delete;
+  Connection& operator=(const Connection&) = delete;
+
+  void Start();
+  // Stop(): a connection waiting for its next request closes now; one with a
+  // request under way finishes it and closes after answering.
+  void CloseIfIdle();
+  // The sweep: past its deadline, the pending operation is cancelled and
+  // completes with `timed_out_` set.
+  void CheckDeadline(Clock::time_point now);
+
+ private:
+  using Parser = boost::beast::http::request_parser<boost::beast::http::string_body>;
+  using BeastResponse = boost::beast::http::response<boost::beast::http::string_body>;
+
+  void ReadHeader();
+  void OnHeader(boost::system::error_code ec);
+  void OnBody(boost::system::error_code ec);
+  // A failed read: closes quietly, or answers 400 / 408 / 413 / 431 first.
+  void OnReadError(boost::system::error_code ec);
+  void Dispatch();
+  void Write(Response response, bool keep_alive);
+  void OnWritten(boost::system::error_code ec);
+  // Answers `status` and closes, draining what the client still sends for
+  // a moment so that the answer is not lost to a reset.
+  void Refuse(int status, std::string message);
+  void LingerThenClose();
+  void Drain();
+  void Close();
+
+  // The deadline of the pending operation.
+  void Arm(double seconds);
+  void Disarm() { deadline_ = Clock::time_point::max(); }
+
+  boost::asio::ip::tcp::socket socket_;
+  const ServerShared& shared_;
+  ConnectionRegistry& registry_;
+  boost::beast::flat_buffer buffer_;
+  std::optional<Parser> parser_;
+  BeastResponse response_;
+  std::string remote_addr_;
+  Clock::time_point deadline_ = Clock::time_point::max();
+  std::unique_ptr<std::array<char, 4096>> drained_;  // LingerThenClose's scratch
+  bool timed_out_ = false;
+  bool idle_ = true;      // waiting for the first byte of a request
+  bool first_ = true;     // no request answered yet on this connection
+  bool closing_ = false;  // answering a refusal; the connection ends after it
+};
+
+}  // namespace citadel::http::internal
