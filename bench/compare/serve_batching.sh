@@ -10,6 +10,9 @@
 # deployment default).
 # Requests: one 1×784 FP32 image each (64 test images round-robin), closed
 # loop at several connection counts with citadel_loadgen; medians of REPS.
+# ENCODING=json sends the pixels as a JSON list (8 KB of text to parse per
+# request); ENCODING=binary uses the OIP binary tensor extension (a short
+# JSON header, then 3136 raw bytes), which leaves the cores to the model.
 #
 # The gain is read at equal tail latency: for each connection count where
 # the batched deployment's p95 is no worse than the unbatched one's, its
@@ -17,7 +20,7 @@
 #
 #   bench/compare/serve_batching.sh [BUILD_DIR]
 #   NICE=-10 DURATION=5 WARMUP=1 REPS=3 CONNECTIONS="1 8 32 64" MAX_DELAY_MS=2 THREADS=1 \
-#     bench/compare/serve_batching.sh build
+#     ENCODING=json|binary bench/compare/serve_batching.sh build
 set -euo pipefail
 REPO=$(cd "$(dirname "$0")/../.." && pwd)
 BUILD=$(realpath "${1:-build}")
@@ -30,6 +33,7 @@ REPS=${REPS:-3}
 CONNECTIONS=${CONNECTIONS:-1 8 32 64}
 MAX_DELAY_MS=${MAX_DELAY_MS:-2}
 THREADS=${THREADS:-1}
+ENCODING=${ENCODING:-json}
 NICE=${NICE:-0}
 IMAGES=/usr/share/datasets/fashion-mnist/t10k-images-idx3-ubyte.gz
 # shellcheck source=bench/compare/lib/servers.sh
@@ -60,16 +64,30 @@ printf 'batching: { max_batch_size: 32, max_queue_delay_ms: %s, threads: %s }\n'
 "$CITADEL" --quiet deploy cnn_single --model fashion:1 --settings "$WORK/single.yaml" >/dev/null
 "$CITADEL" --quiet deploy cnn_batched --model fashion:1 --settings "$WORK/batched.yaml" >/dev/null
 
-"$PYTHON" - "$IMAGES" >"$WORK/requests.jsonl" <<'PY'
+mkdir -p "$WORK/requests"
+"$PYTHON" - "$IMAGES" "$ENCODING" "$WORK/requests" <<'PY'
 import gzip, json, struct, sys
-with gzip.open(sys.argv[1], "rb") as f:
+images, encoding, out = sys.argv[1:4]
+with gzip.open(images, "rb") as f:
     _, n, rows, cols = struct.unpack(">IIII", f.read(16))
-    for _ in range(64):
-        pixels = f.read(rows * cols)
-        print(json.dumps({"inputs": [{"name": "features", "shape": [1, rows * cols],
-                                      "datatype": "FP32", "data": [p / 255 for p in pixels]}]},
-                         separators=(",", ":")))
+    for i in range(64):
+        pixels = [p / 255 for p in f.read(rows * cols)]
+        tensor = {"name": "features", "shape": [1, rows * cols], "datatype": "FP32"}
+        if encoding == "json":
+            body = json.dumps({"inputs": [dict(tensor, data=pixels)]}, separators=(",", ":")).encode()
+        else:
+            data = struct.pack(f"<{len(pixels)}f", *pixels)
+            header = json.dumps({"inputs": [dict(tensor, parameters={"binary_data_size": len(data)})]},
+                                separators=(",", ":")).encode()
+            body = header + data
+            open(f"{out}/header_length", "w").write(str(len(header)))
+        open(f"{out}/{i:02d}.body", "wb").write(body)
 PY
+BODY_ARGS=(--body-file "$WORK"/requests/*.body)
+if [[ "$ENCODING" == binary ]]; then
+  BODY_ARGS+=(--header "Inference-Header-Content-Length: $(cat "$WORK/requests/header_length")"
+    --header "Content-Type: application/octet-stream")
+fi
 
 PORT=$(free_port)
 nice -n "$NICE" "$CITADEL" serve --port "$PORT" --no-auth --access-log none >"$WORK/serve.log" 2>&1 &
@@ -78,13 +96,14 @@ wait_ready "citadel serve" "http://127.0.0.1:$PORT/v2/health/ready" "$WORK/serve
 
 machine_line
 echo "closed loop, 1 load thread, ${DURATION} s after ${WARMUP} s warm-up, medians of $REPS;" \
-  "batched: max_batch_size 32, max_queue_delay_ms $MAX_DELAY_MS; intra-op threads $THREADS"
+  "batched: max_batch_size 32, max_queue_delay_ms $MAX_DELAY_MS; intra-op threads $THREADS;" \
+  "$ENCODING request bodies"
 : >"$WORK/results.tsv"
 for c in $CONNECTIONS; do
   for _ in $(seq "$REPS"); do
     for endpoint in cnn_single cnn_batched; do
       nice -n "$NICE" "$LOADGEN" --url "http://127.0.0.1:$PORT/v2/models/$endpoint/infer" \
-        --body-lines "$WORK/requests.jsonl" --connections "$c" --duration "$DURATION" \
+        "${BODY_ARGS[@]}" --connections "$c" --duration "$DURATION" \
         --warmup "$WARMUP" --timeout 10 --json >"$WORK/run.json" 2>/dev/null || true
       "$PYTHON" -c '
 import json, sys

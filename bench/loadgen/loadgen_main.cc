@@ -46,7 +46,7 @@ int main(int argc, char** argv) {
   std::string url;
   std::string method;
   std::string body;
-  std::string body_file;
+  std::vector<std::string> body_files;
   std::string body_lines;
   std::vector<std::string> headers;
   LoadOptions options;
@@ -55,7 +55,9 @@ int main(int argc, char** argv) {
   app.add_option("--url", url, "http://HOST:PORT/PATH")->required();
   app.add_option("--method", method, "request method (default: POST with a body, else GET)");
   auto* body_opt = app.add_option("--body", body, "request body");
-  auto* file_opt = app.add_option("--body-file", body_file, "request body: the file's bytes");
+  auto* file_opt = app.add_option(
+      "--body-file", body_files,
+      "request body: the file's bytes (binary as well); repeatable, the files used round-robin");
   auto* lines_opt = app.add_option(
       "--body-lines", body_lines,
       "one request body per non-empty line of the file, used round-robin, one per request");
@@ -88,10 +90,12 @@ int main(int argc, char** argv) {
 
   if (!body.empty()) {
     options.bodies.push_back(body);
-  } else if (!body_file.empty()) {
-    std::string bytes;
-    if (!ReadFile(body_file, &bytes)) return Usage("cannot read --body-file " + body_file);
-    options.bodies.push_back(std::move(bytes));
+  } else if (!body_files.empty()) {
+    for (const std::string& file : body_files) {
+      std::string bytes;
+      if (!ReadFile(file, &bytes)) return Usage("cannot read --body-file " + file);
+      options.bodies.push_back(std::move(bytes));
+    }
   } else if (!body_lines.empty()) {
     std::string text;
     if (!ReadFile(body_lines, &text)) return Usage("cannot read --body-lines " + body_lines);
