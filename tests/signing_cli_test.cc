@@ -140,6 +140,11 @@ TEST_F(Signing, ACertificateSignedModelVerifiesForItsIdentityOnly) {
   // Another CA's root does not vouch for it.
   crypto::TestCertificateAuthority stranger;
   std::ofstream(tmp_ / "stranger.pem") << stranger.ca_pem();
+  // A --cert-chain file without a certificate is named.
+  CliResult no_root = Citadel({"verify", model.string(), "--cert-chain", key.string()});
+  EXPECT_EQ(no_root.exit_code, 1);
+  EXPECT_NE(no_root.err.find(key.string() + ": no PEM certificate"), std::string::npos)
+      << no_root.err;
   CliResult untrusted =
       Citadel({"verify", model.string(), "--cert-chain", (tmp_ / "stranger.pem").string()});
   EXPECT_EQ(untrusted.exit_code, 1);
@@ -221,11 +226,13 @@ TEST_F(Signing, TheOpenSsfReferenceBundlesVerifyAndTheirTamperedCopiesDoNot) {
     args.insert(args.end(), extra.begin(), extra.end());
     return Citadel(args);
   };
-  CliResult named = with({"--identity", "CN=intermediate-ca", "--json"});
+  CliResult named = with({"--identity", "subject:CN=intermediate-ca", "--json"});
   EXPECT_EQ(named.exit_code, 0) << named.err;
   EXPECT_EQ(Json::parse(named.out)["signer"],
             "certificate CN=intermediate-ca, issued by CN=intermediate-ca");
-  EXPECT_EQ(with({"--identity-regexp", "CN=intermediate-[a-z]+"}).exit_code, 0);
+  EXPECT_EQ(with({"--identity-regexp", "subject:CN=intermediate-[a-z]+"}).exit_code, 0);
+  EXPECT_EQ(with({"--identity", "CN=intermediate-ca"}).exit_code, 1)
+      << "the subject is matched only when asked for with subject:";
   CliResult stranger = with({"--identity", "release@acme.example"});
   EXPECT_EQ(stranger.exit_code, 1);
   EXPECT_NE(stranger.err.find("not a trusted signer identity (trusted: identity "

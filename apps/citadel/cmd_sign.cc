@@ -137,6 +137,7 @@ Status Verify(const Globals& globals, const VerifyArgs& args) {
   }
   for (const std::string& ca : args.ca) {
     ASSIGN_OR_RETURN(std::string pem, ReadFile(ca));
+    RETURN_IF_ERROR(crypto::ReadPemCertificates(pem, ca).status());
     anchors.ca_pem.push_back(std::move(pem));
   }
   if (!args.oidc_issuer.empty() && args.identities.empty() && args.identity_patterns.empty()) {
@@ -242,17 +243,19 @@ void AddSigningCommands(CLI::App& app, Command& cmd) {
           ->excludes(key_option);
   verify
       ->add_option("--identity", verify_args->identities,
-                   "Trust only a signing certificate issued to this name (a subjectAltName "
-                   "email, URI or DNS value, or the subject DN); repeatable")
+                   "Trust only a signing certificate issued to this name: a subjectAltName "
+                   "value of any type, or of one with email: / uri: / dns:, or the subject DN "
+                   "with subject: (subject:CN=release,O=Acme); repeatable")
       ->needs(ca_option);
   verify
       ->add_option("--identity-regexp", verify_args->identity_patterns,
-                   "Like --identity, with a regular expression matching the whole name")
+                   "Like --identity, with a regular expression matching the whole name (after "
+                   "its type prefix)")
       ->needs(ca_option);
   verify
       ->add_option("--oidc-issuer", verify_args->oidc_issuer,
                    "With --identity / --identity-regexp: the certificate must also record this "
-                   "OIDC issuer (Sigstore / Fulcio certificates)")
+                   "OIDC issuer (the Sigstore / Fulcio certificate extension)")
       ->needs(ca_option);
 
   verify->add_option("--signature", verify_args->signature,

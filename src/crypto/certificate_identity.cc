@@ -11,6 +11,8 @@
 
 #include <memory>
 
+#include "crypto/x509_der.h"
+
 namespace citadel::crypto {
 namespace {
 
@@ -18,9 +20,6 @@ namespace {
 constexpr const char* kOidcIssuerV2 = "1.3.6.1.4.1.57264.1.8";  // DER UTF8String
 constexpr const char* kOidcIssuerV1 = "1.3.6.1.4.1.57264.1.1";  // raw bytes, deprecated
 
-struct X509Free {
-  void operator()(X509* x) const { X509_free(x); }
-};
 struct BioFree {
   void operator()(BIO* b) const { BIO_free(b); }
 };
@@ -96,9 +95,10 @@ Result<std::string> OidcIssuer(X509* cert, std::string_view source) {
     const ASN1_OCTET_STRING* data = X509_EXTENSION_get_data(X509_get_ext(cert, index));
     if (oid == kOidcIssuerV1) return StringOf(data, "OIDC issuer", source);
     const unsigned char* p = ASN1_STRING_get0_data(data);
+    const unsigned char* const end = p + ASN1_STRING_length(data);
     std::unique_ptr<ASN1_UTF8STRING, Utf8Free> text(
         d2i_ASN1_UTF8STRING(nullptr, &p, ASN1_STRING_length(data)));
-    if (!text) {
+    if (!text || p != end) {
       ERR_clear_error();
       return InvalidArgumentError(fmt::format(
           "{}: the signing certificate's OIDC issuer extension ({}) is not a UTF8String", source,
@@ -109,29 +109,36 @@ Result<std::string> OidcIssuer(X509* cert, std::string_view source) {
   return std::string();
 }
 
-}  // namespace
-
-std::vector<std::string> CertificateIdentity::MatchableNames() const {
-  std::vector<std::string> out;
-  for (const std::string& n : alt_names) out.push_back(n.substr(n.find(':') + 1));
-  if (!subject.empty()) out.push_back(subject);
+// Names come from whoever asked the CA: no line breaks or terminal escapes
+// reach messages and logs.
+std::string Printable(std::string_view text) {
+  std::string out;
+  out.reserve(text.size());
+  for (const char c : text) {
+    const auto u = static_cast<unsigned char>(c);
+    if (u < 0x20 || u == 0x7f) {
+      out += fmt::format("\\x{:02x}", u);
+    } else {
+      out += c;
+    }
+  }
   return out;
 }
+
+}  // namespace
 
 std::string CertificateIdentity::Describe() const {
   std::string who = alt_names.empty() ? (subject.empty() ? "(no name)" : subject)
                                       : fmt::format("{}", fmt::join(alt_names, ", "));
   if (!oidc_issuer.empty()) who += fmt::format(" (OIDC issuer {})", oidc_issuer);
-  return fmt::format("{}, issued by {}", who, issuer);
+  return Printable(fmt::format("{}, issued by {}", who, issuer));
 }
 
 Result<CertificateIdentity> ReadCertificateIdentity(std::string_view der, std::string_view source) {
-  const auto* p = reinterpret_cast<const unsigned char*>(der.data());
-  std::unique_ptr<X509, X509Free> cert(d2i_X509(nullptr, &p, static_cast<long>(der.size())));
+  internal::X509Ptr cert = internal::ParseDerCertificate(der);
   if (!cert) {
-    ERR_clear_error();
     return InvalidArgumentError(
-        fmt::format("{}: the signing certificate is not DER X.509", source));
+        fmt::format("{}: the signing certificate is not one DER X.509 certificate", source));
   }
   CertificateIdentity identity;
   identity.subject = NameText(X509_get_subject_name(cert.get()));

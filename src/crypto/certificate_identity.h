@@ -26,16 +26,20 @@ struct CertificateIdentity {
   // when there is none.
   std::string oidc_issuer;
 
-  // The names a rule may match: each alt name's value (without its type)
-  // and the subject.
-  std::vector<std::string> MatchableNames() const;
   // "email:a@b.c (OIDC issuer https://…), issued by CN=ca" — for signer
-  // lines and refusals.
+  // lines and refusals; control characters escaped as \xNN.
   std::string Describe() const;
 };
 
 // The identity of the DER certificate `der`. InvalidArgument naming
-// `source` when it is not DER X.509 or an identity extension is malformed.
+// `source` when it is not exactly one DER X.509 certificate (trailing bytes
+// included) or an identity extension is malformed.
+//
+// Only names are read here; trust is VerifyCertificateChain's, at the
+// current time. Short-lived Sigstore (Fulcio) certificates expire minutes
+// after signing and need a verified transparency-log time to check against,
+// which Citadel does not do: it verifies certificates from CAs whose
+// certificates outlive the signatures (an organisation's code-signing CA).
 Result<CertificateIdentity> ReadCertificateIdentity(std::string_view der, std::string_view source);
 
 }  // namespace citadel::crypto

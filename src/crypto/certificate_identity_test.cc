@@ -31,7 +31,6 @@ TEST(CertificateIdentity, ReadsAFulcioCertificatesEmailAndOidcIssuer) {
   EXPECT_EQ(identity->oidc_issuer, "https://sigstore.verify.ibm.com/oauth2");
   EXPECT_EQ(identity->subject, "");
   EXPECT_EQ(identity->issuer, "CN=sigstore-intermediate,O=sigstore.dev");
-  EXPECT_EQ(identity->MatchableNames(), (Names{"stefanb@us.ibm.com"}));
   EXPECT_EQ(identity->Describe(),
             "email:stefanb@us.ibm.com (OIDC issuer https://sigstore.verify.ibm.com/oauth2), "
             "issued by CN=sigstore-intermediate,O=sigstore.dev");
@@ -52,9 +51,6 @@ TEST(CertificateIdentity, ReadsSubjectAndEveryNameTypeWeMatch) {
   EXPECT_EQ(identity->alt_names,
             (Names{"email:ml@acme.example", "URI:https://ci.acme.example/pipelines/7",
                    "DNS:build.acme.example"}));
-  EXPECT_EQ(identity->MatchableNames(),
-            (Names{"ml@acme.example", "https://ci.acme.example/pipelines/7", "build.acme.example",
-                   "CN=release-bot,O=Acme"}));
   EXPECT_EQ(identity->oidc_issuer, "");
 
   // The chain verifier hands back the same identity with the key.
@@ -106,9 +102,23 @@ TEST(CertificateIdentity, MalformedIdentitiesAreRefusedNamingTheSource) {
   EXPECT_NE(nul.status().message().find("contains a NUL byte"), std::string::npos)
       << nul.status().ToString();
 
+  // Bytes after the certificate would ride along unsigned.
+  const std::string good = ca.Issue("/CN=e", kCodeSigning);
+  EXPECT_TRUE(ReadCertificateIdentity(good, "bundle").ok());
+  auto trailing = ReadCertificateIdentity(good + "x", "bundle");
+  EXPECT_NE(trailing.status().message().find("not one DER X.509 certificate"), std::string::npos)
+      << trailing.status().ToString();
+
   auto garbage = ReadCertificateIdentity("not a certificate", "bundle");
   EXPECT_EQ(garbage.status().code(), StatusCode::kInvalidArgument);
-  EXPECT_NE(garbage.status().message().find("not DER X.509"), std::string::npos);
+  EXPECT_NE(garbage.status().message().find("not one DER X.509"), std::string::npos);
+}
+
+TEST(CertificateIdentity, DescribeEscapesControlCharacters) {
+  CertificateIdentity id;
+  id.alt_names = {"email:a@b.c\n\x1b[31mok"};
+  id.issuer = "CN=ca";
+  EXPECT_EQ(id.Describe(), "email:a@b.c\\x0a\\x1b[31mok, issued by CN=ca");
 }
 
 }  // namespace

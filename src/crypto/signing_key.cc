@@ -10,6 +10,8 @@
 #include <openssl/x509_vfy.h>
 #include <openssl/x509v3.h>
 
+#include "crypto/x509_der.h"
+
 namespace citadel::crypto {
 
 struct KeyHandle {
@@ -27,9 +29,6 @@ struct BioFree {
 };
 struct MdCtxFree {
   void operator()(EVP_MD_CTX* c) const { EVP_MD_CTX_free(c); }
-};
-struct X509Free {
-  void operator()(X509* x) const { X509_free(x); }
 };
 struct StoreFree {
   void operator()(X509_STORE* s) const { X509_STORE_free(s); }
@@ -219,17 +218,20 @@ Result<std::string> PrivateKey::Sign(std::string_view message) const {
 Result<VerifiedCertificate> VerifyCertificateChain(const std::vector<std::string>& chain,
                                                    const std::vector<std::string>& trusted_pem,
                                                    std::string_view source) {
+  using internal::ParseDerCertificate;
+  using internal::X509Ptr;
   if (chain.empty()) {
     return InvalidArgumentError(fmt::format("{}: the certificate chain is empty", source));
   }
   std::unique_ptr<X509_STORE, StoreFree> store(X509_STORE_new());
+  if (!store) return InternalError("X509_STORE_new: " + OpenSslError());
   size_t trusted = 0;
-  for (const std::string& pem : trusted_pem) {
-    Result<std::vector<std::string>> ders = ReadPemCertificates(pem, source);
-    if (!ders.ok()) continue;  // counted below: no certificate at all is the error
-    for (const std::string& der : *ders) {
-      const auto* p = reinterpret_cast<const unsigned char*>(der.data());
-      std::unique_ptr<X509, X509Free> cert(d2i_X509(nullptr, &p, static_cast<long>(der.size())));
+  for (size_t i = 0; i < trusted_pem.size(); ++i) {
+    ASSIGN_OR_RETURN(std::vector<std::string> ders,
+                     ReadPemCertificates(trusted_pem[i], fmt::format("trusted CA file {} of {}",
+                                                                     i + 1, trusted_pem.size())));
+    for (const std::string& der : ders) {
+      X509Ptr cert = ParseDerCertificate(der);
       if (cert && X509_STORE_add_cert(store.get(), cert.get()) == 1) ++trusted;
       ERR_clear_error();
     }
@@ -238,23 +240,29 @@ Result<VerifiedCertificate> VerifyCertificateChain(const std::vector<std::string
     return InvalidArgumentError(fmt::format(
         "{}: no trusted CA certificate was given (PEM files with the root CA)", source));
   }
-  std::vector<std::unique_ptr<X509, X509Free>> certs;
+  std::vector<X509Ptr> certs;
   for (const std::string& der : chain) {
-    const auto* p = reinterpret_cast<const unsigned char*>(der.data());
-    X509* cert = d2i_X509(nullptr, &p, static_cast<long>(der.size()));
-    if (cert == nullptr) {
+    X509Ptr cert = ParseDerCertificate(der);
+    if (!cert) {
       return InvalidArgumentError(
-          fmt::format("{}: certificate {} of the chain is not DER X.509", source, certs.size()));
+          fmt::format("{}: certificate {} of the chain is not one DER X.509 certificate", source,
+                      certs.size()));
     }
-    certs.emplace_back(cert);
+    certs.push_back(std::move(cert));
   }
   std::unique_ptr<STACK_OF(X509), StackFree> untrusted(sk_X509_new_null());
+  std::unique_ptr<X509_STORE_CTX, StoreCtxFree> ctx(X509_STORE_CTX_new());
+  if (!untrusted || !ctx) return InternalError("allocating a certificate store: " + OpenSslError());
   for (size_t i = 1; i < certs.size(); ++i) {
     X509_up_ref(certs[i].get());
-    sk_X509_push(untrusted.get(), certs[i].get());
+    if (sk_X509_push(untrusted.get(), certs[i].get()) <= 0) {
+      X509_free(certs[i].get());
+      return InternalError("building the certificate chain: " + OpenSslError());
+    }
   }
-  std::unique_ptr<X509_STORE_CTX, StoreCtxFree> ctx(X509_STORE_CTX_new());
-  X509_STORE_CTX_init(ctx.get(), store.get(), certs[0].get(), untrusted.get());
+  if (X509_STORE_CTX_init(ctx.get(), store.get(), certs[0].get(), untrusted.get()) != 1) {
+    return InternalError("X509_STORE_CTX_init: " + OpenSslError());
+  }
   if (X509_verify_cert(ctx.get()) != 1) {
     const int error = X509_STORE_CTX_get_error(ctx.get());
     ERR_clear_error();
@@ -268,12 +276,10 @@ Result<VerifiedCertificate> VerifyCertificateChain(const std::vector<std::string
 }
 
 Result<PublicKey> SigningCertificateKey(std::string_view der, std::string_view source) {
-  const auto* p = reinterpret_cast<const unsigned char*>(der.data());
-  std::unique_ptr<X509, X509Free> leaf(d2i_X509(nullptr, &p, static_cast<long>(der.size())));
+  internal::X509Ptr leaf = internal::ParseDerCertificate(der);
   if (!leaf) {
-    ERR_clear_error();
     return InvalidArgumentError(
-        fmt::format("{}: the signing certificate is not DER X.509", source));
+        fmt::format("{}: the signing certificate is not one DER X.509 certificate", source));
   }
   // A certificate that chains to a trusted CA may still have been issued
   // for something else (a TLS server): it signs models only when it says
@@ -304,15 +310,25 @@ Result<std::vector<std::string>> ReadPemCertificates(std::string_view pem,
                                                      std::string_view source) {
   std::vector<std::string> ders;
   Bio bio = ReadBio(pem);
+  ERR_clear_error();
   while (X509* cert = PEM_read_bio_X509(bio.get(), nullptr, nullptr, nullptr)) {
-    std::unique_ptr<X509, X509Free> owned(cert);
+    internal::X509Ptr owned(cert);
     unsigned char* der = nullptr;
     const int size = i2d_X509(cert, &der);
     if (size <= 0) return InternalError(fmt::format("{}: re-encoding a certificate", source));
     ders.emplace_back(reinterpret_cast<const char*>(der), static_cast<size_t>(size));
     OPENSSL_free(der);
   }
-  ERR_clear_error();  // the end of the PEM data reads as an error
+  // The end of the PEM data reads as "no start line"; anything else is a
+  // block that is there but broken, which must not silently drop the
+  // certificates after it.
+  const unsigned long last = ERR_peek_last_error();
+  if (last != 0 &&
+      !(ERR_GET_LIB(last) == ERR_LIB_PEM && ERR_GET_REASON(last) == PEM_R_NO_START_LINE)) {
+    return InvalidArgumentError(fmt::format("{}: certificate {} is unreadable: {}", source,
+                                            ders.size() + 1, OpenSslError()));
+  }
+  ERR_clear_error();
   if (ders.empty()) {
     return InvalidArgumentError(
         fmt::format("{}: no PEM certificate (-----BEGIN CERTIFICATE-----)", source));

@@ -13,6 +13,7 @@
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/steady_timer.hpp>
+#include <cmath>
 #include <thread>
 
 #include "base/logging.h"
@@ -36,6 +37,7 @@ struct HttpServer::Impl {
   std::vector<std::unique_ptr<net::io_context>> contexts;
   std::vector<std::unique_ptr<internal::ConnectionRegistry>> registries;
   std::vector<WorkGuard> guards;
+  std::thread accept_thread;
   std::vector<std::thread> threads;
   size_t next = 0;
   int port = 0;
@@ -72,13 +74,23 @@ int HttpServer::port() const { return impl_->port; }
 void HttpServer::Stop() {
   if (impl_ == nullptr || impl_->stopped) return;
   Impl& s = *impl_;
+  const auto self = std::this_thread::get_id();
+  for (const std::thread& t : s.threads) {
+    if (t.get_id() == self) {
+      log::Error("http server: Stop() called from a handler would wait for itself; ignored");
+      return;
+    }
+  }
   s.stopped = true;
   s.shared.stopping = true;
+  // No connection is accepted after this: the accept thread ends first, so
+  // none is handed to a thread that has already finished.
   net::post(s.accept_context, [&s] {
     boost::system::error_code ignored;
     s.acceptor.close(ignored);
     s.accept_retry.cancel();
   });
+  s.accept_thread.join();
   // Idle connections close now; a request under way is answered (with
   // "Connection: close") and its connection closes after. Each context's
   // thread returns once it has nothing left to do.
@@ -89,12 +101,39 @@ void HttpServer::Stop() {
   for (std::thread& t : s.threads) t.join();
 }
 
+namespace {
+
+// A context's loop: the handlers catch their own exceptions, so anything
+// escaping here is the library's, logged rather than ending the process.
+void RunContext(net::io_context& context) {
+  while (true) {
+    try {
+      context.run();
+      return;
+    } catch (const std::exception& e) {
+      log::Error("http server: {}", e.what());
+    }
+  }
+}
+
+bool ValidSeconds(double s) { return std::isfinite(s) && s > 0 && s <= 86400; }
+
+}  // namespace
+
 Result<std::unique_ptr<HttpServer>> HttpServer::Start(const ServerOptions& options,
                                                       Handler handler) {
-  if (options.threads < 1) return InvalidArgumentError("http server: threads must be at least 1");
-  if (options.max_body_bytes < 1 || options.max_header_bytes < 1) {
+  if (options.threads < 1 || options.threads > 4096) {
+    return InvalidArgumentError("http server: threads must be between 1 and 4096");
+  }
+  if (options.max_body_bytes < 1 || options.max_header_bytes < 1 ||
+      options.max_header_bytes > (16 << 20)) {
     return InvalidArgumentError(
-        "http server: max_body_bytes and max_header_bytes must be positive");
+        "http server: max_body_bytes must be positive and max_header_bytes between 1 and 16 MiB");
+  }
+  if (!ValidSeconds(options.read_timeout_seconds) || !ValidSeconds(options.write_timeout_seconds) ||
+      !ValidSeconds(options.keep_alive_seconds)) {
+    return InvalidArgumentError(
+        "http server: read, write and keep-alive timeouts must be between 0 and 86400 s");
   }
   auto impl = std::make_unique<Impl>();
   impl->shared.options = options;
@@ -128,9 +167,9 @@ Result<std::unique_ptr<HttpServer>> HttpServer::Start(const ServerOptions& optio
   }
   impl->Accept();
   Impl* raw = impl.get();
-  impl->threads.emplace_back([raw] { raw->accept_context.run(); });
+  impl->accept_thread = std::thread([raw] { RunContext(raw->accept_context); });
   for (auto& context : impl->contexts) {
-    impl->threads.emplace_back([c = context.get()] { c->run(); });
+    impl->threads.emplace_back([c = context.get()] { RunContext(*c); });
   }
   return std::unique_ptr<HttpServer>(new HttpServer(std::move(impl)));
 }

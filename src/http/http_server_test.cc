@@ -11,6 +11,8 @@
 
 #include <atomic>
 #include <chrono>
+#include <cmath>
+#include <functional>
 #include <future>
 #include <thread>
 
@@ -66,6 +68,18 @@ class RawConnection {
       if (!Fill()) return "";
     }
   }
+  // The head of one response alone (a response to HEAD has no body).
+  std::string ReadHead() {
+    while (true) {
+      const size_t end = pending_.find("\r\n\r\n");
+      if (end != std::string::npos) {
+        std::string head = pending_.substr(0, end + 4);
+        pending_.erase(0, end + 4);
+        return head;
+      }
+      if (!Fill()) return "";
+    }
+  }
   // True once the server has closed its side (after anything it sent).
   bool ClosedByServer() {
     while (Fill()) {
@@ -101,6 +115,14 @@ std::string BodyOf(const std::string& response) {
 // Answers GET /echo with what it saw, POST /echo with the body, and more.
 void TestHandler(const Request& req, Response& res) {
   if (req.path == "/throw") throw std::runtime_error("secret detail");
+  if (req.path == "/bad-status") {
+    res.status = 1200;
+    return;
+  }
+  if (req.path == "/split") {
+    res.headers.emplace_back("X-Echo", "a\r\nSet-Cookie: stolen=1");
+    return;
+  }
   if (req.path == "/sleep") std::this_thread::sleep_for(std::chrono::milliseconds(400));
   if (req.method == "POST") {
     res.body = req.body;
@@ -173,7 +195,23 @@ TEST(HttpServer, AHandlerExceptionIsA500WithoutItsDetailsAndTheServerStaysUp) {
   EXPECT_EQ(failed->status, 500);
   EXPECT_EQ(Json::parse(failed->body)["error"], "internal error");
   EXPECT_EQ(failed->body.find("secret"), std::string::npos);
+  // Answers that are not valid HTTP (a status Beast refuses, a header that
+  // would split the response) are 500s too, never a dead thread.
+  EXPECT_EQ(client.Get("/bad-status")->status, 500);
+  auto split = client.Get("/split");
+  ASSERT_TRUE(split.ok());
+  EXPECT_EQ(split->status, 500);
+  EXPECT_TRUE(split->Header("Set-Cookie").empty());
   EXPECT_EQ(client.Get("/after")->status, 200);
+
+  // HEAD: the length the body would have, no body, and the connection stays in step.
+  RawConnection c(server->port());
+  ASSERT_TRUE(c.Send("HEAD /x HTTP/1.1\r\nHost: x\r\n\r\nGET /y HTTP/1.1\r\nHost: x\r\n\r\n"));
+  const std::string head = c.ReadHead();
+  EXPECT_EQ(StatusOf(head), 200) << head;
+  EXPECT_EQ(head.find("Content-Length: 0\r\n"), std::string::npos) << head;
+  EXPECT_NE(head.find("Content-Length: "), std::string::npos) << head;
+  EXPECT_NE(c.ReadResponse().find("\"path\":\"/y\""), std::string::npos);
 }
 
 TEST(HttpServer, RefusesOversizedBodiesAndHeadersWithoutReadingThem) {
@@ -205,6 +243,13 @@ TEST(HttpServer, RefusesOversizedBodiesAndHeadersWithoutReadingThem) {
   ASSERT_TRUE(chunked.Send("POST /echo HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n" +
                            std::string("800\r\n") + std::string(0x800, 'c') + "\r\n"));
   EXPECT_EQ(StatusOf(chunked.ReadResponse()), 413);
+
+  // A chunk-size line that never ends fills the bounded read buffer.
+  RawConnection endless_chunk(server->port());
+  ASSERT_TRUE(
+      endless_chunk.Send("POST /echo HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n1;" +
+                         std::string(200000, 'e')));
+  EXPECT_EQ(StatusOf(endless_chunk.ReadResponse()), 400);
 
   RawConnection headers(server->port());
   ASSERT_TRUE(headers.Send("GET / HTTP/1.1\r\nX-Big: " + std::string(5000, 'h') + "\r\n\r\n"));
@@ -293,6 +338,29 @@ TEST(HttpServer, ABlockedHandlerDoesNotHoldUpOtherConnections) {
   EXPECT_EQ(r->status, 200);
 }
 
+// One thread, a handler that holds it past the read timeout: a request that
+// arrived meanwhile on another connection of that thread was on time, and
+// is answered rather than timed out.
+TEST(HttpServer, AHandlerHoldingItsThreadDoesNotTimeOutItsNeighbours) {
+  ServerOptions options;
+  options.threads = 1;
+  options.read_timeout_seconds = 0.3;
+  auto server = StartServer(options, [](const Request& req, Response& res) {
+    if (req.path == "/hold") std::this_thread::sleep_for(std::chrono::milliseconds(900));
+    TestHandler(req, res);
+  });
+  ASSERT_NE(server, nullptr);
+  RawConnection holder(server->port());
+  RawConnection neighbour(server->port());
+  std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  ASSERT_TRUE(holder.Send("GET /hold HTTP/1.1\r\nHost: x\r\n\r\n"));
+  std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  ASSERT_TRUE(neighbour.Send("GET /next HTTP/1.1\r\nHost: x\r\n\r\n"));
+  EXPECT_EQ(StatusOf(holder.ReadResponse()), 200);
+  const std::string answer = neighbour.ReadResponse();
+  EXPECT_EQ(StatusOf(answer), 200) << answer;
+}
+
 TEST(HttpServer, StopAnswersRequestsInFlightClosesIdleConnectionsAndStopsListening) {
   ServerOptions options;
   options.keep_alive_seconds = 30;  // Stop must not wait for it
@@ -328,8 +396,17 @@ TEST(HttpServer, APortInUseIsRefusedNamingIt) {
   ASSERT_FALSE(second.ok());
   EXPECT_EQ(second.status().code(), StatusCode::kUnavailable);
   EXPECT_NE(second.status().message().find(std::to_string(first->port())), std::string::npos);
-  options.threads = 0;
-  EXPECT_EQ(HttpServer::Start(options, TestHandler).status().code(), StatusCode::kInvalidArgument);
+  options.port = 0;
+  for (auto broken : std::vector<std::function<void(ServerOptions&)>>{
+           [](ServerOptions& o) { o.threads = 0; },
+           [](ServerOptions& o) { o.read_timeout_seconds = std::nan(""); },
+           [](ServerOptions& o) { o.keep_alive_seconds = 1e300; },
+           [](ServerOptions& o) { o.max_header_bytes = int64_t{1} << 33; },
+           [](ServerOptions& o) { o.max_body_bytes = 0; }}) {
+    ServerOptions bad;
+    broken(bad);
+    EXPECT_EQ(HttpServer::Start(bad, TestHandler).status().code(), StatusCode::kInvalidArgument);
+  }
 }
 
 }  // namespace

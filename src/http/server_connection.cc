@@ -19,6 +19,7 @@ namespace {
 namespace beast = boost::beast;
 namespace bhttp = boost::beast::http;
 namespace net = boost::asio;
+using namespace std::string_view_literals;
 
 constexpr std::string_view kContinue = "HTTP/1.1 100 Continue\r\n\r\n";
 // After a refusal, what the client still sends is read and dropped for at
@@ -26,12 +27,32 @@ constexpr std::string_view kContinue = "HTTP/1.1 100 Continue\r\n\r\n";
 // discard our answer) before the client has read it.
 constexpr double kLingerSeconds = 1.0;
 constexpr auto kSweepInterval = std::chrono::milliseconds(100);
+// Room in the read buffer beyond the header limit: the body passes through
+// it in pieces, and chunk-size lines and trailers must fit in it.
+constexpr size_t kBufferSlack = 64 << 10;
 
 Response ErrorResponse(int status, std::string_view message) {
   Response response;
   response.status = status;
   response.body = Json{{"error", message}}.dump();
   return response;
+}
+
+// Why `response` cannot be written as it is ("" when it can): a status
+// Beast refuses, or a header that would split the response.
+std::string ResponseProblem(const Response& response) {
+  if (response.status < 100 || response.status > 999) {
+    return fmt::format("status {}", response.status);
+  }
+  auto bad_value = [](std::string_view v) { return v.find_first_of("\r\n\0"sv) != v.npos; };
+  if (bad_value(response.content_type)) return "a line break in Content-Type";
+  for (const auto& [name, value] : response.headers) {
+    if (name.empty() || name.find_first_of(" \t:\r\n\0"sv) != name.npos) {
+      return fmt::format("header name '{}'", name);
+    }
+    if (bad_value(value)) return fmt::format("a line break in header {}", name);
+  }
+  return "";
 }
 
 // Beast (Boost 1.74) hands out boost::string_view.
@@ -43,7 +64,11 @@ void ConnectionRegistry::Add(Connection* connection) {
   connections_.insert(connection);
   if (!sweeping_) {
     sweeping_ = true;
-    Sweep();
+    last_sweep_ = Connection::Clock::now();
+    sweeper_.expires_after(kSweepInterval);
+    sweeper_.async_wait([this](boost::system::error_code ec) {
+      if (!ec) Sweep();
+    });
   }
 }
 
@@ -52,9 +77,13 @@ void ConnectionRegistry::Sweep() {
     sweeping_ = false;  // an idle context does not wake up; Add starts it again
     return;
   }
-  // Cancelling only queues completions, so the set does not change under us.
   const auto now = Connection::Clock::now();
-  for (Connection* c : connections_) c->CheckDeadline(now);
+  // Late by more than a tick: this thread was in a handler.
+  auto lag = now - last_sweep_ - kSweepInterval;
+  if (lag < kSweepInterval) lag = Connection::Clock::duration::zero();
+  last_sweep_ = now;
+  // Cancelling only queues completions, so the set does not change under us.
+  for (Connection* c : connections_) c->CheckDeadline(now, lag);
   sweeper_.expires_after(kSweepInterval);
   sweeper_.async_wait([this](boost::system::error_code ec) {
     if (!ec) Sweep();
@@ -67,7 +96,10 @@ void ConnectionRegistry::CloseIdle() {
 
 Connection::Connection(net::ip::tcp::socket socket, const ServerShared& shared,
                        ConnectionRegistry& registry)
-    : socket_(std::move(socket)), shared_(shared), registry_(registry) {
+    : socket_(std::move(socket)),
+      shared_(shared),
+      registry_(registry),
+      buffer_(static_cast<size_t>(shared.options.max_header_bytes) + kBufferSlack) {
   boost::system::error_code ec;
   const auto endpoint = socket_.remote_endpoint(ec);
   if (!ec) remote_addr_ = endpoint.address().to_string();
@@ -77,15 +109,19 @@ Connection::Connection(net::ip::tcp::socket socket, const ServerShared& shared,
 
 Connection::~Connection() { registry_.Remove(this); }
 
-void Connection::Start() {
-  if (shared_.stopping.load(std::memory_order_relaxed)) return Close();
-  ReadHeader();
+void Connection::Start() { ReadHeader(); }
+
+bool Connection::RequestStarted() const {
+  return phase_ != Phase::kAwaiting || buffer_.size() > 0 || (parser_ && parser_->got_some());
 }
 
 void Connection::CloseIfIdle() {
-  if (!idle_ || closing_) return;
-  if (buffer_.size() > 0 || (parser_ && parser_->got_some())) return;  // a request under way
-  Close();
+  stop_requested_ = true;
+  // Cancelled, the pending read completes as aborted and closes; a request
+  // already read whose completion is queued is still answered.
+  if (phase_ != Phase::kAwaiting || RequestStarted()) return;
+  boost::system::error_code ignored;
+  socket_.cancel(ignored);
 }
 
 void Connection::Arm(double seconds) {
@@ -93,8 +129,23 @@ void Connection::Arm(double seconds) {
   deadline_ = Clock::now() + std::chrono::microseconds(std::llround(seconds * 1e6));
 }
 
-void Connection::CheckDeadline(Clock::time_point now) {
+void Connection::CheckDeadline(Clock::time_point now, Clock::duration lag) {
+  if (deadline_ == Clock::time_point::max()) return;
+  deadline_ += lag;
+  // The first bytes of a request arrived: from now the whole request has
+  // read_timeout, however long the keep-alive wait allowed.
+  if (phase_ == Phase::kAwaiting && RequestStarted()) {
+    phase_ = Phase::kReading;
+    deadline_ = std::min(
+        deadline_,
+        now + std::chrono::microseconds(std::llround(shared_.options.read_timeout_seconds * 1e6)));
+  }
   if (now < deadline_) return;
+  if (phase_ == Phase::kAwaiting || phase_ == Phase::kReading) {
+    // Bytes wait unread in the socket: the client was on time.
+    boost::system::error_code ec;
+    if (socket_.available(ec) > 0 && !ec) return;
+  }
   deadline_ = Clock::time_point::max();
   timed_out_ = true;
   boost::system::error_code ignored;
@@ -102,10 +153,11 @@ void Connection::CheckDeadline(Clock::time_point now) {
 }
 
 void Connection::ReadHeader() {
+  if (stop_requested_ || shared_.stopping.load(std::memory_order_relaxed)) return Close();
   parser_.emplace();
   parser_->header_limit(static_cast<uint32_t>(shared_.options.max_header_bytes));
   parser_->body_limit(static_cast<uint64_t>(shared_.options.max_body_bytes));
-  idle_ = true;
+  phase_ = Phase::kAwaiting;
   // A new connection has read_timeout to send its first request; a kept-
   // alive one may wait keep_alive_seconds for its next.
   Arm(first_ ? shared_.options.read_timeout_seconds : shared_.options.keep_alive_seconds);
@@ -115,13 +167,16 @@ void Connection::ReadHeader() {
 }
 
 void Connection::OnHeader(boost::system::error_code ec) {
-  idle_ = false;
   if (ec) return OnReadError(ec);
+  if (phase_ == Phase::kAwaiting) {
+    // The whole header came before a sweep saw its first byte.
+    phase_ = Phase::kReading;
+    Arm(shared_.options.read_timeout_seconds);
+  }
   if (parser_->is_done()) {
     Disarm();
     return Dispatch();
   }
-  Arm(shared_.options.read_timeout_seconds);
   auto read_body = [self = shared_from_this()] {
     bhttp::async_read(self->socket_, self->buffer_, *self->parser_,
                       [self](boost::system::error_code ec, size_t) { self->OnBody(ec); });
@@ -150,7 +205,7 @@ void Connection::OnBody(boost::system::error_code ec) {
 
 void Connection::OnReadError(boost::system::error_code ec) {
   Disarm();
-  const bool started = buffer_.size() > 0 || (parser_ && parser_->got_some());
+  const bool started = RequestStarted();
   if (timed_out_) {
     // Nothing sent: an idle connection ends quietly. Part of a request: the
     // client hears why.
@@ -166,6 +221,9 @@ void Connection::OnReadError(boost::system::error_code ec) {
     return Refuse(431, fmt::format("the request headers are over the server's limit of {} bytes",
                                    shared_.options.max_header_bytes));
   }
+  if (ec == bhttp::error::buffer_overflow) {
+    return Refuse(400, "a chunk header or trailer of the request is over the server's limit");
+  }
   // The client closed, reset, or we were stopped: nobody to answer.
   if (ec == bhttp::error::end_of_stream || ec == net::error::eof ||
       ec == net::error::operation_aborted || ec == net::error::connection_reset ||
@@ -176,6 +234,7 @@ void Connection::OnReadError(boost::system::error_code ec) {
 }
 
 void Connection::Dispatch() {
+  phase_ = Phase::kHandling;
   auto& message = parser_->get();
   Request request;
   request.method = std::string(View(message.method_string()));
@@ -190,6 +249,7 @@ void Connection::Dispatch() {
   request.body = std::move(message.body());
   request.remote_addr = remote_addr_;
   const bool keep_alive = message.keep_alive();
+  const bool head = message.method() == bhttp::verb::head;
 
   Response response;
   try {
@@ -202,18 +262,29 @@ void Connection::Dispatch() {
     log::Error("http: {} {} failed: unknown exception", request.method, request.path);
     response = ErrorResponse(500, "internal error");
   }
-  Write(std::move(response), keep_alive && !shared_.stopping.load(std::memory_order_relaxed));
+  if (const std::string problem = ResponseProblem(response); !problem.empty()) {
+    log::Error("http: {} {}: the handler's response is not valid HTTP: {}", request.method,
+               request.path, problem);
+    response = ErrorResponse(500, "internal error");
+  }
+  Write(std::move(response), keep_alive && !stop_requested_ && !shared_.stopping.load(), head);
 }
 
-void Connection::Write(Response response, bool keep_alive) {
+void Connection::Write(Response response, bool keep_alive, bool head) {
+  phase_ = Phase::kWriting;
   response_ = {};
   response_.version(11);
   response_.result(static_cast<unsigned>(response.status));
   response_.set(bhttp::field::content_type, response.content_type);
   for (auto& [name, value] : response.headers) response_.insert(name, value);
-  response_.body() = std::move(response.body);
   response_.keep_alive(keep_alive);
-  response_.prepare_payload();
+  if (head) {
+    // The length the body would have, and no body.
+    response_.content_length(response.body.size());
+  } else {
+    response_.body() = std::move(response.body);
+    response_.prepare_payload();
+  }
   Arm(shared_.options.write_timeout_seconds);
   bhttp::async_write(
       socket_, response_,
@@ -231,10 +302,11 @@ void Connection::OnWritten(boost::system::error_code ec) {
 
 void Connection::Refuse(int status, std::string message) {
   closing_ = true;
-  Write(ErrorResponse(status, message), /*keep_alive=*/false);
+  Write(ErrorResponse(status, message), /*keep_alive=*/false, /*head=*/false);
 }
 
 void Connection::LingerThenClose() {
+  phase_ = Phase::kLingering;
   boost::system::error_code ignored;
   socket_.shutdown(net::ip::tcp::socket::shutdown_send, ignored);
   drained_ = std::make_unique<std::array<char, 4096>>();

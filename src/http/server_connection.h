@@ -20,6 +20,7 @@
 #include <boost/beast/http/message.hpp>
 #include <boost/beast/http/parser.hpp>
 #include <boost/beast/http/string_body.hpp>
+#include <chrono>
 #include <memory>
 #include <optional>
 #include <string>
@@ -47,6 +48,7 @@ class ConnectionRegistry {
 
   void Add(Connection* connection);
   void Remove(Connection* connection) { connections_.erase(connection); }
+  // Stop(): idle connections close, the others close after their answer.
   void CloseIdle();
 
  private:
@@ -54,6 +56,7 @@ class ConnectionRegistry {
 
   boost::asio::steady_timer sweeper_;
   std::unordered_set<Connection*> connections_;
+  std::chrono::steady_clock::time_point last_sweep_;
   bool sweeping_ = false;
 };
 
@@ -72,12 +75,22 @@ class Connection : public std::enable_shared_from_this<Connection> {
   // request under way finishes it and closes after answering.
   void CloseIfIdle();
   // The sweep: past its deadline, the pending operation is cancelled and
-  // completes with `timed_out_` set.
-  void CheckDeadline(Clock::time_point now);
+  // completes with `timed_out_` set. `lag` is how late the sweep runs (its
+  // thread was busy in a handler): deadlines move by it, since nobody could
+  // read in that time.
+  void CheckDeadline(Clock::time_point now, Clock::duration lag);
 
  private:
   using Parser = boost::beast::http::request_parser<boost::beast::http::string_body>;
   using BeastResponse = boost::beast::http::response<boost::beast::http::string_body>;
+
+  enum class Phase {
+    kAwaiting,   // for the first byte of a request (keep-alive or new-connection deadline)
+    kReading,    // a request under way (read_timeout from its first byte)
+    kHandling,   // in the handler
+    kWriting,    // the answer (write_timeout)
+    kLingering,  // after a refusal, dropping what the client still sends
+  };
 
   void ReadHeader();
   void OnHeader(boost::system::error_code ec);
@@ -85,7 +98,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
   // A failed read: closes quietly, or answers 400 / 408 / 413 / 431 first.
   void OnReadError(boost::system::error_code ec);
   void Dispatch();
-  void Write(Response response, bool keep_alive);
+  void Write(Response response, bool keep_alive, bool head);
   void OnWritten(boost::system::error_code ec);
   // Answers `status` and closes, draining what the client still sends for
   // a moment so that the answer is not lost to a reset.
@@ -93,24 +106,27 @@ class Connection : public std::enable_shared_from_this<Connection> {
   void LingerThenClose();
   void Drain();
   void Close();
+  bool RequestStarted() const;
 
-  // The deadline of the pending operation.
   void Arm(double seconds);
   void Disarm() { deadline_ = Clock::time_point::max(); }
 
   boost::asio::ip::tcp::socket socket_;
   const ServerShared& shared_;
   ConnectionRegistry& registry_;
+  // Bounded: Beast's header_limit does not cover chunk-size lines and
+  // trailers, which would otherwise grow it for as long as a client sends.
   boost::beast::flat_buffer buffer_;
   std::optional<Parser> parser_;
   BeastResponse response_;
   std::string remote_addr_;
   Clock::time_point deadline_ = Clock::time_point::max();
   std::unique_ptr<std::array<char, 4096>> drained_;  // LingerThenClose's scratch
+  Phase phase_ = Phase::kAwaiting;
   bool timed_out_ = false;
-  bool idle_ = true;      // waiting for the first byte of a request
   bool first_ = true;     // no request answered yet on this connection
   bool closing_ = false;  // answering a refusal; the connection ends after it
+  bool stop_requested_ = false;
 };
 
 }  // namespace citadel::http::internal

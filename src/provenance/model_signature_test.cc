@@ -102,14 +102,17 @@ TEST(OmsReference, CertificateBundlesVerifyOnlyForATrustedSignerIdentity) {
 
   TrustAnchors exact = CaAnchors();
   exact.identities = {SignerIdentityRule::Exact("release@acme.example"),
-                      SignerIdentityRule::Exact("CN=intermediate-ca")};
+                      SignerIdentityRule::Exact("subject:CN=intermediate-ca")};
   EXPECT_TRUE(Verify(model, sig, exact).ok());
+  // The subject is matched only when a rule asks for it.
+  exact.identities = {SignerIdentityRule::Exact("CN=intermediate-ca")};
+  EXPECT_EQ(Verify(model, sig, exact).status().code(), StatusCode::kPermissionDenied);
 
   TrustAnchors pattern = CaAnchors();
-  pattern.identities = {*SignerIdentityRule::Regexp("CN=intermediate-.*")};
+  pattern.identities = {*SignerIdentityRule::Regexp("subject:CN=intermediate-.*")};
   EXPECT_TRUE(Verify(model, sig, pattern).ok());
   // The pattern must match the whole name, not a part of it.
-  pattern.identities = {*SignerIdentityRule::Regexp("intermediate")};
+  pattern.identities = {*SignerIdentityRule::Regexp("subject:intermediate")};
   EXPECT_EQ(Verify(model, sig, pattern).status().code(), StatusCode::kPermissionDenied);
 
   TrustAnchors other = CaAnchors();
@@ -125,7 +128,8 @@ TEST(OmsReference, CertificateBundlesVerifyOnlyForATrustedSignerIdentity) {
 
   // The right name from the wrong identity provider is someone else.
   TrustAnchors issuer = CaAnchors();
-  issuer.identities = {SignerIdentityRule::Exact("CN=intermediate-ca", "https://idp.example")};
+  issuer.identities = {
+      SignerIdentityRule::Exact("subject:CN=intermediate-ca", "https://idp.example")};
   EXPECT_EQ(Verify(model, sig, issuer).status().code(), StatusCode::kPermissionDenied);
 }
 

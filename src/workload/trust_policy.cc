@@ -97,6 +97,10 @@ Result<TrustPolicy> LoadTrustPolicy(const Workspace& ws) {
     policy.anchors.keys.push_back(*key);
   }
   ASSIGN_OR_RETURN(policy.anchors.ca_pem, ReadPems(ws, root, "trusted_roots"));
+  for (const std::string& pem : policy.anchors.ca_pem) {
+    Result<std::vector<std::string>> certs = crypto::ReadPemCertificates(pem, "a trusted root");
+    if (!certs.ok()) return root.FieldError("trusted_roots", certs.status().message());
+  }
   ASSIGN_OR_RETURN(policy.anchors.identities, ReadIdentities(root));
   if (!policy.anchors.identities.empty() && policy.anchors.ca_pem.empty()) {
     return root.FieldError("trusted_identities",

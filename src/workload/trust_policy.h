@@ -12,8 +12,10 @@
 //
 // Paths are relative to the workspace. Without trusted_identities any
 // certificate the trusted roots issued for code signing is trusted; with
-// them, the signing certificate must also carry a matching subjectAltName
-// value or subject (and OIDC issuer, when a rule names one). `require` maps
+// them, the signing certificate must also carry a matching name (an
+// alternative name of any type, or of one with an email: / uri: / dns:
+// prefix; the subject DN only with subject:) and OIDC issuer, when a rule
+// names one (provenance/signer_identity.h). `require` maps
 // an artifact kind (model, dataset, source, file, checkpoint) to its
 // checks: `signature` — a
 // recorded OMS signature verifies with a trusted key or chain (workload/
