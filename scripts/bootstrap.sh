@@ -15,7 +15,7 @@ packages=(
   # candidate it was measured against).
   libcpp-httplib-dev libboost-dev
   # The serving benchmark's peer: FastAPI + uvicorn + torch.
-  python3-fastapi python3-uvicorn python3-torch
+  python3-fastapi python3-uvicorn python3-uvloop python3-httptools python3-torch
   # Peers in tests: the OMS JSON schemas and an independent signature check
   # of the bundles `citadel sign` writes.
   python3-jsonschema python3-cryptography

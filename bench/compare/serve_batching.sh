@@ -6,8 +6,8 @@
 # batching:
 #   cnn_single   batching: { max_batch_size: 1 }   one forward pass per request
 #   cnn_batched  batching: { max_batch_size: 32, max_queue_delay_ms: MAX_DELAY_MS }
-# Both run forward passes on THREADS intra-op threads (default 1, the
-# deployment default).
+# Both run forward passes on THREADS intra-op threads and INSTANCES passes
+# at once (default 1 and 1, the deployment defaults).
 # Requests: one 1×784 FP32 image each (64 test images round-robin), closed
 # loop at several connection counts with citadel_loadgen; medians of REPS.
 # ENCODING=json sends the pixels as a JSON list (8 KB of text to parse per
@@ -19,7 +19,7 @@
 # throughput over the unbatched throughput.
 #
 #   bench/compare/serve_batching.sh [BUILD_DIR]
-#   NICE=-10 DURATION=5 WARMUP=1 REPS=3 CONNECTIONS="1 8 32 64" MAX_DELAY_MS=2 THREADS=1 \
+#   NICE=-10 DURATION=5 WARMUP=1 REPS=3 CONNECTIONS="1 8 32 64" MAX_DELAY_MS=2 THREADS=1 INSTANCES=1 \
 #     ENCODING=json|binary bench/compare/serve_batching.sh build
 set -euo pipefail
 REPO=$(cd "$(dirname "$0")/../.." && pwd)
@@ -33,6 +33,7 @@ REPS=${REPS:-3}
 CONNECTIONS=${CONNECTIONS:-1 8 32 64}
 MAX_DELAY_MS=${MAX_DELAY_MS:-2}
 THREADS=${THREADS:-1}
+INSTANCES=${INSTANCES:-1}
 ENCODING=${ENCODING:-json}
 NICE=${NICE:-0}
 IMAGES=/usr/share/datasets/fashion-mnist/t10k-images-idx3-ubyte.gz
@@ -58,9 +59,10 @@ sed -e 's/^    epochs: 4$/    epochs: 1/' -e '/^  - name: evaluate$/,$d' \
 echo "training the Fashion-MNIST CNN (one epoch)…"
 "$CITADEL" --quiet run "$WORK/fashion/pipeline.yaml" >/dev/null
 "$CITADEL" --quiet models register fashion fashion/train.model >/dev/null
-printf 'batching: { max_batch_size: 1, threads: %s }\n' "$THREADS" >"$WORK/single.yaml"
-printf 'batching: { max_batch_size: 32, max_queue_delay_ms: %s, threads: %s }\n' \
-  "$MAX_DELAY_MS" "$THREADS" >"$WORK/batched.yaml"
+printf 'batching: { max_batch_size: 1, threads: %s, instances: %s }\n' "$THREADS" "$INSTANCES" \
+  >"$WORK/single.yaml"
+printf 'batching: { max_batch_size: 32, max_queue_delay_ms: %s, threads: %s, instances: %s }\n' \
+  "$MAX_DELAY_MS" "$THREADS" "$INSTANCES" >"$WORK/batched.yaml"
 "$CITADEL" --quiet deploy cnn_single --model fashion:1 --settings "$WORK/single.yaml" >/dev/null
 "$CITADEL" --quiet deploy cnn_batched --model fashion:1 --settings "$WORK/batched.yaml" >/dev/null
 
@@ -97,6 +99,7 @@ wait_ready "citadel serve" "http://127.0.0.1:$PORT/v2/health/ready" "$WORK/serve
 machine_line
 echo "closed loop, 1 load thread, ${DURATION} s after ${WARMUP} s warm-up, medians of $REPS;" \
   "batched: max_batch_size 32, max_queue_delay_ms $MAX_DELAY_MS; intra-op threads $THREADS;" \
+  "instances $INSTANCES;" \
   "$ENCODING request bodies"
 : >"$WORK/results.tsv"
 for c in $CONNECTIONS; do

@@ -31,6 +31,9 @@
 #   NICE=-10 DURATION=5 WARMUP=2 REPS=3 CONNECTIONS="1 4 16 64" FASTAPI_WORKERS=1 \
 #     bench/compare/serve_vs_fastapi.sh build
 #   CITADEL=… LOADGEN=… override the binaries found in BUILD_DIR.
+#   BASELINE=/path/to/an/older/citadel adds it as a third side ("baseline",
+#   same workspace and deployment, its own port): an A/B of two builds in
+#   one run, printed as citadel / baseline ratios.
 set -euo pipefail
 REPO=$(cd "$(dirname "$0")/../.." && pwd)
 BUILD=$(realpath "${1:-build}")
@@ -99,22 +102,32 @@ head -1 "$WORK/requests.jsonl" >"$WORK/request.json"
 
 SIDES=()
 HEADERS_citadel=()
-if "$CITADEL" serve --help 2>&1 | grep -q -- '--port'; then
-  "$CITADEL" --quiet deploy mlp --model digits:1 >/dev/null
-  CITADEL_PORT=$(free_port)
-  serve_flags=(--no-auth)
+# start_citadel SIDE BINARY: `BINARY serve` on a free port; sets SIDE_PORT,
+# PID_SIDE, HEADERS_SIDE.
+start_citadel() {
+  local side=$1 binary=$2 port
+  port=$(free_port)
+  printf -v "${side^^}_PORT" '%s' "$port"
+  local serve_flags=(--no-auth)
+  eval "HEADERS_$side=()"
   if [[ "$AUTH" == 1 ]]; then
-    token=$("$CITADEL" --quiet tokens create bench | tail -n1 | awk '{print $NF}')
-    HEADERS_citadel=(--header "Authorization: Bearer $token")
+    eval "HEADERS_$side=(--header \"Authorization: Bearer \$TOKEN\")"
     serve_flags=()
   fi
-  nice -n "$NICE" "$CITADEL" serve --port "$CITADEL_PORT" "${serve_flags[@]}" \
-    >"$WORK/citadel.log" 2>&1 &
+  nice -n "$NICE" "$binary" serve --port "$port" --access-log "$WORK/$side.access.log" \
+    "${serve_flags[@]}" >"$WORK/$side.log" 2>&1 &
   PIDS+=($!)
-  # shellcheck disable=SC2034  # PID_*, HEADERS_*: read as ${!pid_var}, ${!headers_var}
-  PID_citadel=$!
-  wait_ready "citadel serve" "http://127.0.0.1:$CITADEL_PORT/v2/health/ready" "$WORK/citadel.log"
-  SIDES+=(citadel)
+  printf -v "PID_$side" '%s' "$!"
+  wait_ready "$side ($binary serve)" "http://127.0.0.1:$port/v2/health/ready" "$WORK/$side.log"
+  SIDES+=("$side")
+}
+if "$CITADEL" serve --help 2>&1 | grep -q -- '--port'; then
+  "$CITADEL" --quiet deploy mlp --model digits:1 >/dev/null
+  if [[ "$AUTH" == 1 ]]; then
+    TOKEN=$("$CITADEL" --quiet tokens create bench | tail -n1 | awk '{print $NF}')
+  fi
+  start_citadel citadel "$CITADEL"
+  if [[ -n "${BASELINE:-}" ]]; then start_citadel baseline "$BASELINE"; fi
 else
   echo "citadel serve is not available in $CITADEL ('citadel serve --help' shows no --port):" \
     "skipping the citadel half"
@@ -136,17 +149,17 @@ HEADERS_fastapi=()
 "$PYTHON" - "$WORK/request.json" "${SIDES[@]}" <<PY
 import json, sys, urllib.request
 body = open(sys.argv[1], "rb").read()
-ports = {"citadel": "${CITADEL_PORT:-}", "fastapi": "$FASTAPI_PORT"}
+ports = {"citadel": "${CITADEL_PORT:-}", "baseline": "${BASELINE_PORT:-}", "fastapi": "$FASTAPI_PORT"}
 headers = {"Content-Type": "application/json"}
 token = """${HEADERS_citadel[1]:-}""".partition(": ")[2]
 answers = {}
 for side in sys.argv[2:]:
-    h = dict(headers, **({"Authorization": token} if side == "citadel" and token else {}))
+    h = dict(headers, **({"Authorization": token} if side != "fastapi" and token else {}))
     req = urllib.request.Request(f"http://127.0.0.1:{ports[side]}/v2/models/mlp/infer", body, h)
     out = json.load(urllib.request.urlopen(req, timeout=10))["outputs"][0]
     answers[side] = out["data"]
     print(f"{side}: {out['name']} {out['shape']}, argmax {max(range(len(out['data'])), key=out['data'].__getitem__)}")
-if len(answers) == 2:
+if "citadel" in answers and "fastapi" in answers:
     diff = max(abs(a - b) for a, b in zip(answers["citadel"], answers["fastapi"]))
     print(f"max |p_citadel - p_fastapi| = {diff:.2e}")
     if diff > 1e-4:
@@ -194,27 +207,29 @@ results = {}
 for line in open(sys.argv[1]).read().splitlines():
     side, c, *values = line.split("\t")
     results.setdefault((int(c), side), []).append([float(x) for x in values])
-sides = [s for s in ("citadel", "fastapi") if any(k[1] == s for k in results)]
+sides = [s for s in ("citadel", "baseline", "fastapi") if any(k[1] == s for k in results)]
 med = {k: [statistics.median(x) for x in zip(*v)] for k, v in results.items()}
 head = f"{'conns':>5}"
 for s in sides:
     head += f" | {s + ' req/s':>14} {'p50 ms':>7} {'p99 ms':>7} {'err':>4} {'CPU us/req':>10}"
-if len(sides) == 2:
-    head += " | req/s ratio  p50 ratio  CPU ratio"
+pairs = [(a, "fastapi") for a in ("citadel", "baseline") if a in sides and "fastapi" in sides]
+if "citadel" in sides and "baseline" in sides:
+    pairs.append(("citadel", "baseline"))
+for a, b in pairs:
+    head += f" | {a[:3]}/{b[:4]} req/s  p50  CPU"
 print(head)
 for c in sorted({k[0] for k in med}):
     line = f"{c:>5}"
     for s in sides:
         rps, p50, p99, errors, cpu = med[(c, s)]
         line += f" | {rps:>14.0f} {p50:>7.3f} {p99:>7.3f} {errors:>4.0f} {cpu:>10.0f}"
-    if len(sides) == 2:
-        (cr, cp, _, _, cc), (fr, fp, _, _, fc) = med[(c, "citadel")], med[(c, "fastapi")]
-        ratio = lambda a, b: a / b if b else float("nan")
-        line += f" | {ratio(cr, fr):>11.2f} {ratio(fp, cp):>10.2f} {ratio(fc, cc):>10.2f}"
+    ratio = lambda a, b: a / b if b else float("nan")
+    for a, b in pairs:
+        (ar, ap, _, _, ac), (br, bp, _, _, bc) = med[(c, a)], med[(c, b)]
+        line += f" | {ratio(ar, br):>14.2f} {ratio(bp, ap):>4.2f} {ratio(bc, ac):>4.2f}"
     print(line)
-if len(sides) == 2:
-    print("req/s ratio = citadel / fastapi; p50 and CPU ratios = fastapi / citadel"
-          " (higher: citadel faster or cheaper)")
+if pairs:
+    print("ratios A/B: req/s = A / B; p50 and CPU = B / A (higher: A faster or cheaper)")
 print("CPU us/req: the server's CPU time (all threads and processes) per request answered")
 compute = {}
 for line in open(sys.argv[2]):

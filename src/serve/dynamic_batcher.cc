@@ -48,7 +48,9 @@ Result<std::vector<float>> DynamicBatcher::Run(std::vector<float> features, int6
   ++callers_;
   if (filling_ && queued_rows_ >= options_.max_batch_size) fill_.notify_one();
   while (!self.done) {
-    if (!busy_) {
+    // A caller whose request another leader has taken waits for it; one
+    // still queued leads when an instance is free.
+    if (!self.taken && leaders_ < options_.instances && !filling_) {
       Lead(lock);
     } else {
       self.wake.wait(lock);
@@ -59,7 +61,7 @@ Result<std::vector<float>> DynamicBatcher::Run(std::vector<float> features, int6
 }
 
 void DynamicBatcher::Lead(std::unique_lock<std::mutex>& lock) {
-  busy_ = true;
+  ++leaders_;
   if (options_.max_queue_delay_ms > 0) {
     // Wait for the batch to fill, but never past the oldest request's
     // deadline; stopping cuts the wait short (drain quickly).
@@ -79,14 +81,17 @@ void DynamicBatcher::Lead(std::unique_lock<std::mutex>& lock) {
   while (!queue_.empty() &&
          (batch.empty() || rows + queue_.front()->rows <= options_.max_batch_size)) {
     rows += queue_.front()->rows;
+    queue_.front()->taken = true;
     batch.push_back(queue_.front());
     queue_.pop_front();
   }
   queued_rows_ -= rows;
+  // Another instance is free: the oldest request left may lead meanwhile.
+  if (!queue_.empty() && leaders_ < options_.instances) queue_.front()->wake.notify_one();
   lock.unlock();
   RunBatch(batch, rows);  // fills each result; their callers wait for `done`
   lock.lock();
-  busy_ = false;
+  --leaders_;
   for (Pending* p : batch) {
     p->done = true;
     p->wake.notify_one();

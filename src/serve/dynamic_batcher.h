@@ -4,9 +4,11 @@
 // delay (the default) it batches only what piles up while the network is
 // busy: an idle server answers at once, a loaded one batches by itself.
 //
-// Leader/follower, no worker thread: the caller that finds the network idle
-// runs the next batch itself (its own request and whatever is queued ahead
-// of it), then hands the lead to the oldest request still waiting. An idle
+// Leader/follower, no worker thread: a caller that finds a free instance
+// (up to `instances` forward passes run at once; the model session is
+// thread-safe) runs the next batch itself (its own request and whatever is
+// queued ahead of it), then hands the lead to the oldest request still
+// waiting. At most one leader at a time waits for its batch to fill. An idle
 // server therefore answers on the request's own thread with no hand-off,
 // and a loaded one wakes each waiting caller exactly once — thread wake-ups
 // were most of the per-request CPU of a hand-off to a worker thread
@@ -63,11 +65,12 @@ class DynamicBatcher {
     int64_t rows = 0;
     std::chrono::steady_clock::time_point enqueued;
     std::condition_variable wake;
+    bool taken = false;  // in a leader's batch; its caller only waits for `done`
     bool done = false;
     Result<std::vector<float>> result = InternalError("not run");
   };
-  // Runs one batch from the front of the queue; called with `lock` held and
-  // busy_ false, returns with it held.
+  // Runs one batch from the front of the queue; called with `lock` held, an
+  // instance free and the queue not empty, returns with the lock held.
   void Lead(std::unique_lock<std::mutex>& lock);
   void RunBatch(const std::vector<Pending*>& batch, int64_t rows);
 
@@ -81,8 +84,8 @@ class DynamicBatcher {
   mutable std::mutex mu_;
   std::deque<Pending*> queue_;
   int64_t queued_rows_ = 0;
-  bool busy_ = false;     // a leader is filling or running a batch
-  bool filling_ = false;  // ... and waits on fill_ for more rows
+  int leaders_ = 0;       // filling or running a batch; at most options_.instances
+  bool filling_ = false;  // a leader waits on fill_ for more rows
   std::condition_variable fill_;
   int callers_ = 0;  // inside Run; the destructor waits for 0
   std::condition_variable idle_;

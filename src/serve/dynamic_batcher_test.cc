@@ -6,6 +6,8 @@
 #include <latch>
 #include <thread>
 
+#include "serve/routing/deployment_spec.h"
+
 namespace citadel::serve {
 namespace {
 
@@ -57,6 +59,64 @@ TEST(DynamicBatcher, ConcurrentRequestsShareForwardPassesAndGetTheirOwnAnswers) 
   EXPECT_EQ(total, kCallers);
   EXPECT_LT(batches.size(), static_cast<size_t>(kCallers)) << "no two requests were batched";
   for (int64_t rows : batches) EXPECT_LE(rows, o.max_batch_size);
+}
+
+// `instances` forward passes run at once, never more: each pass waits (a
+// bounded time) for a partner, so passes that overlap are seen to.
+TEST(DynamicBatcher, InstancesBoundTheForwardPassesRunningAtOnce) {
+  for (int instances : {1, 2}) {
+    SCOPED_TRACE(instances);
+    std::atomic<int> running{0}, most{0};
+    BatchingOptions o;
+    o.max_batch_size = 1;
+    o.instances = instances;
+    DynamicBatcher b("m:1", 2, 1, o, [&](std::span<const float> x, int64_t rows) {
+      const int now = ++running;
+      for (int seen = most.load(); now > seen && !most.compare_exchange_weak(seen, now);) {
+      }
+      const auto until = std::chrono::steady_clock::now() + std::chrono::milliseconds(300);
+      while (running.load() < 2 && std::chrono::steady_clock::now() < until) {
+        std::this_thread::yield();
+      }
+      std::this_thread::sleep_for(std::chrono::milliseconds(20));
+      --running;
+      return Sum(x, rows);
+    });
+    std::vector<std::thread> callers;
+    for (int i = 0; i < 4; ++i) {
+      callers.emplace_back([&] { EXPECT_TRUE(b.Run({1, 1}, 1).ok()); });
+    }
+    for (auto& t : callers) t.join();
+    EXPECT_EQ(most.load(), instances);
+  }
+}
+
+// Many callers, small batches, a fill delay and two instances: requests are
+// taken by one leader while their callers are being woken to lead, which
+// must never make a caller lead a batch it is already part of.
+TEST(DynamicBatcher, TwoInstancesUnderContentionAnswerEveryRequestCorrectly) {
+  BatchingOptions o;
+  o.max_batch_size = 3;
+  o.max_queue_delay_ms = 0.2;
+  o.instances = 2;
+  std::atomic<int64_t> rows_run{0};
+  DynamicBatcher b("m:1", 2, 1, o, Sum, [&](int64_t rows) { rows_run += rows; });
+  std::atomic<int> wrong{0};
+  std::vector<std::thread> callers;
+  constexpr int kThreads = 24, kEach = 200;
+  for (int t = 0; t < kThreads; ++t) {
+    callers.emplace_back([&, t] {
+      for (int i = 0; i < kEach; ++i) {
+        const auto x = static_cast<float>(t * 1000 + i);
+        auto out = b.Run({x, 2}, 1);
+        if (!out.ok() || out->size() != 1 || (*out)[0] != x + 20) ++wrong;
+      }
+    });
+  }
+  for (auto& t : callers) t.join();
+  EXPECT_EQ(wrong.load(), 0);
+  EXPECT_EQ(rows_run.load(), kThreads * kEach);
+  EXPECT_EQ(b.queued_rows(), 0);
 }
 
 TEST(DynamicBatcher, AFullQueueRefusesAtOnceInsteadOfGrowing) {
@@ -128,6 +188,29 @@ TEST(DynamicBatcher, DestructionAnswersEverythingQueuedWithoutWaitingOutTheDelay
   for (auto& t : callers) t.join();
   EXPECT_EQ(answered.load(), 8);
   EXPECT_LT(seconds, 30);
+}
+
+// The deployment settings that configure a batcher.
+TEST(BatchingSettings, InstancesParseRoundTripAndAreBounded) {
+  Json spec = {
+      {"routes",
+       {{{"model", "m"}, {"version", 1}, {"artifact", "sha256:abc"}, {"role", "primary"}}}},
+      {"batching", {{"max_batch_size", 8}, {"instances", 3}}}};
+  auto parsed = ParseDeploymentSpec(spec, "test");
+  ASSERT_TRUE(parsed.ok()) << parsed.status().ToString();
+  EXPECT_EQ(parsed->batching.instances, 3);
+  EXPECT_EQ(parsed->batching.max_batch_size, 8);
+  auto again = ParseDeploymentSpec(DeploymentSpecToJson(*parsed), "stored");
+  ASSERT_TRUE(again.ok());
+  EXPECT_EQ(again->batching.instances, 3);
+  EXPECT_EQ(ParseDeploymentSpec(Json{{"routes", spec["routes"]}}, "test")->batching.instances, 1);
+  for (int bad : {0, 65}) {
+    spec["batching"]["instances"] = bad;
+    auto refused = ParseDeploymentSpec(spec, "test");
+    ASSERT_FALSE(refused.ok()) << bad;
+    EXPECT_NE(refused.status().message().find("instances"), std::string::npos)
+        << refused.status().ToString();
+  }
 }
 
 }  // namespace

@@ -79,8 +79,8 @@ std::span<const double> BatchSizeBuckets() {
 
 std::string ServedModelKey(const std::string& endpoint, const Route& route,
                            const BatchingOptions& b) {
-  return fmt::format("{}/{}/{}:{}:{}:{}", endpoint, route.artifact_id, b.max_batch_size,
-                     b.max_queue_delay_ms, b.max_queue_rows, b.threads);
+  return fmt::format("{}/{}/{}:{}:{}:{}:{}", endpoint, route.artifact_id, b.max_batch_size,
+                     b.max_queue_delay_ms, b.max_queue_rows, b.threads, b.instances);
 }
 
 Result<std::shared_ptr<ServedModel>> LoadServedModel(

@@ -3,7 +3,9 @@
 // against its recorded digest) and filled from model.safetensors.
 #include <fmt/format.h>
 
+#include <mutex>
 #include <set>
+#include <shared_mutex>
 #include <stdexcept>
 
 #include "crypto/sha256.h"
@@ -18,6 +20,11 @@ namespace citadel::ml::internal {
 namespace {
 
 constexpr int64_t kPredictChunk = 2048;
+
+std::shared_mutex& ThreadCountMutex() {
+  static std::shared_mutex mu;
+  return mu;
+}
 
 class TorchSession final : public InferenceSession {
  public:
@@ -43,14 +50,21 @@ class TorchSession final : public InferenceSession {
           fmt::format("model {} expects {} features per row; got {} values for {} rows", source(),
                       d, features.size(), rows));
     }
+    // torch keeps the OpenMP intra-op thread count per thread, but
+    // set_num_threads also resizes the process-wide pthreadpool that its
+    // convolutions (NNPACK) run on: resizing it under a forward pass on
+    // another thread crashes. Forward passes share the lock; a thread
+    // setting its count for the first time takes it alone.
+    std::shared_lock forward(ThreadCountMutex(), std::defer_lock);
     if (const int threads = intra_op_threads(); threads > 0) {
-      // torch keeps the intra-op thread count per thread.
       thread_local int applied = 0;
       if (applied != threads) {
+        std::unique_lock alone(ThreadCountMutex());
         torch::set_num_threads(threads);
         applied = threads;
       }
     }
+    forward.lock();
     std::vector<float> out;
     Status s = CatchTorch(fmt::format("running model {}", source()), [&]() -> Status {
       torch::NoGradGuard no_grad;

@@ -89,13 +89,15 @@ Result<DeploymentSpec> ParseDeploymentSpec(const YamlDocument& doc, const std::s
   }
   if (s.Has("batching")) {
     SpecReader b = s.Child("batching");
-    RETURN_IF_ERROR(
-        b.ExpectObject({"max_batch_size", "max_queue_delay_ms", "max_queue_rows", "threads"}));
+    RETURN_IF_ERROR(b.ExpectObject(
+        {"max_batch_size", "max_queue_delay_ms", "max_queue_rows", "threads", "instances"}));
     ASSIGN_OR_RETURN(spec.batching.max_batch_size, b.Int("max_batch_size", 1, 65536, 64));
     ASSIGN_OR_RETURN(spec.batching.max_queue_delay_ms, b.Number("max_queue_delay_ms", 0, 10000, 0));
     ASSIGN_OR_RETURN(spec.batching.max_queue_rows, b.Int("max_queue_rows", 1, 1 << 24, 4096));
     ASSIGN_OR_RETURN(int64_t threads, b.Int("threads", 1, 256, 1));
     spec.batching.threads = static_cast<int>(threads);
+    ASSIGN_OR_RETURN(int64_t instances, b.Int("instances", 1, 64, 1));
+    spec.batching.instances = static_cast<int>(instances);
   }
   if (s.Has("hardening")) {
     ASSIGN_OR_RETURN(spec.hardening, ParseOutputHardening(s.Child("hardening")));
@@ -141,7 +143,8 @@ Json DeploymentSpecToJson(const DeploymentSpec& spec) {
        {{"max_batch_size", spec.batching.max_batch_size},
         {"max_queue_delay_ms", spec.batching.max_queue_delay_ms},
         {"max_queue_rows", spec.batching.max_queue_rows},
-        {"threads", spec.batching.threads}}},
+        {"threads", spec.batching.threads},
+        {"instances", spec.batching.instances}}},
       {"hardening", {{"top_k", spec.hardening.top_k}, {"decimals", spec.hardening.decimals}}},
       {"limits",
        {{"max_body_bytes", spec.limits.max_body_bytes}, {"max_rows", spec.limits.max_rows}}},

@@ -8,7 +8,7 @@
 //     - { model: digits, version: 5, artifact: sha256:…, role: shadow }
 //   rollout: { steps: [5, 25, 50, 100], min_requests: 100, max_error_rate: 0.01, … }
 //   batching: { max_batch_size: 32, max_queue_delay_ms: 2, max_queue_rows: 4096,
-//               threads: 1 }
+//               threads: 1, instances: 1 }
 //   hardening: { top_k: 3, decimals: 2 }  # what a client sees of the probabilities
 //   limits: { max_body_bytes: 8388608, max_rows: 4096 }
 //   ood: { reject: false }               # reject out-of-distribution rows with 422
@@ -47,6 +47,7 @@ struct BatchingOptions {
   double max_queue_delay_ms = 0;  // how long a partial batch waits for more rows
   int64_t max_queue_rows = 4096;  // queued rows beyond which requests get 429
   int threads = 1;                // intra-op threads of one forward pass
+  int instances = 1;              // forward passes of the model run at once
 };
 
 // Which exchanges serve/payload_log.h keeps: a random `sample_rate` share
