@@ -122,7 +122,9 @@ start_citadel() {
   SIDES+=("$side")
 }
 if "$CITADEL" serve --help 2>&1 | grep -q -- '--port'; then
-  "$CITADEL" --quiet deploy mlp --model digits:1 >/dev/null
+  # Deployed by the older build when there is one: a newer spec may carry
+  # settings an older server does not know (and refuses), not the reverse.
+  "${BASELINE:-$CITADEL}" --quiet deploy mlp --model digits:1 >/dev/null
   if [[ "$AUTH" == 1 ]]; then
     TOKEN=$("$CITADEL" --quiet tokens create bench | tail -n1 | awk '{print $NF}')
   fi
