@@ -11,11 +11,13 @@ packages=(
   libyaml-cpp-dev nlohmann-json3-dev libcli11-dev libfmt-dev
   libgtest-dev libgmock-dev libbenchmark-dev
   dataset-fashion-mnist
-  # src/http (chosen by bench/compare/http_libs.sh; Boost.Beast is the
-  # candidate it was measured against).
+  # src/http: the server on Boost.Beast / Asio (chosen by
+  # bench/compare/http_libs.sh), the client on cpp-httplib.
   libcpp-httplib-dev libboost-dev
   # The serving benchmark's peer: FastAPI + uvicorn + torch.
   python3-fastapi python3-uvicorn python3-uvloop python3-httptools python3-torch
+  # The data benchmarks' peer (make bench): pandas.
+  python3-pandas python3-numpy
   # Peers in tests: the OMS JSON schemas and an independent signature check
   # of the bundles `citadel sign` writes.
   python3-jsonschema python3-cryptography
