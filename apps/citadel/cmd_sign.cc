@@ -137,8 +137,8 @@ Status Verify(const Globals& globals, const VerifyArgs& args) {
   }
   for (const std::string& ca : args.ca) {
     ASSIGN_OR_RETURN(std::string pem, ReadFile(ca));
-    RETURN_IF_ERROR(crypto::ReadPemCertificates(pem, ca).status());
-    anchors.ca_pem.push_back(std::move(pem));
+    ASSIGN_OR_RETURN(std::vector<std::string> roots, crypto::ReadPemCertificates(pem, ca));
+    anchors.roots.insert(anchors.roots.end(), roots.begin(), roots.end());
   }
   if (!args.oidc_issuer.empty() && args.identities.empty() && args.identity_patterns.empty()) {
     return InvalidArgumentError(

@@ -54,7 +54,7 @@ TEST(CertificateIdentity, ReadsSubjectAndEveryNameTypeWeMatch) {
   EXPECT_EQ(identity->oidc_issuer, "");
 
   // The chain verifier hands back the same identity with the key.
-  auto verified = VerifyCertificateChain({der}, {ca.ca_pem()}, "bundle");
+  auto verified = VerifyCertificateChain({der}, {ca.ca_der()}, "bundle");
   ASSERT_TRUE(verified.ok()) << verified.status().ToString();
   EXPECT_EQ(verified->identity.alt_names, identity->alt_names);
   EXPECT_EQ(verified->identity.subject, identity->subject);

@@ -216,29 +216,28 @@ Result<std::string> PrivateKey::Sign(std::string_view message) const {
 }
 
 Result<VerifiedCertificate> VerifyCertificateChain(const std::vector<std::string>& chain,
-                                                   const std::vector<std::string>& trusted_pem,
+                                                   const std::vector<std::string>& roots,
                                                    std::string_view source) {
   using internal::ParseDerCertificate;
   using internal::X509Ptr;
   if (chain.empty()) {
     return InvalidArgumentError(fmt::format("{}: the certificate chain is empty", source));
   }
-  std::unique_ptr<X509_STORE, StoreFree> store(X509_STORE_new());
-  if (!store) return InternalError("X509_STORE_new: " + OpenSslError());
-  size_t trusted = 0;
-  for (size_t i = 0; i < trusted_pem.size(); ++i) {
-    ASSIGN_OR_RETURN(std::vector<std::string> ders,
-                     ReadPemCertificates(trusted_pem[i], fmt::format("trusted CA file {} of {}",
-                                                                     i + 1, trusted_pem.size())));
-    for (const std::string& der : ders) {
-      X509Ptr cert = ParseDerCertificate(der);
-      if (cert && X509_STORE_add_cert(store.get(), cert.get()) == 1) ++trusted;
-      ERR_clear_error();
-    }
-  }
-  if (trusted == 0) {
+  if (roots.empty()) {
     return InvalidArgumentError(fmt::format(
         "{}: no trusted CA certificate was given (PEM files with the root CA)", source));
+  }
+  std::unique_ptr<X509_STORE, StoreFree> store(X509_STORE_new());
+  if (!store) return InternalError("X509_STORE_new: " + OpenSslError());
+  for (size_t i = 0; i < roots.size(); ++i) {
+    X509Ptr root = ParseDerCertificate(roots[i]);
+    if (!root) {
+      return InvalidArgumentError(fmt::format(
+          "{}: trusted CA certificate {} is not one DER X.509 certificate", source, i + 1));
+    }
+    if (X509_STORE_add_cert(store.get(), root.get()) != 1) {
+      return InternalError("X509_STORE_add_cert: " + OpenSslError());
+    }
   }
   std::vector<X509Ptr> certs;
   for (const std::string& der : chain) {

@@ -68,12 +68,12 @@ struct VerifiedCertificate {
 };
 
 // Verifies `chain` (DER certificates, the signing certificate first, then
-// any intermediates) up to one of `trusted_pem` (PEM files' contents, each
-// holding one or more CA certificates) and returns the signing
-// certificate's public key and identity. PermissionDenied saying why the
+// any intermediates) up to one of `roots` (DER CA certificates, as
+// ReadPemCertificates gives them) and returns the signing certificate's
+// public key and identity. PermissionDenied saying why the
 // chain fails. Whether the identity is a trusted one is the caller's policy.
 Result<VerifiedCertificate> VerifyCertificateChain(const std::vector<std::string>& chain,
-                                                   const std::vector<std::string>& trusted_pem,
+                                                   const std::vector<std::string>& roots,
                                                    std::string_view source);
 
 // The public key of the DER certificate `der`, once it is seen to be issued

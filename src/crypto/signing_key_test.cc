@@ -55,17 +55,27 @@ TEST(SigningKey, ReadsTheOpenSsfReferenceKeyAndRefusesOtherInput) {
 // Chains that verify are tested with the OpenSSF certificate bundles
 // (provenance/model_signature_test.cc); here, the inputs that cannot.
 TEST(SigningKey, CertificateChainInputsThatCannotVerifyAreNamed) {
-  auto root = ReadFile("../shared/testdata/oms/keys/ca-cert.pem");
-  ASSERT_TRUE(root.ok()) << root.status().ToString();
-  auto empty = VerifyCertificateChain({}, {*root}, "bundle");
+  auto pem = ReadFile("../shared/testdata/oms/keys/ca-cert.pem");
+  ASSERT_TRUE(pem.ok()) << pem.status().ToString();
+  auto roots = ReadPemCertificates(*pem, "ca-cert.pem");
+  ASSERT_TRUE(roots.ok()) << roots.status().ToString();
+  const std::string root = roots->front();
+  auto empty = VerifyCertificateChain({}, {root}, "bundle");
   EXPECT_NE(empty.status().message().find("chain is empty"), std::string::npos);
-  auto garbage = VerifyCertificateChain({"not der"}, {*root}, "bundle");
-  EXPECT_NE(garbage.status().message().find("certificate 0 of the chain is not one DER X.509 certificate"),
+  auto garbage = VerifyCertificateChain({"not der"}, {root}, "bundle");
+  EXPECT_NE(garbage.status().message().find(
+                "certificate 0 of the chain is not one DER X.509 certificate"),
             std::string::npos);
-  auto untrusted = VerifyCertificateChain({"x"}, {"no certificates"}, "bundle");
-  EXPECT_NE(untrusted.status().message().find("trusted CA file 1 of 1: no PEM certificate"),
-            std::string::npos)
-      << untrusted.status().ToString();
+  auto no_roots = VerifyCertificateChain({"x"}, {}, "bundle");
+  EXPECT_NE(no_roots.status().message().find("no trusted CA certificate"), std::string::npos);
+  auto bad_root = VerifyCertificateChain({"x"}, {"no certificates"}, "bundle");
+  EXPECT_NE(
+      bad_root.status().message().find("trusted CA certificate 1 is not one DER X.509 certificate"),
+      std::string::npos)
+      << bad_root.status().ToString();
+  auto no_pem = ReadPemCertificates("no certificates", "roots.pem");
+  EXPECT_NE(no_pem.status().message().find("roots.pem: no PEM certificate"), std::string::npos)
+      << no_pem.status().ToString();
 }
 
 // A leaf certificate chaining to the trusted CA is refused unless it is
@@ -75,7 +85,7 @@ TEST(SigningKey, OnlyACodeSigningCertificateSigns) {
   auto leaf = [&](const std::string& name, const std::string& extensions) {
     return authority.Issue("/CN=" + name, extensions);
   };
-  const std::string ca = authority.ca_pem();
+  const std::string ca = authority.ca_der();
   const std::string signer =
       leaf("signer", "keyUsage=critical,digitalSignature\nextendedKeyUsage=codeSigning\n");
   const std::string server = leaf("server", "extendedKeyUsage=serverAuth\n");

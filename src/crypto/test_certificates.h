@@ -11,6 +11,7 @@
 
 #include "base/system/files.h"
 #include "base/testing/scratch_dir.h"
+#include "crypto/signing_key.h"
 
 namespace citadel::crypto {
 
@@ -28,6 +29,12 @@ class TestCertificateAuthority {
   }
 
   const std::string& ca_pem() const { return ca_pem_; }
+  // The CA certificate as DER, what VerifyCertificateChain trusts.
+  std::string ca_der() const {
+    Result<std::vector<std::string>> ders = ReadPemCertificates(ca_pem_, "test CA");
+    EXPECT_TRUE(ders.ok()) << ders.status().ToString();
+    return ders.ok() ? ders->front() : std::string();
+  }
 
   struct Issued {
     std::string der;      // the certificate

@@ -50,35 +50,28 @@ class RawConnection {
     return ::send(fd_, bytes.data(), bytes.size(), MSG_NOSIGNAL) ==
            static_cast<ssize_t>(bytes.size());
   }
-  // One response: its head and the Content-Length bytes after it; "" when
-  // the connection closed (or timed out) first.
-  std::string ReadResponse() {
-    while (true) {
-      const size_t end = pending_.find("\r\n\r\n");
-      if (end != std::string::npos) {
-        size_t length = 0;
-        const size_t at = pending_.find("Content-Length: ");
-        if (at != std::string::npos && at < end) length = std::stoul(pending_.substr(at + 16));
-        if (pending_.size() >= end + 4 + length) {
-          std::string response = pending_.substr(0, end + 4 + length);
-          pending_.erase(0, end + 4 + length);
-          return response;
-        }
-      }
-      if (!Fill()) return "";
-    }
-  }
-  // The head of one response alone (a response to HEAD has no body).
+  // The head of one response alone (a response to HEAD has no body); ""
+  // when the connection closed (or timed out) first.
   std::string ReadHead() {
-    while (true) {
-      const size_t end = pending_.find("\r\n\r\n");
-      if (end != std::string::npos) {
-        std::string head = pending_.substr(0, end + 4);
-        pending_.erase(0, end + 4);
-        return head;
-      }
+    size_t end;
+    while ((end = pending_.find("\r\n\r\n")) == std::string::npos) {
       if (!Fill()) return "";
     }
+    std::string head = pending_.substr(0, end + 4);
+    pending_.erase(0, end + 4);
+    return head;
+  }
+  // One response: its head and the Content-Length bytes after it.
+  std::string ReadResponse() {
+    std::string response = ReadHead();
+    const size_t at = response.find("Content-Length: ");
+    const size_t length = at == std::string::npos ? 0 : std::stoul(response.substr(at + 16));
+    while (pending_.size() < length) {
+      if (!Fill()) return "";
+    }
+    response += pending_.substr(0, length);
+    pending_.erase(0, length);
+    return response;
   }
   // True once the server has closed its side (after anything it sent).
   bool ClosedByServer() {

@@ -8,7 +8,6 @@
 #include <boost/beast/http/read.hpp>
 #include <boost/beast/http/write.hpp>
 #include <chrono>
-#include <cmath>
 
 #include "base/logging.h"
 #include "base/text/json.h"
@@ -30,6 +29,10 @@ constexpr auto kSweepInterval = std::chrono::milliseconds(100);
 // Room in the read buffer beyond the header limit: the body passes through
 // it in pieces, and chunk-size lines and trailers must fit in it.
 constexpr size_t kBufferSlack = 64 << 10;
+
+Connection::Clock::duration Seconds(double s) {
+  return std::chrono::duration_cast<Connection::Clock::duration>(std::chrono::duration<double>(s));
+}
 
 Response ErrorResponse(int status, std::string_view message) {
   Response response;
@@ -65,11 +68,15 @@ void ConnectionRegistry::Add(Connection* connection) {
   if (!sweeping_) {
     sweeping_ = true;
     last_sweep_ = Connection::Clock::now();
-    sweeper_.expires_after(kSweepInterval);
-    sweeper_.async_wait([this](boost::system::error_code ec) {
-      if (!ec) Sweep();
-    });
+    ScheduleSweep();
   }
+}
+
+void ConnectionRegistry::ScheduleSweep() {
+  sweeper_.expires_after(kSweepInterval);
+  sweeper_.async_wait([this](boost::system::error_code ec) {
+    if (!ec) Sweep();
+  });
 }
 
 void ConnectionRegistry::Sweep() {
@@ -84,10 +91,7 @@ void ConnectionRegistry::Sweep() {
   last_sweep_ = now;
   // Cancelling only queues completions, so the set does not change under us.
   for (Connection* c : connections_) c->CheckDeadline(now, lag);
-  sweeper_.expires_after(kSweepInterval);
-  sweeper_.async_wait([this](boost::system::error_code ec) {
-    if (!ec) Sweep();
-  });
+  ScheduleSweep();
 }
 
 void ConnectionRegistry::CloseIdle() {
@@ -116,9 +120,8 @@ bool Connection::RequestStarted() const {
 }
 
 void Connection::CloseIfIdle() {
-  stop_requested_ = true;
-  // Cancelled, the pending read completes as aborted and closes; a request
-  // already read whose completion is queued is still answered.
+  // Runs after `stopping` is set. Cancelled, the pending read completes as aborted and closes; a
+  // request already read whose completion is queued is still answered.
   if (phase_ != Phase::kAwaiting || RequestStarted()) return;
   boost::system::error_code ignored;
   socket_.cancel(ignored);
@@ -126,7 +129,7 @@ void Connection::CloseIfIdle() {
 
 void Connection::Arm(double seconds) {
   timed_out_ = false;
-  deadline_ = Clock::now() + std::chrono::microseconds(std::llround(seconds * 1e6));
+  deadline_ = Clock::now() + Seconds(seconds);
 }
 
 void Connection::CheckDeadline(Clock::time_point now, Clock::duration lag) {
@@ -136,9 +139,7 @@ void Connection::CheckDeadline(Clock::time_point now, Clock::duration lag) {
   // read_timeout, however long the keep-alive wait allowed.
   if (phase_ == Phase::kAwaiting && RequestStarted()) {
     phase_ = Phase::kReading;
-    deadline_ = std::min(
-        deadline_,
-        now + std::chrono::microseconds(std::llround(shared_.options.read_timeout_seconds * 1e6)));
+    deadline_ = std::min(deadline_, now + Seconds(shared_.options.read_timeout_seconds));
   }
   if (now < deadline_) return;
   if (phase_ == Phase::kAwaiting || phase_ == Phase::kReading) {
@@ -153,7 +154,7 @@ void Connection::CheckDeadline(Clock::time_point now, Clock::duration lag) {
 }
 
 void Connection::ReadHeader() {
-  if (stop_requested_ || shared_.stopping.load(std::memory_order_relaxed)) return Close();
+  if (Stopping()) return Close();
   parser_.emplace();
   parser_->header_limit(static_cast<uint32_t>(shared_.options.max_header_bytes));
   parser_->body_limit(static_cast<uint64_t>(shared_.options.max_body_bytes));
@@ -267,7 +268,7 @@ void Connection::Dispatch() {
                request.path, problem);
     response = ErrorResponse(500, "internal error");
   }
-  Write(std::move(response), keep_alive && !stop_requested_ && !shared_.stopping.load(), head);
+  Write(std::move(response), keep_alive && !Stopping(), head);
 }
 
 void Connection::Write(Response response, bool keep_alive, bool head) {

@@ -52,6 +52,7 @@ class ConnectionRegistry {
   void CloseIdle();
 
  private:
+  void ScheduleSweep();
   void Sweep();
 
   boost::asio::steady_timer sweeper_;
@@ -108,6 +109,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
   void Close();
   bool RequestStarted() const;
 
+  bool Stopping() const { return shared_.stopping.load(std::memory_order_relaxed); }
   void Arm(double seconds);
   void Disarm() { deadline_ = Clock::time_point::max(); }
 
@@ -126,7 +128,6 @@ class Connection : public std::enable_shared_from_this<Connection> {
   bool timed_out_ = false;
   bool first_ = true;     // no request answered yet on this connection
   bool closing_ = false;  // answering a refusal; the connection ends after it
-  bool stop_requested_ = false;
 };
 
 }  // namespace citadel::http::internal

@@ -33,7 +33,7 @@ struct Candidate {
 Result<std::vector<Candidate>> CandidateKeys(const Json& material, const TrustAnchors& anchors) {
   if (!material.is_object()) return InvalidArgumentError("bundle: no verificationMaterial");
   if (material.contains("x509CertificateChain") || material.contains("certificate")) {
-    if (anchors.ca_pem.empty()) {
+    if (anchors.roots.empty()) {
       return InvalidArgumentError(
           "the bundle is signed with a certificate: give the trusted CA certificates "
           "(--cert-chain PEM)");
@@ -48,7 +48,7 @@ Result<std::vector<Candidate>> CandidateKeys(const Json& material, const TrustAn
       chain.push_back(std::move(der));
     }
     ASSIGN_OR_RETURN(crypto::VerifiedCertificate certificate,
-                     crypto::VerifyCertificateChain(chain, anchors.ca_pem, "bundle"));
+                     crypto::VerifyCertificateChain(chain, anchors.roots, "bundle"));
     RETURN_IF_ERROR(CheckSignerIdentity(certificate.identity, anchors.identities));
     return std::vector<Candidate>{
         {certificate.key, "certificate " + certificate.identity.Describe()}};

@@ -27,10 +27,12 @@ inline constexpr std::string_view kBundleMediaType =
 // must then match one of `identities` when any are given.
 struct TrustAnchors {
   std::vector<crypto::PublicKey> keys;
-  std::vector<std::string> ca_pem;  // PEM files' contents
+  // Trusted CA certificates, DER (crypto::ReadPemCertificates of the PEM
+  // files, read and checked once when the anchors are gathered).
+  std::vector<std::string> roots;
   std::vector<SignerIdentityRule> identities;
 
-  bool empty() const { return keys.empty() && ca_pem.empty(); }
+  bool empty() const { return keys.empty() && roots.empty(); }
 };
 
 // The hint a bundle names `key` by.

@@ -53,7 +53,7 @@ Json Verification(workload::Workspace& ws, const workload::LoadedArtifact& artif
             {"policy", (ws.root() / workload::kTrustPolicyFile).string()},
             {"verified_at", NowIso8601()}};
   auto signed_by = workload::VerifyArtifact(ws, artifact, policy.anchors);
-  if (!signed_by.ok() && policy.anchors.keys.empty() && policy.anchors.ca_pem.empty()) {
+  if (!signed_by.ok() && policy.anchors.keys.empty() && policy.anchors.roots.empty()) {
     // No anchors configured: the workspace's own key is the natural one.
     if (auto key = ws.SigningKey(); key.ok()) {
       provenance::TrustAnchors own;

@@ -96,13 +96,14 @@ Result<TrustPolicy> LoadTrustPolicy(const Workspace& ws) {
     if (!key.ok()) return root.FieldError("trusted_keys", key.status().message());
     policy.anchors.keys.push_back(*key);
   }
-  ASSIGN_OR_RETURN(policy.anchors.ca_pem, ReadPems(ws, root, "trusted_roots"));
-  for (const std::string& pem : policy.anchors.ca_pem) {
+  ASSIGN_OR_RETURN(std::vector<std::string> root_pems, ReadPems(ws, root, "trusted_roots"));
+  for (const std::string& pem : root_pems) {
     Result<std::vector<std::string>> certs = crypto::ReadPemCertificates(pem, "a trusted root");
     if (!certs.ok()) return root.FieldError("trusted_roots", certs.status().message());
+    policy.anchors.roots.insert(policy.anchors.roots.end(), certs->begin(), certs->end());
   }
   ASSIGN_OR_RETURN(policy.anchors.identities, ReadIdentities(root));
-  if (!policy.anchors.identities.empty() && policy.anchors.ca_pem.empty()) {
+  if (!policy.anchors.identities.empty() && policy.anchors.roots.empty()) {
     return root.FieldError("trusted_identities",
                            "identities are names in certificates: give trusted_roots too");
   }
