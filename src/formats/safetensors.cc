@@ -68,7 +68,7 @@ Status SafetensorsWriter::Add(std::string name, DType dtype, std::vector<int64_t
                               std::string data) {
   const uint64_t size = data.size();
   return AddEntry(std::move(name),
-                  Entry{dtype, std::move(shape), std::move(data), size, nullptr, {}, false});
+                  Entry{dtype, std::move(shape), std::move(data), size, 0, nullptr, {}, false});
 }
 
 Status SafetensorsWriter::AddFilled(std::string name, DType dtype, std::vector<int64_t> shape,
@@ -78,14 +78,16 @@ Status SafetensorsWriter::AddFilled(std::string name, DType dtype, std::vector<i
     return InvalidArgumentError(fmt::format("tensor '{}': invalid shape or no filler", name));
   }
   const uint64_t size = static_cast<uint64_t>(n) * DTypeSize(dtype);
+  const uint64_t rows = shape.empty() ? 1 : static_cast<uint64_t>(shape[0]);
+  const uint64_t row_bytes = rows == 0 ? 0 : size / rows;
   return AddEntry(std::move(name),
-                  Entry{dtype, std::move(shape), {}, size, std::move(fill), {}, false});
+                  Entry{dtype, std::move(shape), {}, size, row_bytes, std::move(fill), {}, false});
 }
 
 Status SafetensorsWriter::AddView(std::string name, DType dtype, std::vector<int64_t> shape,
                                   std::string_view data) {
   return AddEntry(std::move(name),
-                  Entry{dtype, std::move(shape), {}, data.size(), nullptr, data, true});
+                  Entry{dtype, std::move(shape), {}, data.size(), 0, nullptr, data, true});
 }
 
 Status SafetensorsWriter::AddEntry(std::string name, Entry entry) {
@@ -137,7 +139,7 @@ std::string SafetensorsWriter::Serialize() const {
     } else {
       const size_t start = out.size();
       out.resize(start + entry.size);  // zero-filled
-      entry.fill(std::span<char>(out.data() + start, entry.size));
+      entry.fill(0, std::span<char>(out.data() + start, entry.size));
     }
   }
   return out;
@@ -145,15 +147,21 @@ std::string SafetensorsWriter::Serialize() const {
 
 Status SafetensorsWriter::SerializeTo(const Sink& sink) const {
   RETURN_IF_ERROR(sink(Header()));
+  std::string piece;  // reused by every filled tensor: it stays in cache
   for (const auto& [name, entry] : tensors_) {
     if (entry.is_view) {
       RETURN_IF_ERROR(sink(entry.view));
     } else if (!entry.fill) {
       RETURN_IF_ERROR(sink(entry.data));
-    } else {
-      std::string bytes(entry.size, '\0');
-      entry.fill(std::span<char>(bytes.data(), bytes.size()));
-      RETURN_IF_ERROR(sink(bytes));
+    } else if (entry.size > 0) {
+      const uint64_t rows_per_piece = std::max<uint64_t>(1, kStreamPiece / entry.row_bytes);
+      const uint64_t rows = entry.size / entry.row_bytes;
+      for (uint64_t first = 0; first < rows; first += rows_per_piece) {
+        const uint64_t bytes = std::min(rows_per_piece, rows - first) * entry.row_bytes;
+        piece.assign(bytes, '\0');
+        entry.fill(static_cast<int64_t>(first), std::span<char>(piece.data(), bytes));
+        RETURN_IF_ERROR(sink(piece));
+      }
     }
   }
   return Status::Ok();

@@ -38,11 +38,13 @@ class SafetensorsWriter {
  public:
   // `data` must hold exactly product(shape) * DTypeSize(dtype) bytes.
   Status Add(std::string name, DType dtype, std::vector<int64_t> shape, std::string data);
-  // A tensor whose bytes `fill` writes at Serialize() time, straight into the
-  // file's buffer (product(shape) * DTypeSize(dtype) bytes, zeroed before):
-  // large tensors gathered from other storage are then copied once, not
-  // three times.
-  using Filler = std::function<void(std::span<char> bytes)>;
+  // A tensor whose bytes `fill` writes when serialised, straight into the
+  // output: large tensors gathered from other storage are copied once, and
+  // SerializeTo never holds more than about a MiB of them. `fill(first_row,
+  // bytes)` writes rows [first_row, first_row + bytes.size() / row bytes) of
+  // dimension 0 into `bytes` (zeroed before): Serialize asks for every row
+  // at once, SerializeTo for consecutive runs of whole rows.
+  using Filler = std::function<void(int64_t first_row, std::span<char> bytes)>;
   Status AddFilled(std::string name, DType dtype, std::vector<int64_t> shape, Filler fill);
   // A tensor whose bytes stay where they are (the caller keeps them alive
   // until serialised): written straight from there, never copied in here.
@@ -51,9 +53,11 @@ class SafetensorsWriter {
     metadata_[std::move(key)] = std::move(value);
   }
   std::string Serialize() const;
-  // The same bytes, handed to `sink` piece by piece (header, then each
-  // tensor) instead of assembled: a large file needs no second copy in
-  // memory. Stops at the first error `sink` returns.
+  // The same bytes, handed to `sink` piece by piece (the header, each stored
+  // tensor whole, a filled tensor in pieces of about kStreamPiece bytes)
+  // instead of assembled: a large file needs no copy of itself in memory.
+  // Stops at the first error `sink` returns.
+  static constexpr size_t kStreamPiece = size_t{1} << 20;
   using Sink = std::function<Status(std::string_view bytes)>;
   Status SerializeTo(const Sink& sink) const;
 
@@ -63,6 +67,7 @@ class SafetensorsWriter {
     std::vector<int64_t> shape;
     std::string data;
     uint64_t size = 0;  // bytes: data.size(), or what `fill` writes
+    uint64_t row_bytes = 0;  // bytes of one index of dimension 0 (all of them for a scalar)
     Filler fill;
     std::string_view view;  // AddView: the bytes, not owned
     bool is_view = false;

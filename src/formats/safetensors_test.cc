@@ -68,7 +68,8 @@ TEST(Safetensors, FilledTensorsSerialiseExactlyLikeCopiedOnes) {
   size_t seen_bytes = 0;
   ASSERT_TRUE(filled
                   .AddFilled("x", DType::kF32, {2, 3},
-                             [&](std::span<char> bytes) {
+                             [&](int64_t first_row, std::span<char> bytes) {
+                               EXPECT_EQ(first_row, 0);
                                seen_bytes = bytes.size();
                                std::memcpy(bytes.data(), values.data(), bytes.size());
                              })
@@ -78,14 +79,51 @@ TEST(Safetensors, FilledTensorsSerialiseExactlyLikeCopiedOnes) {
   EXPECT_EQ(seen_bytes, 24u);
   // A filler that writes nothing leaves zeros, never stale memory.
   SafetensorsWriter untouched;
-  ASSERT_TRUE(untouched.AddFilled("z", DType::kI64, {3}, [](std::span<char>) {}).ok());
+  ASSERT_TRUE(untouched.AddFilled("z", DType::kI64, {3}, [](int64_t, std::span<char>) {}).ok());
   auto file = SafetensorsFile::Parse(untouched.Serialize(), "mem");
   ASSERT_TRUE(file.ok()) << file.status().ToString();
   EXPECT_TRUE((*file->Get("z"))->data == std::string(24, '\0'));
-  EXPECT_EQ(untouched.AddFilled("z", DType::kI64, {1}, [](std::span<char>) {}).code(),
+  EXPECT_EQ(untouched.AddFilled("z", DType::kI64, {1}, [](int64_t, std::span<char>) {}).code(),
             StatusCode::kAlreadyExists);
-  EXPECT_EQ(untouched.AddFilled("n", DType::kI64, {-1}, [](std::span<char>) {}).code(),
+  EXPECT_EQ(untouched.AddFilled("n", DType::kI64, {-1}, [](int64_t, std::span<char>) {}).code(),
             StatusCode::kInvalidArgument);
+}
+
+TEST(Safetensors, LargeFilledTensorsStreamInPiecesOfWholeRows) {
+  // 1000 rows of 333 float32: ~1.3 MiB, more than one piece; a row (1332
+  // bytes) does not divide a MiB, so a piece boundary inside a row would show.
+  constexpr int64_t kRows = 1000, kWidth = 333;
+  auto value = [](int64_t row, int64_t col) { return static_cast<float>(row * kWidth + col); };
+  auto fill = [&](int64_t first_row, std::span<char> bytes) {
+    auto* out = reinterpret_cast<float*>(bytes.data());
+    const size_t rows = bytes.size() / (kWidth * sizeof(float));
+    ASSERT_EQ(rows * kWidth * sizeof(float), bytes.size()) << "a piece holds whole rows";
+    for (size_t r = 0; r < rows; ++r) {
+      for (int64_t c = 0; c < kWidth; ++c) out[r * kWidth + c] = value(first_row + r, c);
+    }
+  };
+  SafetensorsWriter writer;
+  ASSERT_TRUE(writer.AddFilled("m", DType::kF32, {kRows, kWidth}, fill).ok());
+  std::vector<size_t> piece_sizes;
+  std::string streamed;
+  ASSERT_TRUE(writer
+                  .SerializeTo([&](std::string_view bytes) {
+                    piece_sizes.push_back(bytes.size());
+                    streamed += bytes;
+                    return Status::Ok();
+                  })
+                  .ok());
+  EXPECT_EQ(streamed, writer.Serialize());
+  ASSERT_GE(piece_sizes.size(), 3u) << "header and at least two pieces";
+  for (size_t i = 1; i < piece_sizes.size(); ++i) {
+    EXPECT_LE(piece_sizes[i], SafetensorsWriter::kStreamPiece);
+  }
+  auto file = SafetensorsFile::Parse(streamed, "streamed");
+  ASSERT_TRUE(file.ok()) << file.status().ToString();
+  const auto* m = reinterpret_cast<const float*>((*file->Get("m"))->data.data());
+  EXPECT_EQ(m[0], value(0, 0));
+  EXPECT_EQ(m[kRows * kWidth - 1], value(kRows - 1, kWidth - 1));
+  EXPECT_EQ(m[787 * kWidth + 5], value(787, 5));
 }
 
 struct BadCase {
@@ -106,7 +144,9 @@ TEST(Safetensors, StreamedViewsSerialiseExactlyLikeCopiedOnesAndParseInPlace) {
   ASSERT_TRUE(
       streamed
           .AddFilled("b", DType::kI64, {3},
-                     [&](std::span<char> out) { std::memcpy(out.data(), b.data(), out.size()); })
+                     [&](int64_t, std::span<char> out) {
+                       std::memcpy(out.data(), b.data(), out.size());
+                     })
           .ok());
   streamed.SetMetadata("k", "v");
   std::string pieces;

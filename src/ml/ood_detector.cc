@@ -481,11 +481,12 @@ std::string OodDetector::ToSafetensors() const {
   const auto n = static_cast<size_t>(stride_);
   // L, row-major: the transpose of upper_ without its padding, written at
   // Serialize() below (the zeros above the diagonal are the writer's).
-  const auto fill_lower = [&](std::span<char> bytes) {
-    for (int64_t i = 0; i < dims_; ++i) {
+  const auto fill_lower = [&](int64_t first_row, std::span<char> bytes) {
+    const auto rows = static_cast<int64_t>(bytes.size() / (dims_ * sizeof(double)));
+    for (int64_t i = first_row; i < first_row + rows; ++i) {
       for (int64_t j = 0; j <= i; ++j) {
         const double v = upper_[static_cast<size_t>(j) * n + static_cast<size_t>(i)];
-        std::memcpy(bytes.data() + (i * dims_ + j) * sizeof(double), &v, sizeof v);
+        std::memcpy(bytes.data() + ((i - first_row) * dims_ + j) * sizeof(double), &v, sizeof v);
       }
     }
   };

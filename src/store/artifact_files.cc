@@ -40,12 +40,13 @@ Result<Manifest> StoreDirectory(const BlobStore& blobs, const fs::path& dir) {
   return manifest;
 }
 
-Result<Manifest> StoreFiles(const BlobStore& blobs,
-                            const std::vector<std::pair<std::string, std::string>>& files) {
+Result<Manifest> StoreFiles(const BlobStore& blobs, const std::vector<ArtifactFile>& files) {
   std::vector<ManifestEntry> entries;
-  for (const auto& [path, bytes] : files) {
-    ASSIGN_OR_RETURN(auto digest, blobs.Put(bytes));
-    entries.push_back({path, digest, bytes.size()});
+  for (const ArtifactFile& file : files) {
+    uint64_t size = file.bytes.size();
+    ASSIGN_OR_RETURN(auto digest,
+                     file.produce ? blobs.PutStreamed(file.produce, &size) : blobs.Put(file.bytes));
+    entries.push_back({file.path, digest, size});
   }
   ASSIGN_OR_RETURN(Manifest manifest, Manifest::FromEntries(std::move(entries)));
   RETURN_IF_ERROR(blobs.Put(manifest.Canonical()));
@@ -55,12 +56,7 @@ Result<Manifest> StoreFiles(const BlobStore& blobs,
 Result<Manifest> StoreStreamedFile(
     const BlobStore& blobs, std::string_view name,
     const std::function<Status(const BlobStore::ByteSink&)>& produce) {
-  uint64_t size = 0;
-  ASSIGN_OR_RETURN(auto digest, blobs.PutStreamed(produce, &size));
-  ASSIGN_OR_RETURN(Manifest manifest,
-                   Manifest::FromEntries({ManifestEntry{std::string(name), digest, size}}));
-  RETURN_IF_ERROR(blobs.Put(manifest.Canonical()));
-  return manifest;
+  return StoreFiles(blobs, {ArtifactFile{std::string(name), {}, produce}});
 }
 
 Result<Manifest> StoreFile(const BlobStore& blobs, const fs::path& file, std::string_view name) {

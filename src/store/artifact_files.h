@@ -6,6 +6,7 @@
 #pragma once
 
 #include <filesystem>
+#include <functional>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -22,12 +23,21 @@ namespace citadel::store {
 // Id() is the artifact id.
 Result<Manifest> StoreDirectory(const BlobStore& blobs, const std::filesystem::path& dir);
 
-// Stores in-memory files {path in artifact, bytes} and the manifest: for
-// outputs built in memory, which need not be written to a directory first.
-Result<Manifest> StoreFiles(const BlobStore& blobs,
-                            const std::vector<std::pair<std::string, std::string>>& files);
+// One file of an artifact built by the program rather than read from disk:
+// its bytes, or a producer that streams them (BlobStore::PutStreamed), so
+// that large content is hashed and written as it is made, never assembled.
+struct ArtifactFile {
+  std::string path;  // in the artifact
+  std::string bytes;
+  // When set, the content; `bytes` is then unused.
+  std::function<Status(const BlobStore::ByteSink&)> produce = nullptr;
+};
 
-// A single-file artifact whose bytes are streamed (BlobStore::PutStreamed).
+// Stores the files and the manifest: for outputs built in memory, which need
+// not be written to a directory first.
+Result<Manifest> StoreFiles(const BlobStore& blobs, const std::vector<ArtifactFile>& files);
+
+// A single-file artifact whose bytes are streamed (StoreFiles of one).
 Result<Manifest> StoreStreamedFile(
     const BlobStore& blobs, std::string_view name_in_artifact,
     const std::function<Status(const BlobStore::ByteSink&)>& produce);

@@ -208,6 +208,22 @@ TEST_F(BlobStoreTest, InMemoryFilesGetTheSameArtifactIdAsTheSameDirectory) {
   ASSERT_TRUE(read.ok());
   EXPECT_EQ(*read, std::string(1000, 'd'));
 
+  // A streamed file is the same file: same artifact id.
+  auto streamed = StoreFiles(*store_, {{"schema.json", "{\"rows\": 2}"},
+                                       {"sub/data.bin", "", [](const BlobStore::ByteSink& sink) {
+                                          RETURN_IF_ERROR(sink(std::string(400, 'd')));
+                                          return sink(std::string(600, 'd'));
+                                        }}});
+  ASSERT_TRUE(streamed.ok()) << streamed.status().ToString();
+  EXPECT_EQ(streamed->Id(), from_dir->Id());
+  // A producer's error fails the store and leaves no temp file behind.
+  auto failed = StoreFiles(*store_, {{"big.bin", "", [](const BlobStore::ByteSink& sink) {
+                                        RETURN_IF_ERROR(sink("partial"));
+                                        return DataLossError("source went away");
+                                      }}});
+  EXPECT_EQ(failed.status().code(), StatusCode::kDataLoss);
+  EXPECT_TRUE(fs::is_empty(store_->root() / "tmp"));
+
   EXPECT_EQ(StoreFiles(*store_, {{"../escape", "x"}}).status().code(),
             StatusCode::kInvalidArgument);
   EXPECT_EQ(StoreFiles(*store_, {{"a", "x"}, {"a", "y"}}).status().code(),

@@ -197,37 +197,61 @@ Result<FeatureMatrix> ExtractFeatures(const Table& table) {
   return m;
 }
 
-Result<PreparedSplit> ExportSplit(const FeatureColumns& features, const EncodedLabels& labels,
-                                  const Table& table, std::string role,
-                                  std::span<const size_t> rows, const DatasetDescription& shared) {
+Result<std::shared_ptr<const ExportSource>> ExportSource::Make(Table table,
+                                                              EncodedLabels labels) {
+  auto source = std::make_shared<ExportSource>();
+  source->table = std::move(table);
+  source->labels = std::move(labels);
+  // Selected after the move: the pointers go into the table's final place.
+  ASSIGN_OR_RETURN(source->features, SelectFeatures(source->table));
+  return std::shared_ptr<const ExportSource>(std::move(source));
+}
+
+Result<PreparedSplit> ExportSplit(std::shared_ptr<const ExportSource> source, std::string role,
+                                  std::vector<size_t> rows, const DatasetDescription& shared) {
+  const FeatureColumns& features = source->features;
   const size_t width = features.names.size();
-  std::vector<int64_t> label_index(rows.size());
-  std::vector<int64_t> row_ids(rows.size());
-  for (size_t i = 0; i < rows.size(); ++i) {
-    label_index[i] = labels.index[rows[i]];
-    row_ids[i] = table.row_ids[rows[i]];
-  }
   auto n = static_cast<int64_t>(rows.size());
-  formats::SafetensorsWriter writer;
-  RETURN_IF_ERROR(writer.AddFilled(
-      "features", DType::kF32, {n, static_cast<int64_t>(width)}, [&](std::span<char> bytes) {
-        // The buffer is 8-byte aligned past the header.
-        GatherFeatures(features, rows,
-                       {reinterpret_cast<float*>(bytes.data()), bytes.size() / sizeof(float)});
+  auto chosen = std::make_shared<const std::vector<size_t>>(std::move(rows));
+  // Each filler writes the rows [first, first + bytes / row size) of the
+  // split; it holds the source and the row list alive.
+  auto rows_from = [chosen](int64_t first, size_t count) {
+    return std::span<const size_t>(*chosen).subspan(static_cast<size_t>(first), count);
+  };
+  PreparedSplit split;
+  RETURN_IF_ERROR(split.data.AddFilled(
+      "features", DType::kF32, {n, static_cast<int64_t>(width)},
+      [source, rows_from, width](int64_t first, std::span<char> bytes) {
+        // The piece is 8-byte aligned: past the header, and whole rows.
+        const size_t count = bytes.size() / (width * sizeof(float));
+        GatherFeatures(source->features, rows_from(first, count),
+                       {reinterpret_cast<float*>(bytes.data()), count * width});
       }));
-  RETURN_IF_ERROR(writer.Add("labels", DType::kI64, {n}, BytesOf<int64_t>(label_index)));
-  RETURN_IF_ERROR(writer.Add("row_ids", DType::kI64, {n}, BytesOf<int64_t>(row_ids)));
+  auto add_i64 = [&](const char* name, auto value_of_row) {
+    return split.data.AddFilled(
+        name, DType::kI64, {n},
+        [source, rows_from, value_of_row](int64_t first, std::span<char> bytes) {
+          const size_t count = bytes.size() / sizeof(int64_t);
+          auto* out = reinterpret_cast<int64_t*>(bytes.data());
+          std::span<const size_t> r = rows_from(first, count);
+          for (size_t i = 0; i < count; ++i) out[i] = value_of_row(*source, r[i]);
+        });
+  };
+  RETURN_IF_ERROR(add_i64("labels", [](const ExportSource& s, size_t row) {
+    return s.labels.index[row];
+  }));
+  RETURN_IF_ERROR(add_i64("row_ids", [](const ExportSource& s, size_t row) {
+    return s.table.row_ids[row];
+  }));
 
   Json lineage = Json::object();
   for (size_t j = 0; j < width; ++j) lineage[features.names[j]] = features.sources[j];
-  PreparedSplit split;
-  split.safetensors = writer.Serialize();
   split.schema = Json{
       {"format", kDatasetFormat},
       {"split", role},
-      {"rows", rows.size()},
+      {"rows", n},
       {"features", features.names},
-      {"label", {{"name", labels.name}, {"classes", labels.classes}}},
+      {"label", {{"name", source->labels.name}, {"classes", source->labels.classes}}},
       {"input", shared.input},
       {"preprocessing", shared.preprocessing},
       {"column_lineage", std::move(lineage)},
@@ -237,16 +261,11 @@ Result<PreparedSplit> ExportSplit(const FeatureColumns& features, const EncodedL
   return split;
 }
 
-std::vector<std::pair<std::string, std::string>> DatasetFiles(PreparedSplit split) {
-  std::vector<std::pair<std::string, std::string>> files;
-  files.emplace_back("data.safetensors", std::move(split.safetensors));
-  files.emplace_back("schema.json", PrettyJson(split.schema));
-  return files;
-}
-
 Status WriteDatasetDir(const PreparedSplit& split, const std::filesystem::path& dir) {
   RETURN_IF_ERROR(CreateDirectories(dir));
-  for (const auto& [name, bytes] : DatasetFiles(split)) {
+  for (const auto& [name, bytes] :
+       {std::pair{kDatasetDataFile, split.data.Serialize()},
+        std::pair{kDatasetSchemaFile, PrettyJson(split.schema)}}) {
     RETURN_IF_ERROR(WriteFileAtomic(dir / name, bytes)
                         .WithContext(fmt::format("writing dataset split '{}'", split.role)));
   }

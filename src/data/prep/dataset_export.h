@@ -3,6 +3,7 @@
 #pragma once
 
 #include <filesystem>
+#include <memory>
 #include <span>
 #include <string>
 #include <utility>
@@ -11,6 +12,7 @@
 #include "base/status.h"
 #include "base/text/json.h"
 #include "data/table/table.h"
+#include "formats/safetensors.h"
 
 namespace citadel::data {
 
@@ -53,10 +55,30 @@ struct FeatureMatrix {
 };
 Result<FeatureMatrix> ExtractFeatures(const Table& table);
 
+// What the splits of one step are exported from, shared by their writers:
+// the transformed table, its feature columns and the encoded labels. A
+// split's bytes are produced when it is stored, after PrepareDataset has
+// returned, so this outlives the step's own variables.
+struct ExportSource {
+  Table table;
+  FeatureColumns features;  // points into `table`
+  EncodedLabels labels;
+
+  // Takes the table, selects its features (SelectFeatures' errors) and
+  // keeps `labels`.
+  static Result<std::shared_ptr<const ExportSource>> Make(Table table, EncodedLabels labels);
+};
+
+inline constexpr std::string_view kDatasetDataFile = "data.safetensors";
+inline constexpr std::string_view kDatasetSchemaFile = "schema.json";
+
 struct PreparedSplit {
-  std::string role;         // "train", "test", … or "data"
-  std::string safetensors;  // features F32 [rows, f], labels I64 [rows], row_ids I64 [rows]
-  Json schema;              // schema.json
+  std::string role;  // "train", "test", … or "data"
+  // data.safetensors: features F32 [rows, f], labels I64 [rows], row_ids I64
+  // [rows]. Its tensors are gathered from the ExportSource as they are
+  // serialised — streamed (SerializeTo), a split needs no buffer of its size.
+  formats::SafetensorsWriter data;
+  Json schema;  // schema.json
 };
 
 // What every split of one step shares in its schema.json.
@@ -66,15 +88,9 @@ struct DatasetDescription {
   Json source;         // {"rows", "clean": [{"op", "removed"}]}
 };
 
-// Builds the split made of `rows` (ascending) of the transformed table; the
-// features are gathered straight into the safetensors buffer.
-Result<PreparedSplit> ExportSplit(const FeatureColumns& features, const EncodedLabels& labels,
-                                  const Table& table, std::string role,
-                                  std::span<const size_t> rows, const DatasetDescription& shared);
-
-// The files of the split's dataset artifact, by name: data.safetensors
-// (moved out of `split`, not copied) and schema.json.
-std::vector<std::pair<std::string, std::string>> DatasetFiles(PreparedSplit split);
+// The split made of `rows` (ascending indices into source->table).
+Result<PreparedSplit> ExportSplit(std::shared_ptr<const ExportSource> source, std::string role,
+                                  std::vector<size_t> rows, const DatasetDescription& shared);
 
 // Writes data.safetensors and schema.json into `dir` (created).
 Status WriteDatasetDir(const PreparedSplit& split, const std::filesystem::path& dir);

@@ -3,7 +3,6 @@
 
 #include <set>
 
-#include "base/system/thread_pool.h"
 #include "data/dataset_prep.h"
 #include "data/pii/pii_policy.h"
 #include "data/profile/table_profile.h"
@@ -144,25 +143,19 @@ Result<PrepareResult> PrepareDataset(ProcessSpec& spec, const TransformEnv& env,
                        {"source", shared.source}};
     RETURN_IF_ERROR(CheckNoPiiInOutput(pii, protected_inputs, names, lineage, stored));
   }
-  ASSIGN_OR_RETURN(FeatureColumns features, SelectFeatures(table));
+  const size_t rows_after_clean = table.num_rows();
+  ASSIGN_OR_RETURN(std::shared_ptr<const ExportSource> source,
+                   ExportSource::Make(std::move(table), std::move(labels)));
   PrepareResult result;
-  result.splits.resize(split.fractions.size());
-  std::vector<Status> exported(split.fractions.size());
-  // Each split is gathered into its own buffer: independent, one per core.
-  SharedPool().ParallelFor(split.fractions.size(), [&](size_t s) {
-    Result<PreparedSplit> prepared =
-        ExportSplit(features, labels, table, split.fractions[s].first, rows[s], shared);
-    if (prepared.ok()) {
-      result.splits[s] = std::move(*prepared);
-    } else {
-      exported[s] = prepared.status();
-    }
-  });
-  for (const Status& status : exported) RETURN_IF_ERROR(status);
+  // Cheap: each split's bytes are gathered later, as they are stored.
+  for (size_t s = 0; s < split.fractions.size(); ++s) {
+    ASSIGN_OR_RETURN(result.splits.emplace_back(),
+                     ExportSplit(source, split.fractions[s].first, std::move(rows[s]), shared));
+  }
   result.stats = Json{{"source_rows", source_rows},
-                      {"rows_after_clean", table.num_rows()},
-                      {"features", features.names.size()},
-                      {"classes", labels.classes.size()},
+                      {"rows_after_clean", rows_after_clean},
+                      {"features", source->features.names.size()},
+                      {"classes", source->labels.classes.size()},
                       {"clean", clean_log}};
   return result;
 }

@@ -45,7 +45,7 @@ std::vector<T> Values(const formats::SafetensorsFile& file, const char* name) {
 }
 
 SplitData Decode(const PreparedSplit& split) {
-  auto file = formats::SafetensorsFile::Parse(split.safetensors, split.role);
+  auto file = formats::SafetensorsFile::Parse(split.data.Serialize(), split.role);
   EXPECT_TRUE(file.ok()) << file.status();
   if (!file.ok()) return {};
   SplitData d;
@@ -144,7 +144,7 @@ TEST(PrepareDataset, SameInputAndSpecGiveByteIdenticalDatasets) {
   ASSERT_TRUE(b.result.ok());
   ASSERT_EQ(a.result->splits.size(), 2u);
   for (size_t s = 0; s < 2; ++s) {
-    EXPECT_TRUE(a.result->splits[s].safetensors == b.result->splits[s].safetensors);
+    EXPECT_TRUE(a.result->splits[s].data.Serialize() == b.result->splits[s].data.Serialize());
     EXPECT_EQ(PrettyJson(a.result->splits[s].schema), PrettyJson(b.result->splits[s].schema));
   }
   ASSERT_TRUE(WriteDatasetDir(a.result->splits[0], dir.path() / "a").ok());
@@ -185,11 +185,11 @@ TEST(PrepareDataset, HeldOutRowsNeverInfluenceTheTrainSplitOrTheFittedParameters
   dir.Write("messy.csv", changed);
   Prepared moved = Prepare(dir, kTransformOnlyStep);
   ASSERT_TRUE(moved.result.ok()) << moved.result.status();
-  EXPECT_TRUE(Role(*moved.result, "train").safetensors == Role(*base.result, "train").safetensors);
+  EXPECT_TRUE(Role(*moved.result, "train").data.Serialize() == Role(*base.result, "train").data.Serialize());
   EXPECT_EQ(Role(*moved.result, "train").schema["preprocessing"],
             Role(*base.result, "train").schema["preprocessing"]);
   EXPECT_EQ(Decode(Role(*moved.result, "test")).row_ids, test.row_ids);
-  EXPECT_FALSE(Role(*moved.result, "test").safetensors == Role(*base.result, "test").safetensors);
+  EXPECT_FALSE(Role(*moved.result, "test").data.Serialize() == Role(*base.result, "test").data.Serialize());
   // "ZZ" was never seen in training, so no feature column exists for it.
   for (const Json& name : Role(*moved.result, "train").schema["features"]) {
     EXPECT_EQ(name.get<std::string>().find("ZZ"), std::string::npos);

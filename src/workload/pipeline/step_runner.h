@@ -13,6 +13,7 @@
 
 #include "base/status.h"
 #include "base/text/spec_reader.h"
+#include "store/artifact_files.h"
 #include "store/manifest.h"
 #include "workload/artifact_access.h"
 #include "workload/run_recorder.h"
@@ -92,11 +93,11 @@ class StepContext {
   Result<std::string> AddOutputDir(const std::string& role, const std::filesystem::path& dir,
                                    const std::string& kind, std::string_view media_type,
                                    Json metadata = Json::object());
-  // The same for files built in memory ({path in artifact, bytes}): no
-  // scratch copy to write and read back.
+  // The same for files built in memory (bytes, or a producer that streams
+  // them): no scratch copy to write and read back.
   struct InMemoryOutput {
     std::string role;
-    std::vector<std::pair<std::string, std::string>> files;
+    std::vector<store::ArtifactFile> files;
     std::string kind;
     std::string_view media_type;
     Json metadata = Json::object();
