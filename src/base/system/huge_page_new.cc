@@ -1,24 +1,25 @@
-// The global operator new of Citadel's executables: a block of 4 MiB or more
-// is aligned to 2 MiB and advised for transparent huge pages; smaller ones
-// are plain malloc, as with the default operator new.
+// The global operator new and delete of Citadel's executables. Blocks under
+// 4 MiB are plain malloc and free, as with the default ones. A block of 4 MiB
+// or more is
+//   - rounded up to whole 2 MiB pages, aligned to 2 MiB and advised for
+//     transparent huge pages;
+//   - when freed inside a LargeBlockRetention scope, kept and handed to a
+//     later request of about its size (huge_pages.h).
 //
 // Why: a data step fills hundreds of MB of fresh column buffers, and every
 // first touch of a 4 KiB page is a fault. Under a hypervisor a fault costs
-// several microseconds, so the faults, not the parsing or arithmetic, were
-// the largest single cost of `kind: process` (perf: a quarter of its time,
-// ~110k faults for a 1M-row CSV). A 2 MiB page takes one fault where 512
-// small ones were taken, and fewer TLB misses follow. Linux's default THP
-// mode on many distributions is `madvise`, which gives huge pages only to
-// memory that asks for them — numpy asks for every array of 4 MiB or more,
-// and so do we, with the same threshold.
-//
-// Every block still comes from the malloc family, so the default operator
-// delete (free) releases it; only operator new is replaced. The advice is
-// best effort: where THP is off, madvise fails and nothing changes.
+// several microseconds, and memory the process returned to the kernel comes
+// back through the same faults, zeroed again. perf on the process step (1M
+// rows): a quarter of its time was page faults, ~110k of them. A 2 MiB page
+// takes one fault where 512 small ones were taken (and fewer TLB misses
+// follow); Linux's THP mode on many distributions is `madvise`, which gives
+// huge pages only to memory that asks — numpy asks for every array of 4 MiB
+// or more, and so do we. Reuse then skips the faults altogether for the
+// column-sized buffers a pipeline frees and allocates stage after stage.
 //
 // Linked as an object library (citadel::huge_page_new) into executables
 // only: a replacement operator new belongs to a program, not to a library.
-#include <sys/mman.h>
+#include <malloc.h>
 
 #include <cstdlib>
 #include <new>
@@ -27,11 +28,16 @@
 
 namespace {
 
+using citadel::kHugePageAdviceMin;
+using citadel::kHugePageSize;
+
 void* AllocateOrNull(std::size_t size) {
-  if (size < citadel::kHugePageAdviceMin) return std::malloc(size == 0 ? 1 : size);
+  if (size < kHugePageAdviceMin) return std::malloc(size == 0 ? 1 : size);
+  const std::size_t capacity = (size + kHugePageSize - 1) / kHugePageSize * kHugePageSize;
+  if (void* block = citadel::TakeRetainedBlock(capacity)) return block;
   void* block = nullptr;
-  if (posix_memalign(&block, citadel::kHugePageSize, size) != 0) return nullptr;
-  citadel::AdviseHugePages(block, size);
+  if (posix_memalign(&block, kHugePageSize, capacity) != 0) return nullptr;
+  citadel::AdviseHugePages(block, capacity);
   return block;
 }
 
@@ -46,8 +52,26 @@ void* Allocate(std::size_t size) {
   }
 }
 
+void Release(void* block) {
+  if (block == nullptr) return;
+  // Only this operator new hands out blocks this large (malloc'd memory
+  // must not reach operator delete), so the usable size identifies ours; it
+  // is at least the capacity allocated, a multiple of the huge page.
+  const std::size_t usable = malloc_usable_size(block);
+  if (usable >= kHugePageAdviceMin &&
+      citadel::RetainBlock(block, usable / kHugePageSize * kHugePageSize)) {
+    return;
+  }
+  std::free(block);
+}
+
 }  // namespace
 
-// libstdc++'s nothrow forms and operator new[] call these, so two suffice.
+// libstdc++'s nothrow forms call these; the aligned (align_val_t) forms are
+// libstdc++'s own, aligned_alloc and free, and never meet these.
 void* operator new(std::size_t size) { return Allocate(size); }
 void* operator new[](std::size_t size) { return Allocate(size); }
+void operator delete(void* block) noexcept { Release(block); }
+void operator delete[](void* block) noexcept { Release(block); }
+void operator delete(void* block, std::size_t) noexcept { Release(block); }
+void operator delete[](void* block, std::size_t) noexcept { Release(block); }

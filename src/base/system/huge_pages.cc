@@ -3,9 +3,100 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
+#include <array>
 #include <cstdint>
+#include <cstdlib>
+#include <mutex>
 
 namespace citadel {
+namespace {
+
+// The kept blocks. No allocation happens here (it runs inside operator new
+// and delete): a fixed table, searched linearly — it holds a few dozen blocks
+// at most, touched only for blocks of megabytes.
+class RetainedBlocks {
+ public:
+  void Open() {
+    std::lock_guard lock(mu_);
+    ++scopes_;
+  }
+
+  void Close() {
+    std::lock_guard lock(mu_);
+    if (--scopes_ == 0) {
+      while (count_ > 0) ReleaseOldest();
+    }
+  }
+
+  void* Take(std::size_t capacity) {
+    std::lock_guard lock(mu_);
+    if (count_ == 0) return nullptr;
+    std::size_t best = count_;
+    for (std::size_t i = 0; i < count_; ++i) {
+      const std::size_t c = entries_[i].capacity;
+      if (c >= capacity && c - capacity <= capacity / 4 &&
+          (best == count_ || c < entries_[best].capacity)) {
+        best = i;
+      }
+    }
+    if (best != count_) {
+      void* block = entries_[best].block;
+      bytes_ -= entries_[best].capacity;
+      Erase(best);
+      return block;
+    }
+    for (std::size_t freed = 0; count_ > 0 && freed < capacity;) freed += ReleaseOldest();
+    return nullptr;
+  }
+
+  bool Keep(void* block, std::size_t capacity) {
+    std::lock_guard lock(mu_);
+    if (scopes_ == 0 || count_ == entries_.size() ||
+        bytes_ + capacity > LargeBlockRetention::kMaxRetainedBytes) {
+      return false;
+    }
+    entries_[count_++] = {block, capacity};
+    bytes_ += capacity;
+    return true;
+  }
+
+  std::size_t bytes() {
+    std::lock_guard lock(mu_);
+    return bytes_;
+  }
+
+ private:
+  struct Entry {
+    void* block;
+    std::size_t capacity;
+  };
+
+  // Entries stay in the order they were kept: [0] is the oldest.
+  void Erase(std::size_t i) {
+    for (std::size_t j = i + 1; j < count_; ++j) entries_[j - 1] = entries_[j];
+    --count_;
+  }
+
+  std::size_t ReleaseOldest() {
+    const Entry oldest = entries_[0];
+    Erase(0);
+    bytes_ -= oldest.capacity;
+    std::free(oldest.block);
+    return oldest.capacity;
+  }
+
+  std::mutex mu_;
+  int scopes_ = 0;
+  std::array<Entry, 64> entries_{};
+  std::size_t count_ = 0;
+  std::size_t bytes_ = 0;
+};
+
+// Constant-initialised and trivially destructible: usable by an operator
+// new or delete that runs before main or after exit.
+constinit RetainedBlocks retained;
+
+}  // namespace
 
 bool AdviseHugePages(void* data, std::size_t size) {
   const auto page = static_cast<std::uintptr_t>(sysconf(_SC_PAGESIZE));
@@ -17,5 +108,12 @@ bool AdviseHugePages(void* data, std::size_t size) {
   if (last <= first) return false;
   return madvise(reinterpret_cast<void*>(first), last - first, MADV_HUGEPAGE) == 0;
 }
+
+LargeBlockRetention::LargeBlockRetention() { retained.Open(); }
+LargeBlockRetention::~LargeBlockRetention() { retained.Close(); }
+std::size_t LargeBlockRetention::RetainedBytes() { return retained.bytes(); }
+
+void* TakeRetainedBlock(std::size_t capacity) { return retained.Take(capacity); }
+bool RetainBlock(void* block, std::size_t capacity) { return retained.Keep(block, capacity); }
 
 }  // namespace citadel

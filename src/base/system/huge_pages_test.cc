@@ -33,6 +33,13 @@ std::string VmFlagsOf(const void* address) {
   return "";
 }
 
+// Allocates and frees `bytes`, a pair the compiler must not elide.
+void AllocateAndFree(size_t bytes) {
+  char* block = new char[bytes];
+  asm volatile("" : : "g"(block) : "memory");
+  delete[] block;
+}
+
 // Whether this kernel offers transparent huge pages at all.
 bool KernelHasThp() {
   std::ifstream mode("/sys/kernel/mm/transparent_hugepage/enabled");
@@ -62,6 +69,63 @@ TEST(HugePageNew, ContainersGetTheAdviceThroughStdAllocator) {
   if (KernelHasThp()) {
     EXPECT_NE(VmFlagsOf(column.data() + column.size() / 2).find(" hg"), std::string::npos);
   }
+}
+
+TEST(LargeBlockRetention, AFreedBlockIsReusedOnlyInsideAScope) {
+  constexpr size_t kBytes = 8 << 20;
+  {
+    LargeBlockRetention retain;
+    char* first = new char[kBytes];
+    first[12345] = 'k';
+    const auto first_address = reinterpret_cast<std::uintptr_t>(first);
+    delete[] first;
+    EXPECT_EQ(LargeBlockRetention::RetainedBytes(), kBytes);
+    // About the same size (within a quarter): the same block, not zeroed
+    // again by the kernel.
+    char* second = new char[kBytes - 100];
+    EXPECT_EQ(reinterpret_cast<std::uintptr_t>(second), first_address);
+    EXPECT_EQ(second[12345], 'k');
+    EXPECT_EQ(LargeBlockRetention::RetainedBytes(), 0u);
+    delete[] second;
+    EXPECT_EQ(LargeBlockRetention::RetainedBytes(), kBytes);
+  }
+  EXPECT_EQ(LargeBlockRetention::RetainedBytes(), 0u) << "the last scope releases every block";
+  AllocateAndFree(kBytes);
+  EXPECT_EQ(LargeBlockRetention::RetainedBytes(), 0u) << "no scope: freed, not kept";
+}
+
+TEST(LargeBlockRetention, BlocksNoRequestFitsAreReleasedOnAMiss) {
+  LargeBlockRetention retain;
+  char* six = new char[6 << 20];
+  char* eight = new char[8 << 20];
+  asm volatile("" : : "g"(six), "g"(eight) : "memory");
+  delete[] six;
+  delete[] eight;
+  EXPECT_EQ(LargeBlockRetention::RetainedBytes(), size_t{14} << 20);
+  // 4 MiB is more than a quarter smaller than either kept block: a fresh
+  // block, and the oldest kept block (6 MiB ≥ 4 MiB) is given back.
+  auto small = std::make_unique<char[]>(4 << 20);
+  EXPECT_EQ(LargeBlockRetention::RetainedBytes(), size_t{8} << 20);
+  // 40 MiB: nothing fits, and everything kept is worth less than it.
+  auto big = std::make_unique<char[]>(40 << 20);
+  EXPECT_EQ(LargeBlockRetention::RetainedBytes(), 0u);
+}
+
+TEST(LargeBlockRetention, KeepsNoMoreThanTheLimit) {
+  LargeBlockRetention retain;
+  // Never touched, so they cost address space only.
+  constexpr size_t kBytes = size_t{200} << 20;
+  std::vector<char*> blocks;
+  for (int i = 0; i < 4; ++i) {
+    blocks.push_back(new char[kBytes]);
+    asm volatile("" : : "g"(blocks.back()) : "memory");
+  }
+  for (char* b : blocks) delete[] b;
+  // Two fit under 512 MiB (a block counts its whole usable size, which
+  // malloc's alignment slack can make a page or so larger); the rest are freed.
+  EXPECT_GE(LargeBlockRetention::RetainedBytes(), 2 * kBytes);
+  EXPECT_LT(LargeBlockRetention::RetainedBytes(), 3 * kBytes);
+  EXPECT_LE(LargeBlockRetention::RetainedBytes(), LargeBlockRetention::kMaxRetainedBytes);
 }
 
 TEST(AdviseHugePages, RangesWithoutAWholePageAreRefused) {
