@@ -66,7 +66,7 @@ class SafetensorsWriter {
     DType dtype;
     std::vector<int64_t> shape;
     std::string data;
-    uint64_t size = 0;  // bytes: data.size(), or what `fill` writes
+    uint64_t size = 0;       // bytes: data.size(), or what `fill` writes
     uint64_t row_bytes = 0;  // bytes of one index of dimension 0 (all of them for a scalar)
     Filler fill;
     std::string_view view;  // AddView: the bytes, not owned

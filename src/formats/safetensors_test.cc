@@ -141,13 +141,12 @@ TEST(Safetensors, StreamedViewsSerialiseExactlyLikeCopiedOnesAndParseInPlace) {
   copied.SetMetadata("k", "v");
   const std::string a_bytes = BytesOf<float>(a);
   ASSERT_TRUE(streamed.AddView("a", DType::kF32, {2, 2}, a_bytes).ok());
-  ASSERT_TRUE(
-      streamed
-          .AddFilled("b", DType::kI64, {3},
-                     [&](int64_t, std::span<char> out) {
-                       std::memcpy(out.data(), b.data(), out.size());
-                     })
-          .ok());
+  ASSERT_TRUE(streamed
+                  .AddFilled("b", DType::kI64, {3},
+                             [&](int64_t, std::span<char> out) {
+                               std::memcpy(out.data(), b.data(), out.size());
+                             })
+                  .ok());
   streamed.SetMetadata("k", "v");
   std::string pieces;
   int calls = 0;

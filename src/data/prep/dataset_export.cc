@@ -197,8 +197,7 @@ Result<FeatureMatrix> ExtractFeatures(const Table& table) {
   return m;
 }
 
-Result<std::shared_ptr<const ExportSource>> ExportSource::Make(Table table,
-                                                              EncodedLabels labels) {
+Result<std::shared_ptr<const ExportSource>> ExportSource::Make(Table table, EncodedLabels labels) {
   auto source = std::make_shared<ExportSource>();
   source->table = std::move(table);
   source->labels = std::move(labels);
@@ -237,12 +236,10 @@ Result<PreparedSplit> ExportSplit(std::shared_ptr<const ExportSource> source, st
           for (size_t i = 0; i < count; ++i) out[i] = value_of_row(*source, r[i]);
         });
   };
-  RETURN_IF_ERROR(add_i64("labels", [](const ExportSource& s, size_t row) {
-    return s.labels.index[row];
-  }));
-  RETURN_IF_ERROR(add_i64("row_ids", [](const ExportSource& s, size_t row) {
-    return s.table.row_ids[row];
-  }));
+  RETURN_IF_ERROR(
+      add_i64("labels", [](const ExportSource& s, size_t row) { return s.labels.index[row]; }));
+  RETURN_IF_ERROR(
+      add_i64("row_ids", [](const ExportSource& s, size_t row) { return s.table.row_ids[row]; }));
 
   Json lineage = Json::object();
   for (size_t j = 0; j < width; ++j) lineage[features.names[j]] = features.sources[j];
@@ -263,9 +260,8 @@ Result<PreparedSplit> ExportSplit(std::shared_ptr<const ExportSource> source, st
 
 Status WriteDatasetDir(const PreparedSplit& split, const std::filesystem::path& dir) {
   RETURN_IF_ERROR(CreateDirectories(dir));
-  for (const auto& [name, bytes] :
-       {std::pair{kDatasetDataFile, split.data.Serialize()},
-        std::pair{kDatasetSchemaFile, PrettyJson(split.schema)}}) {
+  for (const auto& [name, bytes] : {std::pair{kDatasetDataFile, split.data.Serialize()},
+                                    std::pair{kDatasetSchemaFile, PrettyJson(split.schema)}}) {
     RETURN_IF_ERROR(WriteFileAtomic(dir / name, bytes)
                         .WithContext(fmt::format("writing dataset split '{}'", split.role)));
   }

@@ -137,10 +137,10 @@ class ProcessStep : public StepRunner {
       // data.safetensors is gathered, hashed and written a MiB at a time.
       auto data = std::make_shared<const data::PreparedSplit>(std::move(split));
       std::vector<store::ArtifactFile> files;
-      files.push_back({std::string(data::kDatasetDataFile), {},
-                       [data](const store::BlobStore::ByteSink& sink) {
-                         return data->data.SerializeTo(sink);
-                       }});
+      files.push_back(
+          {std::string(data::kDatasetDataFile), {}, [data](const store::BlobStore::ByteSink& sink) {
+             return data->data.SerializeTo(sink);
+           }});
       files.push_back({std::string(data::kDatasetSchemaFile), PrettyJson(data->schema)});
       outputs.push_back({roles.back(),
                          std::move(files),

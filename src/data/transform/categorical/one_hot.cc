@@ -138,19 +138,39 @@ class OneHot : public ColumnTransform {
   }
 
   Status Apply(Table& table) const override {
-    // Encoded in parallel from the unchanged table, then put in place in
-    // order (an encoding never reads another one-hot column's output).
-    std::vector<std::vector<Column>> outputs(columns_.size());
+    // Two parallel passes over the unchanged table: the output column of
+    // every row, per input column; then the output columns, each written in
+    // one sequential, branch-free pass — spread over the cores by output,
+    // not by input, so a wide column does not leave the other cores idle.
+    // Then the outputs are put in place in order (an encoding never reads
+    // another one-hot column's output).
+    std::vector<Encoding> encodings(columns_.size());
     RETURN_IF_ERROR(ForEachColumn(columns_.size(), [&](size_t i) -> Status {
       ASSIGN_OR_RETURN(const Column* c, std::as_const(table).Get(columns_[i], kOp));
       RETURN_IF_ERROR(CheckCategorical(*c, kOp));
-      ASSIGN_OR_RETURN(outputs[i], Encode(table, *c, categories_[i]));
+      ASSIGN_OR_RETURN(encodings[i], Encode(table, *c, categories_[i]));
+      return Status::Ok();
+    }));
+    std::vector<std::pair<size_t, size_t>> outputs;  // (input, output within it)
+    for (size_t i = 0; i < encodings.size(); ++i) {
+      for (size_t k = 0; k < encodings[i].outputs.size(); ++k) outputs.emplace_back(i, k);
+    }
+    RETURN_IF_ERROR(ForEachColumn(outputs.size(), [&](size_t o) -> Status {
+      const auto [i, k] = outputs[o];
+      const std::vector<uint32_t>& code = encodings[i].code;
+      const size_t rows = code.size();
+      Column& out = encodings[i].outputs[k];
+      out.floats.resize(rows);
+      const auto mine = static_cast<uint32_t>(k);
+      double* cells = out.floats.data();
+      for (size_t r = 0; r < rows; ++r) cells[r] = code[r] == mine ? 1.0 : 0.0;
+      out.valid.assign(rows, 1);
       return Status::Ok();
     }));
     for (size_t i = 0; i < columns_.size(); ++i) {
       std::string input = columns_[i];
       RETURN_IF_ERROR(ReplaceColumns(table, std::span(&input, 1), !spec_.drop_input,
-                                     std::move(outputs[i]), kOp));
+                                     std::move(encodings[i].outputs), kOp));
     }
     return Status::Ok();
   }
@@ -185,6 +205,13 @@ class OneHot : public ColumnTransform {
   }
 
  private:
+  // One input column, encoded: the output column of every row (or none, for
+  // all zeros) and the output columns, named but not yet filled.
+  struct Encoding {
+    std::vector<uint32_t> code;
+    std::vector<Column> outputs;
+  };
+
   struct Count {
     int64_t rows = 0;
     size_t first_row = 0;
@@ -248,8 +275,8 @@ class OneHot : public ColumnTransform {
     return kept;
   }
 
-  Result<std::vector<Column>> Encode(const Table& table, const Column& c,
-                                     const std::vector<std::string>& cats) const {
+  Result<Encoding> Encode(const Table& table, const Column& c,
+                          const std::vector<std::string>& cats) const {
     const size_t rows = c.size();
     const CategoryIndex index(cats);
     std::vector<Column> out;
@@ -265,9 +292,8 @@ class OneHot : public ColumnTransform {
     if (spec_.missing_category()) {
       out.push_back(Column::Floats(fmt::format("{}={}", c.name, kMissing), {}, c.sources));
     }
-    // First the output column of every row (or none), then each output
-    // column in one sequential, branch-free pass: no zero-fill followed by
-    // scattered writes, and only a 4-byte code per row besides the outputs.
+    // A 4-byte code per row rather than a zero-fill of every output
+    // followed by scattered writes.
     constexpr uint32_t kNone = UINT32_MAX;
     std::vector<uint32_t> code(rows, kNone);
     const uint32_t missing_code = spec_.missing_category() ? static_cast<uint32_t>(missing) : kNone;
@@ -290,14 +316,7 @@ class OneHot : public ColumnTransform {
             kOp, c.name, Quoted(text), table.Where(r), cats.size()));
       }
     }
-    for (size_t k = 0; k < out.size(); ++k) {
-      std::vector<double>& cells = out[k].floats;
-      cells.resize(rows);
-      const uint32_t mine = static_cast<uint32_t>(k);
-      for (size_t r = 0; r < rows; ++r) cells[r] = code[r] == mine ? 1.0 : 0.0;
-      out[k].valid.assign(rows, 1);
-    }
-    return out;
+    return Encoding{std::move(code), std::move(out)};
   }
 
   OneHotSpec spec_;
