@@ -21,6 +21,7 @@
 // only: a replacement operator new belongs to a program, not to a library.
 #include <malloc.h>
 
+#include <cstdint>
 #include <cstdlib>
 #include <new>
 
@@ -33,6 +34,7 @@ using citadel::kHugePageSize;
 
 void* AllocateOrNull(std::size_t size) {
   if (size < kHugePageAdviceMin) return std::malloc(size == 0 ? 1 : size);
+  if (size > SIZE_MAX - kHugePageSize) return nullptr;  // rounding up would wrap
   const std::size_t capacity = (size + kHugePageSize - 1) / kHugePageSize * kHugePageSize;
   if (void* block = citadel::TakeRetainedBlock(capacity)) return block;
   void* block = nullptr;
@@ -73,5 +75,11 @@ void* operator new(std::size_t size) { return Allocate(size); }
 void* operator new[](std::size_t size) { return Allocate(size); }
 void operator delete(void* block) noexcept { Release(block); }
 void operator delete[](void* block) noexcept { Release(block); }
-void operator delete(void* block, std::size_t) noexcept { Release(block); }
-void operator delete[](void* block, std::size_t) noexcept { Release(block); }
+// Sized deletes (what std::allocator calls) skip the usable-size lookup for
+// the small blocks that are nearly all of them.
+void operator delete(void* block, std::size_t size) noexcept {
+  size < kHugePageAdviceMin ? std::free(block) : Release(block);
+}
+void operator delete[](void* block, std::size_t size) noexcept {
+  size < kHugePageAdviceMin ? std::free(block) : Release(block);
+}

@@ -7,6 +7,7 @@
 #include <filesystem>
 #include <fstream>
 #include <memory>
+#include <new>
 #include <sstream>
 #include <string>
 #include <vector>
@@ -60,6 +61,14 @@ TEST(HugePageNew, LargeBlocksAreAlignedAndAdvised) {
     EXPECT_NE(VmFlagsOf(block.get() + kHugePageSize).find(" hg"), std::string::npos)
         << VmFlagsOf(block.get() + kHugePageSize);
   }
+}
+
+TEST(HugePageNew, AnImpossibleSizeIsBadAllocNotAWrappedSmallBlock) {
+  // Rounding SIZE_MAX - 100 up to whole huge pages would wrap to a tiny size.
+  // (volatile: the compiler would refuse the constant as an object size.)
+  volatile size_t huge = SIZE_MAX - 100;
+  EXPECT_THROW(static_cast<void>(::operator new(huge)), std::bad_alloc);
+  EXPECT_EQ(::operator new(huge, std::nothrow), nullptr);
 }
 
 TEST(HugePageNew, ContainersGetTheAdviceThroughStdAllocator) {
