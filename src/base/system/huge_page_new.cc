@@ -2,7 +2,7 @@
 // 4 MiB are plain malloc and free, as with the default ones. A block of 4 MiB
 // or more is
 //   - rounded up to whole 2 MiB pages, aligned to 2 MiB and advised for
-//     transparent huge pages;
+//     transparent huge pages (unless CITADEL_HUGE_PAGES=off);
 //   - when freed inside a LargeBlockRetention scope, kept and handed to a
 //     later request of about its size (huge_pages.h).
 //
@@ -39,7 +39,7 @@ void* AllocateOrNull(std::size_t size) {
   if (void* block = citadel::TakeRetainedBlock(capacity)) return block;
   void* block = nullptr;
   if (posix_memalign(&block, kHugePageSize, capacity) != 0) return nullptr;
-  citadel::AdviseHugePages(block, capacity);
+  if (citadel::HugePagesWanted()) citadel::AdviseHugePages(block, capacity);
   return block;
 }
 

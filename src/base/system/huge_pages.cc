@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <cstdlib>
 #include <mutex>
+#include <string_view>
 
 namespace citadel {
 namespace {
@@ -97,6 +98,13 @@ class RetainedBlocks {
 constinit RetainedBlocks retained;
 
 }  // namespace
+
+bool HugePagesWanted() {
+  const char* setting = std::getenv("CITADEL_HUGE_PAGES");
+  if (setting == nullptr) return true;
+  const std::string_view v(setting);
+  return !(v == "off" || v == "0" || v == "false" || v == "never");
+}
 
 bool AdviseHugePages(void* data, std::size_t size) {
   const auto page = static_cast<std::uintptr_t>(sysconf(_SC_PAGESIZE));

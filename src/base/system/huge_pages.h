@@ -12,6 +12,12 @@ inline constexpr std::size_t kHugePageAdviceMin = std::size_t{4} << 20;
 // The x86-64 / arm64 (4 KiB granule) transparent huge page.
 inline constexpr std::size_t kHugePageSize = std::size_t{2} << 20;
 
+// Whether large blocks are advised for huge pages: yes, unless the
+// environment sets CITADEL_HUGE_PAGES to off, 0, false or never. The way out
+// for a kernel whose THP defrag setting makes the first faults stall in
+// memory compaction (read at each large allocation, which is rare).
+bool HugePagesWanted();
+
 // Asks the kernel to back the whole pages inside [data, data + size) with
 // huge pages where it can. Best effort: returns whether the kernel took the
 // advice (false where THP is disabled or the range holds no whole page).

@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include <cstdint>
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <memory>
@@ -61,6 +62,21 @@ TEST(HugePageNew, LargeBlocksAreAlignedAndAdvised) {
     EXPECT_NE(VmFlagsOf(block.get() + kHugePageSize).find(" hg"), std::string::npos)
         << VmFlagsOf(block.get() + kHugePageSize);
   }
+}
+
+TEST(HugePageNew, TheEnvironmentCanTurnTheAdviceOff) {
+  if (!KernelHasThp()) GTEST_SKIP() << "no transparent huge pages on this kernel";
+  ASSERT_EQ(setenv("CITADEL_HUGE_PAGES", "off", 1), 0);
+  EXPECT_FALSE(HugePagesWanted());
+  // 64 MiB: above glibc's largest mmap threshold, so a fresh mapping rather
+  // than heap memory an earlier block may have advised. Never touched.
+  std::unique_ptr<char[]> plain(new char[64 << 20]);
+  EXPECT_EQ(VmFlagsOf(plain.get() + kHugePageSize).find(" hg"), std::string::npos)
+      << VmFlagsOf(plain.get() + kHugePageSize);
+  ASSERT_EQ(setenv("CITADEL_HUGE_PAGES", "on", 1), 0);
+  EXPECT_TRUE(HugePagesWanted());
+  ASSERT_EQ(unsetenv("CITADEL_HUGE_PAGES"), 0);
+  EXPECT_TRUE(HugePagesWanted());
 }
 
 TEST(HugePageNew, AnImpossibleSizeIsBadAllocNotAWrappedSmallBlock) {
