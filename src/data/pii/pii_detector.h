@@ -51,5 +51,9 @@ struct PiiColumnReport {
 };
 
 PiiColumnReport ScanColumn(std::string_view column, std::span<const std::string_view> cells);
+// The same for an int column's values, scanned as their decimal text (an
+// ID number or a phone number stored as a number) without materialising
+// every cell's text.
+PiiColumnReport ScanIntegers(std::string_view column, std::span<const int64_t> values);
 
 }  // namespace citadel::data

@@ -352,6 +352,29 @@ TEST(PiiScanColumn, CountsAreExactWhetherAValueRepeatsOrTheColumnIsMostlyDistinc
   EXPECT_EQ(report.counts, want);
 }
 
+TEST(PiiScanIntegers, NumbersAreScannedAsTheirDecimalText) {
+  // Card numbers and SSNs stored as numbers, among 5000 distinct ids (past
+  // the remembered values) and negative values; expected counts come from
+  // scanning each value's text as a string column.
+  std::vector<int64_t> values;
+  for (int64_t i = 0; i < 5000; ++i) {
+    values.push_back(100000 + i * 7);
+    if (i % 700 == 3) values.push_back(4111111111111111);  // Luhn-valid test card
+    if (i % 900 == 5) values.push_back(4111111111111112);  // fails Luhn
+    if (i % 1100 == 7) values.push_back(-123456789);
+  }
+  for (int i = 0; i < 4; ++i) values.push_back(4012888888881881);  // late, after the memo filled
+  std::vector<std::string> texts;
+  for (int64_t v : values) texts.push_back(std::to_string(v));
+  std::vector<std::string_view> cells(texts.begin(), texts.end());
+  PiiColumnReport as_text = ScanColumn("card_no", cells);
+  ASSERT_EQ(as_text.counts["payment_card"], 8 + 4);
+  PiiColumnReport report = ScanIntegers("card_no", values);
+  EXPECT_EQ(report.column, "card_no");
+  EXPECT_EQ(report.cells, static_cast<int64_t>(values.size()));
+  EXPECT_EQ(report.counts, as_text.counts);
+}
+
 TEST(PiiScanColumn, EmptyColumnHasNoCounts) {
   PiiColumnReport report = ScanColumn("empty", {});
   EXPECT_EQ(report.cells, 0);

@@ -38,19 +38,19 @@ std::vector<PiiColumnReport> ScanTableForPii(const Table& table) {
   // Columns are independent: one per core.
   SharedPool().ParallelFor(scanned.size(), [&](size_t i) {
     const Column& c = *scanned[i];
-    std::vector<std::string> texts;
-    std::vector<std::string_view> cells;
     if (c.type == ColumnType::kInt) {
-      texts.reserve(c.size());
+      std::vector<int64_t> values;
+      values.reserve(c.size());
       for (size_t r = 0; r < c.size(); ++r) {
-        if (c.is_valid(r)) texts.push_back(std::to_string(c.ints[r]));
+        if (c.is_valid(r)) values.push_back(c.ints[r]);
       }
-      cells.assign(texts.begin(), texts.end());
-    } else {
-      cells.reserve(c.size());
-      for (size_t r = 0; r < c.size(); ++r) {
-        if (c.is_valid(r)) cells.push_back(c.strings[r]);
-      }
+      reports[i] = ScanIntegers(c.name, values);
+      return;
+    }
+    std::vector<std::string_view> cells;
+    cells.reserve(c.size());
+    for (size_t r = 0; r < c.size(); ++r) {
+      if (c.is_valid(r)) cells.push_back(c.strings[r]);
     }
     reports[i] = ScanColumn(c.name, cells);
   });

@@ -1,5 +1,5 @@
-// ProfileTable: per-column statistics computed from one sorted copy of each
-// column's present values (strings: their distinct values), columns in parallel (see
+// ProfileTable: per-column statistics computed from one sorted copy (value_sort.h)
+// of each column's present values (strings: their distinct values), columns in parallel (see
 // table_profile.h for the output).
 #include "data/profile/table_profile.h"
 
@@ -14,6 +14,7 @@
 
 #include "base/system/thread_pool.h"
 #include "data/pii/pii_detector.h"
+#include "data/table/value_sort.h"
 
 namespace citadel::data {
 namespace {
@@ -139,7 +140,7 @@ void ProfileInts(const Column& column, const ProfileOptions& options, Json& out)
   for (size_t r = 0; r < column.size(); ++r) {
     if (column.is_valid(r)) sorted.push_back(column.ints[r]);
   }
-  std::sort(sorted.begin(), sorted.end());
+  SortInts(sorted);
   auto less = [](int64_t a, int64_t b) { return a < b; };
   switch (column.type) {
     case ColumnType::kBool: {
@@ -195,15 +196,21 @@ void ProfileInts(const Column& column, const ProfileOptions& options, Json& out)
 void ProfileFloats(const Column& column, const ProfileOptions& options, Json& out) {
   std::vector<double> sorted;
   sorted.reserve(column.size());
+  size_t nans = 0;
   for (size_t r = 0; r < column.size(); ++r) {
     if (!column.is_valid(r)) continue;
     double x = column.floats[r];
-    // One spelling per value: "0" for -0.0, "nan" whatever the NaN's sign and payload.
+    // One spelling per value: "0" for -0.0, "nan" whatever the NaN's sign
+    // and payload (NaNs are counted here and appended after the sort).
     if (x == 0.0) x = 0.0;
-    if (std::isnan(x)) x = std::numeric_limits<double>::quiet_NaN();
+    if (std::isnan(x)) {
+      ++nans;
+      continue;
+    }
     sorted.push_back(x);
   }
-  std::sort(sorted.begin(), sorted.end(), FloatLess);
+  SortValues(sorted);
+  sorted.insert(sorted.end(), nans, std::numeric_limits<double>::quiet_NaN());
   AddDistinctAndTop(sorted, FloatLess, FloatText, options, out);
   // Sorted: -inf first, then finite values, then +inf, then NaN.
   auto finite_begin = std::find_if(sorted.begin(), sorted.end(), [](double x) {

@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "data/table/column.h"
+#include "data/table/value_sort.h"  // SortValues, for the ascending pass of standardize
 
 namespace citadel::data {
 
@@ -28,13 +29,6 @@ void TrainingValues(const Column& column, std::span<const size_t> rows, std::vec
 // [0, 1]): every position Quantile reads holds its ascending order
 // statistic. Expected O(n log k) for k quantiles, by nested selection.
 void SelectForQuantiles(std::span<double> values, std::span<const double> qs);
-
-// Sorts NaN-free `values` ascending in O(n): by counting when they hold few
-// distinct values, else by a least-significant-digit radix sort on the IEEE
-// bit patterns that skips the digits all values share.
-// Values that compare equal are equal bit for bit, except -0.0 and 0.0:
-// -0.0 comes first, where std::sort leaves their order unspecified.
-void SortValues(std::vector<double>& values);
 
 // The k-th smallest of `values` (0-based, k < size), partially reordering
 // them; for int columns, whose statistics stay exact in 64 bits.
