@@ -40,7 +40,8 @@ class SafetensorsWriter {
   Status Add(std::string name, DType dtype, std::vector<int64_t> shape, std::string data);
   // A tensor whose bytes `fill` writes when serialised, straight into the
   // output: large tensors gathered from other storage are copied once, and
-  // SerializeTo never holds more than about a MiB of them. `fill(first_row,
+  // SerializeTo holds no more of them than about a MiB (or one row, when a
+  // row is larger). `fill(first_row,
   // bytes)` writes rows [first_row, first_row + bytes.size() / row bytes) of
   // dimension 0 into `bytes` (zeroed before): Serialize asks for every row
   // at once, SerializeTo for consecutive runs of whole rows.

@@ -56,11 +56,14 @@ void* Allocate(std::size_t size) {
 
 void Release(void* block) {
   if (block == nullptr) return;
-  // Only this operator new hands out blocks this large (malloc'd memory
-  // must not reach operator delete), so the usable size identifies ours; it
-  // is at least the capacity allocated, a multiple of the huge page.
+  // Ours are the 2 MiB-aligned blocks with 4 MiB or more usable (a plain
+  // malloc block just under 4 MiB can have that much usable, but sits 16
+  // bytes past a page start). The usable size is at least the capacity
+  // allocated, a multiple of the huge page, and can be one huge page more
+  // where glibc kept the alignment slack at the end.
   const std::size_t usable = malloc_usable_size(block);
   if (usable >= kHugePageAdviceMin &&
+      reinterpret_cast<std::uintptr_t>(block) % kHugePageSize == 0 &&
       citadel::RetainBlock(block, usable / kHugePageSize * kHugePageSize)) {
     return;
   }

@@ -96,6 +96,14 @@ TEST(HugePageNew, ContainersGetTheAdviceThroughStdAllocator) {
   }
 }
 
+// A kept block counts its usable size: its capacity, or one huge page more
+// where glibc left the alignment slack at its end (a rare placement).
+void ExpectRetained(size_t capacity, size_t blocks) {
+  const size_t retained = LargeBlockRetention::RetainedBytes();
+  EXPECT_GE(retained, capacity);
+  EXPECT_LE(retained, capacity + blocks * kHugePageSize);
+}
+
 TEST(LargeBlockRetention, AFreedBlockIsReusedOnlyInsideAScope) {
   constexpr size_t kBytes = 8 << 20;
   {
@@ -104,15 +112,17 @@ TEST(LargeBlockRetention, AFreedBlockIsReusedOnlyInsideAScope) {
     first[12345] = 'k';
     const auto first_address = reinterpret_cast<std::uintptr_t>(first);
     delete[] first;
-    EXPECT_EQ(LargeBlockRetention::RetainedBytes(), kBytes);
+    ExpectRetained(kBytes, 1);
     // About the same size (within a quarter): the same block, not zeroed
-    // again by the kernel.
+    // again by the kernel. (The barrier: reading bytes this new-expression
+    // did not write is otherwise the compiler's to assume anything of.)
     char* second = new char[kBytes - 100];
+    asm volatile("" : : "g"(second) : "memory");
     EXPECT_EQ(reinterpret_cast<std::uintptr_t>(second), first_address);
     EXPECT_EQ(second[12345], 'k');
     EXPECT_EQ(LargeBlockRetention::RetainedBytes(), 0u);
     delete[] second;
-    EXPECT_EQ(LargeBlockRetention::RetainedBytes(), kBytes);
+    ExpectRetained(kBytes, 1);
   }
   EXPECT_EQ(LargeBlockRetention::RetainedBytes(), 0u) << "the last scope releases every block";
   AllocateAndFree(kBytes);
@@ -126,11 +136,11 @@ TEST(LargeBlockRetention, BlocksNoRequestFitsAreReleasedOnAMiss) {
   asm volatile("" : : "g"(six), "g"(eight) : "memory");
   delete[] six;
   delete[] eight;
-  EXPECT_EQ(LargeBlockRetention::RetainedBytes(), size_t{14} << 20);
+  ExpectRetained(size_t{14} << 20, 2);
   // 4 MiB is more than a quarter smaller than either kept block: a fresh
   // block, and the oldest kept block (6 MiB ≥ 4 MiB) is given back.
   auto small = std::make_unique<char[]>(4 << 20);
-  EXPECT_EQ(LargeBlockRetention::RetainedBytes(), size_t{8} << 20);
+  ExpectRetained(size_t{8} << 20, 1);
   // 40 MiB: nothing fits, and everything kept is worth less than it.
   auto big = std::make_unique<char[]>(40 << 20);
   EXPECT_EQ(LargeBlockRetention::RetainedBytes(), 0u);

@@ -221,7 +221,8 @@ Result<PreparedSplit> ExportSplit(std::shared_ptr<const ExportSource> source, st
   RETURN_IF_ERROR(split.data.AddFilled(
       "features", DType::kF32, {n, static_cast<int64_t>(width)},
       [source, rows_from, width](int64_t first, std::span<char> bytes) {
-        // The piece is 8-byte aligned: past the header, and whole rows.
+        // "features" is the first tensor by name, so its bytes start right
+        // after the 8-byte-aligned header: float-aligned in any piece.
         const size_t count = bytes.size() / (width * sizeof(float));
         GatherFeatures(source->features, rows_from(first, count),
                        {reinterpret_cast<float*>(bytes.data()), count * width});
@@ -230,10 +231,15 @@ Result<PreparedSplit> ExportSplit(std::shared_ptr<const ExportSource> source, st
     return split.data.AddFilled(
         name, DType::kI64, {n},
         [source, rows_from, value_of_row](int64_t first, std::span<char> bytes) {
+          // Copied, not stored through an int64_t*: in a whole-file buffer
+          // these tensors follow the float features and may sit 4 bytes
+          // off an 8-byte boundary.
           const size_t count = bytes.size() / sizeof(int64_t);
-          auto* out = reinterpret_cast<int64_t*>(bytes.data());
           std::span<const size_t> r = rows_from(first, count);
-          for (size_t i = 0; i < count; ++i) out[i] = value_of_row(*source, r[i]);
+          for (size_t i = 0; i < count; ++i) {
+            const int64_t value = value_of_row(*source, r[i]);
+            std::memcpy(bytes.data() + i * sizeof value, &value, sizeof value);
+          }
         });
   };
   RETURN_IF_ERROR(

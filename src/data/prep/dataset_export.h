@@ -60,6 +60,11 @@ Result<FeatureMatrix> ExtractFeatures(const Table& table);
 // split's bytes are produced when it is stored, after PrepareDataset has
 // returned, so this outlives the step's own variables.
 struct ExportSource {
+  ExportSource() = default;
+  // `features` points into `table`: a copy or move would dangle.
+  ExportSource(const ExportSource&) = delete;
+  ExportSource& operator=(const ExportSource&) = delete;
+
   Table table;
   FeatureColumns features;  // points into `table`
   EncodedLabels labels;
