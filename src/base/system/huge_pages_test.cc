@@ -42,12 +42,14 @@ void AllocateAndFree(size_t bytes) {
   delete[] block;
 }
 
-// Whether this kernel offers transparent huge pages at all.
+// Whether this kernel offers transparent huge pages at all, and this
+// process can see its mappings' flags (a sandbox may hide /proc/self/smaps).
 bool KernelHasThp() {
   std::ifstream mode("/sys/kernel/mm/transparent_hugepage/enabled");
   std::string text;
   std::getline(mode, text);
-  return !text.empty() && text.find("[never]") == std::string::npos;
+  static const int probe = 0;
+  return !text.empty() && text.find("[never]") == std::string::npos && !VmFlagsOf(&probe).empty();
 }
 
 TEST(HugePageNew, LargeBlocksAreAlignedAndAdvised) {
