@@ -41,25 +41,50 @@ std::string Shorten(std::string_view text, size_t max_bytes) {
   return std::string(text.substr(0, cut)) + "…";
 }
 
+// The `k` most frequent of the distinct values offered in ascending order,
+// with their counts, most frequent first; ties in count go to the smaller
+// value (the one offered earlier). Holds k entries, not one per value: an id
+// column has a million distinct values.
+template <typename T>
+class TopValues {
+ public:
+  explicit TopValues(size_t k) : k_(k) {}
+
+  void Offer(const T& value, size_t times) {
+    ++distinct_;
+    if (k_ == 0 || (top_.size() == k_ && times <= top_.back().second)) return;
+    auto at = std::find_if(top_.begin(), top_.end(),
+                           [&](const std::pair<T, size_t>& e) { return times > e.second; });
+    top_.insert(at, {value, times});
+    if (top_.size() > k_) top_.pop_back();
+  }
+
+  // "distinct" and "top" into `out`; `text` renders one value.
+  template <typename Text>
+  void AddTo(Text text, const ProfileOptions& options, Json& out) const {
+    out["distinct"] = distinct_;
+    Json top = Json::array();
+    for (const auto& [value, times] : top_) {
+      top.push_back(
+          Json{{"value", Shorten(text(value), options.max_value_bytes)}, {"count", times}});
+    }
+    out["top"] = std::move(top);
+  }
+
+ private:
+  size_t k_;
+  size_t distinct_ = 0;
+  std::vector<std::pair<T, size_t>> top_;
+};
+
 // "distinct" and "top" from the distinct values in ascending order and how
-// often each occurs. `text` renders one value.
+// often each occurs.
 template <typename T, typename Text>
 void AddDistinctAndTopOfRuns(const std::vector<T>& distinct, const std::vector<size_t>& times,
                              Text text, const ProfileOptions& options, Json& out) {
-  out["distinct"] = distinct.size();
-  std::vector<size_t> order(distinct.size());
-  for (size_t i = 0; i < order.size(); ++i) order[i] = i;
-  // Ties in count go to the smaller value (the earlier one).
-  size_t k = std::min(options.top_values, order.size());
-  std::partial_sort(
-      order.begin(), order.begin() + static_cast<ptrdiff_t>(k), order.end(),
-      [&](size_t a, size_t b) { return times[a] != times[b] ? times[a] > times[b] : a < b; });
-  Json top = Json::array();
-  for (size_t i = 0; i < k; ++i) {
-    top.push_back(Json{{"value", Shorten(text(distinct[order[i]]), options.max_value_bytes)},
-                       {"count", times[order[i]]}});
-  }
-  out["top"] = std::move(top);
+  TopValues<T> top(options.top_values);
+  for (size_t i = 0; i < distinct.size(); ++i) top.Offer(distinct[i], times[i]);
+  top.AddTo(text, options, out);
 }
 
 // The same from `sorted` values, where equal values are adjacent and `less`
@@ -67,16 +92,14 @@ void AddDistinctAndTopOfRuns(const std::vector<T>& distinct, const std::vector<s
 template <typename T, typename Less, typename Text>
 void AddDistinctAndTop(const std::vector<T>& sorted, Less less, Text text,
                        const ProfileOptions& options, Json& out) {
-  std::vector<T> distinct;
-  std::vector<size_t> times;
-  for (size_t i = 0; i < sorted.size(); ++i) {
-    if (i == 0 || less(sorted[i - 1], sorted[i])) {
-      distinct.push_back(sorted[i]);
-      times.push_back(0);
-    }
-    ++times.back();
+  TopValues<T> top(options.top_values);
+  for (size_t i = 0; i < sorted.size();) {
+    size_t j = i + 1;
+    while (j < sorted.size() && !less(sorted[i], sorted[j])) ++j;
+    top.Offer(sorted[i], j - i);
+    i = j;
   }
-  AddDistinctAndTopOfRuns(distinct, times, text, options, out);
+  top.AddTo(text, options, out);
 }
 
 // Linear interpolation between closest ranks (numpy's default). `sorted` is
