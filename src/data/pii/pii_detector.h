@@ -12,9 +12,6 @@
 #pragma once
 
 #include <cstddef>
-#include <cstdint>
-#include <map>
-#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -40,20 +37,5 @@ struct PiiMatch {
 // candidates of different kinds overlap, the more specific (checksummed) kind
 // wins: IBAN, payment card, e-mail, national id, IP address, phone.
 std::vector<PiiMatch> FindPii(std::string_view text);
-
-// Per-column summary: `cells` is the number of cells scanned and `counts`
-// maps PiiKindName() to the number of cells holding at least one occurrence
-// of that kind. Kinds never seen are absent from `counts`.
-struct PiiColumnReport {
-  std::string column;
-  int64_t cells = 0;
-  std::map<std::string, int64_t> counts;
-};
-
-PiiColumnReport ScanColumn(std::string_view column, std::span<const std::string_view> cells);
-// The same for an int column's values, scanned as their decimal text (an
-// ID number or a phone number stored as a number) without materialising
-// every cell's text.
-PiiColumnReport ScanIntegers(std::string_view column, std::span<const int64_t> values);
 
 }  // namespace citadel::data

@@ -8,6 +8,8 @@
 #include <string>
 #include <vector>
 
+#include "data/pii/column_scan.h"
+
 namespace citadel::data {
 namespace {
 

@@ -18,7 +18,7 @@
 
 #include "base/status.h"
 #include "base/text/json.h"
-#include "data/pii/pii_detector.h"
+#include "data/pii/column_scan.h"
 #include "data/table/table.h"
 
 namespace citadel::data {

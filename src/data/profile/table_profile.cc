@@ -13,7 +13,7 @@
 #include <vector>
 
 #include "base/system/thread_pool.h"
-#include "data/pii/pii_detector.h"
+#include "data/pii/column_scan.h"
 #include "data/table/value_sort.h"
 
 namespace citadel::data {

@@ -8,7 +8,7 @@
 
 #include "base/logging.h"
 #include "base/system/files.h"
-#include "base/system/huge_pages.h"
+#include "base/memory/huge_pages.h"
 #include "data/dataset_prep.h"
 #include "store/artifact_files.h"
 #include "workload/steps/steps.h"

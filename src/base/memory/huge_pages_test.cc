@@ -1,5 +1,5 @@
 // base_test links citadel::huge_page_new, so `new` here is Citadel's.
-#include "base/system/huge_pages.h"
+#include "base/memory/huge_pages.h"
 
 #include <gtest/gtest.h>
 

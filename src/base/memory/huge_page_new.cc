@@ -25,7 +25,7 @@
 #include <cstdlib>
 #include <new>
 
-#include "base/system/huge_pages.h"
+#include "base/memory/huge_pages.h"
 
 namespace {
 

@@ -1,4 +1,4 @@
-#include "base/system/huge_pages.h"
+#include "base/memory/huge_pages.h"
 
 #include <sys/mman.h>
 #include <unistd.h>
