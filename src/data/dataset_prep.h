@@ -12,6 +12,7 @@
 
 #include <filesystem>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "base/status.h"
@@ -31,10 +32,18 @@ struct PrepareReports {
   std::string pii_summary;  // human-readable findings ("" when none)
 };
 
+// Where a step's time went, stage by stage, in the order they ran: "read",
+// "clean", "validate", "pii", "profile", "split" (with the label encoding),
+// then one entry per transform ("transforms/INDEX (op)", fit and apply
+// together), "features" (the final checks of the feature columns).
+// Only stages that ran are listed. Wall seconds; the process step logs them.
+using StageTimes = std::vector<std::pair<std::string, double>>;
+
 struct PrepareResult {
   std::vector<PreparedSplit> splits;  // in split order
   // {"source_rows", "rows_after_clean", "features", "classes", "clean": [...]}
   Json stats;
+  StageTimes stages;
 };
 
 // Fits the transforms of `spec` in place (a spec is prepared once).

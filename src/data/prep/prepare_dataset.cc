@@ -3,6 +3,7 @@
 
 #include <set>
 
+#include "base/time.h"
 #include "data/dataset_prep.h"
 #include "data/pii/pii_policy.h"
 #include "data/profile/table_profile.h"
@@ -44,7 +45,15 @@ void AddProtectedInputs(const ColumnTransform& t, const Table& before, std::set<
 
 Result<PrepareResult> PrepareDataset(ProcessSpec& spec, const TransformEnv& env,
                                      PrepareReports& reports) {
+  StageTimes stages;
+  Stopwatch stage_clock;
+  // Closes the stage that ran since the previous call.
+  auto stage_done = [&](std::string name) {
+    stages.emplace_back(std::move(name), stage_clock.ElapsedSeconds());
+    stage_clock.Reset();
+  };
   ASSIGN_OR_RETURN(Table table, ReadTable(spec.input));
+  stage_done("read");
   if (table.num_rows() == 0) {
     return InvalidArgumentError(
         fmt::format("{}: no data rows; if line 1 is data rather than a header, set header: false",
@@ -61,6 +70,7 @@ Result<PrepareResult> PrepareDataset(ProcessSpec& spec, const TransformEnv& env,
     }
     clean_log.push_back(Json{{"op", op.ToJson()}, {"removed", *removed}});
   }
+  if (!spec.clean.empty()) stage_done("clean");
   if (table.num_rows() == 0) {
     return InvalidArgumentError(fmt::format(
         "{}: the clean: operations removed all {} rows; loosen the filter or check the data",
@@ -74,6 +84,7 @@ Result<PrepareResult> PrepareDataset(ProcessSpec& spec, const TransformEnv& env,
       return InvalidArgumentError(
           fmt::format("{}: validation failed:\n{}", table.source, validation.Summary()));
     }
+    stage_done("validate");
   }
 
   std::vector<PiiColumnReport> pii;
@@ -81,6 +92,7 @@ Result<PrepareResult> PrepareDataset(ProcessSpec& spec, const TransformEnv& env,
     pii = ScanTableForPii(table);
     reports.pii = PiiReportToJson(pii);
     reports.pii_summary = PiiFindingsSummary(pii);
+    stage_done("pii");
   }
   if (spec.profile) {
     // The policy's scan already covered every column: the profile reuses it
@@ -95,6 +107,7 @@ Result<PrepareResult> PrepareDataset(ProcessSpec& spec, const TransformEnv& env,
         column["pii"] = std::move(kinds);
       }
     }
+    stage_done("profile");
   }
 
   ASSIGN_OR_RETURN(EncodedLabels labels, EncodeLabels(table));
@@ -112,6 +125,7 @@ Result<PrepareResult> PrepareDataset(ProcessSpec& spec, const TransformEnv& env,
     }
   }
 
+  stage_done("split");
   DatasetDescription shared;
   shared.input = DescribeInput(table);
   shared.source = Json{{"rows", source_rows}, {"clean", clean_log}};
@@ -124,6 +138,7 @@ Result<PrepareResult> PrepareDataset(ProcessSpec& spec, const TransformEnv& env,
     if (IsPrivacyOp(t.op())) AddProtectedInputs(t, table, protected_inputs);
     RETURN_IF_ERROR(t.Apply(table).WithContext(where));
     shared.preprocessing.push_back(t.ToJson());
+    stage_done(std::move(where));
   }
 
   if (spec.pii == PiiPolicy::kDeny) {
@@ -146,6 +161,7 @@ Result<PrepareResult> PrepareDataset(ProcessSpec& spec, const TransformEnv& env,
   const size_t rows_after_clean = table.num_rows();
   ASSIGN_OR_RETURN(std::shared_ptr<const ExportSource> source,
                    ExportSource::Make(std::move(table), std::move(labels)));
+  stage_done("features");
   PrepareResult result;
   // Cheap: each split's bytes are gathered later, as they are stored.
   for (size_t s = 0; s < split.fractions.size(); ++s) {
@@ -157,6 +173,7 @@ Result<PrepareResult> PrepareDataset(ProcessSpec& spec, const TransformEnv& env,
                       {"features", source->features.names.size()},
                       {"classes", source->labels.classes.size()},
                       {"clean", clean_log}};
+  result.stages = std::move(stages);
   return result;
 }
 

@@ -153,6 +153,30 @@ TEST(PrepareDataset, SameInputAndSpecGiveByteIdenticalDatasets) {
   EXPECT_EQ(schema->find(dir.path().string()), std::string::npos) << "no absolute paths";
 }
 
+TEST(PrepareDataset, TimesEveryStageThatRanInOrder) {
+  ScratchDir dir;
+  dir.Write("messy.csv", MessyCsv(500, 2, false));
+  Prepared p = Prepare(dir, kMessyStep);  // clean:, pii: allow, profile on (the default)
+  ASSERT_TRUE(p.result.ok()) << p.result.status();
+  std::vector<std::string> names;
+  for (const auto& [name, seconds] : p.result->stages) {
+    names.push_back(name);
+    EXPECT_GE(seconds, 0.0) << name;
+    EXPECT_LT(seconds, 60.0) << name;
+  }
+  const std::vector<std::string> want = {"read",
+                                         "clean",
+                                         "profile",
+                                         "split",
+                                         "transforms/0 (drop)",
+                                         "transforms/1 (impute)",
+                                         "transforms/2 (impute)",
+                                         "transforms/3 (one_hot)",
+                                         "transforms/4 (standardize)",
+                                         "features"};
+  EXPECT_EQ(names, want) << "no validate (no expect:) and no pii (pii: allow)";
+}
+
 // The leakage proof: rewrite every feature cell of the rows that land in the
 // test split (new values, a category never seen elsewhere). If no statistic
 // of held-out rows reaches the fitted parameters, the train split and the
@@ -185,11 +209,13 @@ TEST(PrepareDataset, HeldOutRowsNeverInfluenceTheTrainSplitOrTheFittedParameters
   dir.Write("messy.csv", changed);
   Prepared moved = Prepare(dir, kTransformOnlyStep);
   ASSERT_TRUE(moved.result.ok()) << moved.result.status();
-  EXPECT_TRUE(Role(*moved.result, "train").data.Serialize() == Role(*base.result, "train").data.Serialize());
+  EXPECT_TRUE(Role(*moved.result, "train").data.Serialize() ==
+              Role(*base.result, "train").data.Serialize());
   EXPECT_EQ(Role(*moved.result, "train").schema["preprocessing"],
             Role(*base.result, "train").schema["preprocessing"]);
   EXPECT_EQ(Decode(Role(*moved.result, "test")).row_ids, test.row_ids);
-  EXPECT_FALSE(Role(*moved.result, "test").data.Serialize() == Role(*base.result, "test").data.Serialize());
+  EXPECT_FALSE(Role(*moved.result, "test").data.Serialize() ==
+               Role(*base.result, "test").data.Serialize());
   // "ZZ" was never seen in training, so no feature column exists for it.
   for (const Json& name : Role(*moved.result, "train").schema["features"]) {
     EXPECT_EQ(name.get<std::string>().find("ZZ"), std::string::npos);

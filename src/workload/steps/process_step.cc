@@ -7,8 +7,9 @@
 #include <memory>
 
 #include "base/logging.h"
-#include "base/system/files.h"
 #include "base/memory/huge_pages.h"
+#include "base/system/files.h"
+#include "base/time.h"
 #include "data/dataset_prep.h"
 #include "store/artifact_files.h"
 #include "workload/steps/steps.h"
@@ -148,7 +149,15 @@ class ProcessStep : public StepRunner {
                          kDatasetMediaType,
                          {{"rows", rows.back()}, {"split", roles.back()}}});
     }
+    Stopwatch store_clock;
     ASSIGN_OR_RETURN(std::vector<std::string> ids, ctx.AddOutputFiles(std::move(outputs)));
+    prepared->stages.emplace_back("store", store_clock.ElapsedSeconds());
+    std::string stages;
+    for (const auto& [stage, seconds] : prepared->stages) {
+      stages += fmt::format("{}{} {:.3f} s", stages.empty() ? "" : ", ", stage, seconds);
+    }
+    // Where the time went, for whoever wonders why a step is slow.
+    log::Info("  stages: {}", stages);
     for (size_t i = 0; i < ids.size(); ++i) {
       RETURN_IF_ERROR(ctx.AddSummaryMetric(roles[i] + "_rows", static_cast<double>(rows[i])));
       log::Info("  {} split: {} rows → {}", roles[i], rows[i], ids[i]);
