@@ -41,10 +41,10 @@ class SafetensorsWriter {
   // A tensor whose bytes `fill` writes when serialised, straight into the
   // output: large tensors gathered from other storage are copied once, and
   // SerializeTo holds no more of them than about a MiB (or one row, when a
-  // row is larger). `fill(first_row,
-  // bytes)` writes rows [first_row, first_row + bytes.size() / row bytes) of
-  // dimension 0 into `bytes` (zeroed before): Serialize asks for every row
-  // at once, SerializeTo for consecutive runs of whole rows.
+  // row is larger). `fill(first_row, bytes)` writes rows [first_row,
+  // first_row + bytes.size() / row bytes) of dimension 0 into `bytes`
+  // (zeroed before): Serialize asks for every row at once, SerializeTo for
+  // consecutive runs of whole rows.
   using Filler = std::function<void(int64_t first_row, std::span<char> bytes)>;
   Status AddFilled(std::string name, DType dtype, std::vector<int64_t> shape, Filler fill);
   // A tensor whose bytes stay where they are (the caller keeps them alive

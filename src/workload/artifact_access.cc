@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include "data/dataset_prep.h"
 #include "store/artifact_files.h"
 
 namespace citadel::workload {
@@ -50,9 +51,9 @@ Result<ml::DatasetView> LoadDatasetView(Workspace& ws, const LoadedArtifact& art
   ml::DatasetView view;
   view.name =
       fmt::format("dataset {} ({})", artifact.record.id.substr(0, 19), artifact.record.name);
-  ASSIGN_OR_RETURN(std::string schema, ReadArtifactFile(ws, artifact, "schema.json"));
+  ASSIGN_OR_RETURN(std::string schema, ReadArtifactFile(ws, artifact, data::kDatasetSchemaFile));
   ASSIGN_OR_RETURN(view.schema, ParseJson(schema, view.name + " schema.json"));
-  ASSIGN_OR_RETURN(view.safetensors, ReadArtifactFile(ws, artifact, "data.safetensors"));
+  ASSIGN_OR_RETURN(view.safetensors, ReadArtifactFile(ws, artifact, data::kDatasetDataFile));
   return view;
 }
 

@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include "data/dataset_prep.h"
 #include "workload/artifact_access.h"
 
 namespace citadel::workload {
@@ -57,7 +58,7 @@ Result<Json> ColumnLineage(Workspace& ws, const std::string& artifact_id) {
                     artifact_id, artifact.record.kind));
   }
   out["dataset"] = Ref(dataset);
-  ASSIGN_OR_RETURN(Json schema, ReadJsonFile(ws, dataset, "schema.json"));
+  ASSIGN_OR_RETURN(Json schema, ReadJsonFile(ws, dataset, data::kDatasetSchemaFile));
   const Json& lineage = schema.value("column_lineage", Json::object());
   Json features = Json::array();
   for (const Json& name : schema.value("features", Json::array())) {

@@ -8,6 +8,7 @@
 
 #include "base/system/host_info.h"
 #include "base/version.h"
+#include "data/dataset_prep.h"
 #include "provenance/openlineage_events.h"
 #include "workload/artifact_access.h"
 
@@ -39,7 +40,7 @@ LineageRunState StateOf(catalog::RunStatus status) {
 // features in tensor order, each described by the input columns it was
 // computed from, then the int64 label.
 Result<std::vector<LineageField>> DatasetFields(Workspace& ws, const LoadedArtifact& artifact) {
-  ASSIGN_OR_RETURN(std::string text, ReadArtifactFile(ws, artifact, "schema.json"));
+  ASSIGN_OR_RETURN(std::string text, ReadArtifactFile(ws, artifact, data::kDatasetSchemaFile));
   ASSIGN_OR_RETURN(Json schema, ParseJson(text, artifact.record.name + "/schema.json"));
   std::vector<LineageField> fields;
   const Json& lineage = schema.value("column_lineage", Json::object());

@@ -42,7 +42,6 @@ class RetainedBlocks {
     }
     if (best != count_) {
       void* block = entries_[best].block;
-      bytes_ -= entries_[best].capacity;
       Erase(best);
       return block;
     }
@@ -53,17 +52,16 @@ class RetainedBlocks {
   bool Keep(void* block, std::size_t capacity) {
     std::lock_guard lock(mu_);
     if (scopes_ == 0 || count_ == entries_.size() ||
-        bytes_ + capacity > LargeBlockRetention::kMaxRetainedBytes) {
+        Bytes() + capacity > LargeBlockRetention::kMaxRetainedBytes) {
       return false;
     }
     entries_[count_++] = {block, capacity};
-    bytes_ += capacity;
     return true;
   }
 
   std::size_t bytes() {
     std::lock_guard lock(mu_);
-    return bytes_;
+    return Bytes();
   }
 
  private:
@@ -71,6 +69,14 @@ class RetainedBlocks {
     void* block;
     std::size_t capacity;
   };
+
+  // Summed when asked: a few dozen entries at most, rather than a total
+  // kept in step with every change.
+  std::size_t Bytes() const {
+    std::size_t total = 0;
+    for (std::size_t i = 0; i < count_; ++i) total += entries_[i].capacity;
+    return total;
+  }
 
   // Entries stay in the order they were kept: [0] is the oldest.
   void Erase(std::size_t i) {
@@ -81,7 +87,6 @@ class RetainedBlocks {
   std::size_t ReleaseOldest() {
     const Entry oldest = entries_[0];
     Erase(0);
-    bytes_ -= oldest.capacity;
     std::free(oldest.block);
     return oldest.capacity;
   }
@@ -90,7 +95,6 @@ class RetainedBlocks {
   int scopes_ = 0;
   std::array<Entry, 64> entries_{};
   std::size_t count_ = 0;
-  std::size_t bytes_ = 0;
 };
 
 // Constant-initialised and trivially destructible: usable by an operator

@@ -9,7 +9,6 @@
 #include <optional>
 #include <unordered_map>
 
-#include "base/system/files.h"
 #include "base/text/utf8.h"
 #include "data/ingest/cells/number.h"
 #include "formats/safetensors.h"
@@ -264,14 +263,15 @@ Result<PreparedSplit> ExportSplit(std::shared_ptr<const ExportSource> source, st
   return split;
 }
 
-Status WriteDatasetDir(const PreparedSplit& split, const std::filesystem::path& dir) {
-  RETURN_IF_ERROR(CreateDirectories(dir));
-  for (const auto& [name, bytes] : {std::pair{kDatasetDataFile, split.data.Serialize()},
-                                    std::pair{kDatasetSchemaFile, PrettyJson(split.schema)}}) {
-    RETURN_IF_ERROR(WriteFileAtomic(dir / name, bytes)
-                        .WithContext(fmt::format("writing dataset split '{}'", split.role)));
-  }
-  return Status::Ok();
+std::vector<store::ArtifactFile> DatasetFiles(PreparedSplit split) {
+  std::vector<store::ArtifactFile> files;
+  files.push_back({std::string(kDatasetSchemaFile), PrettyJson(split.schema)});
+  auto shared = std::make_shared<const PreparedSplit>(std::move(split));
+  files.push_back(
+      {std::string(kDatasetDataFile), {}, [shared](const store::BlobStore::ByteSink& sink) {
+         return shared->data.SerializeTo(sink);
+       }});
+  return files;
 }
 
 }  // namespace citadel::data

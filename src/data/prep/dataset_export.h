@@ -2,7 +2,6 @@
 // turning the transformed Table into data.safetensors + schema.json per split.
 #pragma once
 
-#include <filesystem>
 #include <memory>
 #include <span>
 #include <string>
@@ -13,6 +12,7 @@
 #include "base/text/json.h"
 #include "data/table/table.h"
 #include "formats/safetensors.h"
+#include "store/artifact_files.h"
 
 namespace citadel::data {
 
@@ -97,7 +97,9 @@ struct DatasetDescription {
 Result<PreparedSplit> ExportSplit(std::shared_ptr<const ExportSource> source, std::string role,
                                   std::vector<size_t> rows, const DatasetDescription& shared);
 
-// Writes data.safetensors and schema.json into `dir` (created).
-Status WriteDatasetDir(const PreparedSplit& split, const std::filesystem::path& dir);
+// The files of the split's dataset artifact: data.safetensors, streamed
+// (gathered, hashed and written a MiB at a time when stored), and
+// schema.json.
+std::vector<store::ArtifactFile> DatasetFiles(PreparedSplit split);
 
 }  // namespace citadel::data

@@ -147,10 +147,8 @@ TEST(PrepareDataset, SameInputAndSpecGiveByteIdenticalDatasets) {
     EXPECT_TRUE(a.result->splits[s].data.Serialize() == b.result->splits[s].data.Serialize());
     EXPECT_EQ(PrettyJson(a.result->splits[s].schema), PrettyJson(b.result->splits[s].schema));
   }
-  ASSERT_TRUE(WriteDatasetDir(a.result->splits[0], dir.path() / "a").ok());
-  auto schema = ReadFile(dir.path() / "a" / "schema.json");
-  ASSERT_TRUE(schema.ok());
-  EXPECT_EQ(schema->find(dir.path().string()), std::string::npos) << "no absolute paths";
+  const std::string schema = PrettyJson(a.result->splits[0].schema);
+  EXPECT_EQ(schema.find(dir.path().string()), std::string::npos) << "no absolute paths";
 }
 
 TEST(PrepareDataset, TimesEveryStageThatRanInOrder) {

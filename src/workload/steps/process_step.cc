@@ -4,7 +4,6 @@
 #include <fmt/format.h>
 
 #include <future>
-#include <memory>
 
 #include "base/logging.h"
 #include "base/memory/huge_pages.h"
@@ -135,16 +134,8 @@ class ProcessStep : public StepRunner {
     for (data::PreparedSplit& split : prepared->splits) {
       roles.push_back(split.role);
       rows.push_back(split.schema.value("rows", int64_t{0}));
-      // data.safetensors is gathered, hashed and written a MiB at a time.
-      auto data = std::make_shared<const data::PreparedSplit>(std::move(split));
-      std::vector<store::ArtifactFile> files;
-      files.push_back(
-          {std::string(data::kDatasetDataFile), {}, [data](const store::BlobStore::ByteSink& sink) {
-             return data->data.SerializeTo(sink);
-           }});
-      files.push_back({std::string(data::kDatasetSchemaFile), PrettyJson(data->schema)});
       outputs.push_back({roles.back(),
-                         std::move(files),
+                         data::DatasetFiles(std::move(split)),
                          "dataset",
                          kDatasetMediaType,
                          {{"rows", rows.back()}, {"split", roles.back()}}});
