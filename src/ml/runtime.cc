@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "base/version.h"
+#include "ml/dense_session.h"
 
 namespace citadel::ml {
 namespace {
@@ -128,6 +129,8 @@ Result<std::unique_ptr<ProcessGroup>> ConnectProcessGroup(const DistributedSpec&
 
 Result<std::unique_ptr<InferenceSession>> InferenceSession::Load(const ModelFiles& files,
                                                                  std::string_view source) {
+  // Fully connected networks need no torch (dense_session.h).
+  if (IsDenseArchitecture(files.model_json)) return LoadDenseSession(files, source);
   ASSIGN_OR_RETURN(const MlRuntime* runtime, Runtime());
   return runtime->LoadSession(files, source);
 }

@@ -1,0 +1,224 @@
+// The torch-free session of mlp / logreg models: the same probabilities as
+// the torch network (within float rounding), a row's answer independent of
+// its batch, the loader's refusals, and no libtorch needed.
+#include "ml/dense_session.h"
+
+#include <fmt/format.h>
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <cstring>
+#include <random>
+
+#include "formats/safetensors.h"
+#include "ml/runtime.h"
+
+namespace citadel::ml {
+namespace {
+
+struct Shape {
+  int64_t inputs;
+  std::vector<int64_t> hidden;  // empty: logreg
+  int64_t classes;
+  double dropout = 0;
+};
+
+// Weights drawn from a seeded generator, named as the trainer's Sequential
+// names them: widths that are not multiples of 8 exercise the tails.
+ModelFiles RandomModel(const Shape& s, uint64_t seed) {
+  std::mt19937_64 rng(seed);
+  formats::SafetensorsWriter w;
+  std::vector<int64_t> widths = s.hidden;
+  widths.push_back(s.classes);
+  int64_t in = s.inputs;
+  int64_t module = 0;
+  for (int64_t out : widths) {
+    // Scaled as torch initialises a Linear layer, so logits stay near 1.
+    std::normal_distribution<float> normal(0.0f, 1.0f / std::sqrt(static_cast<float>(in)));
+    std::vector<float> weight(static_cast<size_t>(out * in)), bias(static_cast<size_t>(out));
+    for (float& v : weight) v = normal(rng);
+    for (float& v : bias) v = normal(rng);
+    EXPECT_TRUE(w.Add(fmt::format("{}.weight", module), formats::DType::kF32, {out, in},
+                      formats::BytesOf<float>(weight))
+                    .ok());
+    EXPECT_TRUE(w.Add(fmt::format("{}.bias", module), formats::DType::kF32, {out},
+                      formats::BytesOf<float>(bias))
+                    .ok());
+    in = out;
+    module += s.dropout > 0 ? 3 : 2;
+  }
+  Json features = Json::array(), classes = Json::array();
+  for (int64_t i = 0; i < s.inputs; ++i) features.push_back(fmt::format("f{}", i));
+  for (int64_t i = 0; i < s.classes; ++i) classes.push_back(fmt::format("c{}", i));
+  Json arch = s.hidden.empty()
+                  ? Json{{"arch", "logreg"}}
+                  : Json{{"arch", "mlp"}, {"hidden", s.hidden}, {"dropout", s.dropout}};
+  ModelFiles files;
+  files.safetensors = w.Serialize();
+  files.model_json = {{"format", kModelFormat},
+                      {"architecture", arch},
+                      {"input", {{"features", features}}},
+                      {"output", {{"classes", classes}}}};
+  return files;
+}
+
+std::vector<float> RandomRows(int64_t rows, int64_t width, uint64_t seed) {
+  std::mt19937_64 rng(seed);
+  std::normal_distribution<float> normal(0.0f, 1.5f);
+  std::vector<float> x(static_cast<size_t>(rows * width));
+  for (float& v : x) v = normal(rng);
+  return x;
+}
+
+std::vector<float> Predict(const InferenceSession& s, const std::vector<float>& x, int64_t rows) {
+  auto p = s.PredictProbabilities(x, rows);
+  EXPECT_TRUE(p.ok()) << p.status().ToString();
+  return p.ok() ? *p : std::vector<float>();
+}
+
+TEST(DenseSession, AgreesWithTheTorchNetwork) {
+  auto runtime = Runtime();
+  ASSERT_TRUE(runtime.ok()) << runtime.status().ToString();
+  const std::vector<Shape> shapes = {
+      {37, {19, 8}, 5}, {64, {128, 64}, 10, 0.2}, {13, {}, 3}, {8, {16}, 2}};
+  for (size_t i = 0; i < shapes.size(); ++i) {
+    const Shape& shape = shapes[i];
+    const ModelFiles files = RandomModel(shape, 11 + i);
+    auto dense = LoadDenseSession(files, "m");
+    auto torch = (*runtime)->LoadSession(files, "m");
+    ASSERT_TRUE(dense.ok()) << dense.status().ToString();
+    ASSERT_TRUE(torch.ok()) << torch.status().ToString();
+    const int64_t rows = 300;
+    const std::vector<float> x = RandomRows(rows, shape.inputs, 5 + i);
+    const std::vector<float> a = Predict(**dense, x, rows);
+    const std::vector<float> b = Predict(**torch, x, rows);
+    ASSERT_EQ(a.size(), static_cast<size_t>(rows * shape.classes));
+    ASSERT_EQ(a.size(), b.size());
+    float worst = 0;
+    for (size_t j = 0; j < a.size(); ++j) worst = std::max(worst, std::abs(a[j] - b[j]));
+    EXPECT_LT(worst, 2e-6f) << "shape " << i;
+    // And they are probabilities.
+    for (int64_t r = 0; r < rows; ++r) {
+      float sum = 0;
+      for (int64_t k = 0; k < shape.classes; ++k) sum += a[static_cast<size_t>(r * shape.classes + k)];
+      EXPECT_NEAR(sum, 1.0f, 1e-5f);
+    }
+  }
+}
+
+TEST(DenseSession, ARowsAnswerDoesNotDependOnItsBatch) {
+  const Shape shape{37, {19, 8}, 5};
+  auto session = LoadDenseSession(RandomModel(shape, 3), "m");
+  ASSERT_TRUE(session.ok());
+  const int64_t rows = 600;
+  const std::vector<float> x = RandomRows(rows, shape.inputs, 9);
+  const std::vector<float> all = Predict(**session, x, rows);
+  for (int64_t size : {1, 2, 3, 4, 5, 7, 9, 257, 300}) {
+    for (int64_t first : {int64_t{0}, int64_t{1}, int64_t{6}, rows - size}) {
+      std::vector<float> part(x.begin() + first * shape.inputs,
+                              x.begin() + (first + size) * shape.inputs);
+      const std::vector<float> got = Predict(**session, part, size);
+      ASSERT_EQ(got.size(), static_cast<size_t>(size * shape.classes));
+      EXPECT_EQ(std::memcmp(got.data(), all.data() + first * shape.classes,
+                            got.size() * sizeof(float)),
+                0)
+          << size << " rows from row " << first;
+    }
+  }
+}
+
+TEST(DenseSession, ThreadsDoNotChangeTheAnswer) {
+  const Shape shape{64, {128}, 10};
+  auto session = LoadDenseSession(RandomModel(shape, 4), "m");
+  ASSERT_TRUE(session.ok());
+  const int64_t rows = 2000;  // enough work to be split across threads
+  const std::vector<float> x = RandomRows(rows, shape.inputs, 2);
+  (*session)->SetIntraOpThreads(1);
+  const std::vector<float> one = Predict(**session, x, rows);
+  (*session)->SetIntraOpThreads(0);
+  const std::vector<float> many = Predict(**session, x, rows);
+  ASSERT_EQ(one.size(), many.size());
+  EXPECT_EQ(std::memcmp(one.data(), many.data(), one.size() * sizeof(float)), 0);
+}
+
+TEST(DenseSession, ServesWithoutLoadingTorch) {
+  // ctest runs each test in its own process; run alone, nothing before
+  // this test has loaded the runtime.
+  ASSERT_FALSE(LoadedRuntime().has_value()) << "run this test on its own (ctest does)";
+  const Shape shape{8, {16}, 3};
+  auto session = InferenceSession::Load(RandomModel(shape, 1), "m");
+  ASSERT_TRUE(session.ok()) << session.status().ToString();
+  EXPECT_EQ(Predict(**session, RandomRows(4, 8, 1), 4).size(), 12u);
+  EXPECT_FALSE(LoadedRuntime().has_value());
+}
+
+TEST(DenseSession, RefusesWhatIsNotSuchANetwork) {
+  const Shape shape{8, {16}, 3};
+  const ModelFiles good = RandomModel(shape, 1);
+  auto message = [](const ModelFiles& f) {
+    auto s = LoadDenseSession(f, "model m");
+    return s.ok() ? std::string("loaded") : s.status().ToString();
+  };
+  ModelFiles wider = good;
+  wider.model_json["architecture"]["hidden"] = {12};
+  EXPECT_NE(message(wider).find("tensor '0.weight' has shape or dtype that does not match"),
+            std::string::npos)
+      << message(wider);
+  ModelFiles deeper = good;
+  deeper.model_json["architecture"]["hidden"] = {16, 4};
+  EXPECT_NE(message(deeper).find("does not match"), std::string::npos) << message(deeper);
+  ModelFiles with_dropout = good;  // shifts the module indices: 3.weight is absent
+  with_dropout.model_json["architecture"]["dropout"] = 0.5;
+  EXPECT_NE(message(with_dropout).find("3.weight"), std::string::npos) << message(with_dropout);
+  ModelFiles bad_dropout = good;
+  bad_dropout.model_json["architecture"]["dropout"] = "high";
+  EXPECT_NE(message(bad_dropout).find("architecture.dropout"), std::string::npos);
+  ModelFiles bad_width = good;
+  bad_width.model_json["architecture"]["hidden"] = {0};
+  EXPECT_NE(message(bad_width).find("architecture.hidden has a bad width"), std::string::npos);
+  ModelFiles no_hidden = good;
+  no_hidden.model_json["architecture"].erase("hidden");
+  EXPECT_NE(message(no_hidden).find("architecture.hidden is missing"), std::string::npos);
+  ModelFiles one_class = good;
+  one_class.model_json["output"]["classes"] = {"only"};
+  EXPECT_NE(message(one_class).find("8 input features and 1 classes"), std::string::npos) << message(one_class);
+  ModelFiles cnn = good;
+  cnn.model_json["architecture"]["arch"] = "cnn";
+  EXPECT_NE(message(cnn).find("not mlp or logreg"), std::string::npos);
+
+  // The weights: a double tensor, a stray tensor, a cut file.
+  auto parsed = formats::SafetensorsFile::Parse(good.safetensors, "m");
+  ASSERT_TRUE(parsed.ok());
+  formats::SafetensorsWriter doubles, extra;
+  for (const auto& t : parsed->tensors()) {
+    ASSERT_TRUE(extra.Add(t.name, t.dtype, t.shape, std::string(t.data)).ok());
+    if (t.name == "2.bias") {
+      std::vector<double> wide(static_cast<size_t>(t.NumElements()), 0.5);
+      ASSERT_TRUE(doubles.Add(t.name, formats::DType::kF64, t.shape,
+                              formats::BytesOf<double>(wide)).ok());
+    } else {
+      ASSERT_TRUE(doubles.Add(t.name, t.dtype, t.shape, std::string(t.data)).ok());
+    }
+  }
+  ASSERT_TRUE(extra.Add("payload", formats::DType::kU8, {3}, "abc").ok());
+  ModelFiles f64 = good;
+  f64.safetensors = doubles.Serialize();
+  EXPECT_NE(message(f64).find("tensor '2.bias' has shape or dtype"), std::string::npos)
+      << message(f64);
+  ModelFiles stray = good;
+  stray.safetensors = extra.Serialize();
+  EXPECT_NE(message(stray).find("unexpected tensor 'payload'"), std::string::npos);
+  ModelFiles cut = good;
+  cut.safetensors.resize(cut.safetensors.size() - 4);
+  EXPECT_NE(message(cut).find("model m model.safetensors"), std::string::npos) << message(cut);
+
+  auto session = LoadDenseSession(good, "m");
+  ASSERT_TRUE(session.ok());
+  auto wrong = (*session)->PredictProbabilities(std::vector<float>(7), 1);
+  ASSERT_FALSE(wrong.ok());
+  EXPECT_NE(wrong.status().message().find("expects 8 features per row; got 7 values for 1 rows"),
+            std::string::npos);
+}
+
+}  // namespace
+}  // namespace citadel::ml
