@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cstring>
+#include <memory>
 #include <set>
 
 #include "base/system/thread_pool.h"
@@ -56,14 +57,18 @@ class DenseSession final : public InferenceSession {
     }
     // Rows are independent and each is computed the same way wherever it
     // falls, so how they are split does not change a bit of the answer.
+    // Scratch for the hidden activations, as small as the request allows
+    // and left uninitialised: a one-row request must not pay for clearing
+    // (or mapping) space for a full block.
+    const size_t scratch = static_cast<size_t>(std::min(rows, kBlockRows) * widest_);
     auto run = [&](size_t task) {
-      std::vector<float> a(static_cast<size_t>(kBlockRows * widest_));
-      std::vector<float> b(a.size());
+      std::unique_ptr<float[]> a(new float[scratch]);
+      std::unique_ptr<float[]> b(new float[scratch]);
       for (int64_t block = static_cast<int64_t>(task); block < blocks;
            block += static_cast<int64_t>(tasks)) {
         const int64_t first = block * kBlockRows;
         const int64_t n = std::min(kBlockRows, rows - first);
-        Forward(features.data() + first * d, n, a.data(), b.data(), out.data() + first * k);
+        Forward(features.data() + first * d, n, a.get(), b.get(), out.data() + first * k);
       }
     };
     if (tasks == 1) {
