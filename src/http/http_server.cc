@@ -122,6 +122,11 @@ bool ValidSeconds(double s) { return std::isfinite(s) && s > 0 && s <= 86400; }
 
 Result<std::unique_ptr<HttpServer>> HttpServer::Start(const ServerOptions& options,
                                                       Handler handler) {
+  return Start(options, internal::OneAtATime(std::move(handler)));
+}
+
+Result<std::unique_ptr<HttpServer>> HttpServer::Start(const ServerOptions& options,
+                                                      BatchHandler handler) {
   if (options.threads < 1 || options.threads > 4096) {
     return InvalidArgumentError("http server: threads must be between 1 and 4096");
   }
@@ -162,7 +167,8 @@ Result<std::unique_ptr<HttpServer>> HttpServer::Start(const ServerOptions& optio
 
   for (int i = 0; i < options.threads; ++i) {
     impl->contexts.push_back(std::make_unique<net::io_context>(1));
-    impl->registries.push_back(std::make_unique<internal::ConnectionRegistry>(*impl->contexts[i]));
+    impl->registries.push_back(
+        std::make_unique<internal::ConnectionRegistry>(*impl->contexts[i], impl->shared));
     impl->guards.push_back(net::make_work_guard(*impl->contexts[i]));
   }
   impl->Accept();

@@ -16,6 +16,7 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <span>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -49,6 +50,18 @@ struct Response {
 
 using Handler = std::function<void(const Request&, Response&)>;
 
+// One request and the response its handler fills.
+struct Exchange {
+  const Request* request;
+  Response* response;
+};
+// A handler given, at once, every request its thread has read in one pass
+// over the connections that were ready: work that is cheaper together (a
+// model's forward pass over the rows of several requests) is done together
+// without waiting for anything. Each exchange is answered on its own
+// connection once the handler returns.
+using BatchHandler = std::function<void(std::span<const Exchange>)>;
+
 struct ServerOptions {
   std::string host = "127.0.0.1";
   int port = 0;  // 0: any free port (see HttpServer::port())
@@ -70,6 +83,10 @@ class HttpServer {
   // is called concurrently from the threads; an exception escaping it
   // becomes a 500 (the details go to the log).
   static Result<std::unique_ptr<HttpServer>> Start(const ServerOptions& options, Handler handler);
+  // The same with a handler of several requests at a time; an exception
+  // escaping it answers all of them 500.
+  static Result<std::unique_ptr<HttpServer>> Start(const ServerOptions& options,
+                                                   BatchHandler handler);
   ~HttpServer();  // Stop()
   HttpServer(const HttpServer&) = delete;
   HttpServer& operator=(const HttpServer&) = delete;

@@ -14,6 +14,8 @@
 #include <cmath>
 #include <functional>
 #include <future>
+#include <memory>
+#include <span>
 #include <thread>
 
 #include "base/text/json.h"
@@ -205,6 +207,56 @@ TEST(HttpServer, AHandlerExceptionIsA500WithoutItsDetailsAndTheServerStaysUp) {
   EXPECT_EQ(head.find("Content-Length: 0\r\n"), std::string::npos) << head;
   EXPECT_NE(head.find("Content-Length: "), std::string::npos) << head;
   EXPECT_NE(c.ReadResponse().find("\"path\":\"/y\""), std::string::npos);
+}
+
+TEST(HttpServer, ABatchHandlerGetsTogetherTheRequestsItsThreadReadInOnePass) {
+  ServerOptions options;
+  options.threads = 1;  // every connection on the same thread
+  std::atomic<size_t> largest{0};
+  BatchHandler handler = [&](std::span<const Exchange> exchanges) {
+    size_t seen = largest.load();
+    while (seen < exchanges.size() && !largest.compare_exchange_weak(seen, exchanges.size())) {
+    }
+    for (const Exchange& x : exchanges) {
+      if (x.request->path == "/throw") throw std::runtime_error("secret detail");
+      if (x.request->path == "/hold") std::this_thread::sleep_for(std::chrono::milliseconds(300));
+      x.response->body = x.request->path;
+      x.response->content_type = "text/plain";
+    }
+  };
+  auto started = HttpServer::Start(options, handler);
+  ASSERT_TRUE(started.ok()) << started.status().ToString();
+  const int port = (*started)->port();
+
+  // While the thread holds one request, four more arrive on other
+  // connections: they are handled in one call, each answered on its own
+  // connection.
+  RawConnection holder(port);
+  ASSERT_TRUE(holder.Send("GET /hold HTTP/1.1\r\nHost: x\r\n\r\n"));
+  std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  std::vector<std::unique_ptr<RawConnection>> others;
+  for (int i = 0; i < 4; ++i) {
+    others.push_back(std::make_unique<RawConnection>(port));
+    ASSERT_TRUE(others.back()->Send("GET /r" + std::to_string(i) + " HTTP/1.1\r\nHost: x\r\n\r\n"));
+  }
+  EXPECT_EQ(BodyOf(holder.ReadResponse()), "/hold");
+  for (int i = 0; i < 4; ++i) EXPECT_EQ(BodyOf(others[i]->ReadResponse()), "/r" + std::to_string(i));
+  EXPECT_EQ(largest.load(), 4u);
+
+  // A handler that throws answers its whole batch 500, without details, and
+  // the thread goes on serving.
+  ASSERT_TRUE(holder.Send("GET /hold HTTP/1.1\r\nHost: x\r\n\r\n"));
+  std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  ASSERT_TRUE(others[0]->Send("GET /throw HTTP/1.1\r\nHost: x\r\n\r\n"));
+  ASSERT_TRUE(others[1]->Send("GET /fine HTTP/1.1\r\nHost: x\r\n\r\n"));
+  EXPECT_EQ(BodyOf(holder.ReadResponse()), "/hold");
+  for (int i = 0; i < 2; ++i) {
+    const std::string r = others[i]->ReadResponse();
+    EXPECT_EQ(StatusOf(r), 500) << r;
+    EXPECT_EQ(r.find("secret"), std::string::npos) << r;
+  }
+  ASSERT_TRUE(others[2]->Send("GET /after HTTP/1.1\r\nHost: x\r\n\r\n"));
+  EXPECT_EQ(BodyOf(others[2]->ReadResponse()), "/after");
 }
 
 TEST(HttpServer, RefusesOversizedBodiesAndHeadersWithoutReadingThem) {

@@ -39,13 +39,6 @@ Connection::Clock::duration Seconds(double s) {
   return std::chrono::duration_cast<Connection::Clock::duration>(std::chrono::duration<double>(s));
 }
 
-Response ErrorResponse(int status, std::string_view message) {
-  Response response;
-  response.status = status;
-  response.body = Json{{"error", message}}.dump();
-  return response;
-}
-
 // Why `response` cannot be written as it is ("" when it can): a status
 // Beast refuses, or a header that would split the response.
 std::string ResponseProblem(const Response& response) {
@@ -67,6 +60,60 @@ std::string ResponseProblem(const Response& response) {
 std::string_view View(beast::string_view s) { return {s.data(), s.size()}; }
 
 }  // namespace
+
+Response ErrorResponse(int status, std::string_view message) {
+  Response response;
+  response.status = status;
+  response.body = Json{{"error", message}}.dump();
+  return response;
+}
+
+BatchHandler OneAtATime(Handler handler) {
+  return [handler = std::move(handler)](std::span<const Exchange> exchanges) {
+    for (const Exchange& x : exchanges) {
+      try {
+        handler(*x.request, *x.response);
+      } catch (const std::exception& e) {
+        // The details go to the log, not to the client.
+        log::Error("http: {} {} failed: {}", x.request->method, x.request->path, e.what());
+        *x.response = ErrorResponse(500, "internal error");
+      } catch (...) {
+        log::Error("http: {} {} failed: unknown exception", x.request->method, x.request->path);
+        *x.response = ErrorResponse(500, "internal error");
+      }
+    }
+  };
+}
+
+void ConnectionRegistry::Ready(std::shared_ptr<Connection> connection, Request request) {
+  ready_.push_back({std::move(connection), std::move(request)});
+  if (!flush_posted_) {
+    flush_posted_ = true;
+    net::post(context_, [this] { Flush(); });
+  }
+}
+
+void ConnectionRegistry::Flush() {
+  flush_posted_ = false;
+  std::vector<ReadyRequest> batch;
+  batch.swap(ready_);
+  std::vector<Response> responses(batch.size());
+  std::vector<Exchange> exchanges;
+  exchanges.reserve(batch.size());
+  for (size_t i = 0; i < batch.size(); ++i) exchanges.push_back({&batch[i].request, &responses[i]});
+  try {
+    shared_.handler(exchanges);
+  } catch (const std::exception& e) {
+    log::Error("http: a handler of {} requests failed: {}", batch.size(), e.what());
+    for (Response& r : responses) r = ErrorResponse(500, "internal error");
+  } catch (...) {
+    log::Error("http: a handler of {} requests failed: unknown exception", batch.size());
+    for (Response& r : responses) r = ErrorResponse(500, "internal error");
+  }
+  for (size_t i = 0; i < batch.size(); ++i) {
+    batch[i].connection->Answer(batch[i].request, std::move(responses[i]));
+  }
+}
 
 void ConnectionRegistry::Add(Connection* connection) {
   connections_.insert(connection);
@@ -266,26 +313,18 @@ void Connection::Dispatch() {
   }
   request.body = std::move(message.body());
   request.remote_addr = remote_addr_;
-  const bool keep_alive = message.keep_alive();
-  const bool head = message.method() == bhttp::verb::head;
+  keep_alive_ = message.keep_alive();
+  head_ = message.method() == bhttp::verb::head;
+  registry_.Ready(shared_from_this(), std::move(request));
+}
 
-  Response response;
-  try {
-    shared_.handler(request, response);
-  } catch (const std::exception& e) {
-    // The details go to the log, not to the client.
-    log::Error("http: {} {} failed: {}", request.method, request.path, e.what());
-    response = ErrorResponse(500, "internal error");
-  } catch (...) {
-    log::Error("http: {} {} failed: unknown exception", request.method, request.path);
-    response = ErrorResponse(500, "internal error");
-  }
+void Connection::Answer(const Request& request, Response response) {
   if (const std::string problem = ResponseProblem(response); !problem.empty()) {
     log::Error("http: {} {}: the handler's response is not valid HTTP: {}", request.method,
                request.path, problem);
     response = ErrorResponse(500, "internal error");
   }
-  Write(std::move(response), keep_alive && !Stopping(), head);
+  Write(std::move(response), keep_alive_ && !Stopping(), head_);
 }
 
 void Connection::Write(Response response, bool keep_alive, bool head) {

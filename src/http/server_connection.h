@@ -25,6 +25,7 @@
 #include <optional>
 #include <string>
 #include <unordered_set>
+#include <vector>
 
 #include "http/http_server.h"
 
@@ -35,30 +36,54 @@ class Connection;
 // What every connection shares, read-only but for `stopping`.
 struct ServerShared {
   ServerOptions options;
-  Handler handler;
+  BatchHandler handler;
   std::atomic<bool> stopping{false};
 };
 
+// A JSON {"error": message} response.
+Response ErrorResponse(int status, std::string_view message);
+
+// A handler of one request at a time as a BatchHandler: each request of a
+// batch is handled in turn, and one whose handler throws is answered 500
+// without affecting the others.
+BatchHandler OneAtATime(Handler handler);
+
 // The connections of one io_context: sweeps their deadlines while there are
-// any, and finds the idle ones for Stop(). Touched by that context's
-// thread only.
+// any, finds the idle ones for Stop(), and hands the requests read in one
+// pass of the event loop to the handler together. Touched by that
+// context's thread only.
 class ConnectionRegistry {
  public:
-  explicit ConnectionRegistry(boost::asio::io_context& context) : sweeper_(context) {}
+  ConnectionRegistry(boost::asio::io_context& context, const ServerShared& shared)
+      : context_(context), shared_(shared), sweeper_(context) {}
 
   void Add(Connection* connection);
   void Remove(Connection* connection) { connections_.erase(connection); }
   // Stop(): idle connections close, the others close after their answer.
   void CloseIdle();
+  // A request read whole: handled after the other connections that were
+  // ready in the same pass have been read (Asio runs a handler posted now
+  // after the completions already queued), all of them in one call.
+  void Ready(std::shared_ptr<Connection> connection, Request request);
 
  private:
   void ScheduleSweep();
   void Sweep();
+  void Flush();
 
+  struct ReadyRequest {
+    std::shared_ptr<Connection> connection;
+    Request request;
+  };
+
+  boost::asio::io_context& context_;
+  const ServerShared& shared_;
   boost::asio::steady_timer sweeper_;
   std::unordered_set<Connection*> connections_;
   std::chrono::steady_clock::time_point last_sweep_;
   bool sweeping_ = false;
+  std::vector<ReadyRequest> ready_;
+  bool flush_posted_ = false;
 };
 
 class Connection : public std::enable_shared_from_this<Connection> {
@@ -80,6 +105,9 @@ class Connection : public std::enable_shared_from_this<Connection> {
   // thread was busy in a handler): deadlines move by it, since nobody could
   // read in that time.
   void CheckDeadline(Clock::time_point now, Clock::duration lag);
+  // The handler's answer to the request this connection handed to
+  // ConnectionRegistry::Ready.
+  void Answer(const Request& request, Response response);
 
  private:
   using Parser = boost::beast::http::request_parser<boost::beast::http::string_body>;
@@ -98,6 +126,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
   void OnBody(boost::system::error_code ec);
   // A failed read: closes quietly, or answers 400 / 408 / 413 / 431 first.
   void OnReadError(boost::system::error_code ec);
+  // A whole request: handed to the registry, which calls Answer.
   void Dispatch();
   void Write(Response response, bool keep_alive, bool head);
   void OnWritten(boost::system::error_code ec);
@@ -127,6 +156,8 @@ class Connection : public std::enable_shared_from_this<Connection> {
   Phase phase_ = Phase::kAwaiting;
   bool timed_out_ = false;
   bool first_ = true;     // no request answered yet on this connection
+  bool keep_alive_ = false;  // of the request being handled
+  bool head_ = false;        // the request being handled is a HEAD
   bool closing_ = false;  // answering a refusal; the connection ends after it
 };
 
