@@ -2,11 +2,13 @@
 // server (src/serve) until SIGINT / SIGTERM, then a graceful drain.
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <chrono>
 #include <csignal>
 #include <thread>
 
 #include "base/system/files.h"
+#include "base/system/thread_pool.h"
 #include "base/system/interrupt.h"
 #include "base/text/spec_reader.h"
 #include "cli.h"
@@ -71,6 +73,10 @@ Status Serve(const Globals& globals, const ServeFlags& f) {
   ASSIGN_OR_RETURN(auto ws, OpenWorkspace(globals));
   serve::InferenceServerOptions o;
   o.http.port = 8000;
+  // One event loop per core: each thread hands the requests it read in one
+  // pass to the model together, so that under load requests batch without
+  // a thread waking per request (docs/benchmarks.md, serving).
+  o.http.threads = static_cast<int>(std::min<size_t>(AvailableCores(), 4096));
   o.access_log = ws->root() / "serve" / "access.log";
   if (!f.config.empty()) RETURN_IF_ERROR(ReadConfig(f.config, o));
   if (!f.host.empty()) o.http.host = f.host;
@@ -115,7 +121,8 @@ void AddServeCommand(CLI::App& app, Command& cmd) {
   serve->add_option("--host", f->host, "Address to listen on (default 127.0.0.1)");
   serve->add_option("--port", f->port, "Port (default 8000; 0 = any free port)")
       ->check(CLI::Range(0, 65535));
-  serve->add_option("--threads", f->threads, "Connections served at once (default 64)")
+  serve->add_option("--threads", f->threads,
+                    "Event-loop threads serving the connections (default: one per core)")
       ->check(CLI::Range(1, 4096));
   serve->add_flag("--no-auth", f->no_auth,
                   "Serve without tokens (loopback benchmarks only; auth is on by default)");

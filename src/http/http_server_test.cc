@@ -240,7 +240,8 @@ TEST(HttpServer, ABatchHandlerGetsTogetherTheRequestsItsThreadReadInOnePass) {
     ASSERT_TRUE(others.back()->Send("GET /r" + std::to_string(i) + " HTTP/1.1\r\nHost: x\r\n\r\n"));
   }
   EXPECT_EQ(BodyOf(holder.ReadResponse()), "/hold");
-  for (int i = 0; i < 4; ++i) EXPECT_EQ(BodyOf(others[i]->ReadResponse()), "/r" + std::to_string(i));
+  for (int i = 0; i < 4; ++i)
+    EXPECT_EQ(BodyOf(others[i]->ReadResponse()), "/r" + std::to_string(i));
   EXPECT_EQ(largest.load(), 4u);
 
   // A handler that throws answers its whole batch 500, without details, and

@@ -155,10 +155,10 @@ class Connection : public std::enable_shared_from_this<Connection> {
   std::unique_ptr<std::array<char, 4096>> drained_;  // LingerThenClose's scratch
   Phase phase_ = Phase::kAwaiting;
   bool timed_out_ = false;
-  bool first_ = true;     // no request answered yet on this connection
+  bool first_ = true;        // no request answered yet on this connection
   bool keep_alive_ = false;  // of the request being handled
   bool head_ = false;        // the request being handled is a HEAD
-  bool closing_ = false;  // answering a refusal; the connection ends after it
+  bool closing_ = false;     // answering a refusal; the connection ends after it
 };
 
 }  // namespace citadel::http::internal

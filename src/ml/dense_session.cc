@@ -51,7 +51,8 @@ class DenseSession final : public InferenceSession {
     std::vector<float> out(static_cast<size_t>(rows * k));
     const int64_t blocks = (rows + kBlockRows - 1) / kBlockRows;
     size_t tasks = 1;
-    if (intra_op_threads() != 1 && blocks > 1 && work_per_row_ * static_cast<double>(rows) >= kParallelWork) {
+    if (intra_op_threads() != 1 && blocks > 1 &&
+        work_per_row_ * static_cast<double>(rows) >= kParallelWork) {
       tasks = std::min<size_t>(static_cast<size_t>(blocks), SharedPool().size() + 1);
       if (intra_op_threads() > 1) tasks = std::min(tasks, static_cast<size_t>(intra_op_threads()));
     }
@@ -122,8 +123,8 @@ Result<DenseArchitecture> ReadArchitecture(const Json& arch, std::string_view so
   if (arch.contains("dropout")) {
     const Json& p = arch["dropout"];
     if (!p.is_number() || !(p.get<double>() >= 0 && p.get<double>() < 1)) {
-      return InvalidArgumentError(fmt::format(
-          "{}: model.json architecture.dropout must be a number in [0, 1)", source));
+      return InvalidArgumentError(
+          fmt::format("{}: model.json architecture.dropout must be a number in [0, 1)", source));
     }
     a.dropout = p.get<double>() > 0;
   }
@@ -156,8 +157,9 @@ Result<std::unique_ptr<InferenceSession>> LoadDenseSession(const ModelFiles& fil
         "cannot build a classifier with {} input features and {} classes (need ≥1 and ≥2)", inputs,
         classes));
   }
-  ASSIGN_OR_RETURN(auto weights, formats::SafetensorsFile::ParseBorrowed(
-                                     files.safetensors, std::string(source) + " model.safetensors"));
+  ASSIGN_OR_RETURN(auto weights,
+                   formats::SafetensorsFile::ParseBorrowed(
+                       files.safetensors, std::string(source) + " model.safetensors"));
   std::vector<int64_t> widths = arch.hidden;
   widths.push_back(classes);
   std::vector<Layer> layers;
@@ -176,9 +178,9 @@ Result<std::unique_ptr<InferenceSession>> LoadDenseSession(const ModelFiles& fil
       const std::vector<int64_t> shape =
           is_weight ? std::vector<int64_t>{l.out, l.in} : std::vector<int64_t>{l.out};
       if (view->dtype != formats::DType::kF32 || view->shape != shape) {
-        return InvalidArgumentError(fmt::format(
-            "{}: tensor '{}' has shape or dtype that does not match the architecture", source,
-            name));
+        return InvalidArgumentError(
+            fmt::format("{}: tensor '{}' has shape or dtype that does not match the architecture",
+                        source, name));
       }
       std::vector<float>& target = is_weight ? l.weight : l.bias;
       target.resize(static_cast<size_t>(view->NumElements()));

@@ -102,7 +102,8 @@ TEST(DenseSession, AgreesWithTheTorchNetwork) {
     // And they are probabilities.
     for (int64_t r = 0; r < rows; ++r) {
       float sum = 0;
-      for (int64_t k = 0; k < shape.classes; ++k) sum += a[static_cast<size_t>(r * shape.classes + k)];
+      for (int64_t k = 0; k < shape.classes; ++k)
+        sum += a[static_cast<size_t>(r * shape.classes + k)];
       EXPECT_NEAR(sum, 1.0f, 1e-5f);
     }
   }
@@ -121,9 +122,9 @@ TEST(DenseSession, ARowsAnswerDoesNotDependOnItsBatch) {
                               x.begin() + (first + size) * shape.inputs);
       const std::vector<float> got = Predict(**session, part, size);
       ASSERT_EQ(got.size(), static_cast<size_t>(size * shape.classes));
-      EXPECT_EQ(std::memcmp(got.data(), all.data() + first * shape.classes,
-                            got.size() * sizeof(float)),
-                0)
+      EXPECT_EQ(
+          std::memcmp(got.data(), all.data() + first * shape.classes, got.size() * sizeof(float)),
+          0)
           << size << " rows from row " << first;
     }
   }
@@ -194,7 +195,8 @@ TEST(DenseSession, RefusesWhatIsNotSuchANetwork) {
   EXPECT_NE(message(no_hidden).find("architecture.hidden is missing"), std::string::npos);
   ModelFiles one_class = good;
   one_class.model_json["output"]["classes"] = {"only"};
-  EXPECT_NE(message(one_class).find("8 input features and 1 classes"), std::string::npos) << message(one_class);
+  EXPECT_NE(message(one_class).find("8 input features and 1 classes"), std::string::npos)
+      << message(one_class);
   ModelFiles cnn = good;
   cnn.model_json["architecture"]["arch"] = "cnn";
   EXPECT_NE(message(cnn).find("not mlp or logreg"), std::string::npos);
@@ -207,8 +209,8 @@ TEST(DenseSession, RefusesWhatIsNotSuchANetwork) {
     ASSERT_TRUE(extra.Add(t.name, t.dtype, t.shape, std::string(t.data)).ok());
     if (t.name == "2.bias") {
       std::vector<double> wide(static_cast<size_t>(t.NumElements()), 0.5);
-      ASSERT_TRUE(doubles.Add(t.name, formats::DType::kF64, t.shape,
-                              formats::BytesOf<double>(wide)).ok());
+      ASSERT_TRUE(
+          doubles.Add(t.name, formats::DType::kF64, t.shape, formats::BytesOf<double>(wide)).ok());
     } else {
       ASSERT_TRUE(doubles.Add(t.name, t.dtype, t.shape, std::string(t.data)).ok());
     }

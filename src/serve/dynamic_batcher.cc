@@ -2,6 +2,8 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
+
 namespace citadel::serve {
 
 DynamicBatcher::DynamicBatcher(std::string name, int64_t inputs_per_row, int64_t outputs_per_row,
@@ -26,11 +28,11 @@ int64_t DynamicBatcher::queued_rows() const {
 }
 
 Result<std::vector<float>> DynamicBatcher::Run(std::vector<float> features, int64_t rows) {
-  if (rows < 1 || static_cast<int64_t>(features.size()) != rows * inputs_per_row_) {
-    return InvalidArgumentError(fmt::format("model {} takes {} values per row; got {} for {} rows",
-                                            name_, inputs_per_row_, features.size(), rows));
-  }
-  std::unique_lock lock(mu_);
+  const Input input{features, rows};
+  return std::move(RunMany({&input, 1}).front());
+}
+
+Status DynamicBatcher::Admit(int64_t rows) const {
   if (stopping_) return UnavailableError(fmt::format("model {} is shutting down", name_));
   // An empty queue always takes one request, however large: a request
   // bigger than the queue must still be servable on an idle server.
@@ -39,25 +41,65 @@ Result<std::vector<float>> DynamicBatcher::Run(std::vector<float> features, int6
         fmt::format("model {} is overloaded: {} rows queued, the queue holds {}; retry later",
                     name_, queued_rows_, options_.max_queue_rows));
   }
-  Pending self;
-  self.features = features;
-  self.rows = rows;
-  self.enqueued = std::chrono::steady_clock::now();
-  queue_.push_back(&self);
-  queued_rows_ += rows;
-  ++callers_;
-  if (filling_ && queued_rows_ >= options_.max_batch_size) fill_.notify_one();
-  while (!self.done) {
-    // A caller whose request another leader has taken waits for it; one
-    // still queued leads when an instance is free.
-    if (!self.taken && leaders_ < options_.instances && !filling_) {
-      Lead(lock);
+  return Status::Ok();
+}
+
+std::vector<Result<std::vector<float>>> DynamicBatcher::RunMany(std::span<const Input> inputs) {
+  std::vector<Status> refused(inputs.size());
+  std::vector<Pending*> queued(inputs.size(), nullptr);
+  std::condition_variable wake;
+  std::deque<Pending> pending;  // stable addresses: the queue points at them
+  std::unique_lock lock(mu_);
+  const auto now = std::chrono::steady_clock::now();
+  for (size_t i = 0; i < inputs.size(); ++i) {
+    const Input& in = inputs[i];
+    if (in.rows < 1 || static_cast<int64_t>(in.features.size()) != in.rows * inputs_per_row_) {
+      refused[i] =
+          InvalidArgumentError(fmt::format("model {} takes {} values per row; got {} for {} rows",
+                                           name_, inputs_per_row_, in.features.size(), in.rows));
+      continue;
+    }
+    if (refused[i] = Admit(in.rows); !refused[i].ok()) continue;
+    Pending& p = pending.emplace_back();
+    p.features = in.features;
+    p.rows = in.rows;
+    p.enqueued = now;
+    p.wake = &wake;
+    queue_.push_back(&p);
+    queued_rows_ += in.rows;
+    queued[i] = &p;
+  }
+  if (!pending.empty()) {
+    ++callers_;
+    if (filling_ && queued_rows_ >= options_.max_batch_size) fill_.notify_one();
+    auto all_done = [&] {
+      return std::all_of(pending.begin(), pending.end(), [](const Pending& p) { return p.done; });
+    };
+    auto untaken = [&] {
+      return std::any_of(pending.begin(), pending.end(), [](const Pending& p) { return !p.taken; });
+    };
+    while (!all_done()) {
+      // Requests another leader has taken are waited for; one still queued
+      // leads when an instance is free.
+      if (untaken() && leaders_ < options_.instances && !filling_) {
+        Lead(lock);
+      } else {
+        wake.wait(lock);
+      }
+    }
+    if (--callers_ == 0 && stopping_) idle_.notify_all();
+  }
+  lock.unlock();
+  std::vector<Result<std::vector<float>>> results;
+  results.reserve(inputs.size());
+  for (size_t i = 0; i < inputs.size(); ++i) {
+    if (queued[i] != nullptr) {
+      results.push_back(std::move(queued[i]->result));
     } else {
-      self.wake.wait(lock);
+      results.push_back(std::move(refused[i]));
     }
   }
-  if (--callers_ == 0 && stopping_) idle_.notify_all();
-  return std::move(self.result);
+  return results;
 }
 
 void DynamicBatcher::Lead(std::unique_lock<std::mutex>& lock) {
@@ -87,17 +129,17 @@ void DynamicBatcher::Lead(std::unique_lock<std::mutex>& lock) {
   }
   queued_rows_ -= rows;
   // Another instance is free: the oldest request left may lead meanwhile.
-  if (!queue_.empty() && leaders_ < options_.instances) queue_.front()->wake.notify_one();
+  if (!queue_.empty() && leaders_ < options_.instances) queue_.front()->wake->notify_one();
   lock.unlock();
   RunBatch(batch, rows);  // fills each result; their callers wait for `done`
   lock.lock();
   --leaders_;
   for (Pending* p : batch) {
     p->done = true;
-    p->wake.notify_one();
+    p->wake->notify_one();
   }
   // The oldest waiting request leads the next batch.
-  if (!queue_.empty()) queue_.front()->wake.notify_one();
+  if (!queue_.empty()) queue_.front()->wake->notify_one();
 }
 
 void DynamicBatcher::RunBatch(const std::vector<Pending*>& batch, int64_t rows) {

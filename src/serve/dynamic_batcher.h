@@ -54,21 +54,35 @@ class DynamicBatcher {
   // batch of its own.
   Result<std::vector<float>> Run(std::vector<float> features, int64_t rows);
 
+  // Several requests from one caller (the HTTP thread's requests of one
+  // pass), queued together so that they can share a forward pass; one
+  // answer per input, in order. Each is admitted or refused (a bad size,
+  // the queue full, shutting down) on its own.
+  struct Input {
+    std::span<const float> features;
+    int64_t rows = 0;
+  };
+  std::vector<Result<std::vector<float>>> RunMany(std::span<const Input> inputs);
+
   int64_t queued_rows() const;
   const BatchingOptions& options() const { return options_; }
 
  private:
-  // Lives on its caller's stack while queued; the leader fills `result`
-  // outside the lock and sets `done` under it.
+  // Lives with its caller while queued; the leader fills `result` outside
+  // the lock and sets `done` under it. The requests of one caller share
+  // its condition variable: whichever of them is handed the lead or
+  // finished, that caller wakes.
   struct Pending {
     std::span<const float> features;
     int64_t rows = 0;
     std::chrono::steady_clock::time_point enqueued;
-    std::condition_variable wake;
+    std::condition_variable* wake = nullptr;
     bool taken = false;  // in a leader's batch; its caller only waits for `done`
     bool done = false;
     Result<std::vector<float>> result = InternalError("not run");
   };
+  // Why `rows` more cannot be queued now, or OK; called with the lock held.
+  Status Admit(int64_t rows) const;
   // Runs one batch from the front of the queue; called with `lock` held, an
   // instance free and the queue not empty, returns with the lock held.
   void Lead(std::unique_lock<std::mutex>& lock);

@@ -33,6 +33,28 @@ TEST(DynamicBatcher, RefusesRowsOfTheWrongWidth) {
   EXPECT_NE(out.status().message().find("2 values per row"), std::string::npos);
 }
 
+TEST(DynamicBatcher, RequestsQueuedTogetherShareAForwardPassAndAreRefusedOneByOne) {
+  std::vector<int64_t> batches;
+  BatchingOptions o;
+  o.max_batch_size = 8;
+  o.max_queue_rows = 5;
+  DynamicBatcher b("m:1", 2, 1, o, Sum, [&](int64_t rows) { batches.push_back(rows); });
+  const std::vector<float> a = {1, 2}, bad = {1, 2, 3}, c = {3, 4, 5, 6}, big = {1, 1, 1, 1, 1, 1};
+  const std::vector<DynamicBatcher::Input> inputs = {
+      {a, 1}, {bad, 2}, {c, 2}, {big, 3}};  // 1 + 2 rows fit; 3 more would pass 5
+  auto out = b.RunMany(inputs);
+  ASSERT_EQ(out.size(), 4u);
+  ASSERT_TRUE(out[0].ok()) << out[0].status();
+  EXPECT_EQ(*out[0], (std::vector<float>{21}));
+  EXPECT_EQ(out[1].status().code(), StatusCode::kInvalidArgument);
+  ASSERT_TRUE(out[2].ok()) << out[2].status();
+  EXPECT_EQ(*out[2], (std::vector<float>{43, 65}));
+  EXPECT_EQ(out[3].status().code(), StatusCode::kResourceExhausted);
+  EXPECT_NE(out[3].status().message().find("overloaded"), std::string::npos);
+  EXPECT_EQ(batches, (std::vector<int64_t>{3}));  // one forward pass for both
+  EXPECT_EQ(b.queued_rows(), 0);
+}
+
 TEST(DynamicBatcher, ConcurrentRequestsShareForwardPassesAndGetTheirOwnAnswers) {
   std::vector<int64_t> batches;
   std::mutex mu;

@@ -4,6 +4,7 @@
 
 #include <charconv>
 #include <chrono>
+#include <optional>
 
 #include "base/logging.h"
 #include "base/time.h"
@@ -89,6 +90,21 @@ struct InferenceServer::Outcome {
   std::string error;
 };
 
+// An inference request between its checks and its answer: what its model's
+// batcher needs, and what answering needs afterwards.
+struct InferenceServer::InferJob {
+  const http::Request* req = nullptr;
+  http::Response* res = nullptr;
+  Outcome* outcome = nullptr;
+  std::shared_ptr<const EndpointState> state;
+  std::shared_ptr<ServedModel> model;
+  std::string endpoint;
+  InferRequest request;
+  std::vector<float> features;
+  std::chrono::steady_clock::time_point started;
+  Result<std::vector<float>> probabilities = InternalError("not run");
+};
+
 InferenceServer::InferenceServer(InferenceServerOptions options)
     : options_(std::move(options)), access_(options_.auth, options_.guards) {}
 
@@ -117,11 +133,10 @@ Result<std::unique_ptr<InferenceServer>> InferenceServer::Start(
   ASSIGN_OR_RETURN(s->payloads_, PayloadLog::Open(workspace, s->options_.payload_log));
   RETURN_IF_ERROR(s->watcher_->Start());
   InferenceServer* raw = s.get();
-  ASSIGN_OR_RETURN(s->http_,
-                   http::HttpServer::Start(s->options_.http,
-                                           [raw](const http::Request& req, http::Response& res) {
-                                             raw->Handle(req, res);
-                                           }));
+  ASSIGN_OR_RETURN(s->http_, http::HttpServer::Start(s->options_.http,
+                                                     [raw](std::span<const http::Exchange> batch) {
+                                                       raw->HandleBatch(batch);
+                                                     }));
   return s;
 }
 
@@ -138,9 +153,49 @@ void InferenceServer::Stop() {
   if (access_log_ != nullptr) std::fflush(access_log_);
 }
 
-void InferenceServer::Handle(const http::Request& req, http::Response& res) {
-  const auto started = std::chrono::steady_clock::now();
-  Outcome outcome;
+void InferenceServer::HandleBatch(std::span<const http::Exchange> batch) {
+  struct Slot {
+    std::chrono::steady_clock::time_point started;
+    Outcome outcome;
+    std::optional<InferJob> job;
+  };
+  std::vector<Slot> slots(batch.size());
+  for (size_t i = 0; i < batch.size(); ++i) {
+    slots[i].started = std::chrono::steady_clock::now();
+    HandleOne(*batch[i].request, *batch[i].response, slots[i].outcome, slots[i].job);
+  }
+  // The inference requests of each model go to its batcher together: one
+  // forward pass for the rows of all of them, with no thread hand-off.
+  std::vector<InferJob*> jobs;
+  for (Slot& slot : slots) {
+    if (slot.job) jobs.push_back(&*slot.job);
+  }
+  std::vector<bool> run(jobs.size(), false);
+  for (size_t i = 0; i < jobs.size(); ++i) {
+    if (run[i]) continue;
+    DynamicBatcher* batcher = jobs[i]->model->batcher.get();
+    std::vector<InferJob*> same;
+    std::vector<DynamicBatcher::Input> inputs;
+    for (size_t j = i; j < jobs.size(); ++j) {
+      if (run[j] || jobs[j]->model->batcher.get() != batcher) continue;
+      run[j] = true;
+      same.push_back(jobs[j]);
+      inputs.push_back({jobs[j]->features, jobs[j]->outcome->rows});
+    }
+    auto results = batcher->RunMany(inputs);
+    for (size_t j = 0; j < same.size(); ++j) same[j]->probabilities = std::move(results[j]);
+  }
+  for (InferJob* job : jobs) FinishInfer(*job);
+  if (access_log_ == nullptr) return;
+  const auto now = std::chrono::steady_clock::now();
+  for (size_t i = 0; i < batch.size(); ++i) {
+    WriteAccessLog(*batch[i].request, *batch[i].response, slots[i].outcome,
+                   std::chrono::duration<double>(now - slots[i].started).count());
+  }
+}
+
+void InferenceServer::HandleOne(const http::Request& req, http::Response& res, Outcome& outcome,
+                                std::optional<InferJob>& job) {
   const auto seg = Segments(req.path);
   const bool is_get = req.method == "GET";
   [&] {
@@ -226,7 +281,7 @@ void InferenceServer::Handle(const http::Request& req, http::Response& res) {
     if (action == "infer") {
       if (req.method != "POST")
         return Fail(res, outcome.error, InvalidArgumentError("infer takes POST"));
-      return Infer(req, *caller, endpoint, version, res, outcome);
+      return PrepareInfer(req, *caller, endpoint, version, res, outcome, job);
     }
     if (!is_get)
       return Fail(res, outcome.error, InvalidArgumentError(fmt::format("{} takes GET", req.path)));
@@ -266,9 +321,6 @@ void InferenceServer::Handle(const http::Request& req, http::Response& res) {
     if (model == nullptr) return Answer(res, 503, SafeDump(meta));
     Answer(res, 200, SafeDump(meta));
   }();
-  const double seconds =
-      std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
-  if (access_log_ != nullptr) WriteAccessLog(req, res, outcome, seconds);
 }
 
 void InferenceServer::CountRejection(std::string_view reason) {
@@ -278,9 +330,9 @@ void InferenceServer::CountRejection(std::string_view reason) {
       .Increment();
 }
 
-void InferenceServer::Infer(const http::Request& req, const Caller& caller,
-                            std::string_view endpoint, int64_t version, http::Response& res,
-                            Outcome& outcome) {
+void InferenceServer::PrepareInfer(const http::Request& req, const Caller& caller,
+                                   std::string_view endpoint, int64_t version, http::Response& res,
+                                   Outcome& outcome, std::optional<InferJob>& job) {
   const auto started = std::chrono::steady_clock::now();
   auto reject = [&](std::string_view reason, const Status& s) {
     CountRejection(reason);
@@ -362,14 +414,32 @@ void InferenceServer::Infer(const http::Request& req, const Caller& caller,
       }
     }
   }
-  // Features are kept for the mirror only when someone will compare.
-  const bool mirror_shadow = state->shadow != nullptr && state->shadow != model;
-  const bool second_opinion = model == state->canary && state->primary != nullptr;
-  std::vector<float> features_copy;
-  if (mirror_shadow || second_opinion) features_copy = input->features;
-  auto probs = model->batcher->Run(std::move(input->features), input->rows);
+  InferJob& j = job.emplace();
+  j.req = &req;
+  j.res = &res;
+  j.outcome = &outcome;
+  j.state = std::move(state);
+  j.model = std::move(model);
+  j.endpoint = std::string(endpoint);
+  j.request = std::move(*request);
+  j.features = std::move(input->features);
+  j.started = started;
+}
+
+void InferenceServer::FinishInfer(InferJob& job) {
+  const http::Request& req = *job.req;
+  http::Response& res = *job.res;
+  Outcome& outcome = *job.outcome;
+  const std::shared_ptr<const EndpointState>& state = job.state;
+  const std::shared_ptr<ServedModel>& model = job.model;
+  const std::string& endpoint = job.endpoint;
+  auto reject = [&](std::string_view reason, const Status& s) {
+    CountRejection(reason);
+    Fail(res, outcome.error, s);
+  };
+  Result<std::vector<float>>& probs = job.probabilities;
   const double seconds =
-      std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - job.started).count();
   model->stats.requests.fetch_add(1, std::memory_order_relaxed);
   model->stats.latency->Observe(seconds);
   if (!probs.ok()) {
@@ -385,16 +455,23 @@ void InferenceServer::Infer(const http::Request& req, const Caller& caller,
   }
   model->stats.answered->Increment();
   model->stats.rows->Increment(static_cast<double>(outcome.rows));
-  if (mirror_shadow) Mirror(state->shadow, state->shadow, features_copy, outcome.rows, *probs);
+  // The rows go to the shadow, or to the primary for a canary's second
+  // opinion, only when someone will compare.
+  const bool mirror_shadow = state->shadow != nullptr && state->shadow != model;
+  const bool second_opinion = model == state->canary && state->primary != nullptr;
+  if (mirror_shadow) {
+    Mirror(state->shadow, state->shadow, second_opinion ? job.features : std::move(job.features),
+           outcome.rows, *probs);
+  }
   if (second_opinion) {
-    Mirror(state->primary, model, std::move(features_copy), outcome.rows, *probs);
+    Mirror(state->primary, model, std::move(job.features), outcome.rows, *probs);
   }
   InferResponse response;
-  response.model_name = std::string(endpoint);
+  response.model_name = endpoint;
   response.model_version = std::to_string(model->version);
-  response.id = request->id;
+  response.id = job.request.id;
   if (Status s =
-          FillOutputs(*model, *probs, outcome.rows, state->spec.hardening, *request, response);
+          FillOutputs(*model, *probs, outcome.rows, state->spec.hardening, job.request, response);
       !s.ok()) {
     return reject("invalid", s);
   }
@@ -409,11 +486,11 @@ void InferenceServer::Infer(const http::Request& req, const Caller& caller,
   if (const PayloadLogging& logging = state->spec.logging;
       payloads_ != nullptr && PayloadLog::Sample(logging.sample_rate)) {
     PayloadRecord record;
-    record.endpoint = std::string(endpoint);
+    record.endpoint = endpoint;
     record.model = model->model;
     record.version = model->version;
     record.artifact_id = model->artifact_id;
-    record.request_id = request->id;
+    record.request_id = job.request.id;
     record.http_status = res.status;
     record.latency_ms = 1e3 * seconds;
     record.request = PayloadBody::Of(req.body, logging.max_payload_bytes);

@@ -23,6 +23,8 @@
 #include <filesystem>
 #include <memory>
 #include <mutex>
+#include <optional>
+#include <span>
 
 #include "base/status.h"
 #include "http/http_server.h"
@@ -61,11 +63,21 @@ class InferenceServer {
 
  private:
   explicit InferenceServer(InferenceServerOptions options);
-  void Handle(const http::Request& request, http::Response& response);
-  void CountRejection(std::string_view reason);
   struct Outcome;
-  void Infer(const http::Request& request, const Caller& caller, std::string_view endpoint,
-             int64_t version, http::Response& response, Outcome& outcome);
+  struct InferJob;
+  // The requests one HTTP thread read in one pass: each routed and checked,
+  // the inference requests of each model run through its batcher together,
+  // then each answered and logged.
+  void HandleBatch(std::span<const http::Exchange> batch);
+  // Answers `request`, or for an inference request that passed every check
+  // leaves `job` for the batcher and FinishInfer.
+  void HandleOne(const http::Request& request, http::Response& response, Outcome& outcome,
+                 std::optional<InferJob>& job);
+  void CountRejection(std::string_view reason);
+  void PrepareInfer(const http::Request& request, const Caller& caller, std::string_view endpoint,
+                    int64_t version, http::Response& response, Outcome& outcome,
+                    std::optional<InferJob>& job);
+  void FinishInfer(InferJob& job);
   void Mirror(const std::shared_ptr<ServedModel>& other, const std::shared_ptr<ServedModel>& judged,
               std::vector<float> features, int64_t rows, std::vector<float> reference);
   void WriteAccessLog(const http::Request& request, const http::Response& response,
