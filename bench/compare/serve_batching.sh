@@ -6,6 +6,9 @@
 # batching:
 #   cnn_single   batching: { max_batch_size: 1 }   one forward pass per request
 #   cnn_batched  batching: { max_batch_size: 32, max_queue_delay_ms: MAX_DELAY_MS }
+# MAX_DELAY_MS defaults to 0: each HTTP thread already hands the requests it
+# read in one pass to the batcher together, and a fill wait would hold that
+# thread (and the requests of its other connections) idle.
 # Both run forward passes on THREADS intra-op threads and INSTANCES passes
 # at once (default 1 and 1, the deployment defaults).
 # Requests: one 1×784 FP32 image each (64 test images round-robin), closed
@@ -19,7 +22,7 @@
 # throughput over the unbatched throughput.
 #
 #   bench/compare/serve_batching.sh [BUILD_DIR]
-#   NICE=-10 DURATION=5 WARMUP=1 REPS=3 CONNECTIONS="1 8 32 64" MAX_DELAY_MS=2 THREADS=1 INSTANCES=1 \
+#   NICE=-10 DURATION=5 WARMUP=1 REPS=3 CONNECTIONS="1 8 32 64" MAX_DELAY_MS=0 THREADS=1 INSTANCES=1 \
 #     ENCODING=json|binary bench/compare/serve_batching.sh build
 set -euo pipefail
 REPO=$(cd "$(dirname "$0")/../.." && pwd)
@@ -31,7 +34,7 @@ DURATION=${DURATION:-5}
 WARMUP=${WARMUP:-1}
 REPS=${REPS:-3}
 CONNECTIONS=${CONNECTIONS:-1 8 32 64}
-MAX_DELAY_MS=${MAX_DELAY_MS:-2}
+MAX_DELAY_MS=${MAX_DELAY_MS:-0}
 THREADS=${THREADS:-1}
 INSTANCES=${INSTANCES:-1}
 ENCODING=${ENCODING:-json}
