@@ -160,9 +160,30 @@ void InferenceServer::HandleBatch(std::span<const http::Exchange> batch) {
     std::optional<InferJob> job;
   };
   std::vector<Slot> slots(batch.size());
+  // A request whose handling throws is answered 500 alone; the others of
+  // its pass go on (the details go to the log, not to the client).
+  auto isolated = [](const http::Request& req, http::Response& res, Outcome& outcome,
+                     const auto& work) {
+    try {
+      work();
+      return true;
+    } catch (const std::exception& e) {
+      log::Error("serve: {} {} failed: {}", req.method, req.path, e.what());
+    } catch (...) {
+      log::Error("serve: {} {} failed: unknown exception", req.method, req.path);
+    }
+    res = http::Response();
+    Refuse(res, outcome.error, 500, "internal error");
+    return false;
+  };
   for (size_t i = 0; i < batch.size(); ++i) {
-    slots[i].started = std::chrono::steady_clock::now();
-    HandleOne(*batch[i].request, *batch[i].response, slots[i].outcome, slots[i].job);
+    Slot& slot = slots[i];
+    slot.started = std::chrono::steady_clock::now();
+    const http::Request& req = *batch[i].request;
+    http::Response& res = *batch[i].response;
+    if (!isolated(req, res, slot.outcome, [&] { HandleOne(req, res, slot.outcome, slot.job); })) {
+      slot.job.reset();
+    }
   }
   // The inference requests of each model go to its batcher together: one
   // forward pass for the rows of all of them, with no thread hand-off.
@@ -185,7 +206,9 @@ void InferenceServer::HandleBatch(std::span<const http::Exchange> batch) {
     auto results = batcher->RunMany(inputs);
     for (size_t j = 0; j < same.size(); ++j) same[j]->probabilities = std::move(results[j]);
   }
-  for (InferJob* job : jobs) FinishInfer(*job);
+  for (InferJob* job : jobs) {
+    isolated(*job->req, *job->res, *job->outcome, [&] { FinishInfer(*job); });
+  }
   if (access_log_ == nullptr) return;
   const auto now = std::chrono::steady_clock::now();
   for (size_t i = 0; i < batch.size(); ++i) {
