@@ -41,12 +41,8 @@ class DenseSession final : public InferenceSession {
 
   Result<std::vector<float>> PredictProbabilities(std::span<const float> features,
                                                   int64_t rows) const override {
+    RETURN_IF_ERROR(CheckInput(features, rows));
     const int64_t d = static_cast<int64_t>(feature_names().size());
-    if (rows < 0 || features.size() != static_cast<size_t>(rows * d)) {
-      return InvalidArgumentError(
-          fmt::format("model {} expects {} features per row; got {} values for {} rows", source(),
-                      d, features.size(), rows));
-    }
     const int64_t k = static_cast<int64_t>(classes().size());
     std::vector<float> out(static_cast<size_t>(rows * k));
     const int64_t blocks = (rows + kBlockRows - 1) / kBlockRows;
@@ -98,17 +94,11 @@ class DenseSession final : public InferenceSession {
   double work_per_row_ = 0;
 };
 
-// Hidden widths and whether each hidden block has a Dropout module, checked
-// field by field: model.json comes from outside the process.
-struct DenseArchitecture {
-  std::vector<int64_t> hidden;
-  bool dropout = false;
-};
+}  // namespace
 
-Result<DenseArchitecture> ReadArchitecture(const Json& arch, std::string_view source) {
+Result<DenseArchitecture> ReadDenseArchitecture(const Json& arch, std::string_view source) {
   DenseArchitecture a;
-  const std::string name = arch["arch"].get<std::string>();
-  if (name == "logreg") return a;
+  if (!arch.is_object() || arch.value("arch", Json()) != "mlp") return a;
   if (!arch.contains("hidden") || !arch["hidden"].is_array()) {
     return InvalidArgumentError(
         fmt::format("{}: model.json architecture.hidden is missing", source));
@@ -126,12 +116,10 @@ Result<DenseArchitecture> ReadArchitecture(const Json& arch, std::string_view so
       return InvalidArgumentError(
           fmt::format("{}: model.json architecture.dropout must be a number in [0, 1)", source));
     }
-    a.dropout = p.get<double>() > 0;
+    a.dropout = p.get<double>();
   }
   return a;
 }
-
-}  // namespace
 
 bool IsDenseArchitecture(const Json& model_json) {
   if (!model_json.is_object() || !model_json.contains("architecture")) return false;
@@ -149,7 +137,7 @@ Result<std::unique_ptr<InferenceSession>> LoadDenseSession(const ModelFiles& fil
         fmt::format("{}: model.json architecture.arch is not mlp or logreg", source));
   }
   ASSIGN_OR_RETURN(InferenceSession::Promises promises, InferenceSession::ReadPromises(mj, source));
-  ASSIGN_OR_RETURN(DenseArchitecture arch, ReadArchitecture(mj["architecture"], source));
+  ASSIGN_OR_RETURN(DenseArchitecture arch, ReadDenseArchitecture(mj["architecture"], source));
   const int64_t inputs = static_cast<int64_t>(promises.features.size());
   const int64_t classes = static_cast<int64_t>(promises.classes.size());
   if (inputs <= 0 || classes < 2) {
@@ -188,7 +176,7 @@ Result<std::unique_ptr<InferenceSession>> LoadDenseSession(const ModelFiles& fil
     }
     layers.push_back(std::move(l));
     in = widths[i];
-    module += arch.dropout ? 3 : 2;  // Linear, ReLU[, Dropout]
+    module += arch.dropout > 0 ? 3 : 2;  // Linear, ReLU[, Dropout]
   }
   for (const formats::TensorView& t : weights.tensors()) {
     if (!expected.count(t.name)) {

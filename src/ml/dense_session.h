@@ -16,6 +16,7 @@
 
 #include <memory>
 #include <string_view>
+#include <vector>
 
 #include "base/status.h"
 #include "base/text/json.h"
@@ -26,6 +27,16 @@ namespace citadel::ml {
 
 // True when model.json's architecture.arch is one this session computes.
 bool IsDenseArchitecture(const Json& model_json);
+
+// An mlp's hidden widths and dropout rate from model.json's architecture
+// (none for logreg), checked field by field: model.json comes from outside
+// the process. Also how the torch network is rebuilt for these
+// architectures. InvalidArgument naming `source` and the field.
+struct DenseArchitecture {
+  std::vector<int64_t> hidden;
+  double dropout = 0;  // > 0: each hidden block has a Dropout module
+};
+Result<DenseArchitecture> ReadDenseArchitecture(const Json& architecture, std::string_view source);
 
 // InvalidArgument naming `source` and the field or tensor when model.json or
 // the weights do not describe such a network.

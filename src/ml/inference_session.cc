@@ -47,6 +47,16 @@ Result<InferenceSession::Promises> InferenceSession::ReadPromises(const Json& mj
   return p;
 }
 
+Status InferenceSession::CheckInput(std::span<const float> features, int64_t rows) const {
+  const int64_t d = static_cast<int64_t>(features_.size());
+  if (rows < 0 || features.size() != static_cast<size_t>(rows * d)) {
+    return InvalidArgumentError(
+        fmt::format("model {} expects {} features per row; got {} values for {} rows", source_, d,
+                    features.size(), rows));
+  }
+  return Status::Ok();
+}
+
 Status InferenceSession::CheckDatasetCompatible(const Json& schema,
                                                 std::string_view dataset_name) const {
   if (!schema.is_object()) {

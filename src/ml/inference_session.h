@@ -68,6 +68,10 @@ class InferenceSession {
   Status CheckDatasetCompatible(const Json& dataset_schema, std::string_view dataset_name) const;
 
  protected:
+  // InvalidArgument unless `features` holds rows × feature_names().size()
+  // values (rows ≥ 0).
+  Status CheckInput(std::span<const float> features, int64_t rows) const;
+
   InferenceSession(std::string source, Json model_json, std::vector<std::string> features,
                    std::vector<std::string> classes)
       : source_(std::move(source)),

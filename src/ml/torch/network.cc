@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include "ml/dense_session.h"
 #include "ml/model_files.h"
 #include "ml/torch/tensors.h"
 #include "ml/torch/token_encoder.h"
@@ -127,18 +128,9 @@ Result<ModelSpec> ModelSpecFromJson(const Json& model_json, std::string_view sou
     return spec;
   }
   if (spec.arch == "mlp") {
-    if (!arch.contains("hidden") || !arch["hidden"].is_array()) {
-      return InvalidArgumentError(
-          fmt::format("{}: model.json architecture.hidden is missing", source));
-    }
-    for (const Json& h : arch["hidden"]) {
-      if (!h.is_number_integer() || h.get<int64_t>() <= 0) {
-        return InvalidArgumentError(
-            fmt::format("{}: model.json architecture.hidden has a bad width", source));
-      }
-      spec.hidden.push_back(h.get<int64_t>());
-    }
-    spec.dropout = arch.value("dropout", 0.0);
+    ASSIGN_OR_RETURN(DenseArchitecture dense, ReadDenseArchitecture(arch, source));
+    spec.hidden = std::move(dense.hidden);
+    spec.dropout = dense.dropout;
   }
   return spec;
 }

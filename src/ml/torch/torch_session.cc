@@ -44,12 +44,8 @@ class TorchSession final : public InferenceSession {
 
   Result<std::vector<float>> PredictProbabilities(std::span<const float> features,
                                                   int64_t rows) const override {
+    RETURN_IF_ERROR(CheckInput(features, rows));
     const int64_t d = static_cast<int64_t>(feature_names().size());
-    if (rows < 0 || features.size() != static_cast<size_t>(rows * d)) {
-      return InvalidArgumentError(
-          fmt::format("model {} expects {} features per row; got {} values for {} rows", source(),
-                      d, features.size(), rows));
-    }
     // torch keeps the OpenMP intra-op thread count per thread, but
     // set_num_threads also resizes the process-wide pthreadpool that its
     // convolutions (NNPACK) run on: resizing it under a forward pass on
