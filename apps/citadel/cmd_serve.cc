@@ -7,6 +7,8 @@
 #include <csignal>
 #include <thread>
 
+#include "base/logging.h"
+#include "base/memory/heap_reuse.h"
 #include "base/system/files.h"
 #include "base/system/thread_pool.h"
 #include "base/system/interrupt.h"
@@ -91,6 +93,12 @@ Status Serve(const Globals& globals, const ServeFlags& f) {
   const std::filesystem::path root = ws->root();
   ws.reset();  // the server opens its own connections
 
+  // Forward passes allocate the same workspaces request after request: they
+  // stay in the heap instead of being faulted in afresh each time.
+  if (!KeepFreedHeapMemory()) {
+    log::Warning("serve: the C library refused the heap settings; large buffers are mapped "
+                 "afresh per forward pass");
+  }
   // Signals become a request to drain, from before the first model loads.
   InterruptScope interrupts;
   ASSIGN_OR_RETURN(auto server, serve::InferenceServer::Start(root, std::move(o)));

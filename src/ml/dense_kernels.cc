@@ -69,12 +69,15 @@ template <int R>
 
 }  // namespace
 
-// Two variants chosen once at load time by the CPU (ifunc): the same lane
-// arithmetic in 256-bit registers, or in pairs of 128-bit ones.
-__attribute__((target_clones("avx2", "default"))) void AffineRows(const float* x, int64_t rows,
-                                                                  int64_t in, const float* w,
-                                                                  const float* bias, int64_t out,
-                                                                  bool relu, float* y) {
+// On x86-64, two variants chosen once at load time by the CPU (ifunc): the
+// same lane arithmetic in 256-bit registers, or in pairs of 128-bit ones.
+#if defined(__x86_64__)
+#define CITADEL_LANE_VARIANTS __attribute__((target_clones("avx2", "default")))
+#else
+#define CITADEL_LANE_VARIANTS
+#endif
+CITADEL_LANE_VARIANTS void AffineRows(const float* x, int64_t rows, int64_t in, const float* w,
+                                      const float* bias, int64_t out, bool relu, float* y) {
   int64_t r = 0;
   for (; r + 4 <= rows; r += 4) RowTile<4>(x + r * in, in, w, bias, out, relu, y + r * out);
   for (; r < rows; ++r) RowTile<1>(x + r * in, in, w, bias, out, relu, y + r * out);
@@ -86,7 +89,11 @@ void SoftmaxRows(float* z, int64_t rows, int64_t width) {
     const float top = *std::max_element(row, row + width);
     float sum = 0;
     for (int64_t k = 0; k < width; ++k) {
-      row[k] = std::exp(row[k] - top);
+      // In double, rounded once to float: the C library picks its exp by
+      // CPU (with or without FMA), and a float exp could differ in its last
+      // bit between machines; a double one practically never changes the
+      // float it rounds to.
+      row[k] = static_cast<float>(std::exp(static_cast<double>(row[k] - top)));
       sum += row[k];
     }
     for (int64_t k = 0; k < width; ++k) row[k] /= sum;

@@ -8,9 +8,9 @@
 // in a server's dynamic batch of strangers, or in `kind: predict` over a
 // whole dataset. (torch's matrix products do not promise this: OpenBLAS
 // picks its blocking by the batch's shape, and a row's last bits change with
-// the rows beside it.) The same holds across machines: the file is compiled
-// without multiply-add fusion, and the AVX2 and baseline variants do the
-// same operations lane by lane.
+// the rows beside it.) Across machines too: the file is compiled without
+// multiply-add fusion, the AVX2 and baseline variants do the same
+// operations lane by lane, and the softmax's exp is taken in double.
 #pragma once
 
 #include <cstdint>

@@ -47,7 +47,7 @@ Status DynamicBatcher::Admit(int64_t rows) const {
 std::vector<Result<std::vector<float>>> DynamicBatcher::RunMany(std::span<const Input> inputs) {
   std::vector<Status> refused(inputs.size());
   std::vector<Pending*> queued(inputs.size(), nullptr);
-  std::condition_variable wake;
+  Caller self;
   std::deque<Pending> pending;  // stable addresses: the queue points at them
   std::unique_lock lock(mu_);
   const auto now = std::chrono::steady_clock::now();
@@ -64,7 +64,7 @@ std::vector<Result<std::vector<float>>> DynamicBatcher::RunMany(std::span<const 
     p.features = in.features;
     p.rows = in.rows;
     p.enqueued = now;
-    p.wake = &wake;
+    p.caller = &self;
     queue_.push_back(&p);
     queued_rows_ += in.rows;
     queued[i] = &p;
@@ -82,9 +82,9 @@ std::vector<Result<std::vector<float>>> DynamicBatcher::RunMany(std::span<const 
       // Requests another leader has taken are waited for; one still queued
       // leads when an instance is free.
       if (untaken() && leaders_ < options_.instances && !filling_) {
-        Lead(lock);
+        Lead(lock, self);
       } else {
-        wake.wait(lock);
+        self.wake.wait(lock);
       }
     }
     if (--callers_ == 0 && stopping_) idle_.notify_all();
@@ -102,7 +102,17 @@ std::vector<Result<std::vector<float>>> DynamicBatcher::RunMany(std::span<const 
   return results;
 }
 
-void DynamicBatcher::Lead(std::unique_lock<std::mutex>& lock) {
+void DynamicBatcher::WakeNextCaller() {
+  for (const Pending* p : queue_) {
+    if (!p->caller->leading) {
+      p->caller->wake.notify_one();
+      return;
+    }
+  }
+}
+
+void DynamicBatcher::Lead(std::unique_lock<std::mutex>& lock, Caller& self) {
+  self.leading = true;
   ++leaders_;
   if (options_.max_queue_delay_ms > 0) {
     // Wait for the batch to fill, but never past the oldest request's
@@ -128,21 +138,37 @@ void DynamicBatcher::Lead(std::unique_lock<std::mutex>& lock) {
     queue_.pop_front();
   }
   queued_rows_ -= rows;
-  // Another instance is free: the oldest request left may lead meanwhile.
-  if (!queue_.empty() && leaders_ < options_.instances) queue_.front()->wake->notify_one();
+  // Another instance is free: a waiting caller may lead meanwhile.
+  if (leaders_ < options_.instances) WakeNextCaller();
   lock.unlock();
   RunBatch(batch, rows);  // fills each result; their callers wait for `done`
   lock.lock();
   --leaders_;
   for (Pending* p : batch) {
     p->done = true;
-    p->wake->notify_one();
+    p->caller->wake.notify_one();
   }
-  // The oldest waiting request leads the next batch.
-  if (!queue_.empty()) queue_.front()->wake->notify_one();
+  // A waiting caller leads the next batch (the leader's own requests still
+  // queued it leads itself when it loops).
+  self.leading = false;
+  WakeNextCaller();
 }
 
 void DynamicBatcher::RunBatch(const std::vector<Pending*>& batch, int64_t rows) {
+  // Whatever happens, every request of the batch gets an answer: an
+  // exception escaping here would leave their callers waiting for ever.
+  try {
+    RunBatchUnchecked(batch, rows);
+  } catch (const std::exception& e) {
+    for (Pending* p : batch) {
+      p->result = InternalError(fmt::format("model {} failed: {}", name_, e.what()));
+    }
+  } catch (...) {
+    for (Pending* p : batch) p->result = InternalError(fmt::format("model {} failed", name_));
+  }
+}
+
+void DynamicBatcher::RunBatchUnchecked(const std::vector<Pending*>& batch, int64_t rows) {
   if (batch.size() == 1) {
     // The common case at low load: no copy.
     Pending& p = *batch.front();

@@ -68,15 +68,19 @@ class DynamicBatcher {
   const BatchingOptions& options() const { return options_; }
 
  private:
+  // One thread inside RunMany. Its requests share its condition variable:
+  // whichever of them is finished or handed the lead, that thread wakes.
+  struct Caller {
+    std::condition_variable wake;
+    bool leading = false;  // in Lead: busy, not waiting to be woken
+  };
   // Lives with its caller while queued; the leader fills `result` outside
-  // the lock and sets `done` under it. The requests of one caller share
-  // its condition variable: whichever of them is handed the lead or
-  // finished, that caller wakes.
+  // the lock and sets `done` under it.
   struct Pending {
     std::span<const float> features;
     int64_t rows = 0;
     std::chrono::steady_clock::time_point enqueued;
-    std::condition_variable* wake = nullptr;
+    Caller* caller = nullptr;
     bool taken = false;  // in a leader's batch; its caller only waits for `done`
     bool done = false;
     Result<std::vector<float>> result = InternalError("not run");
@@ -85,8 +89,12 @@ class DynamicBatcher {
   Status Admit(int64_t rows) const;
   // Runs one batch from the front of the queue; called with `lock` held, an
   // instance free and the queue not empty, returns with the lock held.
-  void Lead(std::unique_lock<std::mutex>& lock);
+  void Lead(std::unique_lock<std::mutex>& lock, Caller& self);
+  // Wakes the caller of the oldest queued request whose caller is waiting
+  // (not leading a batch): it leads next if an instance is free.
+  void WakeNextCaller();
   void RunBatch(const std::vector<Pending*>& batch, int64_t rows);
+  void RunBatchUnchecked(const std::vector<Pending*>& batch, int64_t rows);
 
   const std::string name_;
   const int64_t inputs_per_row_;

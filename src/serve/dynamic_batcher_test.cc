@@ -3,7 +3,9 @@
 #include <gtest/gtest.h>
 
 #include <atomic>
+#include <chrono>
 #include <latch>
+#include <new>
 #include <thread>
 
 #include "serve/routing/deployment_spec.h"
@@ -53,6 +55,65 @@ TEST(DynamicBatcher, RequestsQueuedTogetherShareAForwardPassAndAreRefusedOneByOn
   EXPECT_NE(out[3].status().message().find("overloaded"), std::string::npos);
   EXPECT_EQ(batches, (std::vector<int64_t>{3}));  // one forward pass for both
   EXPECT_EQ(b.queued_rows(), 0);
+}
+
+TEST(DynamicBatcher, AWaitingCallerLeadsTheFreeInstanceWhileAGroupRuns) {
+  // Two instances, one-row batches. A caller runs alone; a group of eight
+  // arrives and leads the second instance; a third caller arrives and
+  // waits. When the first caller's batch ends, the third (not the group's
+  // busy caller) must be woken to lead the free instance: from then on two
+  // batches run at a time until the queue is empty.
+  BatchingOptions o;
+  o.max_batch_size = 1;
+  o.instances = 2;
+  std::atomic<int> running{0}, overlapping{0};
+  DynamicBatcher b("m:1", 2, 1, o, [&](std::span<const float> x, int64_t rows) {
+    if (++running == 2) ++overlapping;
+    std::this_thread::sleep_for(std::chrono::milliseconds(30));
+    --running;
+    return Sum(x, rows);
+  });
+  std::vector<std::vector<float>> rows(8);
+  std::vector<DynamicBatcher::Input> inputs;
+  for (int i = 0; i < 8; ++i) {
+    rows[i] = {static_cast<float>(i), 1};
+    inputs.push_back({rows[i], 1});
+  }
+  Result<std::vector<float>> first = InternalError("not run"), third = InternalError("not run");
+  std::vector<Result<std::vector<float>>> group;
+  std::thread t1([&] { first = b.Run({100, 0}, 1); });
+  std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  std::thread t2([&] { group = b.RunMany(inputs); });
+  std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  std::thread t3([&] { third = b.Run({200, 0}, 1); });
+  t1.join();
+  t2.join();
+  t3.join();
+  ASSERT_TRUE(first.ok() && third.ok());
+  EXPECT_EQ(*first, (std::vector<float>{100}));
+  EXPECT_EQ(*third, (std::vector<float>{200}));
+  ASSERT_EQ(group.size(), 8u);
+  for (int i = 0; i < 8; ++i) {
+    ASSERT_TRUE(group[i].ok()) << group[i].status();
+    EXPECT_EQ(*group[i], (std::vector<float>{static_cast<float>(i + 10)}));
+  }
+  // Ten batches, two at a time: about half start beside another one. One
+  // instance left idle after the first batch would give 1.
+  EXPECT_GE(overlapping.load(), 4);
+}
+
+TEST(DynamicBatcher, AModelThatThrowsFailsItsBatchNotTheServer) {
+  BatchingOptions o;
+  DynamicBatcher b("m:1", 2, 1, o,
+                   [](std::span<const float>, int64_t) -> Result<std::vector<float>> {
+                     throw std::bad_alloc();
+                   });
+  auto out = b.Run({1, 2}, 1);
+  ASSERT_FALSE(out.ok());
+  EXPECT_EQ(out.status().code(), StatusCode::kInternal);
+  EXPECT_NE(out.status().message().find("model m:1 failed"), std::string::npos);
+  // And it still answers (no leader left counted, no caller left waiting).
+  EXPECT_EQ(b.Run({1, 2}, 1).status().code(), StatusCode::kInternal);
 }
 
 TEST(DynamicBatcher, ConcurrentRequestsShareForwardPassesAndGetTheirOwnAnswers) {

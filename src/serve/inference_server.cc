@@ -102,6 +102,7 @@ struct InferenceServer::InferJob {
   InferRequest request;
   std::vector<float> features;
   std::chrono::steady_clock::time_point started;
+  std::chrono::steady_clock::time_point computed;  // its forward pass answered
   Result<std::vector<float>> probabilities = InternalError("not run");
 };
 
@@ -154,8 +155,11 @@ void InferenceServer::Stop() {
 }
 
 void InferenceServer::HandleBatch(std::span<const http::Exchange> batch) {
+  // Each request is timed from its own start to its own answer (for the
+  // access log), not to the end of the pass.
   struct Slot {
     std::chrono::steady_clock::time_point started;
+    std::chrono::steady_clock::time_point finished;
     Outcome outcome;
     std::optional<InferJob> job;
   };
@@ -184,12 +188,16 @@ void InferenceServer::HandleBatch(std::span<const http::Exchange> batch) {
     if (!isolated(req, res, slot.outcome, [&] { HandleOne(req, res, slot.outcome, slot.job); })) {
       slot.job.reset();
     }
+    slot.finished = std::chrono::steady_clock::now();
   }
   // The inference requests of each model go to its batcher together: one
   // forward pass for the rows of all of them, with no thread hand-off.
   std::vector<InferJob*> jobs;
+  std::vector<Slot*> job_slots;
   for (Slot& slot : slots) {
-    if (slot.job) jobs.push_back(&*slot.job);
+    if (!slot.job) continue;
+    jobs.push_back(&*slot.job);
+    job_slots.push_back(&slot);
   }
   std::vector<bool> run(jobs.size(), false);
   for (size_t i = 0; i < jobs.size(); ++i) {
@@ -203,17 +211,26 @@ void InferenceServer::HandleBatch(std::span<const http::Exchange> batch) {
       same.push_back(jobs[j]);
       inputs.push_back({jobs[j]->features, jobs[j]->outcome->rows});
     }
-    auto results = batcher->RunMany(inputs);
-    for (size_t j = 0; j < same.size(); ++j) same[j]->probabilities = std::move(results[j]);
+    try {
+      auto results = batcher->RunMany(inputs);
+      for (size_t j = 0; j < same.size(); ++j) same[j]->probabilities = std::move(results[j]);
+    } catch (const std::exception& e) {  // out of memory queuing them: they fail, not the pass
+      for (InferJob* job : same) job->probabilities = InternalError(e.what());
+    }
+    // A model's latency is its own queue and forward pass, not those of
+    // other models answered in the same pass.
+    const auto done = std::chrono::steady_clock::now();
+    for (InferJob* job : same) job->computed = done;
   }
-  for (InferJob* job : jobs) {
-    isolated(*job->req, *job->res, *job->outcome, [&] { FinishInfer(*job); });
+  for (size_t i = 0; i < jobs.size(); ++i) {
+    InferJob& job = *jobs[i];
+    isolated(*job.req, *job.res, *job.outcome, [&] { FinishInfer(job); });
+    job_slots[i]->finished = std::chrono::steady_clock::now();
   }
   if (access_log_ == nullptr) return;
-  const auto now = std::chrono::steady_clock::now();
   for (size_t i = 0; i < batch.size(); ++i) {
     WriteAccessLog(*batch[i].request, *batch[i].response, slots[i].outcome,
-                   std::chrono::duration<double>(now - slots[i].started).count());
+                   std::chrono::duration<double>(slots[i].finished - slots[i].started).count());
   }
 }
 
@@ -461,8 +478,7 @@ void InferenceServer::FinishInfer(InferJob& job) {
     Fail(res, outcome.error, s);
   };
   Result<std::vector<float>>& probs = job.probabilities;
-  const double seconds =
-      std::chrono::duration<double>(std::chrono::steady_clock::now() - job.started).count();
+  const double seconds = std::chrono::duration<double>(job.computed - job.started).count();
   model->stats.requests.fetch_add(1, std::memory_order_relaxed);
   model->stats.latency->Observe(seconds);
   if (!probs.ok()) {
