@@ -161,8 +161,12 @@ TEST(PromRegistry, ConcurrentUpdatesFromSeveralThreadsGiveExactTotals) {
 TEST(PromRegistry, RendersWhileOtherThreadsRegisterAndUpdate) {
   MetricsRegistry registry;
   std::atomic<bool> stop{false};
+  std::atomic<size_t> renders{0};
   std::thread writer([&] {
     for (int i = 0; i < 2000; ++i) {
+      // Halfway, until a render has run: on a loaded machine the writer
+      // could otherwise finish before the reader's first render.
+      while (i == 1000 && renders.load() == 0) std::this_thread::yield();
       registry.GetCounter("requests_total", "Requests.", {{"model", std::to_string(i % 50)}})
           .Increment();
       registry.GetHistogram("latency_seconds", "Latency.", {}, LatencyBucketsSeconds())
@@ -170,7 +174,6 @@ TEST(PromRegistry, RendersWhileOtherThreadsRegisterAndUpdate) {
     }
     stop = true;
   });
-  size_t renders = 0;
   while (!stop) {
     const std::string text = registry.Render();
     // Whatever moment it caught, the text is whole lines.
@@ -181,7 +184,7 @@ TEST(PromRegistry, RendersWhileOtherThreadsRegisterAndUpdate) {
   const std::string text = registry.Render();
   EXPECT_NE(text.find("requests_total{model=\"49\"} 40\n"), std::string::npos);
   EXPECT_NE(text.find("latency_seconds_count 2000\n"), std::string::npos);
-  EXPECT_GT(renders, 0u);
+  EXPECT_GT(renders.load(), 0u);
 }
 
 TEST(PromHistogram, CountsAValueOnABoundInThatBucket) {
