@@ -46,14 +46,15 @@ class DenseSession final : public InferenceSession {
     const int64_t k = static_cast<int64_t>(classes().size());
     std::vector<float> out(static_cast<size_t>(rows * k));
     const int64_t blocks = (rows + kBlockRows - 1) / kBlockRows;
+    // Rows are independent and each is computed the same way wherever it
+    // falls, so how they are split across threads does not change a bit of
+    // the answer.
     size_t tasks = 1;
     if (intra_op_threads() != 1 && blocks > 1 &&
         work_per_row_ * static_cast<double>(rows) >= kParallelWork) {
       tasks = std::min<size_t>(static_cast<size_t>(blocks), SharedPool().size() + 1);
       if (intra_op_threads() > 1) tasks = std::min(tasks, static_cast<size_t>(intra_op_threads()));
     }
-    // Rows are independent and each is computed the same way wherever it
-    // falls, so how they are split does not change a bit of the answer.
     // Scratch for the hidden activations, as small as the request allows
     // and left uninitialised: a one-row request must not pay for clearing
     // (or mapping) space for a full block.
