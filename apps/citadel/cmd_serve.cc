@@ -10,8 +10,8 @@
 #include "base/logging.h"
 #include "base/memory/heap_reuse.h"
 #include "base/system/files.h"
-#include "base/system/thread_pool.h"
 #include "base/system/interrupt.h"
+#include "base/system/thread_pool.h"
 #include "base/text/spec_reader.h"
 #include "cli.h"
 #include "serve/inference_server.h"
@@ -96,8 +96,9 @@ Status Serve(const Globals& globals, const ServeFlags& f) {
   // Forward passes allocate the same workspaces request after request: they
   // stay in the heap instead of being faulted in afresh each time.
   if (!KeepFreedHeapMemory()) {
-    log::Warning("serve: the C library refused the heap settings; large buffers are mapped "
-                 "afresh per forward pass");
+    log::Warning(
+        "serve: the C library refused the heap settings; large buffers are mapped "
+        "afresh per forward pass");
   }
   // Signals become a request to drain, from before the first model loads.
   InterruptScope interrupts;
@@ -129,8 +130,9 @@ void AddServeCommand(CLI::App& app, Command& cmd) {
   serve->add_option("--host", f->host, "Address to listen on (default 127.0.0.1)");
   serve->add_option("--port", f->port, "Port (default 8000; 0 = any free port)")
       ->check(CLI::Range(0, 65535));
-  serve->add_option("--threads", f->threads,
-                    "Event-loop threads serving the connections (default: one per core)")
+  serve
+      ->add_option("--threads", f->threads,
+                   "Event-loop threads serving the connections (default: one per core)")
       ->check(CLI::Range(1, 4096));
   serve->add_flag("--no-auth", f->no_auth,
                   "Serve without tokens (loopback benchmarks only; auth is on by default)");
