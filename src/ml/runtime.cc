@@ -101,8 +101,9 @@ Result<const MlRuntime*> Runtime() {
     // afresh each time (base/memory/heap_reuse.h): the Fashion CNN trained
     // 2.5-3.5x faster in PyTorch with the same settings (docs/benchmarks.md).
     if (!KeepFreedHeapMemory()) {
-      log::Warning("ml: the C library refused the heap settings; torch's buffers are mapped "
-                   "afresh per step");
+      log::Warning(
+          "ml: the C library refused the heap settings; torch's buffers are mapped "
+          "afresh per step");
     }
   }
   return g_runtime;
