@@ -65,6 +65,21 @@ struct HttpServer::Impl {
   }
 };
 
+bool HandleIsolated(const Request& request, Response& response,
+                    const std::function<void()>& handle) {
+  try {
+    handle();
+    return true;
+  } catch (const std::exception& e) {
+    // The details go to the log, not to the client.
+    log::Error("http: {} {} failed: {}", request.method, request.path, e.what());
+  } catch (...) {
+    log::Error("http: {} {} failed: unknown exception", request.method, request.path);
+  }
+  response = internal::ErrorResponse(500, "internal error");
+  return false;
+}
+
 HttpServer::HttpServer(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
 
 HttpServer::~HttpServer() { Stop(); }

@@ -62,6 +62,12 @@ struct Exchange {
 // connection once the handler returns.
 using BatchHandler = std::function<void(std::span<const Exchange>)>;
 
+// Runs `handle` for one request (of a batch, say): an exception escaping it
+// is logged with the request's method and path, and `response` becomes a
+// 500 without its details. False when that happened.
+bool HandleIsolated(const Request& request, Response& response,
+                    const std::function<void()>& handle);
+
 struct ServerOptions {
   std::string host = "127.0.0.1";
   int port = 0;  // 0: any free port (see HttpServer::port())

@@ -260,6 +260,27 @@ TEST(HttpServer, ABatchHandlerGetsTogetherTheRequestsItsThreadReadInOnePass) {
   EXPECT_EQ(BodyOf(others[2]->ReadResponse()), "/after");
 }
 
+TEST(HandleIsolated, AThrowBecomesA500ForThatRequestOnly) {
+  Request req;
+  req.method = "POST";
+  req.path = "/v2/models/m/infer";
+  Response fine;
+  EXPECT_TRUE(HandleIsolated(req, fine, [&] { fine.body = "answer"; }));
+  EXPECT_EQ(fine.status, 200);
+  EXPECT_EQ(fine.body, "answer");
+  Response failed;
+  failed.headers.emplace_back("X-Half", "written");
+  EXPECT_FALSE(HandleIsolated(req, failed, [&] {
+    failed.body = "half";
+    throw std::runtime_error("secret detail");
+  }));
+  EXPECT_EQ(failed.status, 500);
+  EXPECT_EQ(Json::parse(failed.body)["error"], "internal error");
+  EXPECT_TRUE(failed.headers.empty());  // nothing of the half-written answer is left
+  EXPECT_FALSE(HandleIsolated(req, failed, [] { throw 42; }));
+  EXPECT_EQ(failed.status, 500);
+}
+
 TEST(HttpServer, RefusesOversizedBodiesAndHeadersWithoutReadingThem) {
   ServerOptions options;
   options.max_body_bytes = 1000;

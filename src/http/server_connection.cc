@@ -71,16 +71,7 @@ Response ErrorResponse(int status, std::string_view message) {
 BatchHandler OneAtATime(Handler handler) {
   return [handler = std::move(handler)](std::span<const Exchange> exchanges) {
     for (const Exchange& x : exchanges) {
-      try {
-        handler(*x.request, *x.response);
-      } catch (const std::exception& e) {
-        // The details go to the log, not to the client.
-        log::Error("http: {} {} failed: {}", x.request->method, x.request->path, e.what());
-        *x.response = ErrorResponse(500, "internal error");
-      } catch (...) {
-        log::Error("http: {} {} failed: unknown exception", x.request->method, x.request->path);
-        *x.response = ErrorResponse(500, "internal error");
-      }
+      HandleIsolated(*x.request, *x.response, [&] { handler(*x.request, *x.response); });
     }
   };
 }

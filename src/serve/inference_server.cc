@@ -4,6 +4,7 @@
 
 #include <charconv>
 #include <chrono>
+#include <functional>
 #include <optional>
 
 #include "base/logging.h"
@@ -93,9 +94,6 @@ struct InferenceServer::Outcome {
 // An inference request between its checks and its answer: what its model's
 // batcher needs, and what answering needs afterwards.
 struct InferenceServer::InferJob {
-  const http::Request* req = nullptr;
-  http::Response* res = nullptr;
-  Outcome* outcome = nullptr;
   std::shared_ptr<const EndpointState> state;
   std::shared_ptr<ServedModel> model;
   std::string endpoint;
@@ -158,58 +156,46 @@ void InferenceServer::HandleBatch(std::span<const http::Exchange> batch) {
   // Each request is timed from its own start to its own answer (for the
   // access log), not to the end of the pass.
   struct Slot {
+    const http::Request& req;
+    http::Response& res;
     std::chrono::steady_clock::time_point started;
     std::chrono::steady_clock::time_point finished;
     Outcome outcome;
     std::optional<InferJob> job;
   };
-  std::vector<Slot> slots(batch.size());
   // A request whose handling throws is answered 500 alone; the others of
-  // its pass go on (the details go to the log, not to the client).
-  auto isolated = [](const http::Request& req, http::Response& res, Outcome& outcome,
-                     const auto& work) {
-    try {
-      work();
-      return true;
-    } catch (const std::exception& e) {
-      log::Error("serve: {} {} failed: {}", req.method, req.path, e.what());
-    } catch (...) {
-      log::Error("serve: {} {} failed: unknown exception", req.method, req.path);
-    }
-    res = http::Response();
-    Refuse(res, outcome.error, 500, "internal error");
-    return false;
-  };
-  for (size_t i = 0; i < batch.size(); ++i) {
-    Slot& slot = slots[i];
-    slot.started = std::chrono::steady_clock::now();
-    const http::Request& req = *batch[i].request;
-    http::Response& res = *batch[i].response;
-    if (!isolated(req, res, slot.outcome, [&] { HandleOne(req, res, slot.outcome, slot.job); })) {
+  // its pass go on.
+  auto isolated = [](Slot& slot, const std::function<void()>& work) {
+    if (!http::HandleIsolated(slot.req, slot.res, work)) {
+      slot.outcome.error = "internal error";
       slot.job.reset();
     }
     slot.finished = std::chrono::steady_clock::now();
+  };
+  std::vector<Slot> slots;
+  slots.reserve(batch.size());
+  for (const http::Exchange& x : batch) {
+    Slot& slot = slots.emplace_back(
+        Slot{*x.request, *x.response, std::chrono::steady_clock::now(), {}, {}, {}});
+    isolated(slot, [&] { HandleOne(slot.req, slot.res, slot.outcome, slot.job); });
   }
   // The inference requests of each model go to its batcher together: one
   // forward pass for the rows of all of them, with no thread hand-off.
-  std::vector<InferJob*> jobs;
-  std::vector<Slot*> job_slots;
+  std::vector<Slot*> infer;
   for (Slot& slot : slots) {
-    if (!slot.job) continue;
-    jobs.push_back(&*slot.job);
-    job_slots.push_back(&slot);
+    if (slot.job) infer.push_back(&slot);
   }
-  std::vector<bool> run(jobs.size(), false);
-  for (size_t i = 0; i < jobs.size(); ++i) {
+  std::vector<bool> run(infer.size(), false);
+  for (size_t i = 0; i < infer.size(); ++i) {
     if (run[i]) continue;
-    DynamicBatcher* batcher = jobs[i]->model->batcher.get();
+    DynamicBatcher* batcher = infer[i]->job->model->batcher.get();
     std::vector<InferJob*> same;
     std::vector<DynamicBatcher::Input> inputs;
-    for (size_t j = i; j < jobs.size(); ++j) {
-      if (run[j] || jobs[j]->model->batcher.get() != batcher) continue;
+    for (size_t j = i; j < infer.size(); ++j) {
+      if (run[j] || infer[j]->job->model->batcher.get() != batcher) continue;
       run[j] = true;
-      same.push_back(jobs[j]);
-      inputs.push_back({jobs[j]->features, jobs[j]->outcome->rows});
+      same.push_back(&*infer[j]->job);
+      inputs.push_back({infer[j]->job->features, infer[j]->outcome.rows});
     }
     try {
       auto results = batcher->RunMany(inputs);
@@ -222,15 +208,13 @@ void InferenceServer::HandleBatch(std::span<const http::Exchange> batch) {
     const auto done = std::chrono::steady_clock::now();
     for (InferJob* job : same) job->computed = done;
   }
-  for (size_t i = 0; i < jobs.size(); ++i) {
-    InferJob& job = *jobs[i];
-    isolated(*job.req, *job.res, *job.outcome, [&] { FinishInfer(job); });
-    job_slots[i]->finished = std::chrono::steady_clock::now();
+  for (Slot* slot : infer) {
+    isolated(*slot, [&] { FinishInfer(slot->req, slot->res, slot->outcome, *slot->job); });
   }
   if (access_log_ == nullptr) return;
-  for (size_t i = 0; i < batch.size(); ++i) {
-    WriteAccessLog(*batch[i].request, *batch[i].response, slots[i].outcome,
-                   std::chrono::duration<double>(slots[i].finished - slots[i].started).count());
+  for (const Slot& slot : slots) {
+    WriteAccessLog(slot.req, slot.res, slot.outcome,
+                   std::chrono::duration<double>(slot.finished - slot.started).count());
   }
 }
 
@@ -455,9 +439,6 @@ void InferenceServer::PrepareInfer(const http::Request& req, const Caller& calle
     }
   }
   InferJob& j = job.emplace();
-  j.req = &req;
-  j.res = &res;
-  j.outcome = &outcome;
   j.state = std::move(state);
   j.model = std::move(model);
   j.endpoint = std::string(endpoint);
@@ -466,10 +447,8 @@ void InferenceServer::PrepareInfer(const http::Request& req, const Caller& calle
   j.started = started;
 }
 
-void InferenceServer::FinishInfer(InferJob& job) {
-  const http::Request& req = *job.req;
-  http::Response& res = *job.res;
-  Outcome& outcome = *job.outcome;
+void InferenceServer::FinishInfer(const http::Request& req, http::Response& res, Outcome& outcome,
+                                  InferJob& job) {
   const std::shared_ptr<const EndpointState>& state = job.state;
   const std::shared_ptr<ServedModel>& model = job.model;
   const std::string& endpoint = job.endpoint;

@@ -77,7 +77,8 @@ class InferenceServer {
   void PrepareInfer(const http::Request& request, const Caller& caller, std::string_view endpoint,
                     int64_t version, http::Response& response, Outcome& outcome,
                     std::optional<InferJob>& job);
-  void FinishInfer(InferJob& job);
+  void FinishInfer(const http::Request& request, http::Response& response, Outcome& outcome,
+                   InferJob& job);
   void Mirror(const std::shared_ptr<ServedModel>& other, const std::shared_ptr<ServedModel>& judged,
               std::vector<float> features, int64_t rows, std::vector<float> reference);
   void WriteAccessLog(const http::Request& request, const http::Response& response,
