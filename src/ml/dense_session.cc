@@ -9,7 +9,7 @@
 
 #include "base/system/thread_pool.h"
 #include "formats/safetensors.h"
-#include "ml/dense_kernels.h"
+#include "ml/kernels/dense_kernels.h"
 
 namespace citadel::ml {
 namespace {

@@ -1,5 +1,5 @@
 // The inference session of the fully connected architectures (`mlp`,
-// `logreg`), computed without torch (dense_kernels.h).
+// `logreg`), computed without torch (kernels/dense_kernels.h).
 //
 // Why not torch: a forward pass through torch costs ~22 µs of dispatch for
 // a one-row request to a small MLP, most of an inference server's budget

@@ -1,7 +1,7 @@
 // Compiled with -ffp-contract=off (CMakeLists.txt): a fused multiply-add
 // rounds once where a multiply and an add round twice, so letting the
 // compiler fuse where the CPU allows would make results machine-dependent.
-#include "ml/dense_kernels.h"
+#include "ml/kernels/dense_kernels.h"
 
 #include <algorithm>
 #include <cmath>

@@ -1,0 +1,19 @@
+// Max pooling for forward passes that need no gradient: torch.nn.MaxPool2d
+// with kernel = stride = `pool`, no padding, output sizes rounded down —
+// the same values bit for bit, a NaN anywhere in a window giving NaN — but
+// without the index of each maximum that torch 1.13's CPU kernel always
+// records for a backward pass. That kernel was 65 % of the Fashion CNN's
+// forward time at batch 32 (docs/benchmarks.md, tenth session).
+#pragma once
+
+#include <cstdint>
+
+namespace citadel::ml::internal {
+
+// `in` holds `planes` row-major images of height × width (an NCHW tensor's
+// N·C planes); `out` gets planes × (height / pool) × (width / pool) values.
+// pool ≥ 1; `out` must not overlap `in`.
+void MaxPoolPlanes(const float* in, int64_t planes, int64_t height, int64_t width, int64_t pool,
+                   float* out);
+
+}  // namespace citadel::ml::internal
