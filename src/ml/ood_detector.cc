@@ -128,32 +128,66 @@ CITADEL_OOD_KERNEL void AccumulateLower(const double* block, int64_t nb, int64_t
   }
 }
 
-// z = L⁻¹ z by columns of L (rows of `upper` = Lᵀ, stride × stride,
-// zero-padded), four columns at a time: the panel's own 4×4 triangle first,
-// then one pass over the rest of z subtracting the four columns' multiples.
-// Each element still receives its terms in column order, so one row or many,
-// any instruction set, give the same bits.
-CITADEL_OOD_KERNEL void SolveLower(const double* upper, int64_t dims, int64_t stride, double* z) {
+// z = L⁻¹ z for `count` vectors z (vector r at zs + r·stride), by columns of
+// L (rows of `upper` = Lᵀ, stride × stride, zero-padded), four columns at a
+// time: each panel's own 4×4 triangle first, then one pass over the rest of
+// each z subtracting the four columns' multiples. Each element receives its
+// terms in column order, so one vector or many, any instruction set, give
+// the same bits. Many at once because one solve is bound by reading the
+// factor (dims²/2 doubles, megabytes): each panel is read once for the
+// block and applied to two vectors per load.
+CITADEL_OOD_KERNEL void SolveLower(const double* upper, int64_t dims, int64_t stride, double* zs,
+                                   int64_t count) {
   for (int64_t j0 = 0; j0 < stride; j0 += 4) {
     const int64_t jend = std::min(j0 + 4, dims);
-    for (int64_t j = j0; j < jend; ++j) {
-      const double* u = upper + j * stride;
-      z[j] /= u[j];
-      for (int64_t i = j + 1; i < jend; ++i) z[i] -= u[i] * z[j];
+    for (int64_t r = 0; r < count; ++r) {
+      double* z = zs + r * stride;
+      for (int64_t j = j0; j < jend; ++j) {
+        const double* u = upper + j * stride;
+        z[j] /= u[j];
+        for (int64_t i = j + 1; i < jend; ++i) z[i] -= u[i] * z[j];
+      }
     }
     const double* u0 = upper + j0 * stride;
     const double* u1 = u0 + stride;
     const double* u2 = u1 + stride;
     const double* u3 = u2 + stride;
-    const V4 z0 = Splat4(z[j0]), z1 = Splat4(z[j0 + 1]), z2 = Splat4(z[j0 + 2]),
-             z3 = Splat4(z[j0 + 3]);
-    for (int64_t i = j0 + 4; i < stride; i += 4) {
-      V4 acc = Load4(z + i);
-      acc -= Load4(u0 + i) * z0;
-      acc -= Load4(u1 + i) * z1;
-      acc -= Load4(u2 + i) * z2;
-      acc -= Load4(u3 + i) * z3;
-      Store4(z + i, acc);
+    int64_t r = 0;
+    for (; r + 2 <= count; r += 2) {
+      double* a = zs + r * stride;
+      double* b = a + stride;
+      const V4 a0 = Splat4(a[j0]), a1 = Splat4(a[j0 + 1]), a2 = Splat4(a[j0 + 2]),
+               a3 = Splat4(a[j0 + 3]);
+      const V4 b0 = Splat4(b[j0]), b1 = Splat4(b[j0 + 1]), b2 = Splat4(b[j0 + 2]),
+               b3 = Splat4(b[j0 + 3]);
+      for (int64_t i = j0 + 4; i < stride; i += 4) {
+        const V4 c0 = Load4(u0 + i), c1 = Load4(u1 + i), c2 = Load4(u2 + i), c3 = Load4(u3 + i);
+        V4 x = Load4(a + i);
+        x -= c0 * a0;
+        x -= c1 * a1;
+        x -= c2 * a2;
+        x -= c3 * a3;
+        Store4(a + i, x);
+        V4 y = Load4(b + i);
+        y -= c0 * b0;
+        y -= c1 * b1;
+        y -= c2 * b2;
+        y -= c3 * b3;
+        Store4(b + i, y);
+      }
+    }
+    if (r < count) {  // an odd vector out
+      double* z = zs + r * stride;
+      const V4 z0 = Splat4(z[j0]), z1 = Splat4(z[j0 + 1]), z2 = Splat4(z[j0 + 2]),
+               z3 = Splat4(z[j0 + 3]);
+      for (int64_t i = j0 + 4; i < stride; i += 4) {
+        V4 acc = Load4(z + i);
+        acc -= Load4(u0 + i) * z0;
+        acc -= Load4(u1 + i) * z1;
+        acc -= Load4(u2 + i) * z2;
+        acc -= Load4(u3 + i) * z3;
+        Store4(z + i, acc);
+      }
     }
   }
 }
@@ -362,13 +396,21 @@ Result<OodDetector> OodDetector::Fit(std::span<const float> features, int64_t ro
   if (!factored.ok()) return factored.WithContext("fitting the out-of-distribution detector");
   d.Prepare(cov.data(), stride);
 
-  // The threshold, from scores computed by Score itself: a calibration row
-  // is flagged exactly when it was counted above the threshold here.
+  // The threshold, from the scores serving computes (ScoreRows, Score's
+  // bits): a calibration row is flagged exactly when it was counted above
+  // the threshold here.
   const std::vector<int64_t>& scored = held_out > 0 ? calibration : fit;
-  std::vector<double> scores(scored.size());
-  for (size_t k = 0; k < scored.size(); ++k) {
-    scores[k] =
-        d.Score(features.subspan(static_cast<size_t>(scored[k] * dims), static_cast<size_t>(dims)));
+  std::vector<double> scores;
+  scores.reserve(scored.size());
+  std::vector<float> gathered;
+  for (size_t k = 0; k < scored.size(); k += kScoreBlock) {
+    const size_t end = std::min(scored.size(), k + kScoreBlock);
+    gathered.clear();
+    for (size_t q = k; q < end; ++q) {
+      const float* row = features.data() + scored[q] * dims;
+      gathered.insert(gathered.end(), row, row + dims);
+    }
+    for (double v : d.ScoreRows(gathered, static_cast<int64_t>(end - k))) scores.push_back(v);
   }
   // The smallest score with at least quantile·n scores at or below it.
   const auto n = static_cast<int64_t>(scores.size());
@@ -438,22 +480,45 @@ void OodDetector::Prepare(const double* lower, int64_t lower_stride) {
   }
 }
 
-void OodDetector::Whiten(double* z) const { SolveLower(upper_.data(), dims_, stride_, z); }
+void OodDetector::Whiten(double* z) const { SolveLower(upper_.data(), dims_, stride_, z, 1); }
 
 double OodDetector::Score(std::span<const float> row) const {
   if (row.size() != static_cast<size_t>(dims_)) return kInfinity;
-  // Per thread, grown once: scoring allocates nothing after the first call.
-  // The padding past dims_ stays zero.
-  thread_local std::vector<double> scratch;
-  if (scratch.size() < static_cast<size_t>(stride_))
-    scratch.assign(static_cast<size_t>(stride_), 0.0);
-  double* z = scratch.data();
-  for (int64_t i = 0; i < dims_; ++i) {
-    const float v = row[static_cast<size_t>(i)];
-    if (!std::isfinite(v)) return kInfinity;
-    z[i] = v;
+  double score = kInfinity;
+  ScoreBlock(row.data(), 1, &score);
+  return score;
+}
+
+std::vector<double> OodDetector::ScoreRows(std::span<const float> features, int64_t rows) const {
+  std::vector<double> scores(static_cast<size_t>(std::max<int64_t>(rows, 0)), kInfinity);
+  if (rows <= 0 || features.size() != static_cast<size_t>(rows * dims_)) return scores;
+  for (int64_t r = 0; r < rows; r += kScoreBlock) {
+    ScoreBlock(features.data() + r * dims_, std::min(kScoreBlock, rows - r), scores.data() + r);
   }
-  Whiten(z);
+  return scores;
+}
+
+void OodDetector::ScoreBlock(const float* rows, int64_t count, double* scores) const {
+  // Per thread, grown once: scoring allocates nothing after the first call.
+  thread_local std::vector<double> scratch;
+  const auto n = static_cast<size_t>(kScoreBlock * stride_);
+  if (scratch.size() < n) scratch.resize(n);
+  bool finite[kScoreBlock];
+  for (int64_t r = 0; r < count; ++r) {
+    const float* row = rows + r * dims_;
+    double* z = scratch.data() + r * stride_;
+    finite[r] = std::all_of(row, row + dims_, [](float v) { return std::isfinite(v); });
+    // A row that is not finite scores +infinity; its solve runs on zeros.
+    for (int64_t i = 0; i < dims_; ++i) z[i] = finite[r] ? row[i] : 0.0;
+    std::fill(z + dims_, z + stride_, 0.0);
+  }
+  SolveLower(upper_.data(), dims_, stride_, scratch.data(), count);
+  for (int64_t r = 0; r < count; ++r) {
+    scores[r] = finite[r] ? NearestMean(scratch.data() + r * stride_) : kInfinity;
+  }
+}
+
+double OodDetector::NearestMean(const double* z) const {
   double best = kInfinity;
   for (int64_t c = 0; c < classes_; ++c) {
     if (counts_[static_cast<size_t>(c)] == 0) continue;

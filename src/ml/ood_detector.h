@@ -84,6 +84,13 @@ class OodDetector {
   // multiply-adds and allocates nothing after a thread's first call. A row of
   // the wrong length or with a NaN / ±inf value scores +infinity.
   double Score(std::span<const float> row) const;
+  // Score of each of `rows` rows of `features` (rows × dims, row-major), bit
+  // for bit Score's, in a fraction of the time per row: the factor is read
+  // once for a block of kScoreBlock rows (Score is bound by reading it).
+  // Every row scores +infinity when features holds other than rows × dims
+  // values.
+  std::vector<double> ScoreRows(std::span<const float> features, int64_t rows) const;
+  static constexpr int64_t kScoreBlock = 16;
   // Score(row) > threshold().
   bool IsOutOfDistribution(std::span<const float> row) const { return Score(row) > threshold_; }
 
@@ -107,6 +114,10 @@ class OodDetector {
   void Prepare(const double* lower, int64_t lower_stride);
   // z = L⁻¹ z in place; z holds stride_ values, those past dims_ zero.
   void Whiten(double* z) const;
+  // Scores `count` ≤ kScoreBlock rows of dims_ values each.
+  void ScoreBlock(const float* rows, int64_t count, double* scores) const;
+  // The smallest squared distance from whitened z to a whitened class mean.
+  double NearestMean(const double* z) const;
 
   int64_t dims_ = 0;
   int64_t stride_ = 0;  // dims_ rounded up to 4: the kernels work on 4 doubles at a time

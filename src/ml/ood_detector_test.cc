@@ -226,6 +226,36 @@ TEST(OodDetector, ScoresMalformedRowsAsInfinitelyFar) {
   EXPECT_TRUE(d.IsOutOfDistribution(std::vector<float>{0, std::nanf(""), 0}));
 }
 
+// Score runs one row alone; ScoreRows solves rows two at a time in blocks:
+// different code paths that must agree to the last bit, across block
+// boundaries and for an odd row out, with malformed rows scored apart.
+TEST(OodDetector, ScoresRowsInBlocksExactlyAsOneAtATime) {
+  const Blobs train = MakeBlobs(300, 37, 3, 12);
+  const OodDetector d = FitOrDie(train);
+  std::vector<float> x = train.x;
+  x[5 * 37 + 3] = std::nanf("");                        // row 5
+  x[18 * 37] = std::numeric_limits<float>::infinity();  // row 18
+  for (int64_t rows : {1, 2, 3, 16, 17, 35, 300}) {
+    SCOPED_TRACE(rows);
+    const std::span<const float> some(x.data(), static_cast<size_t>(rows * 37));
+    const std::vector<double> got = d.ScoreRows(some, rows);
+    ASSERT_EQ(got.size(), static_cast<size_t>(rows));
+    for (int64_t r = 0; r < rows; ++r) {
+      const double want = d.Score(some.subspan(static_cast<size_t>(r * 37), 37));
+      ASSERT_EQ(std::memcmp(&got[static_cast<size_t>(r)], &want, sizeof want), 0)
+          << "row " << r << ": " << got[static_cast<size_t>(r)] << " against " << want;
+    }
+  }
+  const double inf = std::numeric_limits<double>::infinity();
+  EXPECT_EQ(d.ScoreRows(x, 300)[5], inf);
+  EXPECT_EQ(d.ScoreRows(x, 300)[18], inf);
+  EXPECT_LT(d.ScoreRows(x, 300)[6], inf);
+  EXPECT_EQ(d.ScoreRows(std::span<const float>(x.data(), 37 * 3 - 1), 3),
+            std::vector<double>(3, inf))
+      << "a short buffer scores every row as infinitely far";
+  EXPECT_TRUE(d.ScoreRows({}, 0).empty());
+}
+
 TEST(OodDetector, ScoresTheSameFromManyThreads) {
   const Blobs train = MakeBlobs(400, 50, 4, 10);
   const OodDetector d = FitOrDie(train);
