@@ -12,6 +12,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <chrono>
 #include <fstream>
 #include <thread>
@@ -502,6 +503,74 @@ TEST_F(Serve, TokenBudgetsAndRateLimitsAnswer429) {
     std::this_thread::sleep_for(std::chrono::milliseconds(50));
   }
   EXPECT_TRUE(refused);
+}
+
+// The detector fitted at training time scores every row served: a far-off
+// row is counted on every endpoint, and refused with 422 where the
+// deployment says so. Many clients at once share the server's passes, in
+// which the rows of several requests are scored together: each request
+// must still get its own verdict.
+TEST_F(Serve, RowsOutOfDistributionAreCountedAndRefusedWhereTheEndpointSaysSo) {
+  const fs::path strict = tmp_ / "strict.yaml";
+  ASSERT_TRUE(WriteFileAtomic(strict, "ood: { reject: true }\n").ok());
+  ASSERT_EQ(Citadel({"deploy", "digits", "--model", "digits:1"}).exit_code, 0);
+  ASSERT_EQ(
+      Citadel({"deploy", "strict", "--model", "digits:1", "--settings", strict.string()}).exit_code,
+      0);
+  StartServer();
+  // Standardized features: all zeros is the training mean; all 8 is eight
+  // standard deviations out on every pixel at once.
+  auto body = [](const std::vector<float>& row_values) {
+    Json data = Json::array();
+    for (float v : row_values) {
+      for (int i = 0; i < 64; ++i) data.push_back(v);
+    }
+    return Json{{"inputs",
+                 {{{"name", "features"},
+                   {"shape", {static_cast<int>(row_values.size()), 64}},
+                   {"datatype", "FP32"},
+                   {"data", data}}}}}
+        .dump();
+  };
+  const std::string mixed = body({0.0f, 8.0f, 0.0f});
+  auto counted = Post("/v2/models/digits/infer", mixed);
+  EXPECT_EQ(counted.status, 200) << counted.body;
+  auto refused = Post("/v2/models/strict/infer", mixed);
+  EXPECT_EQ(refused.status, 422) << refused.body;
+  EXPECT_NE(refused.body.find("1 of 3 rows are out of distribution for model digits:1 (row 1"),
+            std::string::npos)
+      << refused.body;
+  EXPECT_EQ(Post("/v2/models/strict/infer", body({0.0f, 0.0f})).status, 200);
+
+  // Eight clients, each alternating a near and a far request.
+  std::atomic<int> wrong{0};
+  std::vector<std::thread> clients;
+  for (int c = 0; c < 8; ++c) {
+    clients.emplace_back([&, c] {
+      http::HttpClient client("127.0.0.1", port_, 30);
+      for (int i = 0; i < 20; ++i) {
+        const bool far = (i + c) % 2 == 1;
+        auto r = client.Post("/v2/models/strict/infer", body({far ? 8.0f : 0.0f}),
+                             "application/json", Auth());
+        if (!r.ok() || r->status != (far ? 422 : 200)) ++wrong;
+      }
+    });
+  }
+  for (std::thread& t : clients) t.join();
+  EXPECT_EQ(wrong.load(), 0);
+
+  const std::string metrics = Get("/metrics").body;
+  // Rows: 1 on digits; 1 + 80 on strict. Refusals: 1 + 80.
+  EXPECT_NE(metrics.find("citadel_ood_flags_total{endpoint=\"digits\",model=\"digits\","
+                         "version=\"1\"} 1\n"),
+            std::string::npos)
+      << metrics;
+  EXPECT_NE(metrics.find("citadel_ood_flags_total{endpoint=\"strict\",model=\"digits\","
+                         "version=\"1\"} 81\n"),
+            std::string::npos)
+      << metrics;
+  EXPECT_NE(metrics.find("citadel_rejections_total{reason=\"ood\"} 81\n"), std::string::npos)
+      << metrics;
 }
 
 TEST_F(Serve, SigtermDrainsRequestsInFlight) {

@@ -21,10 +21,12 @@
 #include <atomic>
 #include <cstdio>
 #include <filesystem>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <optional>
 #include <span>
+#include <vector>
 
 #include "base/status.h"
 #include "http/http_server.h"
@@ -63,20 +65,35 @@ class InferenceServer {
 
  private:
   explicit InferenceServer(InferenceServerOptions options);
+  // inference_exchange.h
   struct Outcome;
   struct InferJob;
+  struct Slot;
   // The requests one HTTP thread read in one pass: each routed and checked,
   // the inference requests of each model run through its batcher together,
   // then each answered and logged.
   void HandleBatch(std::span<const http::Exchange> batch);
+  // Runs one step of a slot's handling: a throw answers that request 500
+  // and drops its job; the other requests of the pass go on.
+  static void Isolate(Slot& slot, const std::function<void()>& work);
   // Answers `request`, or for an inference request that passed every check
   // leaves `job` for the batcher and FinishInfer.
   void HandleOne(const http::Request& request, http::Response& response, Outcome& outcome,
                  std::optional<InferJob>& job);
   void CountRejection(std::string_view reason);
+
+  // The inference path (inference_path.cc).
+  // Parses and checks an inference request and charges its token; leaves
+  // `job` when it passed, else answers.
   void PrepareInfer(const http::Request& request, const Caller& caller, std::string_view endpoint,
                     int64_t version, http::Response& response, Outcome& outcome,
                     std::optional<InferJob>& job);
+  // Each model's requests of a pass: screened together for rows out of
+  // distribution, then run through its batcher as one group.
+  void RunInferences(std::vector<Slot*>& infer);
+  // Scores every row of one model's requests in one call, counts the flags
+  // and answers 422 (dropping the job) where the endpoint refuses them.
+  void ScreenOutOfDistribution(std::span<Slot* const> group);
   void FinishInfer(const http::Request& request, http::Response& response, Outcome& outcome,
                    InferJob& job);
   void Mirror(const std::shared_ptr<ServedModel>& other, const std::shared_ptr<ServedModel>& judged,
