@@ -16,4 +16,16 @@ namespace citadel::ml::internal {
 void MaxPoolPlanes(const float* in, int64_t planes, int64_t height, int64_t width, int64_t pool,
                    float* out);
 
+// The same, for training: also `argmax`, per output the offset within its
+// plane of the value it took — the index torch records (the first maximum
+// in scan order; the last NaN when there are NaNs).
+void MaxPoolPlanesWithArgmax(const float* in, int64_t planes, int64_t height, int64_t width,
+                             int64_t pool, float* out, int32_t* argmax);
+
+// The backward pass: each output's gradient added to the input element it
+// took. `grad_in` (planes × height × width) must hold zeros beforehand;
+// `grad_out` and `argmax` hold planes × (height / pool) × (width / pool).
+void MaxPoolBackwardPlanes(const float* grad_out, const int32_t* argmax, int64_t planes,
+                           int64_t height, int64_t width, int64_t pool, float* grad_in);
+
 }  // namespace citadel::ml::internal

@@ -13,25 +13,44 @@
 namespace citadel::ml::internal {
 namespace {
 
-std::vector<float> TorchRule(const std::vector<float>& in, int64_t planes, int64_t h, int64_t w,
-                             int64_t pool) {
+// Each window's maximum and where it is (the offset within its plane,
+// starting at the window's first element as torch does).
+struct Pooled {
+  std::vector<float> values;
+  std::vector<int32_t> argmax;
+};
+
+Pooled TorchRule(const std::vector<float>& in, int64_t planes, int64_t h, int64_t w, int64_t pool) {
   const int64_t oh = h / pool, ow = w / pool;
-  std::vector<float> out;
+  Pooled out;
   for (int64_t p = 0; p < planes; ++p) {
     for (int64_t y = 0; y < oh; ++y) {
       for (int64_t x = 0; x < ow; ++x) {
         float best = -std::numeric_limits<float>::infinity();
+        int64_t index = y * pool * w + x * pool;
         for (int64_t i = y * pool; i < (y + 1) * pool; ++i) {
           for (int64_t j = x * pool; j < (x + 1) * pool; ++j) {
             const float v = in[static_cast<size_t>((p * h + i) * w + j)];
-            if (v > best || std::isnan(v)) best = v;
+            if (v > best || std::isnan(v)) {
+              best = v;
+              index = i * w + j;
+            }
           }
         }
-        out.push_back(best);
+        out.values.push_back(best);
+        out.argmax.push_back(static_cast<int32_t>(index));
       }
     }
   }
   return out;
+}
+
+void ExpectSameBits(const std::vector<float>& got, const std::vector<float>& want) {
+  ASSERT_EQ(got.size(), want.size());
+  for (size_t i = 0; i < want.size(); ++i) {
+    ASSERT_EQ(std::memcmp(&got[i], &want[i], sizeof(float)), 0)
+        << "value " << i << ": " << got[i] << " against " << want[i];
+  }
 }
 
 // Mostly ordinary values, with NaN, ±inf and ±0 sprinkled in, and runs of
@@ -61,13 +80,34 @@ TEST(MaxPoolPlanes, GivesTorchsValuesBitForBit) {
                  << c.planes << "×" << c.h << "×" << c.w << " pool " << c.pool);
     const std::vector<float> in =
         Values(static_cast<size_t>(c.planes * c.h * c.w), static_cast<uint32_t>(c.h * 31 + c.pool));
-    const std::vector<float> want = TorchRule(in, c.planes, c.h, c.w, c.pool);
-    std::vector<float> got(want.size(), 123.0f);
+    const Pooled want = TorchRule(in, c.planes, c.h, c.w, c.pool);
+    std::vector<float> got(want.values.size(), 123.0f);
     MaxPoolPlanes(in.data(), c.planes, c.h, c.w, c.pool, got.data());
-    for (size_t i = 0; i < want.size(); ++i) {
-      ASSERT_EQ(std::memcmp(&got[i], &want[i], sizeof(float)), 0)
-          << "output " << i << ": " << got[i] << " against " << want[i];
+    ExpectSameBits(got, want.values);
+
+    std::vector<float> trained(want.values.size(), 123.0f);
+    std::vector<int32_t> argmax(want.values.size(), -1);
+    MaxPoolPlanesWithArgmax(in.data(), c.planes, c.h, c.w, c.pool, trained.data(), argmax.data());
+    ExpectSameBits(trained, want.values);
+    EXPECT_EQ(argmax, want.argmax);
+
+    // Backward: each output's gradient lands on its maximum (added to the
+    // zeros there), every other input gets zero.
+    std::vector<float> grad_out(want.values.size());
+    for (size_t k = 0; k < grad_out.size(); ++k) grad_out[k] = 0.5f + static_cast<float>(k);
+    grad_out[0] = -0.0f;  // 0 + (−0) = +0, as torch accumulates
+    std::vector<float> grad_in(in.size(), 0.0f);
+    MaxPoolBackwardPlanes(grad_out.data(), argmax.data(), c.planes, c.h, c.w, c.pool,
+                          grad_in.data());
+    std::vector<float> expected(in.size(), 0.0f);
+    const size_t outputs = want.values.size() / static_cast<size_t>(c.planes);
+    for (size_t k = 0; k < grad_out.size(); ++k) {
+      const size_t plane = k / outputs;
+      expected[plane * static_cast<size_t>(c.h * c.w) + static_cast<size_t>(want.argmax[k])] +=
+          grad_out[k];
     }
+    ExpectSameBits(grad_in, expected);
+    EXPECT_FALSE(std::signbit(grad_in[static_cast<size_t>(want.argmax[0])]));
   }
 }
 

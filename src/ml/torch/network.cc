@@ -3,46 +3,13 @@
 #include <fmt/format.h>
 
 #include "ml/dense_session.h"
-#include "ml/kernels/max_pool.h"
 #include "ml/model_files.h"
+#include "ml/torch/max_pool.h"
 #include "ml/torch/tensors.h"
 #include "ml/torch/token_encoder.h"
 
 namespace citadel::ml::internal {
 namespace {
-
-// torch::nn::MaxPool2d(pool), but a forward pass without autograd (eval,
-// predict, serve) runs kernels/max_pool.h: the same values, several times
-// faster than torch 1.13's kernel, which records every maximum's index for
-// a backward pass that never comes. Training goes through torch's op.
-class MaxPoolImpl final : public torch::nn::Cloneable<MaxPoolImpl> {
- public:
-  explicit MaxPoolImpl(int64_t pool) : pool_(pool) {}
-  void reset() override {}
-
-  torch::Tensor forward(const torch::Tensor& x) {
-    const bool autograd = torch::GradMode::is_enabled() && x.requires_grad();
-    if (autograd || x.dim() != 4 || x.scalar_type() != torch::kFloat32 || !x.device().is_cpu() ||
-        x.size(2) < pool_ || x.size(3) < pool_) {
-      return torch::max_pool2d(x, pool_);  // and its errors for a bad shape
-    }
-    const torch::Tensor in = x.contiguous();
-    const int64_t h = in.size(2), w = in.size(3), oh = h / pool_, ow = w / pool_;
-    torch::Tensor out = torch::empty({in.size(0), in.size(1), oh, ow}, in.options());
-    const float* src = in.data_ptr<float>();
-    float* dst = out.data_ptr<float>();
-    // Planes split over the intra-op threads, ~32 K values at least each.
-    const int64_t grain = std::max<int64_t>(1, (int64_t{1} << 15) / (h * w));
-    at::parallel_for(0, in.size(0) * in.size(1), grain, [&](int64_t begin, int64_t end) {
-      MaxPoolPlanes(src + begin * h * w, end - begin, h, w, pool_, dst + begin * oh * ow);
-    });
-    return out;
-  }
-
- private:
-  int64_t pool_;
-};
-TORCH_MODULE(MaxPool);
 
 // The architectures Citadel builds itself, as one torch::nn::Sequential.
 class SequentialNetwork final : public Network {
