@@ -128,6 +128,22 @@ CITADEL_OOD_KERNEL void AccumulateLower(const double* block, int64_t nb, int64_t
   }
 }
 
+// The four solved values of one vector's panel, splatted: SubtractFrom
+// takes their multiples of the panel's four columns off four elements, in
+// column order.
+struct Multiples {
+  explicit Multiples(const double* z) : s{Splat4(z[0]), Splat4(z[1]), Splat4(z[2]), Splat4(z[3])} {}
+  void SubtractFrom(double* z, const V4 (&c)[4]) const {
+    V4 acc = Load4(z);
+    acc -= c[0] * s[0];
+    acc -= c[1] * s[1];
+    acc -= c[2] * s[2];
+    acc -= c[3] * s[3];
+    Store4(z, acc);
+  }
+  V4 s[4];
+};
+
 // z = L⁻¹ z for `count` vectors z (vector r at zs + r·stride), by columns of
 // L (rows of `upper` = Lᵀ, stride × stride, zero-padded), four columns at a
 // time: each panel's own 4×4 triangle first, then one pass over the rest of
@@ -153,40 +169,21 @@ CITADEL_OOD_KERNEL void SolveLower(const double* upper, int64_t dims, int64_t st
     const double* u2 = u1 + stride;
     const double* u3 = u2 + stride;
     int64_t r = 0;
-    for (; r + 2 <= count; r += 2) {
+    for (; r + 2 <= count; r += 2) {  // two vectors per load of the panel
       double* a = zs + r * stride;
-      double* b = a + stride;
-      const V4 a0 = Splat4(a[j0]), a1 = Splat4(a[j0 + 1]), a2 = Splat4(a[j0 + 2]),
-               a3 = Splat4(a[j0 + 3]);
-      const V4 b0 = Splat4(b[j0]), b1 = Splat4(b[j0 + 1]), b2 = Splat4(b[j0 + 2]),
-               b3 = Splat4(b[j0 + 3]);
+      const Multiples ma(a + j0), mb(a + stride + j0);
       for (int64_t i = j0 + 4; i < stride; i += 4) {
-        const V4 c0 = Load4(u0 + i), c1 = Load4(u1 + i), c2 = Load4(u2 + i), c3 = Load4(u3 + i);
-        V4 x = Load4(a + i);
-        x -= c0 * a0;
-        x -= c1 * a1;
-        x -= c2 * a2;
-        x -= c3 * a3;
-        Store4(a + i, x);
-        V4 y = Load4(b + i);
-        y -= c0 * b0;
-        y -= c1 * b1;
-        y -= c2 * b2;
-        y -= c3 * b3;
-        Store4(b + i, y);
+        const V4 c[4] = {Load4(u0 + i), Load4(u1 + i), Load4(u2 + i), Load4(u3 + i)};
+        ma.SubtractFrom(a + i, c);
+        mb.SubtractFrom(a + stride + i, c);
       }
     }
     if (r < count) {  // an odd vector out
       double* z = zs + r * stride;
-      const V4 z0 = Splat4(z[j0]), z1 = Splat4(z[j0 + 1]), z2 = Splat4(z[j0 + 2]),
-               z3 = Splat4(z[j0 + 3]);
+      const Multiples mz(z + j0);
       for (int64_t i = j0 + 4; i < stride; i += 4) {
-        V4 acc = Load4(z + i);
-        acc -= Load4(u0 + i) * z0;
-        acc -= Load4(u1 + i) * z1;
-        acc -= Load4(u2 + i) * z2;
-        acc -= Load4(u3 + i) * z3;
-        Store4(z + i, acc);
+        const V4 c[4] = {Load4(u0 + i), Load4(u1 + i), Load4(u2 + i), Load4(u3 + i)};
+        mz.SubtractFrom(z + i, c);
       }
     }
   }
