@@ -507,9 +507,10 @@ TEST_F(Serve, TokenBudgetsAndRateLimitsAnswer429) {
 
 // The detector fitted at training time scores every row served: a far-off
 // row is counted on every endpoint, and refused with 422 where the
-// deployment says so. Many clients at once share the server's passes, in
-// which the rows of several requests are scored together: each request
-// must still get its own verdict.
+// deployment says so. The rows of all the requests one HTTP thread reads in
+// a pass are scored together; with one thread and many clients at once,
+// passes hold several requests of different sizes, and each must still get
+// its own verdict.
 TEST_F(Serve, RowsOutOfDistributionAreCountedAndRefusedWhereTheEndpointSaysSo) {
   const fs::path strict = tmp_ / "strict.yaml";
   ASSERT_TRUE(WriteFileAtomic(strict, "ood: { reject: true }\n").ok());
@@ -517,7 +518,7 @@ TEST_F(Serve, RowsOutOfDistributionAreCountedAndRefusedWhereTheEndpointSaysSo) {
   ASSERT_EQ(
       Citadel({"deploy", "strict", "--model", "digits:1", "--settings", strict.string()}).exit_code,
       0);
-  StartServer();
+  StartServer({"--threads", "1"});
   // Standardized features: all zeros is the training mean; all 8 is eight
   // standard deviations out on every pixel at once.
   auto body = [](const std::vector<float>& row_values) {
@@ -542,17 +543,24 @@ TEST_F(Serve, RowsOutOfDistributionAreCountedAndRefusedWhereTheEndpointSaysSo) {
       << refused.body;
   EXPECT_EQ(Post("/v2/models/strict/infer", body({0.0f, 0.0f})).status, 200);
 
-  // Eight clients, each alternating a near and a far request.
+  // Eight clients, each alternating two near rows and three rows of which
+  // the last is far.
+  const std::string near = body({0.0f, 0.0f}), far = body({0.0f, 0.0f, 8.0f});
   std::atomic<int> wrong{0};
   std::vector<std::thread> clients;
   for (int c = 0; c < 8; ++c) {
     clients.emplace_back([&, c] {
       http::HttpClient client("127.0.0.1", port_, 30);
       for (int i = 0; i < 20; ++i) {
-        const bool far = (i + c) % 2 == 1;
-        auto r = client.Post("/v2/models/strict/infer", body({far ? 8.0f : 0.0f}),
-                             "application/json", Auth());
-        if (!r.ok() || r->status != (far ? 422 : 200)) ++wrong;
+        const bool is_far = (i + c) % 2 == 1;
+        auto r =
+            client.Post("/v2/models/strict/infer", is_far ? far : near, "application/json", Auth());
+        const bool right =
+            r.ok() &&
+            (is_far ? r->status == 422 && r->body.find("1 of 3 rows") != std::string::npos &&
+                          r->body.find("(row 2 scores") != std::string::npos
+                    : r->status == 200);
+        if (!right) ++wrong;
       }
     });
   }
@@ -571,6 +579,13 @@ TEST_F(Serve, RowsOutOfDistributionAreCountedAndRefusedWhereTheEndpointSaysSo) {
       << metrics;
   EXPECT_NE(metrics.find("citadel_rejections_total{reason=\"ood\"} 81\n"), std::string::npos)
       << metrics;
+  // 81 requests reached strict's batcher; fewer forward passes mean some
+  // pass held several requests, so scoring them together was exercised.
+  const std::string passes =
+      "citadel_batch_rows_count{endpoint=\"strict\",model=\"digits\",version=\"1\"} ";
+  const size_t at = metrics.find(passes);
+  ASSERT_NE(at, std::string::npos) << metrics;
+  EXPECT_LT(std::stoi(metrics.substr(at + passes.size())), 81) << metrics;
 }
 
 TEST_F(Serve, SigtermDrainsRequestsInFlight) {

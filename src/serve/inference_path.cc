@@ -91,7 +91,19 @@ void InferenceServer::RunInferences(std::vector<Slot*>& infer) {
     }
     try {
       ScreenOutOfDistribution(group);
-      std::erase_if(group, [](const Slot* s) { return !s->job; });  // refused as OOD
+    } catch (const std::exception& e) {
+      // The screen's failure (out of memory) is the server's, not the
+      // model's: answered 500 without counting against the model.
+      log::Error("serve: screening {} requests for {}: {}", group.size(), model->Label(), e.what());
+      for (Slot* s : group) {
+        if (!s->job) continue;
+        Fail(s->res, s->outcome.error, InternalError("internal error"));
+        s->job.reset();
+        s->finished = std::chrono::steady_clock::now();
+      }
+    }
+    std::erase_if(group, [](const Slot* s) { return !s->job; });  // refused or failed
+    try {
       std::vector<DynamicBatcher::Input> inputs;
       for (const Slot* s : group) inputs.push_back({s->job->features, s->outcome.rows});
       // One forward pass for the rows of all of them, with no thread
@@ -99,7 +111,7 @@ void InferenceServer::RunInferences(std::vector<Slot*>& infer) {
       auto results = model->batcher->RunMany(inputs);
       for (size_t j = 0; j < group.size(); ++j)
         group[j]->job->probabilities = std::move(results[j]);
-    } catch (const std::exception& e) {  // out of memory: they fail, not the pass
+    } catch (const std::exception& e) {  // out of memory queuing them: they fail, not the pass
       for (Slot* s : group) {
         if (s->job) s->job->probabilities = InternalError(e.what());
       }
@@ -156,6 +168,7 @@ void InferenceServer::ScreenOutOfDistribution(std::span<Slot* const> group) {
                          "{:.4g}, the threshold is {:.4g}); this endpoint refuses them",
                          flagged, s->outcome.rows, model.Label(), first, first_score, threshold));
       s->job.reset();
+      s->finished = std::chrono::steady_clock::now();  // its own answer, not the pass's
     }
   }
 }

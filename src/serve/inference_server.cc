@@ -111,10 +111,7 @@ void InferenceServer::HandleBatch(std::span<const http::Exchange> batch) {
   }
   RunInferences(infer);
   for (Slot* slot : infer) {
-    if (!slot->job) {  // refused on the way (out of distribution)
-      slot->finished = std::chrono::steady_clock::now();
-      continue;
-    }
+    if (!slot->job) continue;  // refused on the way (out of distribution), already timed
     Isolate(*slot, [&] { FinishInfer(slot->req, slot->res, slot->outcome, *slot->job); });
   }
   if (access_log_ == nullptr) return;

@@ -76,8 +76,10 @@ class InferenceServer {
   // Runs one step of a slot's handling: a throw answers that request 500
   // and drops its job; the other requests of the pass go on.
   static void Isolate(Slot& slot, const std::function<void()>& work);
-  // Answers `request`, or for an inference request that passed every check
-  // leaves `job` for the batcher and FinishInfer.
+  // Answers `request`, or for an inference request that passed the checks
+  // of the request alone leaves `job` for RunInferences (which screens it
+  // for rows out of distribution with the others of its pass) and
+  // FinishInfer.
   void HandleOne(const http::Request& request, http::Response& response, Outcome& outcome,
                  std::optional<InferJob>& job);
   void CountRejection(std::string_view reason);

@@ -1,9 +1,14 @@
-// Max pooling for forward passes that need no gradient: torch.nn.MaxPool2d
-// with kernel = stride = `pool`, no padding, output sizes rounded down —
-// the same values bit for bit, a NaN anywhere in a window giving NaN — but
-// without the index of each maximum that torch 1.13's CPU kernel always
-// records for a backward pass. That kernel was 65 % of the Fashion CNN's
-// forward time at batch 32 (docs/benchmarks.md, tenth session).
+// Max pooling as torch.nn.MaxPool2d does it with kernel = stride = `pool`,
+// no padding, output sizes rounded down — the same values bit for bit, a
+// NaN anywhere in a window giving NaN: MaxPoolPlanes for forward passes that
+// need no gradient (torch 1.13's CPU kernel records each maximum's index
+// even then, and was 65 % of the Fashion CNN's forward time at batch 32:
+// docs/benchmarks.md, tenth session), MaxPoolPlanesWithArgmax and
+// MaxPoolBackwardPlanes for training (the indices torch records, and the
+// gradients it computes from them).
+//
+// Offsets within a plane are int32: height × width must be below 2³¹
+// (ml/torch/max_pool.h checks).
 #pragma once
 
 #include <cstdint>
