@@ -50,16 +50,27 @@ struct Response {
 
 using Handler = std::function<void(const Request&, Response&)>;
 
+namespace internal {
+struct PendingAnswer;  // server_connection.h
+}
+
 // One request and the response its handler fills.
 struct Exchange {
   const Request* request;
   Response* response;
+  // Sends `*response` now rather than when the handler returns, so that a
+  // request answered early in a pass (a health check, a refusal, one
+  // model's results) does not wait for the rest of the pass's work. Once
+  // only, on the handler's thread; the response is moved out, and the
+  // handler must not touch it afterwards.
+  void AnswerNow() const;
+  internal::PendingAnswer* pending = nullptr;
 };
 // A handler given, at once, every request its thread has read in one pass
 // over the connections that were ready: work that is cheaper together (a
 // model's forward pass over the rows of several requests) is done together
 // without waiting for anything. Each exchange is answered on its own
-// connection once the handler returns.
+// connection when the handler calls AnswerNow, or else once it returns.
 using BatchHandler = std::function<void(std::span<const Exchange>)>;
 
 // Runs `handle` for one request (of a batch, say): an exception escaping it

@@ -260,6 +260,53 @@ TEST(HttpServer, ABatchHandlerGetsTogetherTheRequestsItsThreadReadInOnePass) {
   EXPECT_EQ(BodyOf(others[2]->ReadResponse()), "/after");
 }
 
+// A handler can send one answer of its pass before it returns: the client
+// of /early gets its answer while the handler still holds /slow, which it
+// releases only once that answer has arrived.
+TEST(HttpServer, AnAnswerSentEarlyDoesNotWaitForTheRestOfThePass) {
+  ServerOptions options;
+  options.threads = 1;  // every connection on the same thread
+  std::atomic<bool> early_arrived{false};
+  std::atomic<size_t> largest{0};
+  BatchHandler handler = [&](std::span<const Exchange> exchanges) {
+    largest = std::max(largest.load(), exchanges.size());
+    for (const Exchange& x : exchanges) {
+      x.response->content_type = "text/plain";
+      if (x.request->path == "/hold") std::this_thread::sleep_for(std::chrono::milliseconds(300));
+      if (x.request->path == "/early") {
+        x.response->body = "early";
+        x.AnswerNow();
+        x.AnswerNow();  // a second call does nothing
+      }
+    }
+    for (const Exchange& x : exchanges) {
+      if (x.request->path != "/slow") continue;
+      const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(5);
+      while (!early_arrived && std::chrono::steady_clock::now() < deadline) {
+        std::this_thread::sleep_for(std::chrono::milliseconds(5));
+      }
+      x.response->body = early_arrived ? "released" : "the early answer never arrived";
+    }
+  };
+  auto started = HttpServer::Start(options, handler);
+  ASSERT_TRUE(started.ok()) << started.status().ToString();
+  const int port = (*started)->port();
+
+  RawConnection holder(port), early(port), slow(port);
+  ASSERT_TRUE(holder.Send("GET /hold HTTP/1.1\r\nHost: x\r\n\r\n"));
+  std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  ASSERT_TRUE(slow.Send("GET /slow HTTP/1.1\r\nHost: x\r\n\r\n"));
+  ASSERT_TRUE(early.Send("GET /early HTTP/1.1\r\nHost: x\r\n\r\n"));
+  EXPECT_EQ(StatusOf(holder.ReadResponse()), 200);
+  EXPECT_EQ(BodyOf(early.ReadResponse()), "early");
+  early_arrived = true;
+  EXPECT_EQ(BodyOf(slow.ReadResponse()), "released");
+  EXPECT_EQ(largest.load(), 2u) << "/slow and /early were not read in one pass";
+  // The connection answered early goes on serving.
+  ASSERT_TRUE(early.Send("GET /early HTTP/1.1\r\nHost: x\r\n\r\n"));
+  EXPECT_EQ(BodyOf(early.ReadResponse()), "early");
+}
+
 TEST(HandleIsolated, AThrowBecomesA500ForThatRequestOnly) {
   Request req;
   req.method = "POST";

@@ -68,6 +68,20 @@ Response ErrorResponse(int status, std::string_view message) {
   return response;
 }
 
+}  // namespace citadel::http::internal
+
+namespace citadel::http {
+
+void Exchange::AnswerNow() const {
+  if (pending == nullptr || pending->answered) return;
+  pending->answered = true;
+  pending->connection->Answer(pending->request, std::move(*response));
+}
+
+}  // namespace citadel::http
+
+namespace citadel::http::internal {
+
 BatchHandler OneAtATime(Handler handler) {
   return [handler = std::move(handler)](std::span<const Exchange> exchanges) {
     for (const Exchange& x : exchanges) {
@@ -77,7 +91,7 @@ BatchHandler OneAtATime(Handler handler) {
 }
 
 void ConnectionRegistry::Ready(std::shared_ptr<Connection> connection, Request request) {
-  ready_.push_back({std::move(connection), std::move(request)});
+  ready_.push_back({std::move(connection), std::move(request), false});
   if (!flush_posted_) {
     flush_posted_ = true;
     net::post(context_, [this] { Flush(); });
@@ -86,12 +100,14 @@ void ConnectionRegistry::Ready(std::shared_ptr<Connection> connection, Request r
 
 void ConnectionRegistry::Flush() {
   flush_posted_ = false;
-  std::vector<ReadyRequest> batch;
+  std::vector<PendingAnswer> batch;
   batch.swap(ready_);
   std::vector<Response> responses(batch.size());
   std::vector<Exchange> exchanges;
   exchanges.reserve(batch.size());
-  for (size_t i = 0; i < batch.size(); ++i) exchanges.push_back({&batch[i].request, &responses[i]});
+  for (size_t i = 0; i < batch.size(); ++i) {
+    exchanges.push_back({&batch[i].request, &responses[i], &batch[i]});
+  }
   try {
     shared_.handler(exchanges);
   } catch (const std::exception& e) {
@@ -101,9 +117,7 @@ void ConnectionRegistry::Flush() {
     log::Error("http: a handler of {} requests failed: unknown exception", batch.size());
     for (Response& r : responses) r = ErrorResponse(500, "internal error");
   }
-  for (size_t i = 0; i < batch.size(); ++i) {
-    batch[i].connection->Answer(batch[i].request, std::move(responses[i]));
-  }
+  for (const Exchange& x : exchanges) x.AnswerNow();  // those not answered yet
 }
 
 void ConnectionRegistry::Add(Connection* connection) {

@@ -33,6 +33,14 @@ namespace citadel::http::internal {
 
 class Connection;
 
+// A request of a pass until it is answered (Exchange::AnswerNow, or the
+// end of the handler).
+struct PendingAnswer {
+  std::shared_ptr<Connection> connection;
+  Request request;
+  bool answered = false;
+};
+
 // What every connection shares, read-only but for `stopping`.
 struct ServerShared {
   ServerOptions options;
@@ -71,18 +79,13 @@ class ConnectionRegistry {
   void Sweep();
   void Flush();
 
-  struct ReadyRequest {
-    std::shared_ptr<Connection> connection;
-    Request request;
-  };
-
   boost::asio::io_context& context_;
   const ServerShared& shared_;
   boost::asio::steady_timer sweeper_;
   std::unordered_set<Connection*> connections_;
   std::chrono::steady_clock::time_point last_sweep_;
   bool sweeping_ = false;
-  std::vector<ReadyRequest> ready_;
+  std::vector<PendingAnswer> ready_;
   bool flush_posted_ = false;
 };
 

@@ -37,12 +37,13 @@ struct InferenceServer::InferJob {
 
 // One request of an HTTP thread's pass, from its start to its answer.
 struct InferenceServer::Slot {
+  const http::Exchange& exchange;
   const http::Request& req;
   http::Response& res;
   std::chrono::steady_clock::time_point started;
-  std::chrono::steady_clock::time_point finished;  // answered
   Outcome outcome;
   std::optional<InferJob> job;  // an inference request that passed its checks
+  bool answered = false;        // Respond ran: logged and sent
 };
 
 namespace internal {

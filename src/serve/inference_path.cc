@@ -99,7 +99,7 @@ void InferenceServer::RunInferences(std::vector<Slot*>& infer) {
         if (!s->job) continue;
         Fail(s->res, s->outcome.error, InternalError("internal error"));
         s->job.reset();
-        s->finished = std::chrono::steady_clock::now();
+        Respond(*s);
       }
     }
     std::erase_if(group, [](const Slot* s) { return !s->job; });  // refused or failed
@@ -117,10 +117,13 @@ void InferenceServer::RunInferences(std::vector<Slot*>& infer) {
       }
     }
     // A model's latency is its own queue and forward pass, not those of
-    // other models answered in the same pass.
+    // other models answered in the same pass; and its requests are answered
+    // now, before the next model's forward pass.
     const auto done = std::chrono::steady_clock::now();
     for (Slot* s : group) {
-      if (s->job) s->job->computed = done;
+      s->job->computed = done;
+      Isolate(*s, [&] { FinishInfer(s->req, s->res, s->outcome, *s->job); });
+      Respond(*s);
     }
   }
 }
@@ -168,7 +171,7 @@ void InferenceServer::ScreenOutOfDistribution(std::span<Slot* const> group) {
                          "{:.4g}, the threshold is {:.4g}); this endpoint refuses them",
                          flagged, s->outcome.rows, model.Label(), first, first_score, threshold));
       s->job.reset();
-      s->finished = std::chrono::steady_clock::now();  // its own answer, not the pass's
+      Respond(*s);
     }
   }
 }

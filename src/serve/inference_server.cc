@@ -96,28 +96,23 @@ void InferenceServer::Stop() {
 }
 
 void InferenceServer::HandleBatch(std::span<const http::Exchange> batch) {
-  // Each request is timed from its own start to its own answer (for the
-  // access log), not to the end of the pass.
   std::vector<Slot> slots;
   slots.reserve(batch.size());
   for (const http::Exchange& x : batch) {
-    Slot& slot = slots.emplace_back(
-        Slot{*x.request, *x.response, std::chrono::steady_clock::now(), {}, {}, {}});
-    Isolate(slot, [&] { HandleOne(slot.req, slot.res, slot.outcome, slot.job); });
+    slots.push_back(Slot{x, *x.request, *x.response, std::chrono::steady_clock::now(), {}, {}});
   }
   std::vector<Slot*> infer;
   for (Slot& slot : slots) {
-    if (slot.job) infer.push_back(&slot);
+    Isolate(slot, [&] { HandleOne(slot.req, slot.res, slot.outcome, slot.job); });
+    if (slot.job) {
+      infer.push_back(&slot);
+    } else {
+      Respond(slot);  // health, metadata, metrics, refusals: not after the inferences
+    }
   }
-  RunInferences(infer);
-  for (Slot* slot : infer) {
-    if (!slot->job) continue;  // refused on the way (out of distribution), already timed
-    Isolate(*slot, [&] { FinishInfer(slot->req, slot->res, slot->outcome, *slot->job); });
-  }
-  if (access_log_ == nullptr) return;
-  for (const Slot& slot : slots) {
-    WriteAccessLog(slot.req, slot.res, slot.outcome,
-                   std::chrono::duration<double>(slot.finished - slot.started).count());
+  RunInferences(infer);  // answers each as its model's forward pass ends
+  for (Slot& slot : slots) {
+    if (!slot.answered) Respond(slot);
   }
 }
 
@@ -126,7 +121,16 @@ void InferenceServer::Isolate(Slot& slot, const std::function<void()>& work) {
     slot.outcome.error = "internal error";
     slot.job.reset();
   }
-  slot.finished = std::chrono::steady_clock::now();
+}
+
+void InferenceServer::Respond(Slot& slot) {
+  slot.answered = true;
+  if (access_log_ != nullptr) {
+    const auto now = std::chrono::steady_clock::now();
+    WriteAccessLog(slot.req, slot.res, slot.outcome,
+                   std::chrono::duration<double>(now - slot.started).count());
+  }
+  slot.exchange.AnswerNow();
 }
 
 void InferenceServer::HandleOne(const http::Request& req, http::Response& res, Outcome& outcome,

@@ -76,6 +76,10 @@ class InferenceServer {
   // Runs one step of a slot's handling: a throw answers that request 500
   // and drops its job; the other requests of the pass go on.
   static void Isolate(Slot& slot, const std::function<void()>& work);
+  // The slot's response is final: written to the access log, timed from
+  // the request's own start, and sent at once (the rest of the pass does
+  // not hold it).
+  void Respond(Slot& slot);
   // Answers `request`, or for an inference request that passed the checks
   // of the request alone leaves `job` for RunInferences (which screens it
   // for rows out of distribution with the others of its pass) and
