@@ -99,7 +99,7 @@ void InferenceServer::RunInferences(std::vector<Slot*>& infer) {
         if (!s->job) continue;
         Fail(s->res, s->outcome.error, InternalError("internal error"));
         s->job.reset();
-        Respond(*s);
+        Respond(*s, /*now=*/true);
       }
     }
     std::erase_if(group, [](const Slot* s) { return !s->job; });  // refused or failed
@@ -117,13 +117,14 @@ void InferenceServer::RunInferences(std::vector<Slot*>& infer) {
       }
     }
     // A model's latency is its own queue and forward pass, not those of
-    // other models answered in the same pass; and its requests are answered
-    // now, before the next model's forward pass.
+    // other models answered in the same pass; and its requests are sent
+    // before the next model's forward pass.
+    const bool last = std::find(taken.begin(), taken.end(), false) == taken.end();
     const auto done = std::chrono::steady_clock::now();
     for (Slot* s : group) {
       s->job->computed = done;
       Isolate(*s, [&] { FinishInfer(s->req, s->res, s->outcome, *s->job); });
-      Respond(*s);
+      Respond(*s, /*now=*/!last);
     }
   }
 }
@@ -171,7 +172,7 @@ void InferenceServer::ScreenOutOfDistribution(std::span<Slot* const> group) {
                          "{:.4g}, the threshold is {:.4g}); this endpoint refuses them",
                          flagged, s->outcome.rows, model.Label(), first, first_score, threshold));
       s->job.reset();
-      Respond(*s);
+      Respond(*s, /*now=*/true);
     }
   }
 }

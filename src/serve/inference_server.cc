@@ -104,15 +104,15 @@ void InferenceServer::HandleBatch(std::span<const http::Exchange> batch) {
   std::vector<Slot*> infer;
   for (Slot& slot : slots) {
     Isolate(slot, [&] { HandleOne(slot.req, slot.res, slot.outcome, slot.job); });
-    if (slot.job) {
-      infer.push_back(&slot);
-    } else {
-      Respond(slot);  // health, metadata, metrics, refusals: not after the inferences
-    }
+    if (slot.job) infer.push_back(&slot);
   }
-  RunInferences(infer);  // answers each as its model's forward pass ends
+  // Health, metadata, metrics and refusals do not wait for forward passes.
   for (Slot& slot : slots) {
-    if (!slot.answered) Respond(slot);
+    if (!slot.job) Respond(slot, /*now=*/!infer.empty());
+  }
+  RunInferences(infer);
+  for (Slot& slot : slots) {
+    if (!slot.answered) Respond(slot, /*now=*/false);
   }
 }
 
@@ -123,14 +123,14 @@ void InferenceServer::Isolate(Slot& slot, const std::function<void()>& work) {
   }
 }
 
-void InferenceServer::Respond(Slot& slot) {
+void InferenceServer::Respond(Slot& slot, bool now) {
   slot.answered = true;
   if (access_log_ != nullptr) {
-    const auto now = std::chrono::steady_clock::now();
+    const auto done = std::chrono::steady_clock::now();
     WriteAccessLog(slot.req, slot.res, slot.outcome,
-                   std::chrono::duration<double>(now - slot.started).count());
+                   std::chrono::duration<double>(done - slot.started).count());
   }
-  slot.exchange.AnswerNow();
+  if (now) slot.exchange.AnswerNow();
 }
 
 void InferenceServer::HandleOne(const http::Request& req, http::Response& res, Outcome& outcome,
