@@ -189,6 +189,27 @@ CITADEL_OOD_KERNEL void SolveLower(const double* upper, int64_t dims, int64_t st
   }
 }
 
+// sums[c] = Σ_i (z[i] − means[i·width + c])² for c < width (a multiple of
+// 4: the class means interleaved, feature by feature), four classes per
+// vector and up to sixteen per pass over z. Each class's sum takes its
+// terms in feature order, as a plain loop over one class would.
+CITADEL_OOD_KERNEL void SquaredDistances(const double* z, int64_t dims, const double* means,
+                                         int64_t width, double* sums) {
+  for (int64_t c0 = 0; c0 < width; c0 += 16) {
+    const int64_t groups = std::min<int64_t>(4, (width - c0) / 4);
+    V4 acc[4] = {};
+    for (int64_t i = 0; i < dims; ++i) {
+      const V4 zi = Splat4(z[i]);
+      const double* m = means + i * width + c0;
+      for (int64_t g = 0; g < groups; ++g) {
+        const V4 diff = zi - Load4(m + 4 * g);
+        acc[g] += diff * diff;
+      }
+    }
+    for (int64_t g = 0; g < groups; ++g) Store4(sums + c0 + 4 * g, acc[g]);
+  }
+}
+
 // In place: the lower triangle of `a` (dims × dims of a stride × stride
 // matrix, symmetric positive definite) becomes L with L·Lᵀ = a; the entries
 // above the diagonal become zero. dims³/6 multiply-adds.
@@ -475,6 +496,15 @@ void OodDetector::Prepare(const double* lower, int64_t lower_stride) {
     std::copy_n(means_.data() + c * dims_, dims_, z);
     Whiten(z);
   }
+  // The same, feature by feature, for SquaredDistances.
+  class_width_ = (classes_ + 3) / 4 * 4;
+  interleaved_.assign(static_cast<size_t>(dims_ * class_width_), 0.0);
+  for (int64_t c = 0; c < classes_; ++c) {
+    for (int64_t i = 0; i < dims_; ++i) {
+      interleaved_[static_cast<size_t>(i * class_width_ + c)] =
+          whitened_[static_cast<size_t>(c * stride_ + i)];
+    }
+  }
 }
 
 void OodDetector::Whiten(double* z) const { SolveLower(upper_.data(), dims_, stride_, z, 1); }
@@ -516,15 +546,13 @@ void OodDetector::ScoreBlock(const float* rows, int64_t count, double* scores) c
 }
 
 double OodDetector::NearestMean(const double* z) const {
+  thread_local std::vector<double> sums;
+  sums.resize(static_cast<size_t>(class_width_));
+  SquaredDistances(z, dims_, interleaved_.data(), class_width_, sums.data());
   double best = kInfinity;
   for (int64_t c = 0; c < classes_; ++c) {
     if (counts_[static_cast<size_t>(c)] == 0) continue;
-    const double* m = whitened_.data() + c * stride_;
-    double sum = 0.0;
-    for (int64_t i = 0; i < dims_; ++i) {
-      const double diff = z[i] - m[i];
-      sum += diff * diff;
-    }
+    const double sum = sums[static_cast<size_t>(c)];
     // A factor from a file could overflow: never let NaN pass as in range.
     if (std::isnan(sum)) return kInfinity;
     best = std::min(best, sum);

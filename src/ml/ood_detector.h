@@ -133,6 +133,10 @@ class OodDetector {
   // solve walks L by columns, which are Lᵀ's contiguous rows.
   std::vector<double> upper_;
   std::vector<double> whitened_;  // L⁻¹·mean per class, classes × stride_
+  // whitened_ feature by feature: dims_ × class_width_ (classes_ rounded up
+  // to 4, zero-padded), so that all classes' distances take one pass.
+  std::vector<double> interleaved_;
+  int64_t class_width_ = 0;
 };
 
 }  // namespace citadel::ml

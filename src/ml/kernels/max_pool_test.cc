@@ -74,8 +74,9 @@ TEST(MaxPoolPlanes, GivesTorchsValuesBitForBit) {
   struct Case {
     int64_t planes, h, w, pool;
   };
-  for (const Case c : {Case{3, 28, 28, 2}, Case{5, 7, 9, 2}, Case{2, 9, 11, 3}, Case{4, 8, 8, 4},
-                       Case{2, 5, 5, 1}, Case{1, 3, 2, 2}}) {
+  for (const Case c : {Case{3, 28, 28, 2}, Case{2, 6, 40, 2}, Case{1, 4, 32, 2}, Case{1, 3, 17, 2},
+                       Case{5, 7, 9, 2}, Case{2, 9, 11, 3}, Case{4, 8, 8, 4}, Case{2, 5, 5, 1},
+                       Case{1, 3, 2, 2}}) {
     SCOPED_TRACE(::testing::Message()
                  << c.planes << "×" << c.h << "×" << c.w << " pool " << c.pool);
     const std::vector<float> in =
