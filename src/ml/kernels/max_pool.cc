@@ -1,7 +1,5 @@
 #include "ml/kernels/max_pool.h"
 
-#include <cstring>
-
 namespace citadel::ml::internal {
 namespace {
 
@@ -11,29 +9,8 @@ namespace {
 // every input, ±0 and −inf included.
 inline float Larger(float m, float v) { return (v > m || v != v) ? v : m; }
 
-// Eight lanes of Larger at once (one AVX register, or two SSE ones).
-typedef float F8 __attribute__((vector_size(32)));
-typedef int32_t I8 __attribute__((vector_size(32)));
-
-[[gnu::always_inline]] inline F8 Load8(const float* p) {
-  F8 v;
-  std::memcpy(&v, p, sizeof v);
-  return v;
-}
-[[gnu::always_inline]] inline F8 Larger8(F8 m, F8 v) {
-  const I8 take = (v > m) | (v != v);
-  return take ? v : m;
-}
-// The even and the odd elements of 16 consecutive floats: the left and the
-// right column of eight 2×2 windows.
-[[gnu::always_inline]] inline void Columns(const float* p, F8& left, F8& right) {
-  const F8 a = Load8(p), b = Load8(p + 8);
-  left = __builtin_shufflevector(a, b, 0, 2, 4, 6, 8, 10, 12, 14);
-  right = __builtin_shufflevector(a, b, 1, 3, 5, 7, 9, 11, 13, 15);
-}
-
-// pool = 2, the common case: each output is the maximum of a 2×2 block,
-// taken in torch's order, eight outputs at a time.
+// pool = 2, the common case, written so that the compiler can vectorise it:
+// each output is the maximum of a 2×2 block, taken in torch's order.
 void MaxPool2(const float* in, int64_t planes, int64_t height, int64_t width, float* out) {
   const int64_t oh = height / 2, ow = width / 2;
   for (int64_t p = 0; p < planes; ++p) {
@@ -43,15 +20,7 @@ void MaxPool2(const float* in, int64_t planes, int64_t height, int64_t width, fl
       const float* top = plane + 2 * y * width;
       const float* bottom = top + width;
       float* row = o + y * ow;
-      int64_t x = 0;
-      for (; x + 8 <= ow; x += 8) {
-        F8 top_left, top_right, bottom_left, bottom_right;
-        Columns(top + 2 * x, top_left, top_right);
-        Columns(bottom + 2 * x, bottom_left, bottom_right);
-        const F8 m = Larger8(Larger8(Larger8(top_left, top_right), bottom_left), bottom_right);
-        std::memcpy(row + x, &m, sizeof m);
-      }
-      for (; x < ow; ++x) {
+      for (int64_t x = 0; x < ow; ++x) {
         float m = top[2 * x];
         m = Larger(m, top[2 * x + 1]);
         m = Larger(m, bottom[2 * x]);
