@@ -8,7 +8,7 @@
 // gradients it computes from them).
 //
 // Offsets within a plane are int32: height × width must be below 2³¹
-// (ml/torch/max_pool.h checks).
+// (the torch module, ml/torch/max_pool.h, leaves larger planes to torch).
 #pragma once
 
 #include <cstdint>
