@@ -489,20 +489,19 @@ void OodDetector::Prepare(const double* lower, int64_t lower_stride) {
       upper_[static_cast<size_t>(j) * n + static_cast<size_t>(i)] = lower[i * lower_stride + j];
     }
   }
-  whitened_.assign(static_cast<size_t>(classes_) * n, 0.0);
-  for (int64_t c = 0; c < classes_; ++c) {
-    if (counts_[static_cast<size_t>(c)] == 0) continue;
-    double* z = whitened_.data() + c * stride_;
-    std::copy_n(means_.data() + c * dims_, dims_, z);
-    Whiten(z);
-  }
-  // The same, feature by feature, for SquaredDistances.
+  // L⁻¹·mean per class, stored feature by feature for SquaredDistances: all
+  // classes' distances take one pass over a row. A class without rows
+  // keeps zeros (NearestMean skips it).
   class_width_ = (classes_ + 3) / 4 * 4;
   interleaved_.assign(static_cast<size_t>(dims_ * class_width_), 0.0);
+  std::vector<double> z(n);
   for (int64_t c = 0; c < classes_; ++c) {
+    if (counts_[static_cast<size_t>(c)] == 0) continue;
+    std::fill(z.begin(), z.end(), 0.0);
+    std::copy_n(means_.data() + c * dims_, dims_, z.begin());
+    Whiten(z.data());
     for (int64_t i = 0; i < dims_; ++i) {
-      interleaved_[static_cast<size_t>(i * class_width_ + c)] =
-          whitened_[static_cast<size_t>(c * stride_ + i)];
+      interleaved_[static_cast<size_t>(i * class_width_ + c)] = z[static_cast<size_t>(i)];
     }
   }
 }

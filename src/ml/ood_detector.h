@@ -110,7 +110,7 @@ class OodDetector {
  private:
   OodDetector() = default;
   // Sets upper_ from the lower factor (dims rows of `lower_stride` doubles)
-  // and whitened_ from means_.
+  // and interleaved_ from means_.
   void Prepare(const double* lower, int64_t lower_stride);
   // z = L⁻¹ z in place; z holds stride_ values, those past dims_ zero.
   void Whiten(double* z) const;
@@ -132,9 +132,9 @@ class OodDetector {
   // Lᵀ (L·Lᵀ = covariance + ridge·I), stride_ × stride_, zero-padded: the
   // solve walks L by columns, which are Lᵀ's contiguous rows.
   std::vector<double> upper_;
-  std::vector<double> whitened_;  // L⁻¹·mean per class, classes × stride_
-  // whitened_ feature by feature: dims_ × class_width_ (classes_ rounded up
-  // to 4, zero-padded), so that all classes' distances take one pass.
+  // L⁻¹·mean per class, feature by feature: dims_ × class_width_ (classes_
+  // rounded up to 4, zero-padded), so that all classes' distances take one
+  // pass over a row.
   std::vector<double> interleaved_;
   int64_t class_width_ = 0;
 };

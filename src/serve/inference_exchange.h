@@ -43,7 +43,6 @@ struct InferenceServer::Slot {
   std::chrono::steady_clock::time_point started;
   Outcome outcome;
   std::optional<InferJob> job;  // an inference request that passed its checks
-  bool answered = false;        // Respond ran: logged, and sent or left to the pass
 };
 
 namespace internal {

@@ -110,10 +110,7 @@ void InferenceServer::HandleBatch(std::span<const http::Exchange> batch) {
   for (Slot& slot : slots) {
     if (!slot.job) Respond(slot, /*now=*/!infer.empty());
   }
-  RunInferences(infer);
-  for (Slot& slot : slots) {
-    if (!slot.answered) Respond(slot, /*now=*/false);
-  }
+  RunInferences(infer);  // responds to each of them
 }
 
 void InferenceServer::Isolate(Slot& slot, const std::function<void()>& work) {
@@ -124,7 +121,6 @@ void InferenceServer::Isolate(Slot& slot, const std::function<void()>& work) {
 }
 
 void InferenceServer::Respond(Slot& slot, bool now) {
-  slot.answered = true;
   if (access_log_ != nullptr) {
     const auto done = std::chrono::steady_clock::now();
     WriteAccessLog(slot.req, slot.res, slot.outcome,

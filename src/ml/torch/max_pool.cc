@@ -10,30 +10,43 @@ int64_t Grain(int64_t plane_values) {
   return std::max<int64_t>(1, (int64_t{1} << 15) / plane_values);
 }
 
+// The pooled values of x (float, NCHW); with `argmax`, also each maximum's
+// offset within its plane (int32: the module leaves larger planes to torch).
+torch::Tensor Pool(const torch::Tensor& x, int64_t pool, torch::Tensor* argmax) {
+  const torch::Tensor in = x.contiguous();
+  const int64_t planes = in.size(0) * in.size(1), h = in.size(2), w = in.size(3);
+  const int64_t oh = h / pool, ow = w / pool;
+  torch::Tensor out = torch::empty({in.size(0), in.size(1), oh, ow}, in.options());
+  const float* src = in.data_ptr<float>();
+  float* dst = out.data_ptr<float>();
+  int32_t* offsets = nullptr;
+  if (argmax != nullptr) {
+    *argmax = torch::empty({in.size(0), in.size(1), oh, ow}, in.options().dtype(torch::kInt32));
+    offsets = argmax->data_ptr<int32_t>();
+  }
+  at::parallel_for(0, planes, Grain(h * w), [&](int64_t begin, int64_t end) {
+    if (offsets != nullptr) {
+      MaxPoolPlanesWithArgmax(src + begin * h * w, end - begin, h, w, pool, dst + begin * oh * ow,
+                              offsets + begin * oh * ow);
+    } else {
+      MaxPoolPlanes(src + begin * h * w, end - begin, h, w, pool, dst + begin * oh * ow);
+    }
+  });
+  return out;
+}
+
 // The pooling as an autograd function: the forward pass records each
-// maximum's offset (int32: a plane never holds 2³¹ values here), the
-// backward pass sends each gradient to it.
+// maximum's offset, the backward pass sends each gradient to it.
 class MaxPoolFunction : public torch::autograd::Function<MaxPoolFunction> {
  public:
   static torch::Tensor forward(torch::autograd::AutogradContext* ctx, const torch::Tensor& x,
                                int64_t pool) {
-    const torch::Tensor in = x.contiguous();
-    const int64_t planes = in.size(0) * in.size(1), h = in.size(2), w = in.size(3);
-    const int64_t oh = h / pool, ow = w / pool;
-    torch::Tensor out = torch::empty({in.size(0), in.size(1), oh, ow}, in.options());
-    torch::Tensor argmax =
-        torch::empty({in.size(0), in.size(1), oh, ow}, in.options().dtype(torch::kInt32));
-    const float* src = in.data_ptr<float>();
-    float* dst = out.data_ptr<float>();
-    int32_t* at = argmax.data_ptr<int32_t>();
-    at::parallel_for(0, planes, Grain(h * w), [&](int64_t begin, int64_t end) {
-      MaxPoolPlanesWithArgmax(src + begin * h * w, end - begin, h, w, pool, dst + begin * oh * ow,
-                              at + begin * oh * ow);
-    });
+    torch::Tensor argmax;
+    torch::Tensor out = Pool(x, pool, &argmax);
     ctx->save_for_backward({argmax});
     ctx->saved_data["pool"] = pool;
-    ctx->saved_data["height"] = h;
-    ctx->saved_data["width"] = w;
+    ctx->saved_data["height"] = x.size(2);
+    ctx->saved_data["width"] = x.size(3);
     return out;
   }
 
@@ -48,11 +61,11 @@ class MaxPoolFunction : public torch::autograd::Function<MaxPoolFunction> {
     torch::Tensor grad_in =
         torch::zeros({argmax.size(0), argmax.size(1), h, w}, grad_out.options());
     const float* go = grad_out.data_ptr<float>();
-    const int32_t* at = argmax.data_ptr<int32_t>();
+    const int32_t* offsets = argmax.data_ptr<int32_t>();
     float* gi = grad_in.data_ptr<float>();
     at::parallel_for(0, planes, Grain(h * w), [&](int64_t begin, int64_t end) {
-      MaxPoolBackwardPlanes(go + begin * outputs, at + begin * outputs, end - begin, h, w, pool,
-                            gi + begin * h * w);
+      MaxPoolBackwardPlanes(go + begin * outputs, offsets + begin * outputs, end - begin, h, w,
+                            pool, gi + begin * h * w);
     });
     return {grad_in, torch::Tensor()};
   }
@@ -66,16 +79,7 @@ torch::Tensor MaxPoolImpl::forward(const torch::Tensor& x) {
     return torch::max_pool2d(x, pool_);
   }
   if (torch::GradMode::is_enabled() && x.requires_grad()) return MaxPoolFunction::apply(x, pool_);
-  const torch::Tensor in = x.contiguous();
-  const int64_t planes = in.size(0) * in.size(1), h = in.size(2), w = in.size(3);
-  const int64_t oh = h / pool_, ow = w / pool_;
-  torch::Tensor out = torch::empty({in.size(0), in.size(1), oh, ow}, in.options());
-  const float* src = in.data_ptr<float>();
-  float* dst = out.data_ptr<float>();
-  at::parallel_for(0, planes, Grain(h * w), [&](int64_t begin, int64_t end) {
-    MaxPoolPlanes(src + begin * h * w, end - begin, h, w, pool_, dst + begin * oh * ow);
-  });
-  return out;
+  return Pool(x, pool_, nullptr);
 }
 
 }  // namespace citadel::ml::internal
