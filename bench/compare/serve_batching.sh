@@ -122,7 +122,7 @@ requests = r["requests"] + r["warmup"]["requests"]
 print(sys.argv[2], sys.argv[3], r["throughput_rps"], r["latency_ms"]["p50"],
       r["latency_ms"]["p95"],
       r["latency_ms"]["p99"], r["errors_including_warmup"],
-      ticks * 1e6 / requests if requests else 0, sep="\t")' \
+      ticks * 1e6 / requests if requests else 0, r.get("cpu_us_per_request", 0), sep="\t")' \
         "$WORK/run.json" "$endpoint" "$c" "$before" "$after" >>"$WORK/results.tsv"
     done
   done
@@ -136,14 +136,14 @@ for line in open(sys.argv[1]).read().splitlines():
     endpoint, c, *values = line.split("\t")
     results.setdefault((int(c), endpoint), []).append([float(x) for x in values])
 med = {k: [statistics.median(x) for x in zip(*v)] for k, v in results.items()}
-print(f"{'conns':>5} | {'single req/s':>12} {'p50':>7} {'p95':>7} {'p99':>7} {'CPU us':>6} | "
-      f"{'batched req/s':>13} {'p50':>7} {'p95':>7} {'p99':>7} {'CPU us':>6} | "
-      f"gain  (p95 batched <= single?)")
+print(f"{'conns':>5} | {'single req/s':>12} {'p50':>7} {'p95':>7} {'p99':>7} {'CPU us':>6} "
+      f"{'load':>5} | {'batched req/s':>13} {'p50':>7} {'p95':>7} {'p99':>7} {'CPU us':>6} "
+      f"{'load':>5} | gain  (p95 batched <= single?)")
 for c in sorted({k[0] for k in med}):
     s, b = med[(c, "cnn_single")], med[(c, "cnn_batched")]
     gain = b[0] / s[0] if s[0] else float("nan")
-    print(f"{c:>5} | {s[0]:>12.0f} {s[1]:>7.2f} {s[2]:>7.2f} {s[3]:>7.2f} {s[5]:>6.0f} | "
-          f"{b[0]:>13.0f} {b[1]:>7.2f} {b[2]:>7.2f} {b[3]:>7.2f} {b[5]:>6.0f} | {gain:5.2f} "
+    print(f"{c:>5} | {s[0]:>12.0f} {s[1]:>7.2f} {s[2]:>7.2f} {s[3]:>7.2f} {s[5]:>6.0f} {s[6]:>5.0f} | "
+          f"{b[0]:>13.0f} {b[1]:>7.2f} {b[2]:>7.2f} {b[3]:>7.2f} {b[5]:>6.0f} {b[6]:>5.0f} | {gain:5.2f} "
           f"({'yes' if b[2] <= s[2] else 'no'})  errors {s[4]:.0f}/{b[4]:.0f}")
 sums = {}
 for line in open(sys.argv[2]):
@@ -153,6 +153,6 @@ for line in open(sys.argv[2]):
 for endpoint, v in sorted(sums.items()):
     print(f"{endpoint}: {v['sum'] / v['count']:.1f} rows per forward pass on average")
 print("latency in ms; p95 = the load generator's p95; CPU us = the server's CPU time per request "
-      "(all its threads; the load generator's own is not in it)")
+      "(all its threads); load = the load generator's own CPU time per request")
 PY
 echo "load average $(cut -d' ' -f1-3 /proc/loadavg) after"

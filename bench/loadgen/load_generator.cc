@@ -4,6 +4,7 @@
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <sys/epoll.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -31,6 +32,13 @@ int64_t NowNanos() {
   timespec ts;
   clock_gettime(CLOCK_MONOTONIC, &ts);
   return int64_t{ts.tv_sec} * 1'000'000'000 + ts.tv_nsec;
+}
+
+double ProcessCpuSeconds() {
+  rusage usage{};
+  getrusage(RUSAGE_SELF, &usage);
+  const auto seconds = [](const timeval& t) { return t.tv_sec + t.tv_usec / 1e6; };
+  return seconds(usage.ru_utime) + seconds(usage.ru_stime);
 }
 
 bool EqualsIgnoreCase(std::string_view a, std::string_view b) {
@@ -535,6 +543,7 @@ std::optional<LoadResult> RunLoad(const LoadOptions& options, std::string* error
   plan.timeout_ns = static_cast<int64_t>(options.timeout_seconds * 1e9);
 
   const int threads = std::min(options.threads, options.connections);
+  const double cpu_before = ProcessCpuSeconds();
   plan.start_ns = NowNanos();
   plan.warmup_end_ns = plan.start_ns + static_cast<int64_t>(options.warmup_seconds * 1e9);
   plan.end_ns = plan.warmup_end_ns + static_cast<int64_t>(options.duration_seconds * 1e9);
@@ -563,6 +572,7 @@ std::optional<LoadResult> RunLoad(const LoadOptions& options, std::string* error
   }
   result.measured_seconds = static_cast<double>(last - plan.warmup_end_ns) / 1e9;
   result.sample_errors = plan.sample_errors;
+  result.cpu_seconds = ProcessCpuSeconds() - cpu_before;
   return result;
 }
 

@@ -80,6 +80,10 @@ struct LoadResult {
   // the end (the server or the connection count could not keep up).
   uint64_t unsent = 0;
   uint64_t connections_opened = 0;
+  // User + system CPU the load generator itself spent over the whole run
+  // (warm-up included): on a machine it shares with the server, each
+  // request's share of this is CPU the server did not get.
+  double cpu_seconds = 0;
   // The first few distinct failure messages ("connect: Connection refused").
   std::vector<std::string> sample_errors;
 };

@@ -55,6 +55,7 @@ std::string ErrorsText(const OutcomeCounts& counts) {
 nlohmann::json ReportJson(const LoadOptions& options, const LoadResult& result) {
   const LatencyHistogram& h = result.latency;
   const double seconds = result.measured_seconds;
+  const uint64_t requests = result.measured.Requests() + result.warmup.Requests();
   nlohmann::json j = {
       {"url", Url(options)},
       {"method", options.method},
@@ -86,6 +87,9 @@ nlohmann::json ReportJson(const LoadOptions& options, const LoadResult& result) 
         {"mean", Millis(static_cast<int64_t>(h.mean()))}}},
       {"unsent", result.unsent},
       {"connections_opened", result.connections_opened},
+      {"cpu_s", Round(result.cpu_seconds, 3)},
+      {"cpu_us_per_request",
+       requests > 0 ? Round(result.cpu_seconds * 1e6 / static_cast<double>(requests), 1) : 0.0},
       {"sample_errors", result.sample_errors},
   };
   return j;
