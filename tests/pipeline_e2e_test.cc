@@ -1,6 +1,7 @@
 // The main job end to end: accuracy, reproducibility, caching, lineage.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cstring>
 #include <fstream>
 #include <random>
@@ -10,6 +11,7 @@
 #include "base/system/files.h"
 #include "cli_runner.h"
 #include "formats/safetensors.h"
+#include "ml/inference_session.h"
 #include "ml/ood_detector.h"
 
 namespace citadel::testing {
@@ -66,21 +68,29 @@ TEST_F(DigitsPipeline, TrainsAnMlpAboveNinetyFivePercentTestAccuracy) {
   EXPECT_EQ(lines, static_cast<int>(steps["prepare"]["metrics"]["test_rows"].get<double>()));
 
   // The model carries its out-of-distribution detector, fitted on the
-  // training split: it passes most unseen test rows and flags rows far
-  // from every digit.
+  // training split's 64 input features: the session that serves the model
+  // passes most unseen test rows and flags rows far from every digit.
   Json shown = CitadelJson({"artifacts", "show", steps["train"]["outputs"]["model"], "--json"});
   std::set<std::string> files;
   for (const Json& f : shown["files"]) files.insert(f["path"].get<std::string>());
   EXPECT_EQ(files, (std::set<std::string>{"model.json", "model.safetensors", "ood.safetensors"}));
   EXPECT_EQ(shown["metadata"]["ood"]["method"], "mahalanobis");
+  EXPECT_EQ(shown["metadata"]["ood"]["space"], "input_features");
   EXPECT_EQ(shown["metadata"]["ood"]["quantile"], 0.99);
   fs::path model_dir = tmp_ / "model";
   ASSERT_EQ(Citadel({"artifacts", "export", steps["train"]["outputs"]["model"], model_dir.string()})
                 .exit_code,
             0);
-  auto detector = ml::OodDetector::FromSafetensors(*ReadFile(model_dir / "ood.safetensors"), "m");
-  ASSERT_TRUE(detector.ok()) << detector.status().ToString();
+  ml::ModelFiles model_files;
+  model_files.safetensors = *ReadFile(model_dir / "model.safetensors");
+  model_files.model_json = Json::parse(*ReadFile(model_dir / "model.json"));
+  model_files.ood = *ReadFile(model_dir / "ood.safetensors");
+  auto session = ml::InferenceSession::Load(model_files, "m");
+  ASSERT_TRUE(session.ok()) << session.status().ToString();
+  const ml::OodDetector* detector = (*session)->ood_detector();
+  ASSERT_NE(detector, nullptr);
   EXPECT_EQ(detector->Summary(), shown["metadata"]["ood"]);
+  EXPECT_EQ(detector->space(), ml::FeatureSpace::kInputFeatures);
   EXPECT_EQ(detector->dims(), 64);
   fs::path test_dir = tmp_ / "test";
   ASSERT_EQ(Citadel({"artifacts", "export", steps["prepare"]["outputs"]["test"], test_dir.string()})
@@ -92,18 +102,23 @@ TEST_F(DigitsPipeline, TrainsAnMlpAboveNinetyFivePercentTestAccuracy) {
   std::vector<float> features((*test_data->Get("features"))->data.size() / sizeof(float));
   std::memcpy(features.data(), (*test_data->Get("features"))->data.data(),
               features.size() * sizeof(float));
-  int flagged = 0, flagged_noisy = 0;
-  const size_t test_rows = features.size() / 64;
+  const auto test_rows = static_cast<int64_t>(features.size() / 64);
+  // One standard deviation of noise on every pixel: no digit looks like that.
+  std::vector<float> noisy = features;
   std::mt19937 rng(1);
   std::normal_distribution<float> noise(0.0f, 1.0f);
-  for (size_t r = 0; r < test_rows; ++r) {
-    std::span<const float> row(features.data() + r * 64, 64);
-    flagged += detector->IsOutOfDistribution(row) ? 1 : 0;
-    // One standard deviation of noise on every pixel: no digit looks like that.
-    std::vector<float> noisy(row.begin(), row.end());
-    for (float& v : noisy) v += noise(rng);
-    flagged_noisy += detector->IsOutOfDistribution(noisy) ? 1 : 0;
-  }
+  for (float& v : noisy) v += noise(rng);
+  const auto count_flagged = [&](const std::vector<float>& rows) {
+    auto screened = (*session)->PredictScreened(rows, test_rows);
+    EXPECT_TRUE(screened.ok()) << screened.status().ToString();
+    if (!screened.ok()) return -1;
+    EXPECT_EQ(screened->ood_scores.size(), static_cast<size_t>(test_rows));
+    return static_cast<int>(std::count_if(screened->ood_scores.begin(), screened->ood_scores.end(),
+                                          [&](double v) { return v > detector->threshold(); }));
+  };
+  const int flagged = count_flagged(features);
+  const int flagged_noisy = count_flagged(noisy);
+  EXPECT_GE(flagged, 0);
   EXPECT_LT(flagged, static_cast<int>(test_rows) / 10) << flagged << " of " << test_rows;
   EXPECT_GT(flagged_noisy, static_cast<int>(test_rows) * 9 / 10)
       << flagged_noisy << " of " << test_rows;

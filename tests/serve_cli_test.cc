@@ -108,6 +108,21 @@ class Serve : public DigitsWorkspaceTest {
 
   // One preprocessed-features request of `rows` rows (all zeros: the mean
   // of the standardized training data).
+  // One row of 64 equal standardized features per value: all zeros is the
+  // training mean; all 8 is eight standard deviations out on every pixel.
+  static std::string UniformRowsBody(const std::vector<float>& row_values) {
+    Json data = Json::array();
+    for (float v : row_values) {
+      for (int i = 0; i < 64; ++i) data.push_back(v);
+    }
+    return Json{{"inputs",
+                 {{{"name", "features"},
+                   {"shape", {static_cast<int>(row_values.size()), 64}},
+                   {"datatype", "FP32"},
+                   {"data", data}}}}}
+        .dump();
+  }
+
   static std::string FeaturesBody(int rows, int features = 64) {
     Json data = Json::array();
     for (int i = 0; i < rows * features; ++i) data.push_back(0.0);
@@ -519,20 +534,7 @@ TEST_F(Serve, RowsOutOfDistributionAreCountedAndRefusedWhereTheEndpointSaysSo) {
       Citadel({"deploy", "strict", "--model", "digits:1", "--settings", strict.string()}).exit_code,
       0);
   StartServer({"--threads", "1"});
-  // Standardized features: all zeros is the training mean; all 8 is eight
-  // standard deviations out on every pixel at once.
-  auto body = [](const std::vector<float>& row_values) {
-    Json data = Json::array();
-    for (float v : row_values) {
-      for (int i = 0; i < 64; ++i) data.push_back(v);
-    }
-    return Json{{"inputs",
-                 {{{"name", "features"},
-                   {"shape", {static_cast<int>(row_values.size()), 64}},
-                   {"datatype", "FP32"},
-                   {"data", data}}}}}
-        .dump();
-  };
+  const auto body = UniformRowsBody;
   const std::string mixed = body({0.0f, 8.0f, 0.0f});
   auto counted = Post("/v2/models/digits/infer", mixed);
   EXPECT_EQ(counted.status, 200) << counted.body;
@@ -586,6 +588,42 @@ TEST_F(Serve, RowsOutOfDistributionAreCountedAndRefusedWhereTheEndpointSaysSo) {
   const size_t at = metrics.find(passes);
   ASSERT_NE(at, std::string::npos) << metrics;
   EXPECT_LT(std::stoi(metrics.substr(at + passes.size())), 81) << metrics;
+}
+
+// A detector fitted in the penultimate layer scores the activations of the
+// forward pass that answers each row (they travel back from the batcher with
+// the probabilities), and judges served rows as the one fitted on inputs does.
+TEST_F(Serve, APenultimateLayerDetectorScreensTheRowsItsForwardPassAnswers) {
+  TrainAnotherVersion("epochs: 2", "epochs: 2\n    ood: { space: penultimate }");
+  const Json shown = CitadelJson({"artifacts", "show", "digits:2", "--json"});
+  EXPECT_EQ(shown["metadata"]["ood"]["space"], "penultimate") << shown.dump();
+  const fs::path strict = tmp_ / "strict.yaml";
+  ASSERT_TRUE(WriteFileAtomic(strict, "ood: { reject: true }\n").ok());
+  ASSERT_EQ(
+      Citadel({"deploy", "strict", "--model", "digits:2", "--settings", strict.string()}).exit_code,
+      0);
+  ASSERT_EQ(Citadel({"deploy", "plain", "--model", "digits:2"}).exit_code, 0);
+  StartServer({"--threads", "1"});
+  const std::string mixed = UniformRowsBody({0.0f, 8.0f, 0.0f, 0.0f});
+  auto refused = Post("/v2/models/strict/infer", mixed);
+  EXPECT_EQ(refused.status, 422) << refused.body;
+  EXPECT_NE(refused.body.find("1 of 4 rows are out of distribution for model digits:2 (row 1"),
+            std::string::npos)
+      << refused.body;
+  EXPECT_EQ(Post("/v2/models/strict/infer", UniformRowsBody({0.0f, 0.0f})).status, 200);
+  // Counted, not refused, elsewhere; the answer still has 4 rows of 10
+  // probabilities (the activations do not leak into it).
+  auto counted = Post("/v2/models/plain/infer", mixed);
+  ASSERT_EQ(counted.status, 200) << counted.body;
+  const Json answer = Json::parse(counted.body);
+  EXPECT_EQ(answer["outputs"][0]["shape"], Json::array({4, 10})) << counted.body;
+  const std::string metrics = Get("/metrics").body;
+  for (const char* endpoint : {"strict", "plain"}) {
+    EXPECT_NE(metrics.find("citadel_ood_flags_total{endpoint=\"" + std::string(endpoint) +
+                           "\",model=\"digits\",version=\"2\"} 1\n"),
+              std::string::npos)
+        << endpoint << "\n" << metrics;
+  }
 }
 
 TEST_F(Serve, SigtermDrainsRequestsInFlight) {

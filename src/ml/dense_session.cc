@@ -39,12 +39,22 @@ class DenseSession final : public InferenceSession {
     }
   }
 
-  Result<std::vector<float>> PredictProbabilities(std::span<const float> features,
-                                                  int64_t rows) const override {
-    RETURN_IF_ERROR(CheckInput(features, rows));
+  int64_t penultimate_width() const override {
+    return layers_.size() > 1 ? layers_[layers_.size() - 2].out : 0;
+  }
+
+ protected:
+  Result<std::vector<float>> Compute(std::span<const float> features, int64_t rows,
+                                     std::vector<float>* penultimate) const override {
     const int64_t d = static_cast<int64_t>(feature_names().size());
     const int64_t k = static_cast<int64_t>(classes().size());
     std::vector<float> out(static_cast<size_t>(rows * k));
+    const int64_t h = penultimate_width();
+    float* hidden = nullptr;
+    if (penultimate != nullptr) {
+      penultimate->resize(static_cast<size_t>(rows * h));
+      hidden = penultimate->data();
+    }
     const int64_t blocks = (rows + kBlockRows - 1) / kBlockRows;
     // Rows are independent and each is computed the same way wherever it
     // falls, so how they are split across threads does not change a bit of
@@ -66,7 +76,8 @@ class DenseSession final : public InferenceSession {
            block += static_cast<int64_t>(tasks)) {
         const int64_t first = block * kBlockRows;
         const int64_t n = std::min(kBlockRows, rows - first);
-        Forward(features.data() + first * d, n, a.get(), b.get(), out.data() + first * k);
+        Forward(features.data() + first * d, n, a.get(), b.get(), out.data() + first * k,
+                hidden == nullptr ? nullptr : hidden + first * h);
       }
     };
     if (tasks == 1) {
@@ -78,11 +89,16 @@ class DenseSession final : public InferenceSession {
   }
 
  private:
-  void Forward(const float* x, int64_t n, float* a, float* b, float* probabilities) const {
+  // `hidden`, when not null, receives the n rows the output layer reads.
+  void Forward(const float* x, int64_t n, float* a, float* b, float* probabilities,
+               float* hidden) const {
     const float* input = x;
     for (size_t i = 0; i < layers_.size(); ++i) {
       const Layer& l = layers_[i];
       const bool last = i + 1 == layers_.size();
+      if (last && hidden != nullptr) {
+        std::copy(input, input + n * l.in, hidden);
+      }
       float* output = last ? probabilities : (input == a ? b : a);
       internal::AffineRows(input, n, l.in, l.weight.data(), l.bias.data(), l.out, !last, output);
       input = output;

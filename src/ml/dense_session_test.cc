@@ -6,6 +6,7 @@
 #include <fmt/format.h>
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
@@ -99,6 +100,28 @@ TEST(DenseSession, AgreesWithTheTorchNetwork) {
     float worst = 0;
     for (size_t j = 0; j < a.size(); ++j) worst = std::max(worst, std::abs(a[j] - b[j]));
     EXPECT_LT(worst, 2e-6f) << "shape " << i;
+    // The penultimate activations too (the torch network runs every module
+    // but the last, then the last), relative to their size.
+    const int64_t width = shape.hidden.empty() ? 0 : shape.hidden.back();
+    EXPECT_EQ((*dense)->penultimate_width(), width) << "shape " << i;
+    EXPECT_EQ((*torch)->penultimate_width(), width) << "shape " << i;
+    std::vector<float> ha, hb;
+    auto pa = (*dense)->PredictProbabilities(x, rows, &ha);
+    auto pb = (*torch)->PredictProbabilities(x, rows, &hb);
+    if (width == 0) {
+      EXPECT_EQ(pa.status().code(), StatusCode::kInvalidArgument);
+      EXPECT_EQ(pb.status().code(), StatusCode::kInvalidArgument);
+      continue;
+    }
+    ASSERT_TRUE(pa.ok() && pb.ok());
+    EXPECT_EQ(*pa, a) << "the same probabilities with the activations";
+    ASSERT_EQ(ha.size(), static_cast<size_t>(rows * width));
+    ASSERT_EQ(ha.size(), hb.size());
+    worst = 0;
+    for (size_t j = 0; j < ha.size(); ++j) {
+      worst = std::max(worst, std::abs(ha[j] - hb[j]) / std::max(1.0f, std::abs(ha[j])));
+    }
+    EXPECT_LT(worst, 2e-6f) << "shape " << i;
     // And they are probabilities.
     for (int64_t r = 0; r < rows; ++r) {
       float sum = 0;
@@ -107,6 +130,109 @@ TEST(DenseSession, AgreesWithTheTorchNetwork) {
       EXPECT_NEAR(sum, 1.0f, 1e-5f);
     }
   }
+}
+
+// A dataset artifact of `rows` random rows labelled by the model's own top
+// class (so that classes have structure), as the train step reads one.
+struct LabelledData {
+  std::vector<float> x;
+  DatasetView view;
+};
+LabelledData LabelledBy(const InferenceSession& session, int64_t rows, uint64_t seed) {
+  LabelledData d;
+  const auto inputs = static_cast<int64_t>(session.feature_names().size());
+  const auto classes = static_cast<int64_t>(session.classes().size());
+  d.x = RandomRows(rows, inputs, seed);
+  const std::vector<float> p = Predict(session, d.x, rows);
+  std::vector<int64_t> labels(static_cast<size_t>(rows));
+  for (size_t r = 0; r < labels.size(); ++r) {
+    const float* row = p.data() + r * static_cast<size_t>(classes);
+    labels[r] = std::max_element(row, row + classes) - row;
+  }
+  formats::SafetensorsWriter w;
+  EXPECT_TRUE(w.Add("features", formats::DType::kF32, {rows, inputs}, formats::BytesOf<float>(d.x))
+                  .ok());
+  EXPECT_TRUE(
+      w.Add("labels", formats::DType::kI64, {rows}, formats::BytesOf<int64_t>(labels)).ok());
+  d.view.name = "train";
+  d.view.safetensors = w.Serialize();
+  d.view.schema = {{"features", session.feature_names()},
+                   {"label", {{"name", "y"}, {"classes", session.classes()}}}};
+  return d;
+}
+
+// The session fits its model's detector in either space, loads it back from
+// ood.safetensors, and scores each row in the space it was fitted in: the
+// request's features, or the activations of the same forward pass.
+TEST(DenseSession, ScreensRowsInTheSpaceItsDetectorWasFittedIn) {
+  const Shape shape{12, {16, 6}, 3};
+  ModelFiles files = RandomModel(shape, 21);
+  auto session = LoadDenseSession(files, "m");
+  ASSERT_TRUE(session.ok());
+  const LabelledData train = LabelledBy(**session, 1500, 22);
+  const int64_t rows = 40;
+  std::vector<float> x = RandomRows(rows, shape.inputs, 23);
+  for (size_t v = 0; v < 12; ++v) x[v] = 40.0f;  // row 0: far from everything
+  std::vector<float> hidden;
+  auto probabilities = (*session)->PredictProbabilities(x, rows, &hidden);
+  ASSERT_TRUE(probabilities.ok());
+
+  for (const FeatureSpace space : {FeatureSpace::kPenultimate, FeatureSpace::kInputFeatures}) {
+    const bool penultimate = space == FeatureSpace::kPenultimate;
+    auto fitted = (*session)->FitOodDetector(train.view, 0.99, space);
+    ASSERT_TRUE(fitted.ok()) << fitted.status().ToString();
+    EXPECT_EQ(fitted->space(), space);
+    EXPECT_EQ(fitted->dims(), penultimate ? 6 : 12);
+    files.ood = fitted->ToSafetensors();
+    auto loaded = InferenceSession::Load(files, "m");
+    ASSERT_TRUE(loaded.ok()) << loaded.status().ToString();
+    const OodDetector* detector = (*loaded)->ood_detector();
+    ASSERT_NE(detector, nullptr);
+    EXPECT_EQ(detector->Summary(), fitted->Summary());
+    auto screened = (*loaded)->PredictScreened(x, rows);
+    ASSERT_TRUE(screened.ok()) << screened.status().ToString();
+    EXPECT_EQ(screened->probabilities, *probabilities);
+    EXPECT_EQ(screened->ood_scores, fitted->ScoreRows(penultimate ? hidden : x, rows))
+        << FeatureSpaceName(space);
+    EXPECT_GT(screened->ood_scores[0], detector->threshold()) << FeatureSpaceName(space);
+  }
+  // A model without a detector scores nothing.
+  files.ood.clear();
+  auto plain = InferenceSession::Load(files, "m");
+  ASSERT_TRUE(plain.ok());
+  EXPECT_EQ((*plain)->ood_detector(), nullptr);
+  auto unscreened = (*plain)->PredictScreened(x, rows);
+  ASSERT_TRUE(unscreened.ok());
+  EXPECT_TRUE(unscreened->ood_scores.empty());
+}
+
+TEST(DenseSession, RefusesADetectorOfAnotherWidthAndAPenultimateSpaceItLacks) {
+  // Fitted on a model whose last hidden layer is 5 wide, loaded with one
+  // whose is 6: the detector belongs to another model.
+  ModelFiles narrow = RandomModel({12, {16, 5}, 3}, 31);
+  auto narrow_session = LoadDenseSession(narrow, "narrow");
+  ASSERT_TRUE(narrow_session.ok());
+  auto fitted = (*narrow_session)
+                    ->FitOodDetector(LabelledBy(**narrow_session, 800, 32).view, 0.99,
+                                     FeatureSpace::kPenultimate);
+  ASSERT_TRUE(fitted.ok()) << fitted.status().ToString();
+  ModelFiles wide = RandomModel({12, {16, 6}, 3}, 33);
+  wide.ood = fitted->ToSafetensors();
+  auto refused = InferenceSession::Load(wide, "wide");
+  ASSERT_FALSE(refused.ok());
+  EXPECT_EQ(refused.status().code(), StatusCode::kDataLoss);
+  EXPECT_NE(refused.status().message().find("wide: ood.safetensors scores 5 penultimate features "
+                                            "but the model's penultimate layer has 6"),
+            std::string::npos)
+      << refused.status().ToString();
+
+  auto logreg = LoadDenseSession(RandomModel({12, {}, 3}, 34), "lr");
+  ASSERT_TRUE(logreg.ok());
+  auto none = (*logreg)->FitOodDetector(LabelledBy(**logreg, 100, 35).view, 0.99,
+                                        FeatureSpace::kPenultimate);
+  ASSERT_FALSE(none.ok());
+  EXPECT_NE(none.status().message().find("model lr has no penultimate layer"), std::string::npos)
+      << none.status().ToString();
 }
 
 TEST(DenseSession, ARowsAnswerDoesNotDependOnItsBatch) {

@@ -1,8 +1,11 @@
-// The torch-free half of InferenceSession: model.json's promises and the
-// dataset compatibility check. The network is in torch/torch_session.cc.
+// The torch-free half of InferenceSession: model.json's promises, the
+// dataset compatibility check and the out-of-distribution detector. The
+// networks are in dense_session.cc and torch/torch_session.cc.
 #include "ml/inference_session.h"
 
 #include <fmt/format.h>
+
+#include <algorithm>
 
 namespace citadel::ml {
 namespace {
@@ -45,6 +48,92 @@ Result<InferenceSession::Promises> InferenceSession::ReadPromises(const Json& mj
     return InvalidArgumentError(fmt::format("{}: model.json preprocessing is not a list", source));
   }
   return p;
+}
+
+Result<std::vector<float>> InferenceSession::PredictProbabilities(
+    std::span<const float> features, int64_t rows, std::vector<float>* penultimate) const {
+  RETURN_IF_ERROR(CheckInput(features, rows));
+  if (penultimate != nullptr && penultimate_width() == 0) {
+    return InvalidArgumentError(
+        fmt::format("model {} has no penultimate layer to read (architecture {})", source_,
+                    model_json_["architecture"].value("arch", "unknown")));
+  }
+  return Compute(features, rows, penultimate);
+}
+
+Result<InferenceSession::Screened> InferenceSession::PredictScreened(
+    std::span<const float> features, int64_t rows) const {
+  Screened out;
+  if (!ood_) {
+    ASSIGN_OR_RETURN(out.probabilities, PredictProbabilities(features, rows));
+    return out;
+  }
+  if (ood_->space() == FeatureSpace::kPenultimate) {
+    std::vector<float> hidden;
+    ASSIGN_OR_RETURN(out.probabilities, PredictProbabilities(features, rows, &hidden));
+    out.ood_scores = ood_->ScoreRows(hidden, rows);
+  } else {
+    ASSIGN_OR_RETURN(out.probabilities, PredictProbabilities(features, rows));
+    out.ood_scores = ood_->ScoreRows(features, rows);
+  }
+  return out;
+}
+
+Result<OodDetector> InferenceSession::FitOodDetector(const DatasetView& data, double quantile,
+                                                     FeatureSpace space) const {
+  ASSIGN_OR_RETURN(const OodDetector::LabelledRows train, OodDetector::ReadLabelledRows(data));
+  if (space == FeatureSpace::kInputFeatures) {
+    Result<OodDetector> d = OodDetector::Fit(train.features, train.rows, train.dims, train.labels,
+                                             train.classes, quantile, space);
+    if (!d.ok()) return d.status().WithContext(data.name);
+    return d;
+  }
+  RETURN_IF_ERROR(CheckInput(train.features, train.rows).WithContext(data.name));
+  const int64_t width = penultimate_width();
+  if (width == 0) {
+    return InvalidArgumentError(fmt::format(
+        "model {} has no penultimate layer to fit an out-of-distribution detector on", source_));
+  }
+  // In fixed chunks: the activations of a whole training set at once would
+  // double its memory for a cnn's intermediate maps, and a fixed split keeps
+  // the result independent of anything but the weights and the data.
+  constexpr int64_t kChunk = 1024;
+  const auto d = static_cast<size_t>(train.dims);
+  std::vector<float> hidden;
+  hidden.reserve(static_cast<size_t>(train.rows * width));
+  std::vector<float> chunk;
+  for (int64_t start = 0; start < train.rows; start += kChunk) {
+    const int64_t n = std::min(kChunk, train.rows - start);
+    ASSIGN_OR_RETURN(std::vector<float> unused,
+                     PredictProbabilities(train.features.subspan(static_cast<size_t>(start) * d,
+                                                                 static_cast<size_t>(n) * d),
+                                          n, &chunk));
+    hidden.insert(hidden.end(), chunk.begin(), chunk.end());
+  }
+  Result<OodDetector> fitted =
+      OodDetector::Fit(hidden, train.rows, width, train.labels, train.classes, quantile, space);
+  if (!fitted.ok()) {
+    return fitted.status().WithContext(
+        fmt::format("{} (penultimate activations of model {})", data.name, source_));
+  }
+  return fitted;
+}
+
+Status InferenceSession::AttachOodDetector(std::string_view bytes) {
+  if (bytes.empty()) return Status::Ok();
+  ASSIGN_OR_RETURN(OodDetector d, OodDetector::FromSafetensors(bytes, source_));
+  const int64_t width = d.space() == FeatureSpace::kPenultimate
+                            ? penultimate_width()
+                            : static_cast<int64_t>(features_.size());
+  if (d.dims() != width) {
+    return DataLossError(fmt::format(
+        "{}: {} scores {} {} features but the model's {} has {}; the detector belongs to "
+        "another model: use the model artifact as stored",
+        source_, kOodDetectorFile, d.dims(), FeatureSpaceName(d.space()),
+        d.space() == FeatureSpace::kPenultimate ? "penultimate layer" : "input", width));
+  }
+  ood_ = std::move(d);
+  return Status::Ok();
 }
 
 Status InferenceSession::CheckInput(std::span<const float> features, int64_t rows) const {

@@ -5,27 +5,37 @@
 // first Load(); what the model promises (features, classes, preprocessing)
 // is plain data here, so that checking a dataset against a model needs no torch.
 //
-// Thread-safe: PredictProbabilities may be called concurrently (no gradient
+// It also carries the model's out-of-distribution detector (ood.safetensors,
+// ood_detector.h) and scores rows with it in whichever space it was fitted
+// (PredictScreened): a server and a batch job judge a row the same way.
+//
+// Thread-safe: every const method may be called concurrently (no gradient
 // state, the network is in eval mode and never mutated after Load).
 #pragma once
 
 #include <memory>
+#include <optional>
 #include <span>
 #include <string>
 #include <vector>
 
 #include "base/status.h"
 #include "base/text/json.h"
+#include "ml/dataset_view.h"
 #include "ml/model_files.h"
+#include "ml/ood_detector.h"
 
 namespace citadel::ml {
 
 class InferenceSession {
  public:
   // Validates model.json and that model.safetensors holds exactly the
-  // parameters of the architecture, with matching shapes. `source` names the
-  // model (artifact id or path) in errors. Loads the torch runtime on first
-  // use (FailedPrecondition when it cannot be loaded).
+  // parameters of the architecture, with matching shapes, and reads
+  // ood.safetensors when the model has one (strictly: its width must be
+  // that of the space it was fitted in; DataLoss naming the model
+  // otherwise). `source` names the model (artifact id or path) in errors.
+  // Loads the torch runtime on first use (FailedPrecondition when it
+  // cannot be loaded).
   static Result<std::unique_ptr<InferenceSession>> Load(const ModelFiles& files,
                                                         std::string_view source);
   virtual ~InferenceSession() = default;
@@ -40,9 +50,37 @@ class InferenceSession {
   // `features`: rows × feature_names().size(), row-major, already
   // preprocessed the way the training data was (raw rows go through
   // data::FeaturePipeline built from model_json()'s preprocessing first).
-  // Returns rows × classes() probabilities (softmax), row-major.
-  virtual Result<std::vector<float>> PredictProbabilities(std::span<const float> features,
-                                                          int64_t rows) const = 0;
+  // Returns rows × classes() probabilities (softmax), row-major; with
+  // `penultimate`, also fills it with rows × penultimate_width() values
+  // (the same forward pass).
+  Result<std::vector<float>> PredictProbabilities(std::span<const float> features, int64_t rows,
+                                                  std::vector<float>* penultimate = nullptr) const;
+
+  // The width of the activations the output layer reads, after the last
+  // hidden block (mlp, cnn); 0 when the architecture has none Citadel can
+  // read (logreg, whose output layer reads the input; transformer;
+  // torchscript, whose layers are the user's).
+  virtual int64_t penultimate_width() const { return 0; }
+
+  // The detector the model was trained with; null when it has none.
+  const OodDetector* ood_detector() const { return ood_ ? &*ood_ : nullptr; }
+
+  // Probabilities and, when the model has a detector, each row's score in
+  // the detector's space (above ood_detector()->threshold(): out of
+  // distribution); empty scores otherwise.
+  struct Screened {
+    std::vector<float> probabilities;  // rows × classes
+    std::vector<double> ood_scores;    // rows, or none
+  };
+  Result<Screened> PredictScreened(std::span<const float> features, int64_t rows) const;
+
+  // Fits this model's detector in `space` on `data`'s rows (its training
+  // dataset): the penultimate activations are computed by this session, in
+  // fixed chunks, so the same weights and data give the same detector.
+  // InvalidArgument when the model has no penultimate layer to fit in, or
+  // as OodDetector::Fit.
+  Result<OodDetector> FitOodDetector(const DatasetView& data, double quantile,
+                                     FeatureSpace space) const;
 
   // Threads one forward pass may use: torch's intra-op threads, set on each
   // calling thread (the BLAS pool stays at one thread for every session, so
@@ -68,6 +106,11 @@ class InferenceSession {
   Status CheckDatasetCompatible(const Json& dataset_schema, std::string_view dataset_name) const;
 
  protected:
+  // PredictProbabilities after its input check: `features` holds rows ×
+  // feature_names().size() values.
+  virtual Result<std::vector<float>> Compute(std::span<const float> features, int64_t rows,
+                                             std::vector<float>* penultimate) const = 0;
+
   // InvalidArgument unless `features` holds rows × feature_names().size()
   // values (rows ≥ 0).
   Status CheckInput(std::span<const float> features, int64_t rows) const;
@@ -80,11 +123,15 @@ class InferenceSession {
         classes_(std::move(classes)) {}
 
  private:
+  // Reads ood.safetensors into ood_ (Load).
+  Status AttachOodDetector(std::string_view bytes);
+
   std::string source_;
   Json model_json_;
   std::vector<std::string> features_;
   std::vector<std::string> classes_;
   int intra_op_threads_ = 0;
+  std::optional<OodDetector> ood_;
 };
 
 }  // namespace citadel::ml

@@ -12,6 +12,7 @@
 #include <cstring>
 #include <limits>
 #include <map>
+#include <optional>
 #include <set>
 
 #include "formats/safetensors.h"
@@ -31,7 +32,6 @@ namespace {
 
 constexpr std::string_view kOodFormat = "citadel.ood/v1";
 constexpr std::string_view kMethod = "mahalanobis";
-constexpr std::string_view kSpace = "input_features";
 // λ = kRelativeRidge · mean feature variance (class comment in the header).
 constexpr double kRelativeRidge = 1e-3;
 // Multiply-adds the covariance may cost before its rows are subsampled
@@ -302,6 +302,10 @@ class TensorReader {
 
 }  // namespace
 
+std::string_view FeatureSpaceName(FeatureSpace space) {
+  return space == FeatureSpace::kPenultimate ? "penultimate" : "input_features";
+}
+
 int64_t OodDetector::FitRowLimit(int64_t dims) {
   const double d = static_cast<double>(std::max<int64_t>(1, dims));
   return std::max({static_cast<int64_t>(2 * kFitBudget / (d * d)), kMinFitRows, 8 * dims});
@@ -314,7 +318,7 @@ int64_t OodDetector::CalibrationRowLimit(int64_t dims) {
 
 Result<OodDetector> OodDetector::Fit(std::span<const float> features, int64_t rows, int64_t dims,
                                      std::span<const int64_t> labels, int64_t classes,
-                                     double quantile) {
+                                     double quantile, FeatureSpace space) {
   if (dims < 1 || dims > kMaxDims) {
     return InvalidArgumentError(fmt::format(
         "an out-of-distribution detector needs 1 to {} features, got {}", kMaxDims, dims));
@@ -364,6 +368,7 @@ Result<OodDetector> OodDetector::Fit(std::span<const float> features, int64_t ro
                   static_cast<size_t>(held_out + std::min(rows - held_out, FitRowLimit(dims))));
 
   OodDetector d;
+  d.space_ = space;
   d.dims_ = dims;
   d.stride_ = (dims + 3) / 4 * 4;
   d.classes_ = classes;
@@ -439,7 +444,7 @@ Result<OodDetector> OodDetector::Fit(std::span<const float> features, int64_t ro
   return d;
 }
 
-Result<OodDetector> OodDetector::FitDataset(const DatasetView& data, double quantile) {
+Result<OodDetector::LabelledRows> OodDetector::ReadLabelledRows(const DatasetView& data) {
   const std::string source = data.name + " data.safetensors";
   ASSIGN_OR_RETURN(formats::SafetensorsFile file,
                    formats::SafetensorsFile::ParseBorrowed(data.safetensors, source));
@@ -460,23 +465,29 @@ Result<OodDetector> OodDetector::FitDataset(const DatasetView& data, double quan
     return InvalidArgumentError(
         fmt::format("{} schema.json: label.classes is missing or not a list", data.name));
   }
-  const auto classes = static_cast<int64_t>(schema["label"]["classes"].size());
-  const int64_t rows = features->shape[0];
-  const int64_t dims = features->shape[1];
-  std::vector<int64_t> y(static_cast<size_t>(rows));
-  std::memcpy(y.data(), labels->data.data(), y.size() * sizeof(int64_t));
+  LabelledRows out;
+  out.classes = static_cast<int64_t>(schema["label"]["classes"].size());
+  out.rows = features->shape[0];
+  out.dims = features->shape[1];
+  out.labels.resize(static_cast<size_t>(out.rows));
+  std::memcpy(out.labels.data(), labels->data.data(), out.labels.size() * sizeof(int64_t));
   // The features are used in place when aligned (they are in a file Citadel
   // wrote), copied otherwise.
-  std::vector<float> copy;
-  std::span<const float> x;
+  const auto values = static_cast<size_t>(out.rows * out.dims);
   if (reinterpret_cast<uintptr_t>(features->data.data()) % alignof(float) == 0) {
-    x = {reinterpret_cast<const float*>(features->data.data()), static_cast<size_t>(rows * dims)};
+    out.features = {reinterpret_cast<const float*>(features->data.data()), values};
   } else {
-    copy.resize(static_cast<size_t>(rows * dims));
-    std::memcpy(copy.data(), features->data.data(), copy.size() * sizeof(float));
-    x = copy;
+    out.copy.resize(values);
+    std::memcpy(out.copy.data(), features->data.data(), values * sizeof(float));
+    out.features = out.copy;
   }
-  Result<OodDetector> detector = Fit(x, rows, dims, y, classes, quantile);
+  return out;
+}
+
+Result<OodDetector> OodDetector::FitDataset(const DatasetView& data, double quantile) {
+  ASSIGN_OR_RETURN(const LabelledRows rows, ReadLabelledRows(data));
+  Result<OodDetector> detector =
+      Fit(rows.features, rows.rows, rows.dims, rows.labels, rows.classes, quantile);
   if (!detector.ok()) return detector.status().WithContext(data.name);
   return detector;
 }
@@ -588,7 +599,7 @@ std::string OodDetector::ToSafetensors() const {
   w.Add("calibration_rows", formats::DType::kI64, {}, count(calibration_rows_)).IgnoreError();
   w.SetMetadata("format", std::string(kOodFormat));
   w.SetMetadata("method", std::string(kMethod));
-  w.SetMetadata("space", std::string(kSpace));
+  w.SetMetadata("space", std::string(FeatureSpaceName(space_)));
   return w.Serialize();
 }
 
@@ -596,14 +607,21 @@ Result<OodDetector> OodDetector::FromSafetensors(std::string_view bytes, std::st
   ASSIGN_OR_RETURN(formats::SafetensorsFile file,
                    formats::SafetensorsFile::ParseBorrowed(
                        bytes, fmt::format("{} {}", source, "ood.safetensors")));
-  const std::map<std::string, std::string> expected_metadata = {{"format", std::string(kOodFormat)},
-                                                                {"method", std::string(kMethod)},
-                                                                {"space", std::string(kSpace)}};
-  if (file.metadata() != expected_metadata) {
+  // Detectors written before the penultimate space existed say
+  // "input_features", which still reads as it did.
+  std::optional<FeatureSpace> space;
+  for (const FeatureSpace s : {FeatureSpace::kInputFeatures, FeatureSpace::kPenultimate}) {
+    const std::map<std::string, std::string> expected = {{"format", std::string(kOodFormat)},
+                                                         {"method", std::string(kMethod)},
+                                                         {"space", std::string(FeatureSpaceName(s))}};
+    if (file.metadata() == expected) space = s;
+  }
+  if (!space) {
     const auto it = file.metadata().find("format");
     return DataLossError(fmt::format(
-        "{}: ood.safetensors is not a {} {} detector over {} (format {}); retrain the model",
-        source, kOodFormat, kMethod, kSpace,
+        "{}: ood.safetensors is not a {} {} detector over input_features or penultimate "
+        "(format {}); retrain the model",
+        source, kOodFormat, kMethod,
         it == file.metadata().end() ? std::string("missing") : "'" + it->second + "'"));
   }
   const std::set<std::string> names = {"means",     "counts", "cholesky", "quantile",
@@ -614,6 +632,7 @@ Result<OodDetector> OodDetector::FromSafetensors(std::string_view bytes, std::st
   }
 
   OodDetector d;
+  d.space_ = *space;
   ASSIGN_OR_RETURN(const formats::TensorView* means, in.Get("means", formats::DType::kF64, 2));
   d.classes_ = means->shape[0];
   d.dims_ = means->shape[1];
@@ -692,7 +711,7 @@ Result<OodDetector> OodDetector::FromSafetensors(std::string_view bytes, std::st
 
 Json OodDetector::Summary() const {
   return {{"method", std::string(kMethod)},
-          {"space", std::string(kSpace)},
+          {"space", std::string(FeatureSpaceName(space_))},
           {"quantile", quantile_},
           {"threshold", threshold_},
           {"dims", dims_},

@@ -1,10 +1,12 @@
 // An out-of-distribution (evasion) detector for one model: the
 // class-conditional Mahalanobis detector of Lee et al. 2018 ("A Simple
-// Unified Framework for Detecting Out-of-Distribution Samples") in the
-// model's input feature space — the preprocessed features a dataset artifact
-// holds and the network consumes. Fitted by the train step on the training
-// rows after training, stored in the model artifact as ood.safetensors
-// (docs/formats/model.md), scored by the server on each request. No torch.
+// Unified Framework for Detecting Out-of-Distribution Samples"), in one of
+// two feature spaces (FeatureSpace): the model's penultimate layer — the
+// activations its output layer reads, as Lee et al. fit it — or its input
+// features, the preprocessed values a dataset artifact holds. Fitted by the
+// train step after training, stored in the model artifact as
+// ood.safetensors (docs/formats/model.md), scored with each prediction by
+// InferenceSession::PredictScreened. No torch.
 #pragma once
 
 #include <cstdint>
@@ -45,6 +47,22 @@ namespace citadel::ml {
 //
 // Immutable once built: Score and every accessor are safe to call from any
 // number of threads without synchronisation.
+// Which features a detector's rows are.
+enum class FeatureSpace {
+  // The preprocessed input features: any model has them; distances there
+  // measure how far a row is from the training data, not from what the
+  // model learned, and cost dims²/2 per row at the input's width (784 for
+  // a 28×28 image).
+  kInputFeatures,
+  // The activations the model's output layer reads (after the last hidden
+  // block): what the network made of a row. A row crafted to cross a
+  // decision boundary with a small change to the input moves far here
+  // (Lee et al.'s use), and the width is the last hidden layer's.
+  kPenultimate,
+};
+// "input_features" / "penultimate": the names in ood.safetensors and specs.
+std::string_view FeatureSpaceName(FeatureSpace space);
+
 class OodDetector {
  public:
   // The most features a detector is fitted for: the factor is dims² doubles
@@ -62,13 +80,28 @@ class OodDetector {
   // give bit-identical ToSafetensors() bytes. InvalidArgument when rows < 2, dims is 0
   // or above kMaxDims, sizes disagree, quantile is not in (0, 1], a label is
   // out of range or a feature is NaN / ±inf (naming the row and feature).
+  // `space` only labels the rows: the caller computed them.
   static Result<OodDetector> Fit(std::span<const float> features, int64_t rows, int64_t dims,
                                  std::span<const int64_t> labels, int64_t classes,
-                                 double quantile = 0.99);
-  // The same on a dataset artifact's data.safetensors (`features` F32
-  // [rows, dims], `labels` I64 [rows]) with schema.label.classes as the
-  // classes. Errors name the dataset.
+                                 double quantile = 0.99,
+                                 FeatureSpace space = FeatureSpace::kInputFeatures);
+  // The same in the input space of a dataset artifact's data.safetensors
+  // (`features` F32 [rows, dims], `labels` I64 [rows]) with
+  // schema.label.classes as the classes. Errors name the dataset.
   static Result<OodDetector> FitDataset(const DatasetView& data, double quantile = 0.99);
+  // A dataset artifact's rows as FitDataset reads them: `features` points
+  // into `data` (or into `copy` when the bytes are not aligned for float),
+  // so `data` must outlive it. InvalidArgument naming the dataset when the
+  // tensors or schema.json's label.classes are not what a dataset holds.
+  struct LabelledRows {
+    std::span<const float> features;  // rows × dims
+    int64_t rows = 0;
+    int64_t dims = 0;
+    std::vector<int64_t> labels;
+    int64_t classes = 0;
+    std::vector<float> copy;
+  };
+  static Result<LabelledRows> ReadLabelledRows(const DatasetView& data);
 
   // Parses ood.safetensors strictly: exactly the tensors ToSafetensors
   // writes, with their dtypes and consistent shapes, finite values, a lower
@@ -98,12 +131,13 @@ class OodDetector {
   double quantile() const { return quantile_; }
   double ridge() const { return ridge_; }
   int64_t dims() const { return dims_; }
+  FeatureSpace space() const { return space_; }
   int64_t classes() const { return classes_; }
   int64_t fit_rows() const { return fit_rows_; }
   // Held-out rows the threshold was calibrated on; 0 = the fitted rows.
   int64_t calibration_rows() const { return calibration_rows_; }
 
-  // {"method": "mahalanobis", "space": "input_features", "quantile", "threshold",
+  // {"method": "mahalanobis", "space": FeatureSpaceName, "quantile", "threshold",
   //  "dims", "classes", "fit_rows", "calibration_rows", "ridge"}
   Json Summary() const;
 
@@ -120,6 +154,7 @@ class OodDetector {
   double NearestMean(const double* z) const;
 
   int64_t dims_ = 0;
+  FeatureSpace space_ = FeatureSpace::kInputFeatures;
   int64_t stride_ = 0;  // dims_ rounded up to 4: the kernels work on 4 doubles at a time
   int64_t classes_ = 0;
   int64_t fit_rows_ = 0;

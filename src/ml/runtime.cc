@@ -140,10 +140,16 @@ Result<std::unique_ptr<ProcessGroup>> ConnectProcessGroup(const DistributedSpec&
 
 Result<std::unique_ptr<InferenceSession>> InferenceSession::Load(const ModelFiles& files,
                                                                  std::string_view source) {
+  std::unique_ptr<InferenceSession> session;
   // Fully connected networks need no torch (dense_session.h).
-  if (IsDenseArchitecture(files.model_json)) return LoadDenseSession(files, source);
-  ASSIGN_OR_RETURN(const MlRuntime* runtime, Runtime());
-  return runtime->LoadSession(files, source);
+  if (IsDenseArchitecture(files.model_json)) {
+    ASSIGN_OR_RETURN(session, LoadDenseSession(files, source));
+  } else {
+    ASSIGN_OR_RETURN(const MlRuntime* runtime, Runtime());
+    ASSIGN_OR_RETURN(session, runtime->LoadSession(files, source));
+  }
+  RETURN_IF_ERROR(session->AttachOodDetector(files.ood));
+  return session;
 }
 
 Result<Json> EvaluateDataset(const InferenceSession& session, const DatasetView& dataset) {

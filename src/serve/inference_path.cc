@@ -1,8 +1,8 @@
 // The inference path of InferenceServer: an inference request parsed,
-// checked and charged (PrepareInfer), each model's requests of a pass
-// screened for rows out of distribution and run through its batcher
-// together (RunInferences), then answered, mirrored and sampled
-// (FinishInfer, Mirror).
+// checked and charged (PrepareInfer), each model's requests of a pass run
+// through its batcher together (RunInferences), their rows screened for
+// being out of distribution together (ScreenOutOfDistribution), then
+// answered, mirrored and sampled (FinishInfer, Mirror).
 #include <fmt/format.h>
 
 #include <algorithm>
@@ -90,20 +90,6 @@ void InferenceServer::RunInferences(std::vector<Slot*>& infer) {
       group.push_back(infer[j]);
     }
     try {
-      ScreenOutOfDistribution(group);
-    } catch (const std::exception& e) {
-      // The screen's failure (out of memory) is the server's, not the
-      // model's: answered 500 without counting against the model.
-      log::Error("serve: screening {} requests for {}: {}", group.size(), model->Label(), e.what());
-      for (Slot* s : group) {
-        if (!s->job) continue;
-        Fail(s->res, s->outcome.error, InternalError("internal error"));
-        s->job.reset();
-        Respond(*s, /*now=*/true);
-      }
-    }
-    std::erase_if(group, [](const Slot* s) { return !s->job; });  // refused or failed
-    try {
       std::vector<DynamicBatcher::Input> inputs;
       for (const Slot* s : group) inputs.push_back({s->job->features, s->outcome.rows});
       // One forward pass for the rows of all of them, with no thread
@@ -116,14 +102,28 @@ void InferenceServer::RunInferences(std::vector<Slot*>& infer) {
         if (s->job) s->job->probabilities = InternalError(e.what());
       }
     }
+    try {
+      ScreenOutOfDistribution(group);
+    } catch (const std::exception& e) {
+      // The screen's failure (out of memory) is the server's, not the
+      // model's: answered 500 without counting against the model.
+      log::Error("serve: screening {} requests for {}: {}", group.size(), model->Label(), e.what());
+      for (Slot* s : group) {
+        if (!s->job) continue;
+        Fail(s->res, s->outcome.error, InternalError("internal error"));
+        s->job.reset();
+      }
+    }
     // A model's latency is its own queue and forward pass, not those of
     // other models answered in the same pass; and its requests are sent
     // before the next model's forward pass.
     const bool last = std::find(taken.begin(), taken.end(), false) == taken.end();
     const auto done = std::chrono::steady_clock::now();
     for (Slot* s : group) {
-      s->job->computed = done;
-      Isolate(*s, [&] { FinishInfer(s->req, s->res, s->outcome, *s->job); });
+      if (s->job) {
+        s->job->computed = done;
+        Isolate(*s, [&] { FinishInfer(s->req, s->res, s->outcome, *s->job); });
+      }
       Respond(*s, /*now=*/!last);
     }
   }
@@ -131,25 +131,23 @@ void InferenceServer::RunInferences(std::vector<Slot*>& infer) {
 
 void InferenceServer::ScreenOutOfDistribution(std::span<Slot* const> group) {
   ServedModel& model = *group.front()->job->model;
-  if (!model.ood) return;
-  // Rows unlike the training data: counted (rollouts judge the rate), and
-  // refused when the deployment says so. All rows of the group are scored
-  // in one call: the detector reads its factor once per block of rows.
-  std::vector<float> joined;
-  std::span<const float> rows = group.front()->job->features;
-  int64_t total = group.front()->outcome.rows;
-  if (group.size() > 1) {
-    total = 0;
-    for (const Slot* s : group) {
-      joined.insert(joined.end(), s->job->features.begin(), s->job->features.end());
-      total += s->outcome.rows;
-    }
-    rows = joined;
-  }
-  const std::vector<double> scores = model.ood->ScoreRows(rows, total);
-  const double threshold = model.ood->threshold();
-  size_t at = 0;
+  const ml::OodDetector* detector = model.ood();
+  // Every answered request's rows in the detector's space, all scored in
+  // one call: the detector reads its factor once per block of rows.
+  std::vector<float> scored;
+  std::vector<Slot*> answered;
+  int64_t total = 0;
   for (Slot* s : group) {
+    if (!s->job->probabilities.ok()) continue;  // FinishInfer answers the failure
+    SplitAnswer(model, s->job->features, *s->job->probabilities, s->outcome.rows, scored);
+    answered.push_back(s);
+    total += s->outcome.rows;
+  }
+  if (detector == nullptr || answered.empty()) return;
+  const std::vector<double> scores = detector->ScoreRows(scored, total);
+  const double threshold = detector->threshold();
+  size_t at = 0;
+  for (Slot* s : answered) {
     int64_t flagged = 0;
     int64_t first = -1;
     double first_score = 0;
@@ -162,7 +160,9 @@ void InferenceServer::ScreenOutOfDistribution(std::span<Slot* const> group) {
       ++flagged;
     }
     if (flagged == 0) continue;
-    // The rollout judges requests (its denominator); metrics count rows.
+    // Rows unlike the training data: counted (rollouts judge the rate; they
+    // judge requests, metrics count rows), and refused when the deployment
+    // says so.
     model.stats.ood_flags.fetch_add(1, std::memory_order_relaxed);
     model.stats.ood_rows->Increment(static_cast<double>(flagged));
     if (s->job->state->spec.reject_ood) {
@@ -172,7 +172,6 @@ void InferenceServer::ScreenOutOfDistribution(std::span<Slot* const> group) {
                          "{:.4g}, the threshold is {:.4g}); this endpoint refuses them",
                          flagged, s->outcome.rows, model.Label(), first, first_score, threshold));
       s->job.reset();
-      Respond(*s, /*now=*/true);
     }
   }
 }
@@ -258,6 +257,10 @@ void InferenceServer::Mirror(const std::shared_ptr<ServedModel>& other,
                                         reference = std::move(reference)]() mutable {
     const auto started = std::chrono::steady_clock::now();
     auto out = other->batcher->Run(std::move(features), rows);
+    if (out.ok()) {  // the shadow's rows are not screened: its activations are dropped
+      std::vector<float> unused;
+      SplitAnswer(*other, {}, *out, rows, unused);
+    }
     if (other == judged) {  // a shadow's own traffic
       other->stats.requests.fetch_add(1, std::memory_order_relaxed);
       other->stats.latency->Observe(

@@ -95,13 +95,15 @@ class InferenceServer {
   void PrepareInfer(const http::Request& request, const Caller& caller, std::string_view endpoint,
                     int64_t version, http::Response& response, Outcome& outcome,
                     std::optional<InferJob>& job);
-  // Each model's requests of a pass: screened together for rows out of
-  // distribution, then run through its batcher as one group.
-  // Each group's requests are answered at once except the last group's,
-  // which the end of the pass sends.
+  // Each model's requests of a pass run through its batcher as one group,
+  // then screened together and answered. Each group's requests are
+  // answered at once except the last group's, which the end of the pass
+  // sends.
   void RunInferences(std::vector<Slot*>& infer);
-  // Scores every row of one model's requests in one call, counts the flags
-  // and answers 422 (dropping the job) where the endpoint refuses them.
+  // Scores the rows of one model's answered requests in one call (in the
+  // detector's space: the request's features or the forward pass's
+  // activations), counts the flags and answers 422 (dropping the job)
+  // where the endpoint refuses them.
   void ScreenOutOfDistribution(std::span<Slot* const> group);
   void FinishInfer(const http::Request& request, http::Response& response, Outcome& outcome,
                    InferJob& job);

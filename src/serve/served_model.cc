@@ -2,6 +2,9 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
+#include <cstring>
+
 #include "base/time.h"
 #include "data/prep/dataset_export.h"
 #include "serve/prometheus_metrics.h"
@@ -109,10 +112,6 @@ Result<std::shared_ptr<ServedModel>> LoadServedModel(
   ASSIGN_OR_RETURN(m->session, ml::InferenceSession::Load(files, route.artifact_id));
   m->session->SetIntraOpThreads(batching.threads);
   RETURN_IF_ERROR(AttachRawPipeline(ws, *m).WithContext(what));
-  if (!files.ood.empty()) {
-    ASSIGN_OR_RETURN(m->ood, ml::OodDetector::FromSafetensors(
-                                 files.ood, fmt::format("{} {}", what, ml::kOodDetectorFile)));
-  }
   m->verification = Verification(ws, artifact, policy);
   m->loaded_at = NowIso8601();
 
@@ -137,14 +136,55 @@ Result<std::shared_ptr<ServedModel>> LoadServedModel(
       &metrics.GetHistogram("citadel_batch_rows", "Rows per forward pass of the dynamic batcher",
                             labels, BatchSizeBuckets());
   const ml::InferenceSession* session = m->session.get();
+  m->classes = static_cast<int64_t>(session->classes().size());
+  const bool penultimate =
+      m->ood() != nullptr && m->ood()->space() == ml::FeatureSpace::kPenultimate;
+  const int64_t hidden = penultimate ? session->penultimate_width() : 0;
+  m->row_width = m->classes + hidden;
+  // A penultimate-space detector scores the activations of the forward pass
+  // that answers the row; they travel with its probabilities. The scoring
+  // itself is left to the HTTP threads (inference_path.cc), beside the
+  // model rather than in its queue.
+  const int64_t classes = m->classes;
   m->batcher = std::make_unique<DynamicBatcher>(
-      m->Label(), static_cast<int64_t>(session->feature_names().size()),
-      static_cast<int64_t>(session->classes().size()), batching,
-      [session](std::span<const float> x, int64_t rows) {
-        return session->PredictProbabilities(x, rows);
+      m->Label(), static_cast<int64_t>(session->feature_names().size()), m->row_width, batching,
+      [session, classes, hidden](std::span<const float> x,
+                                 int64_t rows) -> Result<std::vector<float>> {
+        if (hidden == 0) return session->PredictProbabilities(x, rows);
+        std::vector<float> activations;
+        ASSIGN_OR_RETURN(std::vector<float> probs,
+                         session->PredictProbabilities(x, rows, &activations));
+        const int64_t width = classes + hidden;
+        std::vector<float> out(static_cast<size_t>(rows * width));
+        for (int64_t r = 0; r < rows; ++r) {
+          float* o = out.data() + r * width;
+          std::copy_n(probs.data() + r * classes, classes, o);
+          std::copy_n(activations.data() + r * hidden, hidden, o + classes);
+        }
+        return out;
       },
       [batch_rows](int64_t rows) { batch_rows->Observe(static_cast<double>(rows)); });
   return m;
+}
+
+void SplitAnswer(const ServedModel& model, std::span<const float> features,
+                 std::vector<float>& out, int64_t rows, std::vector<float>& scored) {
+  const ml::OodDetector* detector = model.ood();
+  if (detector == nullptr) return;
+  if (model.row_width == model.classes) {
+    scored.insert(scored.end(), features.begin(), features.end());
+    return;
+  }
+  const auto k = static_cast<size_t>(model.classes);
+  const auto w = static_cast<size_t>(model.row_width);
+  for (size_t r = 0; r < static_cast<size_t>(rows); ++r) {
+    const float* row = out.data() + r * w;
+    scored.insert(scored.end(), row + k, row + w);
+    // In place: row r's probabilities move down to r·k ≤ r·w (the ranges
+    // may overlap).
+    std::memmove(out.data() + r * k, row, k * sizeof(float));
+  }
+  out.resize(static_cast<size_t>(rows) * k);
 }
 
 }  // namespace citadel::serve

@@ -56,9 +56,11 @@ struct ServedModel {
   // Raw columns → features; absent for a model without recorded raw inputs.
   std::optional<data::FeaturePipeline> raw_pipeline;
   Json raw_inputs = Json::array();  // [{name, type}] a client may send, label excluded
-  // The detector fitted at training time (ood.safetensors); absent for a
-  // model without one, whose requests are then never flagged.
-  std::optional<ml::OodDetector> ood;
+  // Values per row of the batcher's answers: the classes' probabilities,
+  // then, for a detector in the penultimate space, the activations it
+  // scores (the same forward pass's).
+  int64_t classes = 0;
+  int64_t row_width = 0;
   Json verification;  // {digest, checks, signer, policy, verified_at}
   std::string loaded_at;
   VersionStats stats;
@@ -66,7 +68,18 @@ struct ServedModel {
   std::unique_ptr<DynamicBatcher> batcher;
 
   std::string Label() const { return model + ":" + std::to_string(version); }
+  // The session's detector; null when the model has none (its rows are
+  // never flagged).
+  const ml::OodDetector* ood() const { return session->ood_detector(); }
 };
+
+// Splits a batcher answer for `rows` rows into the probabilities (left in
+// `out`, rows × classes) and what the detector scores for them
+// (appended to `scored`, rows × the detector's dims): the rows' features
+// for an input-space detector, their activations for a penultimate one.
+// Nothing is appended for a model without a detector.
+void SplitAnswer(const ServedModel& model, std::span<const float> features,
+                 std::vector<float>& out, int64_t rows, std::vector<float>& scored);
 
 // Loads `route` for `endpoint` after enforcing the trust policy; every byte
 // read is checked against its digest. FailedPrecondition (the policy's

@@ -14,9 +14,20 @@ namespace {
 // The architectures Citadel builds itself, as one torch::nn::Sequential.
 class SequentialNetwork final : public Network {
  public:
-  explicit SequentialNetwork(torch::nn::Sequential net) : net_(std::move(net)) {}
+  SequentialNetwork(torch::nn::Sequential net, int64_t penultimate_width)
+      : net_(std::move(net)), penultimate_width_(penultimate_width) {}
 
   torch::Tensor Forward(const torch::Tensor& features) override { return net_->forward(features); }
+  torch::Tensor Forward(const torch::Tensor& features, torch::Tensor* penultimate) override {
+    // Every module but the output Linear, then that one: the same modules
+    // in the same order as forward().
+    torch::Tensor x = features;
+    const auto last = net_->end() - 1;
+    for (auto it = net_->begin(); it != last; ++it) x = it->forward(x);
+    *penultimate = x;
+    return last->forward(x);
+  }
+  int64_t PenultimateWidth() const override { return penultimate_width_; }
   std::vector<torch::Tensor> Parameters() override { return net_->parameters(); }
   std::vector<NamedTensor> NamedParameters() override {
     std::vector<NamedTensor> out;
@@ -32,10 +43,16 @@ class SequentialNetwork final : public Network {
 
  private:
   torch::nn::Sequential net_;
+  int64_t penultimate_width_ = 0;
 };
 
-Result<torch::nn::Sequential> BuildSequential(const ModelSpec& spec, int64_t inputs,
-                                              int64_t classes) {
+struct BuiltSequential {
+  torch::nn::Sequential net;
+  int64_t penultimate_width = 0;  // the output Linear's input width; 0 for logreg
+};
+
+Result<BuiltSequential> BuildSequential(const ModelSpec& spec, int64_t inputs,
+                                        int64_t classes) {
   if (spec.arch == "cnn") {
     const std::vector<int64_t>& shape = spec.input_shape;
     if (shape.size() != 3 || shape[0] * shape[1] * shape[2] != inputs) {
@@ -46,6 +63,7 @@ Result<torch::nn::Sequential> BuildSequential(const ModelSpec& spec, int64_t inp
     }
   }
   torch::nn::Sequential net;
+  int64_t penultimate = 0;
   Status s = CatchTorch("building network", [&]() -> Status {
     int64_t width = inputs;
     if (spec.arch == "cnn") {
@@ -87,11 +105,14 @@ Result<torch::nn::Sequential> BuildSequential(const ModelSpec& spec, int64_t inp
     } else if (spec.arch != "logreg") {
       return InvalidArgumentError(fmt::format("unknown architecture '{}'", spec.arch));
     }
+    // The output layer reads the features themselves in logreg (and in an
+    // mlp without hidden layers): no penultimate layer of its own.
+    if (!net->is_empty()) penultimate = width;
     net->push_back(torch::nn::Linear(width, classes));
     return Status::Ok();
   });
   RETURN_IF_ERROR(s);
-  return net;
+  return BuiltSequential{net, penultimate};
 }
 
 }  // namespace
@@ -108,8 +129,9 @@ Result<std::unique_ptr<Network>> BuildNetwork(const ModelSpec& spec, int64_t inp
         spec.module.bytes, inputs, classes,
         spec.module.path.empty() ? kScriptedModuleFile : std::string_view(spec.module.path));
   }
-  ASSIGN_OR_RETURN(torch::nn::Sequential net, BuildSequential(spec, inputs, classes));
-  return std::unique_ptr<Network>(std::make_unique<SequentialNetwork>(std::move(net)));
+  ASSIGN_OR_RETURN(BuiltSequential built, BuildSequential(spec, inputs, classes));
+  return std::unique_ptr<Network>(
+      std::make_unique<SequentialNetwork>(std::move(built.net), built.penultimate_width));
 }
 
 Result<ModelSpec> ModelSpecFromJson(const Json& model_json, std::string_view source) {

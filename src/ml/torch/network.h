@@ -28,6 +28,12 @@ class Network {
 
   // Features [batch, inputs] → logits [batch, classes].
   virtual torch::Tensor Forward(const torch::Tensor& features) = 0;
+  // The same, also setting `*penultimate` to what the output layer reads,
+  // [batch, PenultimateWidth()]. Only when PenultimateWidth() > 0.
+  virtual torch::Tensor Forward(const torch::Tensor& features, torch::Tensor* penultimate) = 0;
+  // 0 when the network's last layer input is not Citadel's to read
+  // (logreg reads the features themselves; a TorchScript module is opaque).
+  virtual int64_t PenultimateWidth() const = 0;
   // The tensors the optimizer updates, always in the same order (a
   // checkpoint's optimizer state is matched to them by position). A
   // TorchScript parameter saved with requires_grad False is not among them.

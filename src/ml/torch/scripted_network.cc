@@ -39,6 +39,10 @@ class ScriptedNetwork final : public Network {
     }
     return out.toTensor();
   }
+  torch::Tensor Forward(const torch::Tensor&, torch::Tensor*) override {
+    throw std::logic_error("a TorchScript module has no penultimate layer Citadel can read");
+  }
+  int64_t PenultimateWidth() const override { return 0; }
 
   std::vector<torch::Tensor> Parameters() override {
     std::vector<torch::Tensor> out;

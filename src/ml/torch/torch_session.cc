@@ -19,7 +19,12 @@
 namespace citadel::ml::internal {
 namespace {
 
-constexpr int64_t kPredictChunk = 2048;
+// Rows per forward pass of a batch job. Small enough that a cnn's
+// activations stay in cache and below malloc's mmap threshold: at 2048 rows
+// each Fashion-MNIST conv layer's output is ~100 MB, freshly mapped and
+// faulted in on every chunk, and `kind: evaluate` on 60 000 images took 94 s
+// instead of 2.7 s (docs/benchmarks.md, eleventh session).
+constexpr int64_t kPredictChunk = 256;
 
 std::shared_mutex& ThreadCountMutex() {
   static std::shared_mutex mu;
@@ -42,9 +47,11 @@ class TorchSession final : public InferenceSession {
     SetBlasThreads(1);
   }
 
-  Result<std::vector<float>> PredictProbabilities(std::span<const float> features,
-                                                  int64_t rows) const override {
-    RETURN_IF_ERROR(CheckInput(features, rows));
+  int64_t penultimate_width() const override { return net_->PenultimateWidth(); }
+
+ protected:
+  Result<std::vector<float>> Compute(std::span<const float> features, int64_t rows,
+                                     std::vector<float>* penultimate) const override {
     const int64_t d = static_cast<int64_t>(feature_names().size());
     // torch keeps the OpenMP intra-op thread count per thread, but
     // set_num_threads also resizes the process-wide pthreadpool that its
@@ -62,6 +69,7 @@ class TorchSession final : public InferenceSession {
     }
     forward.lock();
     std::vector<float> out;
+    if (penultimate != nullptr) penultimate->clear();
     Status s = CatchTorch(fmt::format("running model {}", source()), [&]() -> Status {
       torch::NoGradGuard no_grad;
       torch::Tensor x =
@@ -71,8 +79,10 @@ class TorchSession final : public InferenceSession {
       for (int64_t start = 0; start < rows; start += kPredictChunk) {
         const int64_t end = std::min(rows, start + kPredictChunk);
         torch::Tensor logits;
+        torch::Tensor hidden;
         try {
-          logits = net_->Forward(x.slice(0, start, end));
+          logits = penultimate != nullptr ? net_->Forward(x.slice(0, start, end), &hidden)
+                                          : net_->Forward(x.slice(0, start, end));
         } catch (const std::invalid_argument& e) {
           // The network counts rows within the chunk; the caller counts
           // them in what it sent.
@@ -81,6 +91,11 @@ class TorchSession final : public InferenceSession {
         }
         torch::Tensor p = torch::softmax(logits, 1).contiguous();
         out.insert(out.end(), p.data_ptr<float>(), p.data_ptr<float>() + p.numel());
+        if (penultimate != nullptr) {
+          hidden = hidden.to(torch::kFloat32).contiguous();
+          penultimate->insert(penultimate->end(), hidden.data_ptr<float>(),
+                              hidden.data_ptr<float>() + hidden.numel());
+        }
       }
       return Status::Ok();
     });

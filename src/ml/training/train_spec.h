@@ -14,6 +14,7 @@
 #include "base/status.h"
 #include "base/text/json.h"
 #include "base/text/spec_reader.h"
+#include "ml/ood_detector.h"
 
 namespace citadel::ml {
 
@@ -68,6 +69,12 @@ struct ModelSpec {
   ScriptedModuleSpec module;    // torchscript only
 };
 
+// The width of the activations the model's output layer reads (what an
+// InferenceSession's penultimate_width() will be), from the spec alone, for
+// checks before training; 0 when the architecture has no such layer of its
+// own (logreg, mlp without hidden layers, torchscript).
+int64_t PenultimateWidth(const ModelSpec& model);
+
 struct OptimizerSpec {
   std::string name = "adam";  // "sgd" | "adam" | "adamw"
   double lr = 1e-3;
@@ -108,12 +115,18 @@ struct EarlyStoppingSpec {
 };
 
 // ood: the out-of-distribution detector the train step fits on the training
-// features after training (ood_detector.h). `ood: false` turns it off;
-// `ood: { quantile: Q }` sets the share of training rows scored below the
-// threshold. Off by default for a transformer, whose features are token ids.
+// rows after training (ood_detector.h). `ood: false` turns it off;
+// `ood: { quantile: Q, space: S }` sets the share of training rows scored
+// below the threshold and the features it scores: `input_features` (the
+// default) or `penultimate` (mlp, cnn, transformer: the activations the
+// output layer reads; cheaper at wide inputs, weaker against corrupted and
+// adversarial inputs on the models measured). Off by default for a
+// transformer, whose input features are token ids; asked for, it scores the
+// penultimate layer.
 struct OodSpec {
   bool enabled = true;
   double quantile = 0.99;
+  FeatureSpace space = FeatureSpace::kInputFeatures;
   // Written in the spec rather than defaulted: a detector that cannot be
   // fitted (too many features) then fails the step instead of being skipped.
   bool requested = false;

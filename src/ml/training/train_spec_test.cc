@@ -99,24 +99,66 @@ TEST(TrainSpecOptions, OutOfDistributionDetectorIsOnByDefaultAndCanBeTunedOrOff)
   EXPECT_FALSE(spec->ood.enabled);
 }
 
-TEST(TrainSpecOptions, TransformerHasNoOutOfDistributionDetector) {
+// A step with `model` and `extra` (YAML lines indented by 4).
+Result<TrainSpec> ParseModelStep(const std::string& model, const std::string& extra) {
+  auto doc = ParseYaml(
+      "steps:\n  - name: t\n    kind: train\n    model: " + model + "\n" + extra, "p.yaml");
+  if (!doc.ok()) return doc.status();
+  return ParseTrainSpec(SpecReader(*doc, "/steps/0"), {});
+}
+
+TEST(TrainSpecOptions, TransformerDetectorIsOffByDefaultAndOnlyInThePenultimateSpace) {
   const auto parse = [](const std::string& extra) {
-    auto doc = ParseYaml(
-        "steps:\n  - name: t\n    kind: train\n    model: { arch: transformer }\n" + extra,
-        "p.yaml");
-    EXPECT_TRUE(doc.ok());
-    return ParseTrainSpec(SpecReader(*doc, "/steps/0"), {});
+    return ParseModelStep("{ arch: transformer }", extra);
   };
   auto spec = parse("");
   ASSERT_TRUE(spec.ok()) << spec.status().ToString();
   EXPECT_FALSE(spec->ood.enabled);
   EXPECT_TRUE(parse("    ood: false\n").ok());
   auto asked = parse("    ood: { quantile: 0.9 }\n");
-  ASSERT_FALSE(asked.ok());
-  EXPECT_NE(asked.status().message().find("p.yaml:5: steps/0/ood: a transformer's features are "
-                                          "token ids"),
+  ASSERT_TRUE(asked.ok()) << asked.status().ToString();
+  EXPECT_TRUE(asked->ood.enabled && asked->ood.requested);
+  EXPECT_EQ(asked->ood.space, FeatureSpace::kPenultimate);
+  auto input = parse("    ood: { space: input_features }\n");
+  ASSERT_FALSE(input.ok());
+  EXPECT_NE(input.status().message().find("p.yaml:5: steps/0/ood: a transformer's input features "
+                                          "are token ids"),
             std::string::npos)
-      << asked.status().ToString();
+      << input.status().ToString();
+}
+
+TEST(TrainSpecOptions, DetectorScoresInputFeaturesUnlessThePenultimateLayerIsAskedFor) {
+  struct Case {
+    std::string model;
+    int64_t width;  // of the penultimate layer; 0: none
+  };
+  const Case cases[] = {
+      {"{ arch: mlp, hidden: [32, 16] }", 16},
+      {"{ arch: cnn, input_shape: [1, 28, 28], conv: [{ channels: 8, kernel: 3, pool: 2 }], "
+       "hidden: [24] }",
+       24},
+      // No hidden layer: the conv blocks' flattened output, 8 × 14 × 14.
+      {"{ arch: cnn, input_shape: [1, 28, 28], conv: [{ channels: 8, kernel: 3, pool: 2 }] }",
+       8 * 14 * 14},
+      {"{ arch: logreg }", 0},
+  };
+  for (const Case& c : cases) {
+    auto spec = ParseModelStep(c.model, "");
+    ASSERT_TRUE(spec.ok()) << c.model << ": " << spec.status().ToString();
+    EXPECT_EQ(spec->ood.space, FeatureSpace::kInputFeatures) << c.model;
+    EXPECT_EQ(PenultimateWidth(spec->model), c.width) << c.model;
+    if (c.width == 0) continue;
+    auto asked = ParseModelStep(c.model, "    ood: { space: penultimate }\n");
+    ASSERT_TRUE(asked.ok()) << c.model << ": " << asked.status().ToString();
+    EXPECT_EQ(asked->ood.space, FeatureSpace::kPenultimate) << c.model;
+    EXPECT_TRUE(asked->ood.requested) << c.model;
+  }
+  auto logreg = ParseModelStep("{ arch: logreg }", "    ood: { space: penultimate }\n");
+  ASSERT_FALSE(logreg.ok());
+  EXPECT_NE(logreg.status().message().find(
+                "p.yaml:5: steps/0/ood/space: a logreg model has no penultimate layer"),
+            std::string::npos)
+      << logreg.status().ToString();
 }
 
 TEST(TrainSpecOptions, RejectsEachBadFieldNamingItAndItsLine) {
@@ -190,7 +232,8 @@ TEST(TrainSpecOptions, RejectsEachBadFieldNamingItAndItsLine) {
       {"    validation: 3\n", "steps/0/validation", "expected a string"},
       {"    ood: { quantile: 0.3 }\n", "steps/0/ood/quantile", "expected a number in [0.5, 1]"},
       {"    ood: { threshold: 3 }\n", "steps/0/ood/threshold", "unknown field 'threshold'"},
-      {"    ood: 0.99\n", "steps/0/ood", "expected false, true or { quantile: Q }"},
+      {"    ood: 0.99\n", "steps/0/ood", "expected false, true or { quantile: Q, space: S }"},
+      {"    ood: { space: hidden }\n", "steps/0/ood/space", "unknown space 'hidden'"},
   };
   for (const Case& c : cases) {
     auto spec = ParseStep(c.yaml);

@@ -3,6 +3,8 @@
 // token ids outside its vocabulary, and that model.json rebuilds it.
 #include <gtest/gtest.h>
 
+#include <cmath>
+
 #include <random>
 
 #include "ml/batch_inference.h"
@@ -119,6 +121,24 @@ TEST(Transformer, PredictsAllPaddingRowsAndRefusesIdsOutsideTheVocabulary) {
   ASSERT_TRUE(model.ok()) << model.status().ToString();
   auto session = InferenceSession::Load(*model, "order-transformer");
   ASSERT_TRUE(session.ok()) << session.status().ToString();
+
+  // Its detector, asked for, scores the penultimate layer (the pooled
+  // d_model activations; its inputs are token ids) and screens rows.
+  EXPECT_EQ((*session)->penultimate_width(), 32);
+  const DatasetView held = OrderTask(300, 4);
+  auto detector = (*session)->FitOodDetector(held, 0.99, FeatureSpace::kPenultimate);
+  ASSERT_TRUE(detector.ok()) << detector.status().ToString();
+  EXPECT_EQ(detector->dims(), 32);
+  ModelFiles screened_model = *model;
+  screened_model.ood = detector->ToSafetensors();
+  auto screening = InferenceSession::Load(screened_model, "order-transformer");
+  ASSERT_TRUE(screening.ok()) << screening.status().ToString();
+  std::vector<float> two(2 * kLength, 0.0f);
+  for (int p = 0; p < 6; ++p) two[static_cast<size_t>(p)] = static_cast<float>(4 + p);
+  auto screened = (*screening)->PredictScreened(two, 2);
+  ASSERT_TRUE(screened.ok()) << screened.status().ToString();
+  ASSERT_EQ(screened->ood_scores.size(), 2u);
+  for (double score : screened->ood_scores) EXPECT_TRUE(std::isfinite(score)) << score;
 
   std::vector<float> empty(kLength, 0.0f);
   auto probabilities = (*session)->PredictProbabilities(empty, 1);

@@ -11,6 +11,7 @@
 #include "base/system/interrupt.h"
 #include "base/text/byte_size.h"
 #include "base/time.h"
+#include "ml/inference_session.h"
 #include "ml/model_files.h"
 #include "ml/ood_detector.h"
 #include "ml/training/memory_estimate.h"
@@ -80,40 +81,54 @@ Status ScanModule(const ml::ScriptedModuleSpec& module) {
 // The model's out-of-distribution detector (ml/ood_detector.h) is fitted on
 // the training dataset after training. It is fitted here, not in ml::Train:
 // only this process (rank 0 of a data-parallel group) writes the model, and
-// the detector depends on the data alone, so a resumed or data-parallel run
-// gets the same one.
+// the detector depends on the data and the final weights alone, so a
+// resumed or data-parallel run gets the same one.
 //
 // Whether to fit one, decided before training: not with `ood: false`, and
-// not when the features are too many (an error if the spec asked for one).
-Result<bool> WantsOodDetector(const ml::OodSpec& spec, const ml::DatasetView& train) {
-  if (!spec.enabled) return false;
-  const Json& schema = train.schema;
-  const int64_t features =
-      schema.is_object() && schema.contains("features") && schema["features"].is_array()
-          ? static_cast<int64_t>(schema["features"].size())
-          : 0;
+// not when the features it would score are too many (an error if the spec
+// asked for one).
+Result<bool> WantsOodDetector(const ml::TrainSpec& spec, const ml::DatasetView& train) {
+  if (!spec.ood.enabled) return false;
+  int64_t features = 0;
+  std::string what;
+  if (spec.ood.space == ml::FeatureSpace::kPenultimate) {
+    features = ml::PenultimateWidth(spec.model);
+    what = fmt::format("the {}'s penultimate layer has {} activations", spec.model.arch, features);
+  } else {
+    const Json& schema = train.schema;
+    features = schema.is_object() && schema.contains("features") && schema["features"].is_array()
+                   ? static_cast<int64_t>(schema["features"].size())
+                   : 0;
+    what = fmt::format("{} has {} features", train.name, features);
+  }
   if (features <= ml::OodDetector::kMaxDims) return true;
-  const std::string why =
-      fmt::format("{} has {} features; an out-of-distribution detector is fitted for at most {}",
-                  train.name, features, ml::OodDetector::kMaxDims);
-  if (spec.requested) {
-    return FailedPreconditionError(
-        fmt::format("ood: {}: drop ood to train without one, or reduce the features", why));
+  const std::string why = fmt::format("{}; an out-of-distribution detector is fitted for at most {}",
+                                      what, ml::OodDetector::kMaxDims);
+  if (spec.ood.requested) {
+    return FailedPreconditionError(fmt::format(
+        "ood: {}: drop ood to train without one, or score fewer features", why));
   }
   log::Info("  no out-of-distribution detector: {}", why);
   return false;
 }
 
-Result<ml::OodDetector> FitOodDetector(const ml::OodSpec& spec, const ml::DatasetView& train) {
+Result<ml::OodDetector> FitOodDetector(const ml::TrainSpec& spec, const ml::ModelFiles& model,
+                                       const ml::DatasetView& train) {
   Stopwatch clock;
-  Result<ml::OodDetector> detector = ml::OodDetector::FitDataset(train, spec.quantile);
+  // The penultimate activations come from the session serving will use, so
+  // that training and serving score a row the same way.
+  ASSIGN_OR_RETURN(std::unique_ptr<ml::InferenceSession> session,
+                   ml::InferenceSession::Load(model, "the trained model"));
+  session->SetIntraOpThreads(spec.threads);
+  Result<ml::OodDetector> detector = session->FitOodDetector(train, spec.ood.quantile, spec.ood.space);
   if (!detector.ok()) {
     return detector.status().WithContext("fitting the out-of-distribution detector");
   }
   log::Info(
-      "  out-of-distribution detector: threshold {:.4g} at quantile {} (covariance on {} rows, "
-      "threshold on {} {} rows) in {:.2f} s",
-      detector->threshold(), detector->quantile(), detector->fit_rows(),
+      "  out-of-distribution detector on {} ({} dims): threshold {:.4g} at quantile {} "
+      "(covariance on {} rows, threshold on {} {} rows) in {:.2f} s",
+      ml::FeatureSpaceName(detector->space()), detector->dims(), detector->threshold(),
+      detector->quantile(), detector->fit_rows(),
       detector->calibration_rows() > 0 ? detector->calibration_rows() : detector->fit_rows(),
       detector->calibration_rows() > 0 ? "held-out" : "of the same", clock.ElapsedSeconds());
   return detector;
@@ -227,7 +242,7 @@ class TrainStep : public StepRunner {
     if (spec.memory_limit) {
       RETURN_IF_ERROR(CheckMemoryLimit(spec, train, validation ? &*validation : nullptr));
     }
-    ASSIGN_OR_RETURN(const bool wants_ood, WantsOodDetector(spec.ood, train));
+    ASSIGN_OR_RETURN(const bool wants_ood, WantsOodDetector(spec, train));
 
     std::optional<ResumePoint> resume;
     Stopwatch resume_clock;
@@ -375,7 +390,7 @@ class TrainStep : public StepRunner {
     }
     std::optional<ml::OodDetector> ood;
     if (wants_ood) {
-      ASSIGN_OR_RETURN(ood, FitOodDetector(spec.ood, train));
+      ASSIGN_OR_RETURN(ood, FitOodDetector(spec, *model, train));
     }
     ASSIGN_OR_RETURN(auto dir, ctx.ScratchDir("model"));
     RETURN_IF_ERROR(WriteFileAtomic(dir / "model.safetensors", model->safetensors));
