@@ -63,8 +63,14 @@ TEST_F(DigitsPipeline, TrainsAnMlpAboveNinetyFivePercentTestAccuracy) {
   std::string header;
   std::getline(csv, header);
   EXPECT_EQ(header.rfind("row_id,predicted_label,prob_0,", 0), 0u) << header;
+  const std::string screened_columns = ",prob_9,ood_score,out_of_distribution";
+  EXPECT_EQ(header.substr(header.size() - screened_columns.size()), screened_columns) << header;
   int lines = 0;
-  for (std::string line; std::getline(csv, line);) ++lines;
+  int csv_flagged = 0;
+  for (std::string line; std::getline(csv, line);) {
+    ++lines;
+    csv_flagged += line.substr(line.rfind(',') + 1) == "1" ? 1 : 0;
+  }
   EXPECT_EQ(lines, static_cast<int>(steps["prepare"]["metrics"]["test_rows"].get<double>()));
 
   // The model carries its out-of-distribution detector, fitted on the
@@ -119,6 +125,12 @@ TEST_F(DigitsPipeline, TrainsAnMlpAboveNinetyFivePercentTestAccuracy) {
   const int flagged = count_flagged(features);
   const int flagged_noisy = count_flagged(noisy);
   EXPECT_GE(flagged, 0);
+  // kind: predict and kind: evaluate flag the same test rows as the session
+  // a server answers with.
+  EXPECT_EQ(csv_flagged, flagged);
+  EXPECT_EQ(r["out_of_distribution"]["flagged_rows"], flagged) << r.dump();
+  EXPECT_EQ(r["out_of_distribution"]["space"], "input_features") << r.dump();
+  EXPECT_DOUBLE_EQ(r["out_of_distribution"]["threshold"].get<double>(), detector->threshold());
   EXPECT_LT(flagged, static_cast<int>(test_rows) / 10) << flagged << " of " << test_rows;
   EXPECT_GT(flagged_noisy, static_cast<int>(test_rows) * 9 / 10)
       << flagged_noisy << " of " << test_rows;

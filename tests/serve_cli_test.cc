@@ -106,8 +106,6 @@ class Serve : public DigitsWorkspaceTest {
     return r.ok() ? *r : http::ClientResponse{};
   }
 
-  // One preprocessed-features request of `rows` rows (all zeros: the mean
-  // of the standardized training data).
   // One row of 64 equal standardized features per value: all zeros is the
   // training mean; all 8 is eight standard deviations out on every pixel.
   static std::string UniformRowsBody(const std::vector<float>& row_values) {
@@ -123,6 +121,8 @@ class Serve : public DigitsWorkspaceTest {
         .dump();
   }
 
+  // One preprocessed-features request of `rows` rows (all zeros: the mean
+  // of the standardized training data).
   static std::string FeaturesBody(int rows, int features = 64) {
     Json data = Json::array();
     for (int i = 0; i < rows * features; ++i) data.push_back(0.0);
@@ -617,10 +617,36 @@ TEST_F(Serve, APenultimateLayerDetectorScreensTheRowsItsForwardPassAnswers) {
   ASSERT_EQ(counted.status, 200) << counted.body;
   const Json answer = Json::parse(counted.body);
   EXPECT_EQ(answer["outputs"][0]["shape"], Json::array({4, 10})) << counted.body;
+  // Six clients at once on one HTTP thread: passes hold several requests,
+  // whose activations come back from one forward pass and are split per
+  // request; each still gets its own verdict.
+  const std::string near = UniformRowsBody({0.0f, 0.0f}),
+                    far = UniformRowsBody({0.0f, 0.0f, 8.0f});
+  std::atomic<int> wrong{0};
+  std::vector<std::thread> clients;
+  for (int c = 0; c < 6; ++c) {
+    clients.emplace_back([&, c] {
+      http::HttpClient client("127.0.0.1", port_, 30);
+      for (int i = 0; i < 12; ++i) {
+        const bool is_far = (i + c) % 2 == 1;
+        auto r =
+            client.Post("/v2/models/strict/infer", is_far ? far : near, "application/json", Auth());
+        const bool right =
+            r.ok() && (is_far ? r->status == 422 && r->body.find("(row 2 scores") != std::string::npos
+                              : r->status == 200 &&
+                                    r->body.find("\"shape\":[2,10]") != std::string::npos);
+        if (!right) ++wrong;
+      }
+    });
+  }
+  for (std::thread& t : clients) t.join();
+  EXPECT_EQ(wrong.load(), 0);
   const std::string metrics = Get("/metrics").body;
-  for (const char* endpoint : {"strict", "plain"}) {
+  // strict: the mixed request's row and one row in each of 36 far requests.
+  for (const auto& [endpoint, rows] : {std::pair{"strict", 37}, std::pair{"plain", 1}}) {
     EXPECT_NE(metrics.find("citadel_ood_flags_total{endpoint=\"" + std::string(endpoint) +
-                           "\",model=\"digits\",version=\"2\"} 1\n"),
+                           "\",model=\"digits\",version=\"2\"} " + std::to_string(rows) +
+                           "\n"),
               std::string::npos)
         << endpoint << "\n" << metrics;
   }

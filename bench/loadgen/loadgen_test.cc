@@ -352,10 +352,9 @@ TEST(RunLoad, AccountsForEveryRequestTheServerSaw) {
   EXPECT_EQ(result->latency.count(), result->measured.ok);
   EXPECT_GE(result->measured_seconds, 0.3);
   EXPECT_EQ(result->connections_opened, 4u);
-  // Its own CPU: something was spent, and no more than its two threads
-  // could spend in the run's wall time (warm-up and a margin included).
+  // Its own CPU was measured (the process's: here the scripted server's
+  // threads run in it too, so no upper bound holds).
   EXPECT_GT(result->cpu_seconds, 0.0);
-  EXPECT_LT(result->cpu_seconds, 2 * (result->measured_seconds + 0.05) + 0.1);
 }
 
 TEST(RunLoad, CountsStatusCodesAndDroppedConnectionsExactly) {

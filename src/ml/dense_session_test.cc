@@ -221,7 +221,7 @@ TEST(DenseSession, RefusesADetectorOfAnotherWidthAndAPenultimateSpaceItLacks) {
   auto refused = InferenceSession::Load(wide, "wide");
   ASSERT_FALSE(refused.ok());
   EXPECT_EQ(refused.status().code(), StatusCode::kDataLoss);
-  EXPECT_NE(refused.status().message().find("wide: ood.safetensors scores 5 penultimate features "
+  EXPECT_NE(refused.status().message().find("wide: ood.safetensors scores 5 features (penultimate) "
                                             "but the model's penultimate layer has 6"),
             std::string::npos)
       << refused.status().ToString();

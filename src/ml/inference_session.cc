@@ -58,7 +58,19 @@ Result<std::vector<float>> InferenceSession::PredictProbabilities(
         fmt::format("model {} has no penultimate layer to read (architecture {})", source_,
                     model_json_["architecture"].value("arch", "unknown")));
   }
-  return Compute(features, rows, penultimate);
+  ASSIGN_OR_RETURN(std::vector<float> probabilities, Compute(features, rows, penultimate));
+  // What a caller indexes by row must hold every row: a network of the
+  // wrong shape is an error here, not a read past the end later.
+  const auto k = static_cast<int64_t>(classes_.size());
+  if (static_cast<int64_t>(probabilities.size()) != rows * k ||
+      (penultimate != nullptr &&
+       static_cast<int64_t>(penultimate->size()) != rows * penultimate_width())) {
+    return InternalError(fmt::format(
+        "model {} answered {} rows with {} probabilities{}; expected {} per row", source_, rows,
+        probabilities.size(),
+        penultimate != nullptr ? fmt::format(" and {} activations", penultimate->size()) : "", k));
+  }
+  return probabilities;
 }
 
 Result<InferenceSession::Screened> InferenceSession::PredictScreened(
@@ -127,7 +139,7 @@ Status InferenceSession::AttachOodDetector(std::string_view bytes) {
                             : static_cast<int64_t>(features_.size());
   if (d.dims() != width) {
     return DataLossError(fmt::format(
-        "{}: {} scores {} {} features but the model's {} has {}; the detector belongs to "
+        "{}: {} scores {} features ({}) but the model's {} has {}; the detector belongs to "
         "another model: use the model artifact as stored",
         source_, kOodDetectorFile, d.dims(), FeatureSpaceName(d.space()),
         d.space() == FeatureSpace::kPenultimate ? "penultimate layer" : "input", width));

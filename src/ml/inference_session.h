@@ -6,8 +6,9 @@
 // is plain data here, so that checking a dataset against a model needs no torch.
 //
 // It also carries the model's out-of-distribution detector (ood.safetensors,
-// ood_detector.h) and scores rows with it in whichever space it was fitted
-// (PredictScreened): a server and a batch job judge a row the same way.
+// ood_detector.h): batch jobs score rows with it through PredictScreened,
+// and the server scores the same features or activations (taken from its
+// batched forward passes) on its HTTP threads, so both judge a row alike.
 //
 // Thread-safe: every const method may be called concurrently (no gradient
 // state, the network is in eval mode and never mutated after Load).

@@ -4,9 +4,10 @@
 // two feature spaces (FeatureSpace): the model's penultimate layer — the
 // activations its output layer reads, as Lee et al. fit it — or its input
 // features, the preprocessed values a dataset artifact holds. Fitted by the
-// train step after training, stored in the model artifact as
-// ood.safetensors (docs/formats/model.md), scored with each prediction by
-// InferenceSession::PredictScreened. No torch.
+// train step after training (InferenceSession::FitOodDetector), stored in
+// the model artifact as ood.safetensors (docs/formats/model.md), carried by
+// the model's InferenceSession and scored by batch jobs and the server. No
+// torch.
 #pragma once
 
 #include <cstdint>
@@ -94,6 +95,14 @@ class OodDetector {
   // so `data` must outlive it. InvalidArgument naming the dataset when the
   // tensors or schema.json's label.classes are not what a dataset holds.
   struct LabelledRows {
+    LabelledRows() = default;
+    // Move-only: `features` may point into `copy`, which a move keeps in
+    // place and a copy would not.
+    LabelledRows(LabelledRows&&) = default;
+    LabelledRows& operator=(LabelledRows&&) = default;
+    LabelledRows(const LabelledRows&) = delete;
+    LabelledRows& operator=(const LabelledRows&) = delete;
+
     std::span<const float> features;  // rows × dims
     int64_t rows = 0;
     int64_t dims = 0;

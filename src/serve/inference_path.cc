@@ -82,12 +82,24 @@ void InferenceServer::RunInferences(std::vector<Slot*>& infer) {
   std::vector<bool> taken(infer.size(), false);
   for (size_t i = 0; i < infer.size(); ++i) {
     if (taken[i]) continue;
-    const ServedModel* model = infer[i]->job->model.get();
+    ServedModel* model = infer[i]->job->model.get();
     std::vector<Slot*> group;
     for (size_t j = i; j < infer.size(); ++j) {
       if (taken[j] || infer[j]->job->model.get() != model) continue;
       taken[j] = true;
       group.push_back(infer[j]);
+    }
+    // An input-space detector judges a request before the model runs, so
+    // a refused one takes no queue space or forward pass; a penultimate one
+    // needs the forward pass's activations, and judges after it.
+    const bool screen_first =
+        model->ood() != nullptr && model->ood()->space() == ml::FeatureSpace::kInputFeatures;
+    if (screen_first) {
+      ScreenGroup(*model, group);
+      for (Slot* s : group) {
+        if (!s->job) Respond(*s, /*now=*/true);  // refused: it need not wait for the pass
+      }
+      std::erase_if(group, [](const Slot* s) { return !s->job; });
     }
     try {
       std::vector<DynamicBatcher::Input> inputs;
@@ -102,18 +114,7 @@ void InferenceServer::RunInferences(std::vector<Slot*>& infer) {
         if (s->job) s->job->probabilities = InternalError(e.what());
       }
     }
-    try {
-      ScreenOutOfDistribution(group);
-    } catch (const std::exception& e) {
-      // The screen's failure (out of memory) is the server's, not the
-      // model's: answered 500 without counting against the model.
-      log::Error("serve: screening {} requests for {}: {}", group.size(), model->Label(), e.what());
-      for (Slot* s : group) {
-        if (!s->job) continue;
-        Fail(s->res, s->outcome.error, InternalError("internal error"));
-        s->job.reset();
-      }
-    }
+    if (!screen_first && !group.empty()) ScreenGroup(*model, group);
     // A model's latency is its own queue and forward pass, not those of
     // other models answered in the same pass; and its requests are sent
     // before the next model's forward pass.
@@ -129,25 +130,49 @@ void InferenceServer::RunInferences(std::vector<Slot*>& infer) {
   }
 }
 
-void InferenceServer::ScreenOutOfDistribution(std::span<Slot* const> group) {
-  ServedModel& model = *group.front()->job->model;
+void InferenceServer::ScreenGroup(ServedModel& model, std::span<Slot* const> group) {
+  try {
+    ScreenOutOfDistribution(model, group);
+  } catch (const std::exception& e) {
+    // The screen's failure (out of memory) is the server's, not the
+    // model's: answered 500 without counting against the model.
+    log::Error("serve: screening {} requests for {}: {}", group.size(), model.Label(), e.what());
+    for (Slot* s : group) {
+      if (!s->job) continue;
+      Fail(s->res, s->outcome.error, InternalError("internal error"));
+      s->job.reset();
+    }
+  }
+}
+
+void InferenceServer::ScreenOutOfDistribution(ServedModel& model,
+                                              std::span<Slot* const> group) {
   const ml::OodDetector* detector = model.ood();
-  // Every answered request's rows in the detector's space, all scored in
-  // one call: the detector reads its factor once per block of rows.
+  if (detector == nullptr) return;
+  // Every request's rows in the detector's space, all scored in one call:
+  // the detector reads its factor once per block of rows. Before the
+  // forward pass those are the requests' features; after it, the
+  // activations that came back with each answer (split off here).
+  const bool after = model.row_width != model.classes;
   std::vector<float> scored;
-  std::vector<Slot*> answered;
+  std::vector<Slot*> screened;
   int64_t total = 0;
   for (Slot* s : group) {
-    if (!s->job->probabilities.ok()) continue;  // FinishInfer answers the failure
-    SplitAnswer(model, s->job->features, *s->job->probabilities, s->outcome.rows, scored);
-    answered.push_back(s);
+    if (!s->job) continue;
+    if (after) {
+      if (!s->job->probabilities.ok()) continue;  // FinishInfer answers the failure
+      SplitAnswer(model, *s->job->probabilities, s->outcome.rows, &scored);
+    } else {
+      scored.insert(scored.end(), s->job->features.begin(), s->job->features.end());
+    }
+    screened.push_back(s);
     total += s->outcome.rows;
   }
-  if (detector == nullptr || answered.empty()) return;
+  if (screened.empty()) return;
   const std::vector<double> scores = detector->ScoreRows(scored, total);
   const double threshold = detector->threshold();
   size_t at = 0;
-  for (Slot* s : answered) {
+  for (Slot* s : screened) {
     int64_t flagged = 0;
     int64_t first = -1;
     double first_score = 0;
@@ -257,10 +282,7 @@ void InferenceServer::Mirror(const std::shared_ptr<ServedModel>& other,
                                         reference = std::move(reference)]() mutable {
     const auto started = std::chrono::steady_clock::now();
     auto out = other->batcher->Run(std::move(features), rows);
-    if (out.ok()) {  // the shadow's rows are not screened: its activations are dropped
-      std::vector<float> unused;
-      SplitAnswer(*other, {}, *out, rows, unused);
-    }
+    if (out.ok()) SplitAnswer(*other, *out, rows, nullptr);  // a shadow's rows are not screened
     if (other == judged) {  // a shadow's own traffic
       other->stats.requests.fetch_add(1, std::memory_order_relaxed);
       other->stats.latency->Observe(

@@ -95,16 +95,20 @@ class InferenceServer {
   void PrepareInfer(const http::Request& request, const Caller& caller, std::string_view endpoint,
                     int64_t version, http::Response& response, Outcome& outcome,
                     std::optional<InferJob>& job);
-  // Each model's requests of a pass run through its batcher as one group,
-  // then screened together and answered. Each group's requests are
-  // answered at once except the last group's, which the end of the pass
-  // sends.
+  // Each model's requests of a pass screened together and run through its
+  // batcher as one group (an input-space detector screens before the
+  // forward pass, a penultimate one after it, on the activations that
+  // come back with the answers). Each group's requests are answered at
+  // once except the last group's, which the end of the pass sends.
   void RunInferences(std::vector<Slot*>& infer);
-  // Scores the rows of one model's answered requests in one call (in the
-  // detector's space: the request's features or the forward pass's
-  // activations), counts the flags and answers 422 (dropping the job)
-  // where the endpoint refuses them.
-  void ScreenOutOfDistribution(std::span<Slot* const> group);
+  // ScreenOutOfDistribution, its failure (out of memory) a 500 for every
+  // request of the group still unanswered, not counted against the model.
+  void ScreenGroup(ServedModel& model, std::span<Slot* const> group);
+  // Scores the rows of one model's requests that still have a job in one
+  // call (after the forward pass: those answered, their activations split
+  // off the answers), counts the flags and sets a 422 answer (dropping the
+  // job) where the endpoint refuses them.
+  void ScreenOutOfDistribution(ServedModel& model, std::span<Slot* const> group);
   void FinishInfer(const http::Request& request, http::Response& response, Outcome& outcome,
                    InferJob& job);
   void Mirror(const std::shared_ptr<ServedModel>& other, const std::shared_ptr<ServedModel>& judged,

@@ -167,19 +167,14 @@ Result<std::shared_ptr<ServedModel>> LoadServedModel(
   return m;
 }
 
-void SplitAnswer(const ServedModel& model, std::span<const float> features,
-                 std::vector<float>& out, int64_t rows, std::vector<float>& scored) {
-  const ml::OodDetector* detector = model.ood();
-  if (detector == nullptr) return;
-  if (model.row_width == model.classes) {
-    scored.insert(scored.end(), features.begin(), features.end());
-    return;
-  }
+void SplitAnswer(const ServedModel& model, std::vector<float>& out, int64_t rows,
+                 std::vector<float>* activations) {
+  if (model.row_width == model.classes) return;
   const auto k = static_cast<size_t>(model.classes);
   const auto w = static_cast<size_t>(model.row_width);
   for (size_t r = 0; r < static_cast<size_t>(rows); ++r) {
     const float* row = out.data() + r * w;
-    scored.insert(scored.end(), row + k, row + w);
+    if (activations != nullptr) activations->insert(activations->end(), row + k, row + w);
     // In place: row r's probabilities move down to r·k ≤ r·w (the ranges
     // may overlap).
     std::memmove(out.data() + r * k, row, k * sizeof(float));

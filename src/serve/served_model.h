@@ -73,13 +73,12 @@ struct ServedModel {
   const ml::OodDetector* ood() const { return session->ood_detector(); }
 };
 
-// Splits a batcher answer for `rows` rows into the probabilities (left in
-// `out`, rows × classes) and what the detector scores for them
-// (appended to `scored`, rows × the detector's dims): the rows' features
-// for an input-space detector, their activations for a penultimate one.
-// Nothing is appended for a model without a detector.
-void SplitAnswer(const ServedModel& model, std::span<const float> features,
-                 std::vector<float>& out, int64_t rows, std::vector<float>& scored);
+// Splits a penultimate-space model's batcher answer for `rows` rows: the
+// probabilities stay in `out` (rows × classes), the activations are
+// appended to `activations` (rows × the detector's dims), or dropped when it
+// is null. Leaves any other model's answer as it is.
+void SplitAnswer(const ServedModel& model, std::vector<float>& out, int64_t rows,
+                 std::vector<float>* activations);
 
 // Loads `route` for `endpoint` after enforcing the trust policy; every byte
 // read is checked against its digest. FailedPrecondition (the policy's

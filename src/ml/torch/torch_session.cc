@@ -19,7 +19,9 @@
 namespace citadel::ml::internal {
 namespace {
 
-// Rows per forward pass of a batch job. Small enough that a cnn's
+// Rows per torch forward pass: a batch job's dataset, a server's batch
+// above this size and the detector's fit are cut into chunks of it (which
+// fixes each row's batch, so results stay deterministic). Small enough that a cnn's
 // activations stay in cache and below malloc's mmap threshold: at 2048 rows
 // each Fashion-MNIST conv layer's output is ~100 MB, freshly mapped and
 // faulted in on every chunk, and `kind: evaluate` on 60 000 images took 94 s
