@@ -44,3 +44,6 @@ bench/compare/serve_vs_fastapi.sh "$BUILD"
 echo
 echo "== dynamic batching: Fashion-MNIST CNN, unbatched vs batched deployments"
 bench/compare/serve_batching.sh "$BUILD"
+echo
+echo "== out-of-distribution detectors: input features vs the penultimate layer (Fashion-MNIST CNN)"
+bench/compare/ood_space_detection.sh "$BUILD/apps/citadel/citadel"

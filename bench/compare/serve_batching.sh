@@ -23,6 +23,7 @@
 #
 #   bench/compare/serve_batching.sh [BUILD_DIR]
 #   NICE=-10 DURATION=5 WARMUP=1 REPS=3 CONNECTIONS="1 8 32 64" MAX_DELAY_MS=0 THREADS=1 INSTANCES=1 \
+#     SERVE_ARGS="--threads 4" \
 #     ENCODING=json|binary bench/compare/serve_batching.sh build
 set -euo pipefail
 REPO=$(cd "$(dirname "$0")/../.." && pwd)
@@ -95,7 +96,9 @@ if [[ "$ENCODING" == binary ]]; then
 fi
 
 PORT=$(free_port)
-nice -n "$NICE" "$CITADEL" serve --port "$PORT" --no-auth --access-log none >"$WORK/serve.log" 2>&1 &
+# shellcheck disable=SC2086 # SERVE_ARGS: extra `citadel serve` flags, word-split on purpose
+nice -n "$NICE" "$CITADEL" serve --port "$PORT" --no-auth --access-log none ${SERVE_ARGS:-} \
+  >"$WORK/serve.log" 2>&1 &
 PIDS+=($!)
 SERVER_PID=$!
 wait_ready "citadel serve" "http://127.0.0.1:$PORT/v2/health/ready" "$WORK/serve.log"
