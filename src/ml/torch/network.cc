@@ -108,6 +108,14 @@ Result<BuiltSequential> BuildSequential(const ModelSpec& spec, int64_t inputs,
     // The output layer reads the features themselves in logreg (and in an
     // mlp without hidden layers): no penultimate layer of its own.
     if (!net->is_empty()) penultimate = width;
+    // PenultimateWidth (train_spec.h) answers the same from the spec alone,
+    // for checks before training; a difference would be a bug in one of
+    // the two, caught here on every network built.
+    if (penultimate != PenultimateWidth(spec)) {
+      return InternalError(fmt::format(
+          "the {} network's penultimate layer has {} activations, but PenultimateWidth says {}",
+          spec.arch, penultimate, PenultimateWidth(spec)));
+    }
     net->push_back(torch::nn::Linear(width, classes));
     return Status::Ok();
   });
