@@ -188,6 +188,12 @@ TEST_F(Serve, AnOipClientGetsPredictionsIdenticalToThePredictStep) {
   Json meta = Metadata();
   EXPECT_EQ(meta["parameters"]["artifact"], steps_["train"]["outputs"]["model"]);
   EXPECT_EQ(meta["parameters"]["verification"]["result"], "verified");
+  // And what screens its rows: the detector trained with it.
+  const Json model_artifact =
+      CitadelJson({"artifacts", "show", steps_["train"]["outputs"]["model"], "--json"});
+  EXPECT_EQ(meta["parameters"]["out_of_distribution"], model_artifact["metadata"]["ood"])
+      << meta.dump();
+  EXPECT_EQ(meta["parameters"]["out_of_distribution"]["space"], "input_features");
   EXPECT_EQ(meta["inputs"].size(), 64u);  // the raw columns, label excluded
   EXPECT_EQ(meta["outputs"][0]["name"], "probabilities");
 

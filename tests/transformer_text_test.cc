@@ -6,6 +6,7 @@
 #include <fstream>
 #include <random>
 
+#include "base/system/files.h"
 #include "cli_runner.h"
 
 namespace citadel::testing {
@@ -51,6 +52,7 @@ steps:
     epochs: 12
     batch_size: 32
     seed: 5
+    ood: true
   - name: evaluate
     kind: evaluate
     model: train.model
@@ -70,6 +72,19 @@ TEST_F(CliTest, TransformerLearnsWordOrderFromFreeText) {
   Json model = CitadelJson({"artifacts", "show", run["steps"][1]["outputs"]["model"], "--json"});
   EXPECT_EQ(model["metadata"]["architecture"]["arch"], "transformer");
   EXPECT_EQ(model["metadata"]["architecture"]["vocab_size"], 12) << model.dump();
+
+  // Asked for, its out-of-distribution detector scores the penultimate
+  // layer (the pooled 32-wide encoding; the inputs are token ids), and the
+  // held-out test split is mostly in distribution.
+  EXPECT_EQ(model["metadata"]["ood"]["space"], "penultimate") << model.dump();
+  EXPECT_EQ(model["metadata"]["ood"]["dims"], 32) << model.dump();
+  const std::filesystem::path report = tmp_ / "report";
+  ASSERT_EQ(Citadel({"artifacts", "export", run["steps"][2]["outputs"]["report"], report.string()})
+                .exit_code,
+            0);
+  const Json r = Json::parse(*ReadFile(report / "report.json"));
+  EXPECT_EQ(r["out_of_distribution"]["space"], "penultimate") << r.dump();
+  EXPECT_LT(r["out_of_distribution"]["flagged_rate"].get<double>(), 0.1) << r.dump();
 }
 
 TEST_F(CliTest, TransformerOnFeaturesThatAreNotTokenIdsFailsNamingTheFeature) {

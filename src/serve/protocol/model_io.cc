@@ -313,6 +313,9 @@ Json ModelMetadata(const std::string& endpoint, const ServedModel& m,
             {"artifact", m.artifact_id},
             {"loaded_at", m.loaded_at},
             {"verification", m.verification},
+            // What screens this model's rows (docs/formats/model.md): its
+            // space, threshold and quantile; null without a detector.
+            {"out_of_distribution", m.ood() != nullptr ? m.ood()->Summary() : Json(nullptr)},
             {"features",
              {{"name", mj["input"].value("name", "features")},
               {"datatype", "FP32"},
