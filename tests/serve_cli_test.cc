@@ -15,6 +15,7 @@
 #include <atomic>
 #include <chrono>
 #include <fstream>
+#include <functional>
 #include <thread>
 
 #include "base/system/files.h"
@@ -119,6 +120,30 @@ class Serve : public DigitsWorkspaceTest {
                    {"datatype", "FP32"},
                    {"data", data}}}}}
         .dump();
+  }
+
+  // `clients` clients at once, each sending `requests` requests to `path`:
+  // alternately two near rows (UniformRowsBody {0, 0}) and three rows of
+  // which the last is far ({0, 0, 8}), client c starting with near when c
+  // is even. Returns how many answers `right` (far?, answer) judged wrong.
+  int NearAndFarClients(int clients, int requests, const std::string& path,
+                        const std::function<bool(bool, const http::ClientResponse&)>& right) {
+    const std::string near = UniformRowsBody({0.0f, 0.0f}),
+                      far = UniformRowsBody({0.0f, 0.0f, 8.0f});
+    std::atomic<int> wrong{0};
+    std::vector<std::thread> threads;
+    for (int c = 0; c < clients; ++c) {
+      threads.emplace_back([&, c] {
+        http::HttpClient client("127.0.0.1", port_, 30);
+        for (int i = 0; i < requests; ++i) {
+          const bool is_far = (i + c) % 2 == 1;
+          auto r = client.Post(path, is_far ? far : near, "application/json", Auth());
+          if (!r.ok() || !right(is_far, *r)) ++wrong;
+        }
+      });
+    }
+    for (std::thread& t : threads) t.join();
+    return wrong.load();
   }
 
   // One preprocessed-features request of `rows` rows (all zeros: the mean
@@ -540,8 +565,7 @@ TEST_F(Serve, RowsOutOfDistributionAreCountedAndRefusedWhereTheEndpointSaysSo) {
       Citadel({"deploy", "strict", "--model", "digits:1", "--settings", strict.string()}).exit_code,
       0);
   StartServer({"--threads", "1"});
-  const auto body = UniformRowsBody;
-  const std::string mixed = body({0.0f, 8.0f, 0.0f});
+  const std::string mixed = UniformRowsBody({0.0f, 8.0f, 0.0f});
   auto counted = Post("/v2/models/digits/infer", mixed);
   EXPECT_EQ(counted.status, 200) << counted.body;
   auto refused = Post("/v2/models/strict/infer", mixed);
@@ -549,31 +573,18 @@ TEST_F(Serve, RowsOutOfDistributionAreCountedAndRefusedWhereTheEndpointSaysSo) {
   EXPECT_NE(refused.body.find("1 of 3 rows are out of distribution for model digits:1 (row 1"),
             std::string::npos)
       << refused.body;
-  EXPECT_EQ(Post("/v2/models/strict/infer", body({0.0f, 0.0f})).status, 200);
+  EXPECT_EQ(Post("/v2/models/strict/infer", UniformRowsBody({0.0f, 0.0f})).status, 200);
 
   // Eight clients, each alternating two near rows and three rows of which
   // the last is far.
-  const std::string near = body({0.0f, 0.0f}), far = body({0.0f, 0.0f, 8.0f});
-  std::atomic<int> wrong{0};
-  std::vector<std::thread> clients;
-  for (int c = 0; c < 8; ++c) {
-    clients.emplace_back([&, c] {
-      http::HttpClient client("127.0.0.1", port_, 30);
-      for (int i = 0; i < 20; ++i) {
-        const bool is_far = (i + c) % 2 == 1;
-        auto r =
-            client.Post("/v2/models/strict/infer", is_far ? far : near, "application/json", Auth());
-        const bool right =
-            r.ok() &&
-            (is_far ? r->status == 422 && r->body.find("1 of 3 rows") != std::string::npos &&
-                          r->body.find("(row 2 scores") != std::string::npos
-                    : r->status == 200);
-        if (!right) ++wrong;
-      }
-    });
-  }
-  for (std::thread& t : clients) t.join();
-  EXPECT_EQ(wrong.load(), 0);
+  EXPECT_EQ(NearAndFarClients(8, 20, "/v2/models/strict/infer",
+                              [](bool far, const http::ClientResponse& r) {
+                                return far ? r.status == 422 &&
+                                                 r.body.find("1 of 3 rows") != std::string::npos &&
+                                                 r.body.find("(row 2 scores") != std::string::npos
+                                           : r.status == 200;
+                              }),
+            0);
 
   const std::string metrics = Get("/metrics").body;
   // Rows: 1 on digits; 1 + 80 on strict. Refusals: 1 + 80.
@@ -626,27 +637,14 @@ TEST_F(Serve, APenultimateLayerDetectorScreensTheRowsItsForwardPassAnswers) {
   // Six clients at once on one HTTP thread: passes hold several requests,
   // whose activations come back from one forward pass and are split per
   // request; each still gets its own verdict.
-  const std::string near = UniformRowsBody({0.0f, 0.0f}),
-                    far = UniformRowsBody({0.0f, 0.0f, 8.0f});
-  std::atomic<int> wrong{0};
-  std::vector<std::thread> clients;
-  for (int c = 0; c < 6; ++c) {
-    clients.emplace_back([&, c] {
-      http::HttpClient client("127.0.0.1", port_, 30);
-      for (int i = 0; i < 12; ++i) {
-        const bool is_far = (i + c) % 2 == 1;
-        auto r =
-            client.Post("/v2/models/strict/infer", is_far ? far : near, "application/json", Auth());
-        const bool right =
-            r.ok() && (is_far ? r->status == 422 && r->body.find("(row 2 scores") != std::string::npos
-                              : r->status == 200 &&
-                                    r->body.find("\"shape\":[2,10]") != std::string::npos);
-        if (!right) ++wrong;
-      }
-    });
-  }
-  for (std::thread& t : clients) t.join();
-  EXPECT_EQ(wrong.load(), 0);
+  EXPECT_EQ(NearAndFarClients(6, 12, "/v2/models/strict/infer",
+                              [](bool far, const http::ClientResponse& r) {
+                                return far ? r.status == 422 &&
+                                                 r.body.find("(row 2 scores") != std::string::npos
+                                           : r.status == 200 && r.body.find("\"shape\":[2,10]") !=
+                                                                    std::string::npos;
+                              }),
+            0);
   const std::string metrics = Get("/metrics").body;
   // strict: the mixed request's row and one row in each of 36 far requests.
   for (const auto& [endpoint, rows] : {std::pair{"strict", 37}, std::pair{"plain", 1}}) {
