@@ -56,7 +56,7 @@ Result<std::vector<float>> InferenceSession::PredictProbabilities(
   if (penultimate != nullptr && penultimate_width() == 0) {
     return InvalidArgumentError(
         fmt::format("model {} has no penultimate layer to read (architecture {})", source_,
-                    model_json_["architecture"].value("arch", "unknown")));
+                    model_json_.value("architecture", Json::object()).value("arch", "unknown")));
   }
   ASSIGN_OR_RETURN(std::vector<float> probabilities, Compute(features, rows, penultimate));
   // What a caller indexes by row must hold every row: a network of the
