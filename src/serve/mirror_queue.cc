@@ -1,5 +1,7 @@
 #include "serve/mirror_queue.h"
 
+#include "base/logging.h"
+
 namespace citadel::serve {
 
 MirrorQueue::MirrorQueue(size_t capacity) : capacity_(capacity) {
@@ -41,8 +43,15 @@ void MirrorQueue::Work() {
     std::function<void()> job = std::move(jobs_.front());
     jobs_.pop_front();
     lock.unlock();
-    job();
+    bool failed = false;
+    try {
+      job();
+    } catch (const std::exception& e) {
+      log::Error("serve: a mirrored copy failed: {}", e.what());
+      failed = true;
+    }
     lock.lock();
+    if (failed) ++dropped_;
   }
 }
 

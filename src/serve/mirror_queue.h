@@ -2,7 +2,9 @@
 // shadow traffic (a copy of each request for the shadow version, its answer
 // compared and discarded) and the primary's second opinion on canary
 // requests. Bounded: when the queue is full the copy is dropped and
-// counted, never queued without limit.
+// counted, never queued without limit. A copy that fails (throws: out of
+// memory) is counted too and the worker goes on: a shadow's failure must
+// not take the server down.
 #pragma once
 
 #include <condition_variable>
@@ -23,6 +25,7 @@ class MirrorQueue {
 
   // False (and `job` dropped) when full or stopping.
   bool TryPush(std::function<void()> job);
+  // Copies not run to completion: refused by TryPush, or thrown out of.
   int64_t dropped() const;
 
  private:
