@@ -484,14 +484,6 @@ Result<OodDetector::LabelledRows> OodDetector::ReadLabelledRows(const DatasetVie
   return out;
 }
 
-Result<OodDetector> OodDetector::FitDataset(const DatasetView& data, double quantile) {
-  ASSIGN_OR_RETURN(const LabelledRows rows, ReadLabelledRows(data));
-  Result<OodDetector> detector =
-      Fit(rows.features, rows.rows, rows.dims, rows.labels, rows.classes, quantile);
-  if (!detector.ok()) return detector.status().WithContext(data.name);
-  return detector;
-}
-
 void OodDetector::Prepare(const double* lower, int64_t lower_stride) {
   const auto n = static_cast<size_t>(stride_);
   upper_.assign(n * n, 0.0);

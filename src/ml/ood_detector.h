@@ -86,11 +86,9 @@ class OodDetector {
                                  std::span<const int64_t> labels, int64_t classes,
                                  double quantile = 0.99,
                                  FeatureSpace space = FeatureSpace::kInputFeatures);
-  // The same in the input space of a dataset artifact's data.safetensors
-  // (`features` F32 [rows, dims], `labels` I64 [rows]) with
-  // schema.label.classes as the classes. Errors name the dataset.
-  static Result<OodDetector> FitDataset(const DatasetView& data, double quantile = 0.99);
-  // A dataset artifact's rows as FitDataset reads them: `features` points
+  // A dataset artifact's rows for Fit: data.safetensors' `features` (F32
+  // [rows, dims]) and `labels` (I64 [rows]), schema.label.classes' count as
+  // the classes (InferenceSession::FitOodDetector reads them so). `features` points
   // into `data` (or into `copy` when the bytes are not aligned for float),
   // so `data` must outlive it. InvalidArgument naming the dataset when the
   // tensors or schema.json's label.classes are not what a dataset holds.

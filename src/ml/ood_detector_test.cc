@@ -315,7 +315,13 @@ TEST(OodDetector, FitRefusesBadInputNamingTheRow) {
 
 TEST(OodDetector, FitsADatasetArtifactsFeaturesAndLabels) {
   const DatasetView data = testing::Blobs(300, 12);
-  Result<OodDetector> d = OodDetector::FitDataset(data, 0.9);
+  auto rows = OodDetector::ReadLabelledRows(data);
+  ASSERT_TRUE(rows.ok()) << rows.status().ToString();
+  EXPECT_EQ(rows->rows, 300);
+  EXPECT_EQ(rows->dims, 4);
+  EXPECT_EQ(rows->classes, 3);
+  Result<OodDetector> d =
+      OodDetector::Fit(rows->features, rows->rows, rows->dims, rows->labels, rows->classes, 0.9);
   ASSERT_TRUE(d.ok()) << d.status().ToString();
   EXPECT_EQ(d->dims(), 4);
   EXPECT_EQ(d->classes(), 3);
@@ -327,7 +333,7 @@ TEST(OodDetector, FitsADatasetArtifactsFeaturesAndLabels) {
   ASSERT_TRUE(w.Add("features", formats::DType::kF32, {2, 1}, std::string(8, '\0')).ok());
   ASSERT_TRUE(w.Add("labels", formats::DType::kI32, {2}, std::string(8, '\0')).ok());
   wrong.safetensors = w.Serialize();
-  Result<OodDetector> bad = OodDetector::FitDataset(wrong, 0.9);
+  auto bad = OodDetector::ReadLabelledRows(wrong);
   ASSERT_FALSE(bad.ok());
   EXPECT_NE(bad.status().message().find("blobs data.safetensors"), std::string::npos)
       << bad.status().ToString();
@@ -335,7 +341,7 @@ TEST(OodDetector, FitsADatasetArtifactsFeaturesAndLabels) {
       << bad.status().ToString();
   DatasetView no_classes = data;
   no_classes.schema.erase("label");
-  EXPECT_FALSE(OodDetector::FitDataset(no_classes, 0.9).ok());
+  EXPECT_FALSE(OodDetector::ReadLabelledRows(no_classes).ok());
 }
 
 // A copy of a valid ood.safetensors with `edit` applied to its tensors.
