@@ -5,8 +5,6 @@
 
 #include <fmt/format.h>
 
-#include <algorithm>
-
 namespace citadel::ml {
 namespace {
 
@@ -106,22 +104,13 @@ Result<OodDetector> InferenceSession::FitOodDetector(const DatasetView& data, do
     return InvalidArgumentError(fmt::format(
         "model {} has no penultimate layer to fit an out-of-distribution detector on", source_));
   }
-  // In fixed chunks: the activations of a whole training set at once would
-  // double its memory for a cnn's intermediate maps, and a fixed split keeps
-  // the result independent of anything but the weights and the data.
-  constexpr int64_t kChunk = 1024;
-  const auto d = static_cast<size_t>(train.dims);
+  // One call: each session already runs its rows in fixed blocks (the
+  // torch session in chunks of kPredictChunk, the dense one in blocks that
+  // do not change a bit), so memory stays bounded and the activations
+  // depend on the weights and the data alone.
   std::vector<float> hidden;
-  hidden.reserve(static_cast<size_t>(train.rows * width));
-  std::vector<float> chunk;
-  for (int64_t start = 0; start < train.rows; start += kChunk) {
-    const int64_t n = std::min(kChunk, train.rows - start);
-    ASSIGN_OR_RETURN(std::vector<float> unused,
-                     PredictProbabilities(train.features.subspan(static_cast<size_t>(start) * d,
-                                                                 static_cast<size_t>(n) * d),
-                                          n, &chunk));
-    hidden.insert(hidden.end(), chunk.begin(), chunk.end());
-  }
+  ASSIGN_OR_RETURN(std::vector<float> unused,
+                   PredictProbabilities(train.features, train.rows, &hidden));
   Result<OodDetector> fitted =
       OodDetector::Fit(hidden, train.rows, width, train.labels, train.classes, quantile, space);
   if (!fitted.ok()) {

@@ -58,9 +58,9 @@ class InferenceSession {
                                                   std::vector<float>* penultimate = nullptr) const;
 
   // The width of the activations the output layer reads, after the last
-  // hidden block (mlp, cnn); 0 when the architecture has none Citadel can
-  // read (logreg, whose output layer reads the input; transformer;
-  // torchscript, whose layers are the user's).
+  // hidden block (mlp, cnn; a transformer's pooled encoding); 0 when the
+  // architecture has none Citadel can read (logreg, whose output layer
+  // reads the input; torchscript, whose layers are the user's).
   virtual int64_t penultimate_width() const { return 0; }
 
   // The detector the model was trained with; null when it has none.
@@ -76,8 +76,8 @@ class InferenceSession {
   Result<Screened> PredictScreened(std::span<const float> features, int64_t rows) const;
 
   // Fits this model's detector in `space` on `data`'s rows (its training
-  // dataset): the penultimate activations are computed by this session, in
-  // fixed chunks, so the same weights and data give the same detector.
+  // dataset): the penultimate activations are computed by this session, so
+  // the same weights and data give the same detector.
   // InvalidArgument when the model has no penultimate layer to fit in, or
   // as OodDetector::Fit.
   Result<OodDetector> FitOodDetector(const DatasetView& data, double quantile,

@@ -142,6 +142,39 @@ TEST(OodDetector, SerializationRoundTripsToTheSameBytesAndScores) {
   EXPECT_EQ(s["threshold"], d.threshold());
 }
 
+// The space a detector was fitted in travels in the file's metadata; a
+// detector written before spaces existed says input_features and reads so;
+// any other space is a file of another format.
+TEST(OodDetector, RecordsItsFeatureSpaceAndRefusesAnUnknownOne) {
+  const Blobs train = MakeBlobs(300, 5, 3, 6);
+  auto fitted = OodDetector::Fit(train.x, train.rows, train.dims, train.y, train.classes, 0.99,
+                                 FeatureSpace::kPenultimate);
+  ASSERT_TRUE(fitted.ok()) << fitted.status().ToString();
+  const std::string bytes = fitted->ToSafetensors();
+  auto back = OodDetector::FromSafetensors(bytes, "model m");
+  ASSERT_TRUE(back.ok()) << back.status().ToString();
+  EXPECT_EQ(back->space(), FeatureSpace::kPenultimate);
+  EXPECT_EQ(back->Summary()["space"], "penultimate");
+  EXPECT_EQ(FitOrDie(train).space(), FeatureSpace::kInputFeatures);
+
+  auto file = formats::SafetensorsFile::Parse(bytes, "m");
+  ASSERT_TRUE(file.ok());
+  formats::SafetensorsWriter w;
+  for (const formats::TensorView& t : file->tensors()) {
+    ASSERT_TRUE(w.Add(t.name, t.dtype, t.shape, std::string(t.data)).ok());
+  }
+  for (const auto& [key, value] : file->metadata()) w.SetMetadata(key, value);
+  w.SetMetadata("space", "hidden_layer_2");
+  auto unknown = OodDetector::FromSafetensors(w.Serialize(), "model m");
+  ASSERT_FALSE(unknown.ok());
+  EXPECT_EQ(unknown.status().code(), StatusCode::kDataLoss);
+  EXPECT_NE(unknown.status().message().find("model m: ood.safetensors is not a citadel.ood/v1 "
+                                            "mahalanobis detector over input_features or "
+                                            "penultimate"),
+            std::string::npos)
+      << unknown.status().ToString();
+}
+
 TEST(OodDetector, SameDataGivesBitIdenticalBytes) {
   const Blobs train = MakeBlobs(3000, 37, 5, 5);  // 37: not a multiple of the kernels' 4
   EXPECT_EQ(FitOrDie(train).ToSafetensors(), FitOrDie(train).ToSafetensors());

@@ -154,22 +154,30 @@ void InferenceServer::ScreenOutOfDistribution(ServedModel& model,
   // forward pass those are the requests' features; after it, the
   // activations that came back with each answer (split off here).
   const bool after = model.row_width != model.classes;
-  std::vector<float> scored;
   std::vector<Slot*> screened;
   int64_t total = 0;
   for (Slot* s : group) {
-    if (!s->job) continue;
-    if (after) {
-      if (!s->job->probabilities.ok()) continue;  // FinishInfer answers the failure
-      SplitAnswer(model, *s->job->probabilities, s->outcome.rows, &scored);
-    } else {
-      scored.insert(scored.end(), s->job->features.begin(), s->job->features.end());
-    }
+    if (!s->job || (after && !s->job->probabilities.ok())) continue;  // FinishInfer answers it
     screened.push_back(s);
     total += s->outcome.rows;
   }
   if (screened.empty()) return;
-  const std::vector<double> scores = detector->ScoreRows(scored, total);
+  std::vector<float> joined;
+  std::span<const float> rows;
+  if (after) {
+    for (Slot* s : screened) {
+      SplitAnswer(model, *s->job->probabilities, s->outcome.rows, &joined);
+    }
+    rows = joined;
+  } else if (screened.size() == 1) {
+    rows = screened.front()->job->features;  // the common case: no copy
+  } else {
+    for (const Slot* s : screened) {
+      joined.insert(joined.end(), s->job->features.begin(), s->job->features.end());
+    }
+    rows = joined;
+  }
+  const std::vector<double> scores = detector->ScoreRows(rows, total);
   const double threshold = detector->threshold();
   size_t at = 0;
   for (Slot* s : screened) {
