@@ -3,28 +3,143 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <optional>
+
+#include "base/logging.h"
 
 namespace citadel::serve {
 
+// Everything behind the lock. A thread inside Submit, or running a lead
+// handed to it, holds a reference: the answers it delivers may release the
+// last reference to the model, and with it the batcher, under its feet.
+struct DynamicBatcher::Core : std::enable_shared_from_this<Core> {
+  // One Submit's requests: answered together once the last is computed.
+  struct Submission {
+    Done done;
+    Post post;
+    std::thread::id thread;  // where `post` runs tasks
+    Answers answers;
+    size_t outstanding = 0;  // queued or in a batch
+  };
+  struct Pending {
+    std::span<const float> features;
+    int64_t rows = 0;
+    std::chrono::steady_clock::time_point enqueued;
+    Submission* submission = nullptr;
+    size_t index = 0;
+  };
+
+  Core(std::string name, int64_t inputs_per_row, int64_t outputs_per_row, BatchingOptions options,
+       Compute compute, BatchObserver observer)
+      : name(std::move(name)),
+        inputs_per_row(inputs_per_row),
+        outputs_per_row(outputs_per_row),
+        options(options),
+        compute(std::move(compute)),
+        observer(std::move(observer)) {}
+
+  void Submit(std::span<const Input> inputs, Done done, Post post);
+  // Why `rows` more cannot be queued now, or OK; called with the lock held.
+  Status Admit(int64_t rows) const;
+  // Runs one batch from the front of the queue when an instance is free
+  // and no leader waits for its batch to fill; takes the lock and returns
+  // without it.
+  void Drive(std::unique_lock<std::mutex> lock);
+  // With the lock held: while an instance is free and rows are queued,
+  // hands a lead to the thread of the oldest queued request that neither
+  // runs a batch nor has a lead waiting already. False when a hand-off
+  // that was due could not be posted (out of memory): the caller leads.
+  bool HandOff();
+  void RunBatch(std::vector<Pending>& batch, int64_t rows);
+  void RunBatchUnchecked(std::vector<Pending>& batch, int64_t rows);
+  Result<std::vector<float>>& AnswerOf(const Pending& p) {
+    return p.submission->answers[p.index];
+  }
+  static bool Has(const std::vector<std::thread::id>& v, std::thread::id id) {
+    return std::find(v.begin(), v.end(), id) != v.end();
+  }
+  static void Erase(std::vector<std::thread::id>& v, std::thread::id id) {
+    if (auto it = std::find(v.begin(), v.end(), id); it != v.end()) v.erase(it);
+  }
+
+  const std::string name;
+  const int64_t inputs_per_row;
+  const int64_t outputs_per_row;
+  const BatchingOptions options;
+  const Compute compute;
+  const BatchObserver observer;
+
+  mutable std::mutex mu;
+  std::deque<Pending> queue;
+  int64_t queued_rows = 0;
+  int leaders = 0;  // running (or filling) a batch; at most options.instances
+  std::vector<std::thread::id> leading;  // their threads
+  std::vector<std::thread::id> handed;   // threads with a lead posted, not yet run
+  bool filling = false;                  // a leader waits on `fill` for more rows
+  std::condition_variable fill;
+  int64_t submissions = 0;  // not yet answered; the destructor waits for 0
+  std::condition_variable idle;
+  bool stopping = false;
+};
+
 DynamicBatcher::DynamicBatcher(std::string name, int64_t inputs_per_row, int64_t outputs_per_row,
                                BatchingOptions options, Compute compute, BatchObserver observer)
-    : name_(std::move(name)),
-      inputs_per_row_(inputs_per_row),
-      outputs_per_row_(outputs_per_row),
-      options_(options),
-      compute_(std::move(compute)),
-      observer_(std::move(observer)) {}
+    : options_(options),
+      core_(std::make_shared<Core>(std::move(name), inputs_per_row, outputs_per_row, options,
+                                   std::move(compute), std::move(observer))) {}
 
 DynamicBatcher::~DynamicBatcher() {
-  std::unique_lock lock(mu_);
-  stopping_ = true;
-  fill_.notify_all();
-  idle_.wait(lock, [&] { return callers_ == 0; });
+  Core& c = *core_;
+  std::unique_lock lock(c.mu);
+  c.stopping = true;
+  c.fill.notify_all();
+  c.idle.wait(lock, [&] { return c.submissions == 0 && c.leaders == 0; });
 }
 
 int64_t DynamicBatcher::queued_rows() const {
-  std::lock_guard lock(mu_);
-  return queued_rows_;
+  std::lock_guard lock(core_->mu);
+  return core_->queued_rows;
+}
+
+void DynamicBatcher::Submit(std::span<const Input> inputs, Done done, Post post) {
+  core_->Submit(inputs, std::move(done), std::move(post));
+}
+
+DynamicBatcher::Answers DynamicBatcher::RunMany(std::span<const Input> inputs) {
+  // The caller's "event loop": the answers, or a lead handed to it.
+  struct Waiter {
+    std::mutex mu;
+    std::condition_variable wake;
+    std::vector<std::function<void()>> tasks;
+    std::optional<Answers> answers;
+  } w;
+  core_->Submit(
+      inputs,
+      [&w](Answers answers) {
+        std::lock_guard lock(w.mu);
+        w.answers = std::move(answers);
+        w.wake.notify_one();
+      },
+      [&w](std::function<void()> task) {
+        std::lock_guard lock(w.mu);
+        w.tasks.push_back(std::move(task));
+        w.wake.notify_one();
+      });
+  // A lead is only handed to the thread of a queued request, so none
+  // arrives once the answers have: the tasks left then are all there are.
+  std::unique_lock lock(w.mu);
+  while (true) {
+    if (!w.tasks.empty()) {
+      std::vector<std::function<void()>> tasks;
+      tasks.swap(w.tasks);
+      lock.unlock();
+      for (auto& task : tasks) task();
+      lock.lock();
+      continue;
+    }
+    if (w.answers) return std::move(*w.answers);
+    w.wake.wait(lock);
+  }
 }
 
 Result<std::vector<float>> DynamicBatcher::Run(std::vector<float> features, int64_t rows) {
@@ -32,169 +147,183 @@ Result<std::vector<float>> DynamicBatcher::Run(std::vector<float> features, int6
   return std::move(RunMany({&input, 1}).front());
 }
 
-Status DynamicBatcher::Admit(int64_t rows) const {
-  if (stopping_) return UnavailableError(fmt::format("model {} is shutting down", name_));
+Status DynamicBatcher::Core::Admit(int64_t rows) const {
+  if (stopping) return UnavailableError(fmt::format("model {} is shutting down", name));
   // An empty queue always takes one request, however large: a request
   // bigger than the queue must still be servable on an idle server.
-  if (queued_rows_ > 0 && queued_rows_ + rows > options_.max_queue_rows) {
+  if (queued_rows > 0 && queued_rows + rows > options.max_queue_rows) {
     return ResourceExhaustedError(
         fmt::format("model {} is overloaded: {} rows queued, the queue holds {}; retry later",
-                    name_, queued_rows_, options_.max_queue_rows));
+                    name, queued_rows, options.max_queue_rows));
   }
   return Status::Ok();
 }
 
-std::vector<Result<std::vector<float>>> DynamicBatcher::RunMany(std::span<const Input> inputs) {
-  std::vector<Status> refused(inputs.size());
-  std::vector<Pending*> queued(inputs.size(), nullptr);
-  Caller self;
-  std::deque<Pending> pending;  // stable addresses: the queue points at them
-  std::unique_lock lock(mu_);
+void DynamicBatcher::Core::Submit(std::span<const Input> inputs, Done done, Post post) {
+  auto submission = std::make_unique<Submission>();
+  submission->post = std::move(post);
+  submission->thread = std::this_thread::get_id();
+  submission->answers.reserve(inputs.size());
+  const auto keep = shared_from_this();  // see Core
+  std::unique_lock lock(mu);
   const auto now = std::chrono::steady_clock::now();
   for (size_t i = 0; i < inputs.size(); ++i) {
     const Input& in = inputs[i];
-    if (in.rows < 1 || static_cast<int64_t>(in.features.size()) != in.rows * inputs_per_row_) {
-      refused[i] =
+    if (in.rows < 1 || static_cast<int64_t>(in.features.size()) != in.rows * inputs_per_row) {
+      submission->answers.emplace_back(
           InvalidArgumentError(fmt::format("model {} takes {} values per row; got {} for {} rows",
-                                           name_, inputs_per_row_, in.features.size(), in.rows));
+                                           name, inputs_per_row, in.features.size(), in.rows)));
       continue;
     }
-    if (refused[i] = Admit(in.rows); !refused[i].ok()) continue;
-    Pending& p = pending.emplace_back();
-    p.features = in.features;
-    p.rows = in.rows;
-    p.enqueued = now;
-    p.caller = &self;
-    queue_.push_back(&p);
-    queued_rows_ += in.rows;
-    queued[i] = &p;
+    if (Status s = Admit(in.rows); !s.ok()) {
+      submission->answers.emplace_back(std::move(s));
+      continue;
+    }
+    submission->answers.emplace_back(InternalError("not run"));
+    queue.push_back({in.features, in.rows, now, submission.get(), i});
+    queued_rows += in.rows;
+    ++submission->outstanding;
   }
-  if (!pending.empty()) {
-    ++callers_;
-    if (filling_ && queued_rows_ >= options_.max_batch_size) fill_.notify_one();
-    auto all_done = [&] {
-      return std::all_of(pending.begin(), pending.end(), [](const Pending& p) { return p.done; });
-    };
-    auto untaken = [&] {
-      return std::any_of(pending.begin(), pending.end(), [](const Pending& p) { return !p.taken; });
-    };
-    while (!all_done()) {
-      // Requests another leader has taken are waited for; one still queued
-      // leads when an instance is free.
-      if (untaken() && leaders_ < options_.instances && !filling_) {
-        Lead(lock, self);
-      } else {
-        self.wake.wait(lock);
+  if (submission->outstanding == 0) {
+    lock.unlock();
+    done(std::move(submission->answers));
+    return;
+  }
+  submission->done = std::move(done);
+  submission.release();  // owned by its requests until the last is answered (Drive)
+  ++submissions;
+  if (filling && queued_rows >= options.max_batch_size) fill.notify_one();
+  Drive(std::move(lock));
+}
+
+bool DynamicBatcher::Core::HandOff() {
+  if (filling) return true;  // the filling leader takes the queue next
+  const int free = options.instances - leaders - static_cast<int>(handed.size());
+  if (free <= 0 || queue.empty()) return true;
+  int given = 0;
+  for (const Pending& p : queue) {
+    if (given == free) break;
+    const std::thread::id thread = p.submission->thread;
+    if (Has(leading, thread) || Has(handed, thread)) continue;
+    try {
+      handed.push_back(thread);
+      p.submission->post([core = shared_from_this(), thread] {
+        std::unique_lock lock(core->mu);
+        Erase(core->handed, thread);
+        core->Drive(std::move(lock));
+      });
+      ++given;
+    } catch (const std::exception& e) {
+      Erase(handed, thread);
+      log::Error("serve: model {}: handing a batch to another thread failed: {}", name, e.what());
+      return false;
+    }
+  }
+  return true;
+}
+
+void DynamicBatcher::Core::Drive(std::unique_lock<std::mutex> lock) {
+  const auto keep = shared_from_this();  // see Core
+  const std::thread::id self = std::this_thread::get_id();
+  while (!queue.empty() && leaders < options.instances && !filling) {
+    ++leaders;
+    leading.push_back(self);
+    if (options.max_queue_delay_ms > 0) {
+      // Wait for the batch to fill, but never past the oldest request's
+      // deadline; stopping cuts the wait short (drain quickly). Other
+      // threads keep queueing meanwhile.
+      const auto deadline =
+          queue.front().enqueued +
+          std::chrono::duration_cast<std::chrono::steady_clock::duration>(
+              std::chrono::duration<double, std::milli>(options.max_queue_delay_ms));
+      filling = true;
+      while (!stopping && queued_rows < options.max_batch_size &&
+             std::chrono::steady_clock::now() < deadline) {
+        fill.wait_until(lock, deadline);
       }
+      filling = false;
     }
-    if (--callers_ == 0 && stopping_) idle_.notify_all();
-  }
-  lock.unlock();
-  std::vector<Result<std::vector<float>>> results;
-  results.reserve(inputs.size());
-  for (size_t i = 0; i < inputs.size(); ++i) {
-    if (queued[i] != nullptr) {
-      results.push_back(std::move(queued[i]->result));
-    } else {
-      results.push_back(std::move(refused[i]));
+    std::vector<Pending> batch;
+    int64_t rows = 0;
+    while (!queue.empty() &&
+           (batch.empty() || rows + queue.front().rows <= options.max_batch_size)) {
+      rows += queue.front().rows;
+      batch.push_back(queue.front());
+      queue.pop_front();
     }
+    queued_rows -= rows;
+    bool lead_again = !HandOff();  // another instance is free: it need not wait for this one
+    lock.unlock();
+    RunBatch(batch, rows);  // fills each request's answer
+    lock.lock();
+    --leaders;
+    Erase(leading, self);
+    std::vector<std::unique_ptr<Submission>> finished;
+    for (const Pending& p : batch) {
+      if (--p.submission->outstanding == 0) finished.emplace_back(p.submission);
+    }
+    // The rows still queued go to a thread whose requests wait among them,
+    // this one included: each thread gets back to its own connections
+    // between the batches it runs.
+    lead_again = !HandOff() || lead_again;
+    if (!finished.empty()) {
+      lock.unlock();
+      for (auto& s : finished) s->done(std::move(s->answers));
+      lock.lock();
+      submissions -= static_cast<int64_t>(finished.size());
+    }
+    if (stopping && submissions == 0 && leaders == 0) idle.notify_all();
+    if (!finished.empty()) {
+      // The answers' closures may hold the last reference to the model:
+      // they go after the count, without the lock.
+      lock.unlock();
+      finished.clear();
+      lock.lock();
+    }
+    if (!lead_again) return;
   }
-  return results;
 }
 
-void DynamicBatcher::WakeNextCaller() {
-  for (const Pending* p : queue_) {
-    if (!p->caller->leading) {
-      p->caller->wake.notify_one();
-      return;
-    }
-  }
-}
-
-void DynamicBatcher::Lead(std::unique_lock<std::mutex>& lock, Caller& self) {
-  self.leading = true;
-  ++leaders_;
-  if (options_.max_queue_delay_ms > 0) {
-    // Wait for the batch to fill, but never past the oldest request's
-    // deadline; stopping cuts the wait short (drain quickly).
-    const auto deadline =
-        queue_.front()->enqueued +
-        std::chrono::duration_cast<std::chrono::steady_clock::duration>(
-            std::chrono::duration<double, std::milli>(options_.max_queue_delay_ms));
-    filling_ = true;
-    while (!stopping_ && queued_rows_ < options_.max_batch_size &&
-           std::chrono::steady_clock::now() < deadline) {
-      fill_.wait_until(lock, deadline);
-    }
-    filling_ = false;
-  }
-  std::vector<Pending*> batch;
-  int64_t rows = 0;
-  while (!queue_.empty() &&
-         (batch.empty() || rows + queue_.front()->rows <= options_.max_batch_size)) {
-    rows += queue_.front()->rows;
-    queue_.front()->taken = true;
-    batch.push_back(queue_.front());
-    queue_.pop_front();
-  }
-  queued_rows_ -= rows;
-  // Another instance is free: a waiting caller may lead meanwhile.
-  if (leaders_ < options_.instances) WakeNextCaller();
-  lock.unlock();
-  RunBatch(batch, rows);  // fills each result; their callers wait for `done`
-  lock.lock();
-  --leaders_;
-  for (Pending* p : batch) {
-    p->done = true;
-    p->caller->wake.notify_one();
-  }
-  // A waiting caller leads the next batch (the leader's own requests still
-  // queued it leads itself when it loops).
-  self.leading = false;
-  WakeNextCaller();
-}
-
-void DynamicBatcher::RunBatch(const std::vector<Pending*>& batch, int64_t rows) {
+void DynamicBatcher::Core::RunBatch(std::vector<Pending>& batch, int64_t rows) {
   // Whatever happens, every request of the batch gets an answer: an
   // exception escaping here would leave their callers waiting for ever.
   try {
     RunBatchUnchecked(batch, rows);
   } catch (const std::exception& e) {
-    for (Pending* p : batch) {
-      p->result = InternalError(fmt::format("model {} failed: {}", name_, e.what()));
+    for (const Pending& p : batch) {
+      AnswerOf(p) = InternalError(fmt::format("model {} failed: {}", name, e.what()));
     }
   } catch (...) {
-    for (Pending* p : batch) p->result = InternalError(fmt::format("model {} failed", name_));
+    for (const Pending& p : batch) AnswerOf(p) = InternalError(fmt::format("model {} failed", name));
   }
 }
 
-void DynamicBatcher::RunBatchUnchecked(const std::vector<Pending*>& batch, int64_t rows) {
+void DynamicBatcher::Core::RunBatchUnchecked(std::vector<Pending>& batch, int64_t rows) {
   if (batch.size() == 1) {
     // The common case at low load: no copy.
-    Pending& p = *batch.front();
-    p.result = compute_(p.features, p.rows);
-    if (observer_) observer_(rows);
+    const Pending& p = batch.front();
+    AnswerOf(p) = compute(p.features, p.rows);
+    if (observer) observer(rows);
     return;
   }
   std::vector<float> joined;
-  joined.reserve(static_cast<size_t>(rows * inputs_per_row_));
-  for (const Pending* p : batch)
-    joined.insert(joined.end(), p->features.begin(), p->features.end());
-  Result<std::vector<float>> out = compute_(joined, rows);
-  if (observer_) observer_(rows);
-  if (out.ok() && static_cast<int64_t>(out->size()) != rows * outputs_per_row_) {
+  joined.reserve(static_cast<size_t>(rows * inputs_per_row));
+  for (const Pending& p : batch) joined.insert(joined.end(), p.features.begin(), p.features.end());
+  Result<std::vector<float>> out = compute(joined, rows);
+  if (observer) observer(rows);
+  if (out.ok() && static_cast<int64_t>(out->size()) != rows * outputs_per_row) {
     out = InternalError(
-        fmt::format("model {} returned {} values for {} rows", name_, out->size(), rows));
+        fmt::format("model {} returned {} values for {} rows", name, out->size(), rows));
   }
   if (!out.ok()) {
-    for (Pending* p : batch) p->result = out.status();
+    for (const Pending& p : batch) AnswerOf(p) = out.status();
     return;
   }
   size_t offset = 0;
-  for (Pending* p : batch) {
-    const size_t n = static_cast<size_t>(p->rows * outputs_per_row_);
-    p->result = std::vector<float>(out->begin() + static_cast<ptrdiff_t>(offset),
-                                   out->begin() + static_cast<ptrdiff_t>(offset + n));
+  for (const Pending& p : batch) {
+    const size_t n = static_cast<size_t>(p.rows * outputs_per_row);
+    AnswerOf(p) = std::vector<float>(out->begin() + static_cast<ptrdiff_t>(offset),
+                                     out->begin() + static_cast<ptrdiff_t>(offset + n));
     offset += n;
   }
 }

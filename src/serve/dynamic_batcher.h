@@ -4,15 +4,21 @@
 // delay (the default) it batches only what piles up while the network is
 // busy: an idle server answers at once, a loaded one batches by itself.
 //
-// Leader/follower, no worker thread: a caller that finds a free instance
-// (up to `instances` forward passes run at once; the model session is
-// thread-safe) runs the next batch itself (its own request and whatever is
-// queued ahead of it), then hands the lead to the oldest request still
-// waiting. At most one leader at a time waits for its batch to fill. An idle
-// server therefore answers on the request's own thread with no hand-off,
-// and a loaded one wakes each waiting caller exactly once — thread wake-ups
-// were most of the per-request CPU of a hand-off to a worker thread
-// (docs/benchmarks.md, serving).
+// No worker thread, and no caller ever waits for another's forward pass.
+// Submit queues a caller's requests and returns; `done` is called with their
+// answers on whichever thread ran their batch. A submitting thread that
+// finds one of the `instances` free (the model session is thread-safe) runs
+// one batch itself — the oldest queued rows first, its own among them — and
+// then, if rows are still queued, hands the lead to the thread of the oldest
+// of them that is not already running a batch, through the `post` that
+// thread gave with them. So an HTTP thread whose requests wait for another
+// thread's forward pass goes back to reading its connections (their next
+// requests join the next batch) instead of blocking, which left a core 15 %
+// idle under load (docs/benchmarks.md, serving); the threads whose rows wait
+// take turns running passes, so none starves its own connections; and an
+// idle server still answers on the request's own thread with no hand-off.
+// Run / RunMany are the blocking form (the shadow worker, tests): the
+// caller waits, and runs whatever lead is handed to it while it waits.
 //
 // The queue is bounded in rows: past max_queue_rows a request is refused at
 // once (ResourceExhausted → HTTP 429) instead of waiting, so memory and
@@ -24,9 +30,11 @@
 #include <cstdint>
 #include <deque>
 #include <functional>
+#include <memory>
 #include <mutex>
 #include <span>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "base/status.h"
@@ -41,77 +49,50 @@ class DynamicBatcher {
   // Called after each forward pass with its row count (metrics).
   using BatchObserver = std::function<void(int64_t rows)>;
 
+  struct Input {
+    std::span<const float> features;  // rows × inputs_per_row values
+    int64_t rows = 0;
+  };
+  using Answers = std::vector<Result<std::vector<float>>>;
+  // Gets one answer per input, in order; called once.
+  using Done = std::function<void(Answers)>;
+  // Runs a task later on the submitting thread (its event loop); it may be
+  // called from any thread, with the batcher's lock held, so it must only
+  // queue the task.
+  using Post = std::function<void(std::function<void()>)>;
+
   DynamicBatcher(std::string name, int64_t inputs_per_row, int64_t outputs_per_row,
                  BatchingOptions options, Compute compute, BatchObserver observer = {});
   // Refuses new requests, cuts a batch's fill wait short and returns once
-  // every caller inside Run has its answer.
+  // every request submitted has been answered. It waits for the threads
+  // that hold its queued rows to run the lead handed to them, so it must
+  // not run on one of those: a server destroys a model once its requests
+  // are answered (they hold it).
   ~DynamicBatcher();
   DynamicBatcher(const DynamicBatcher&) = delete;
   DynamicBatcher& operator=(const DynamicBatcher&) = delete;
 
-  // Blocks until the rows are computed. `features` holds rows ×
-  // inputs_per_row values. A request larger than max_batch_size runs as a
-  // batch of its own.
-  Result<std::vector<float>> Run(std::vector<float> features, int64_t rows);
+  // Queues the inputs (the spans must stay valid until `done`) and returns
+  // without waiting for them; this thread runs a batch first when an
+  // instance is free. Each input is admitted or refused (a bad size, the
+  // queue full, shutting down) on its own; when none is admitted, `done`
+  // is called before Submit returns. A request larger than max_batch_size
+  // runs as a batch of its own.
+  void Submit(std::span<const Input> inputs, Done done, Post post);
 
-  // Several requests from one caller (the HTTP thread's requests of one
-  // pass), queued together so that they can share a forward pass; one
-  // answer per input, in order. Each is admitted or refused (a bad size,
-  // the queue full, shutting down) on its own.
-  struct Input {
-    std::span<const float> features;
-    int64_t rows = 0;
-  };
-  std::vector<Result<std::vector<float>>> RunMany(std::span<const Input> inputs);
+  // Blocking: one answer per input, in order, once all are computed.
+  Answers RunMany(std::span<const Input> inputs);
+  Result<std::vector<float>> Run(std::vector<float> features, int64_t rows);
 
   int64_t queued_rows() const;
   const BatchingOptions& options() const { return options_; }
 
  private:
-  // One thread inside RunMany. Its requests share its condition variable:
-  // whichever of them is finished or handed the lead, that thread wakes.
-  struct Caller {
-    std::condition_variable wake;
-    bool leading = false;  // in Lead: busy, not waiting to be woken
-  };
-  // Lives with its caller while queued; the leader fills `result` outside
-  // the lock and sets `done` under it.
-  struct Pending {
-    std::span<const float> features;
-    int64_t rows = 0;
-    std::chrono::steady_clock::time_point enqueued;
-    Caller* caller = nullptr;
-    bool taken = false;  // in a leader's batch; its caller only waits for `done`
-    bool done = false;
-    Result<std::vector<float>> result = InternalError("not run");
-  };
-  // Why `rows` more cannot be queued now, or OK; called with the lock held.
-  Status Admit(int64_t rows) const;
-  // Runs one batch from the front of the queue; called with `lock` held, an
-  // instance free and the queue not empty, returns with the lock held.
-  void Lead(std::unique_lock<std::mutex>& lock, Caller& self);
-  // Wakes the caller of the oldest queued request whose caller is waiting
-  // (not leading a batch): it leads next if an instance is free.
-  void WakeNextCaller();
-  void RunBatch(const std::vector<Pending*>& batch, int64_t rows);
-  void RunBatchUnchecked(const std::vector<Pending*>& batch, int64_t rows);
-
-  const std::string name_;
-  const int64_t inputs_per_row_;
-  const int64_t outputs_per_row_;
+  struct Core;
   const BatchingOptions options_;
-  const Compute compute_;
-  const BatchObserver observer_;
-
-  mutable std::mutex mu_;
-  std::deque<Pending*> queue_;
-  int64_t queued_rows_ = 0;
-  int leaders_ = 0;       // filling or running a batch; at most options_.instances
-  bool filling_ = false;  // a leader waits on fill_ for more rows
-  std::condition_variable fill_;
-  int callers_ = 0;  // inside Run; the destructor waits for 0
-  std::condition_variable idle_;
-  bool stopping_ = false;
+  // Shared with the leads handed to other threads, which may run after the
+  // batcher is gone (they then find nothing to do).
+  std::shared_ptr<Core> core_;
 };
 
 }  // namespace citadel::serve

@@ -4,8 +4,12 @@
 
 #include <atomic>
 #include <chrono>
+#include <condition_variable>
+#include <deque>
+#include <future>
 #include <latch>
 #include <new>
+#include <optional>
 #include <thread>
 
 #include "serve/routing/deployment_spec.h"
@@ -100,6 +104,105 @@ TEST(DynamicBatcher, AWaitingCallerLeadsTheFreeInstanceWhileAGroupRuns) {
   // Ten batches, two at a time: about half start beside another one. One
   // instance left idle after the first batch would give 1.
   EXPECT_GE(overlapping.load(), 4);
+}
+
+// A thread running posted tasks in order, like an HTTP thread's event loop.
+class EventLoop {
+ public:
+  EventLoop() : thread_([this] { Loop(); }) {}
+  ~EventLoop() {
+    Post(nullptr);
+    thread_.join();
+  }
+  void Post(std::function<void()> task) {
+    std::lock_guard lock(mu_);
+    tasks_.push_back(std::move(task));
+    wake_.notify_one();
+  }
+  DynamicBatcher::Post Poster() {
+    return [this](std::function<void()> task) { Post(std::move(task)); };
+  }
+  std::thread::id id() const { return thread_.get_id(); }
+
+ private:
+  void Loop() {
+    while (true) {
+      std::unique_lock lock(mu_);
+      wake_.wait(lock, [&] { return !tasks_.empty(); });
+      auto task = std::move(tasks_.front());
+      tasks_.pop_front();
+      lock.unlock();
+      if (!task) return;
+      task();
+    }
+  }
+  std::mutex mu_;
+  std::condition_variable wake_;
+  std::deque<std::function<void()>> tasks_;
+  std::thread thread_;
+};
+
+TEST(DynamicBatcher, ASubmitterWhoseRowsWaitGoesBackToItsLoopAndIsHandedTheirBatch) {
+  // Loop A's request holds the one instance; loop B's request queues behind
+  // it. B's Submit must return at once (its loop stays free for its
+  // connections), and when A's pass ends the next batch runs on B — the
+  // thread whose request waits — not on A.
+  std::latch release(1);
+  std::atomic<bool> first{true};
+  std::mutex mu;
+  std::vector<std::thread::id> computed_on;
+  DynamicBatcher b("m:1", 2, 1, BatchingOptions{}, [&](std::span<const float> x, int64_t rows) {
+    {
+      std::lock_guard lock(mu);
+      computed_on.push_back(std::this_thread::get_id());
+    }
+    if (first.exchange(false)) release.wait();
+    return Sum(x, rows);
+  });
+  EventLoop a, c;
+  const std::vector<float> xa = {1, 1}, xc = {2, 2};
+  const DynamicBatcher::Input ia{xa, 1}, ic{xc, 1};
+  std::promise<std::pair<std::thread::id, DynamicBatcher::Answers>> got_a, got_c;
+  auto answered = [](auto& promise) {
+    return [&promise](DynamicBatcher::Answers answers) {
+      promise.set_value({std::this_thread::get_id(), std::move(answers)});
+    };
+  };
+  a.Post([&] { b.Submit({&ia, 1}, answered(got_a), a.Poster()); });
+  while (true) {  // A's pass has started
+    std::lock_guard lock(mu);
+    if (!computed_on.empty()) break;
+  }
+  std::promise<void> c_returned;
+  c.Post([&] {
+    b.Submit({&ic, 1}, answered(got_c), c.Poster());
+    c_returned.set_value();
+  });
+  // Returns while A's forward pass still holds the instance.
+  ASSERT_EQ(c_returned.get_future().wait_for(std::chrono::seconds(10)), std::future_status::ready);
+  EXPECT_EQ(b.queued_rows(), 1);
+  release.count_down();
+  auto [a_thread, a_answers] = got_a.get_future().get();
+  auto [c_thread, c_answers] = got_c.get_future().get();
+  EXPECT_EQ(a_thread, a.id());
+  EXPECT_EQ(c_thread, c.id());
+  ASSERT_TRUE(a_answers.at(0).ok() && c_answers.at(0).ok());
+  EXPECT_EQ(*a_answers[0], (std::vector<float>{11}));
+  EXPECT_EQ(*c_answers[0], (std::vector<float>{22}));
+  std::lock_guard lock(mu);
+  EXPECT_EQ(computed_on, (std::vector<std::thread::id>{a.id(), c.id()}));
+}
+
+TEST(DynamicBatcher, ASubmissionWithNothingAdmittedIsAnsweredBeforeSubmitReturns) {
+  DynamicBatcher b("m:1", 2, 1, BatchingOptions{}, Sum);
+  const std::vector<float> bad = {1, 2, 3};
+  const DynamicBatcher::Input in{bad, 1};
+  std::optional<DynamicBatcher::Answers> answers;
+  b.Submit({&in, 1}, [&](DynamicBatcher::Answers a) { answers = std::move(a); },
+           [](std::function<void()>) { ADD_FAILURE() << "nothing to hand over"; });
+  ASSERT_TRUE(answers.has_value());
+  ASSERT_EQ(answers->size(), 1u);
+  EXPECT_EQ(answers->front().status().code(), StatusCode::kInvalidArgument);
 }
 
 TEST(DynamicBatcher, AModelThatThrowsFailsItsBatchNotTheServer) {
