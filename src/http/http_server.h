@@ -52,7 +52,41 @@ using Handler = std::function<void(const Request&, Response&)>;
 
 namespace internal {
 struct PendingAnswer;  // server_connection.h
-}
+struct DeferredState;
+}  // namespace internal
+
+// An answer given after the handler has returned, from any thread: the
+// handler takes it from its Exchange (Exchange::Defer) when the answer
+// waits on work elsewhere — a forward pass another thread runs — so that
+// its thread goes back to reading its other connections instead of
+// blocking. It owns the request; the server's Stop waits for it; and one
+// destroyed unsent answers 500, so that no client is left waiting.
+class DeferredAnswer {
+ public:
+  DeferredAnswer() = default;
+  DeferredAnswer(DeferredAnswer&&) noexcept = default;
+  DeferredAnswer& operator=(DeferredAnswer&& other) noexcept;
+  DeferredAnswer(const DeferredAnswer&) = delete;
+  DeferredAnswer& operator=(const DeferredAnswer&) = delete;
+  ~DeferredAnswer();
+
+  explicit operator bool() const { return state_ != nullptr; }
+  const Request& request() const;
+  // Sends `response` on the request's connection: at once on the
+  // connection's thread, otherwise queued to it. Once; later calls do
+  // nothing.
+  void Send(Response response);
+  // Runs `task` on the connection's thread, after what that thread has
+  // already queued; callable from any thread. The thread keeps running
+  // (Stop waits) while this answer is unsent.
+  void Post(std::function<void()> task) const;
+
+ private:
+  friend struct Exchange;
+  explicit DeferredAnswer(std::shared_ptr<internal::DeferredState> state)
+      : state_(std::move(state)) {}
+  std::shared_ptr<internal::DeferredState> state_;
+};
 
 // One request and the response its handler fills.
 struct Exchange {
@@ -64,13 +98,19 @@ struct Exchange {
   // only, on the handler's thread; the response is moved out, and the
   // handler must not touch it afterwards.
   void AnswerNow() const;
+  // Takes the exchange out of the pass: the request moves into the
+  // DeferredAnswer (`*request` is empty afterwards), `*response` is not
+  // sent when the handler returns, and the answer is whatever the
+  // DeferredAnswer sends. Once, on the handler's thread, before AnswerNow.
+  DeferredAnswer Defer() const;
   internal::PendingAnswer* pending = nullptr;
 };
 // A handler given, at once, every request its thread has read in one pass
 // over the connections that were ready: work that is cheaper together (a
 // model's forward pass over the rows of several requests) is done together
 // without waiting for anything. Each exchange is answered on its own
-// connection when the handler calls AnswerNow, or else once it returns.
+// connection when the handler calls AnswerNow, or else once it returns,
+// unless it deferred it.
 using BatchHandler = std::function<void(std::span<const Exchange>)>;
 
 // Runs `handle` for one request (of a batch, say): an exception escaping it

@@ -15,6 +15,7 @@
 #include <functional>
 #include <future>
 #include <memory>
+#include <mutex>
 #include <span>
 #include <thread>
 
@@ -305,6 +306,132 @@ TEST(HttpServer, AnAnswerSentEarlyDoesNotWaitForTheRestOfThePass) {
   // The connection answered early goes on serving.
   ASSERT_TRUE(early.Send("GET /early HTTP/1.1\r\nHost: x\r\n\r\n"));
   EXPECT_EQ(BodyOf(early.ReadResponse()), "early");
+}
+
+// Deferred answers, sent from a thread of the test's: Hold() keeps them
+// until Release().
+class AnswerLater {
+ public:
+  void Hold(DeferredAnswer answer) {
+    std::lock_guard lock(mu_);
+    held_.push_back(std::move(answer));
+  }
+  size_t held() {
+    std::lock_guard lock(mu_);
+    return held_.size();
+  }
+  // Sends each held answer from another thread, `body` as its body, and
+  // reports the thread its Post ran on.
+  std::thread::id Release(const std::string& body) {
+    std::promise<std::thread::id> posted_on;
+    std::thread([&] {
+      std::vector<DeferredAnswer> answers;
+      {
+        std::lock_guard lock(mu_);
+        answers.swap(held_);
+      }
+      answers.front().Post([&] { posted_on.set_value(std::this_thread::get_id()); });
+      for (DeferredAnswer& a : answers) {
+        Response r;
+        r.content_type = "text/plain";
+        r.body = body + " " + a.request().path;
+        a.Send(std::move(r));
+        a.Send(Response{});  // a second call does nothing
+      }
+    }).join();
+    return posted_on.get_future().get();
+  }
+  void Drop() {
+    std::lock_guard lock(mu_);
+    held_.clear();
+  }
+
+ private:
+  std::mutex mu_;
+  std::vector<DeferredAnswer> held_;
+};
+
+// A handler that defers /later and answers the rest at once, on one thread.
+std::unique_ptr<HttpServer> StartDeferring(AnswerLater& later, std::thread::id* handler_thread) {
+  ServerOptions options;
+  options.threads = 1;  // every connection on the same thread
+  BatchHandler handler = [&later, handler_thread](std::span<const Exchange> exchanges) {
+    *handler_thread = std::this_thread::get_id();
+    for (const Exchange& x : exchanges) {
+      if (x.request->path.starts_with("/later")) {
+        DeferredAnswer d = x.Defer();
+        EXPECT_TRUE(x.request->path.empty()) << "the request moved into the deferred answer";
+        EXPECT_FALSE(x.Defer()) << "deferred twice";
+        later.Hold(std::move(d));
+        continue;
+      }
+      x.response->content_type = "text/plain";
+      x.response->body = "now " + x.request->path;
+    }
+  };
+  auto started = HttpServer::Start(options, handler);
+  EXPECT_TRUE(started.ok()) << started.status().ToString();
+  return started.ok() ? std::move(*started) : nullptr;
+}
+
+TEST(HttpServer, ADeferredAnswerLeavesItsThreadFreeForOtherConnections) {
+  AnswerLater later;
+  std::thread::id handler_thread;
+  auto server = StartDeferring(later, &handler_thread);
+  ASSERT_NE(server, nullptr);
+  RawConnection waiting(server->port()), other(server->port());
+  ASSERT_TRUE(waiting.Send("GET /later HTTP/1.1\r\nHost: x\r\n\r\n"));
+  while (later.held() == 0) std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  // The only thread is free: another connection is answered meanwhile,
+  // twice.
+  for (int i = 0; i < 2; ++i) {
+    ASSERT_TRUE(other.Send("GET /now HTTP/1.1\r\nHost: x\r\n\r\n"));
+    EXPECT_EQ(BodyOf(other.ReadResponse()), "now /now");
+  }
+  // Sent from another thread, the answer is written by the connection's
+  // own, and the connection stays alive for its next request.
+  EXPECT_EQ(later.Release("sent"), handler_thread);
+  EXPECT_EQ(BodyOf(waiting.ReadResponse()), "sent /later");
+  ASSERT_TRUE(waiting.Send("GET /now HTTP/1.1\r\nHost: x\r\n\r\n"));
+  EXPECT_EQ(BodyOf(waiting.ReadResponse()), "now /now");
+}
+
+TEST(HttpServer, ADeferredAnswerDroppedUnsentIsA500) {
+  AnswerLater later;
+  std::thread::id handler_thread;
+  auto server = StartDeferring(later, &handler_thread);
+  ASSERT_NE(server, nullptr);
+  RawConnection waiting(server->port());
+  ASSERT_TRUE(waiting.Send("GET /later HTTP/1.1\r\nHost: x\r\n\r\n"));
+  while (later.held() == 0) std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  later.Drop();
+  const std::string r = waiting.ReadResponse();
+  EXPECT_EQ(StatusOf(r), 500) << r;
+  ASSERT_TRUE(waiting.Send("GET /now HTTP/1.1\r\nHost: x\r\n\r\n"));
+  EXPECT_EQ(BodyOf(waiting.ReadResponse()), "now /now");
+}
+
+TEST(HttpServer, StopWaitsForDeferredAnswersAndSendsThem) {
+  AnswerLater later;
+  std::thread::id handler_thread;
+  auto server = StartDeferring(later, &handler_thread);
+  ASSERT_NE(server, nullptr);
+  RawConnection waiting(server->port());
+  ASSERT_TRUE(waiting.Send("GET /later HTTP/1.1\r\nHost: x\r\n\r\n"));
+  while (later.held() == 0) std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  std::atomic<bool> stopped{false};
+  std::thread stopper([&] {
+    server->Stop();
+    stopped = true;
+  });
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));
+  EXPECT_FALSE(stopped.load()) << "Stop returned with an answer still owed";
+  later.Release("drained");
+  stopper.join();
+  const std::string r = waiting.ReadResponse();
+  EXPECT_EQ(BodyOf(r), "drained /later");
+  EXPECT_NE(r.find("Connection: close"), std::string::npos) << r;
+  EXPECT_TRUE(waiting.ClosedByServer());
 }
 
 TEST(HandleIsolated, AThrowBecomesA500ForThatRequestOnly) {

@@ -78,9 +78,57 @@ void Exchange::AnswerNow() const {
   pending->connection->Answer(pending->request, std::move(*response));
 }
 
+DeferredAnswer Exchange::Defer() const {
+  if (pending == nullptr || pending->answered) return {};
+  pending->answered = true;  // the pass no longer answers it
+  return DeferredAnswer(std::make_shared<internal::DeferredState>(
+      std::move(pending->connection), std::move(pending->request)));
+}
+
+DeferredAnswer& DeferredAnswer::operator=(DeferredAnswer&& other) noexcept {
+  if (this != &other) {
+    if (state_ != nullptr && !state_->sent) Send(internal::ErrorResponse(500, "internal error"));
+    state_ = std::move(other.state_);
+  }
+  return *this;
+}
+
+DeferredAnswer::~DeferredAnswer() {
+  if (state_ == nullptr || state_->sent) return;
+  log::Error("http: {} {}: the handler dropped its deferred answer; answering 500",
+             state_->request.method, state_->request.path);
+  Send(internal::ErrorResponse(500, "internal error"));
+}
+
+const Request& DeferredAnswer::request() const { return state_->request; }
+
+void DeferredAnswer::Send(Response response) {
+  if (state_ == nullptr || state_->sent) return;
+  state_->sent = true;
+  internal::Connection& connection = *state_->connection;
+  if (connection.context().get_executor().running_in_this_thread()) {
+    connection.Answer(state_->request, std::move(response));
+  } else {
+    boost::asio::post(connection.context(), [state = state_, response = std::move(response)]() mutable {
+      state->connection->Answer(state->request, std::move(response));
+    });
+  }
+  // The queued write is work of its own: the thread runs until it is done.
+  state_->guard.reset();
+}
+
+void DeferredAnswer::Post(std::function<void()> task) const {
+  boost::asio::post(state_->connection->context(), std::move(task));
+}
+
 }  // namespace citadel::http
 
 namespace citadel::http::internal {
+
+DeferredState::DeferredState(std::shared_ptr<Connection> c, Request r)
+    : connection(std::move(c)),
+      request(std::move(r)),
+      guard(boost::asio::make_work_guard(connection->context())) {}
 
 BatchHandler OneAtATime(Handler handler) {
   return [handler = std::move(handler)](std::span<const Exchange> exchanges) {

@@ -13,6 +13,7 @@
 
 #include <array>
 #include <atomic>
+#include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/steady_timer.hpp>
@@ -41,6 +42,18 @@ struct PendingAnswer {
   bool answered = false;
 };
 
+// A request handed out of its pass (Exchange::Defer) until it is sent.
+// The work guard keeps its connection's thread running — Stop() waits for
+// it — so that the answer always has a thread to be written on.
+struct DeferredState {
+  using WorkGuard = boost::asio::executor_work_guard<boost::asio::io_context::executor_type>;
+  DeferredState(std::shared_ptr<Connection> c, Request r);
+  std::shared_ptr<Connection> connection;
+  Request request;
+  WorkGuard guard;
+  bool sent = false;  // touched only by the DeferredAnswer's owner
+};
+
 // What every connection shares, read-only but for `stopping`.
 struct ServerShared {
   ServerOptions options;
@@ -67,6 +80,7 @@ class ConnectionRegistry {
 
   void Add(Connection* connection);
   void Remove(Connection* connection) { connections_.erase(connection); }
+  boost::asio::io_context& context() { return context_; }
   // Stop(): idle connections close, the others close after their answer.
   void CloseIdle();
   // A request read whole: handled after the other connections that were
@@ -111,6 +125,8 @@ class Connection : public std::enable_shared_from_this<Connection> {
   // The handler's answer to the request this connection handed to
   // ConnectionRegistry::Ready.
   void Answer(const Request& request, Response response);
+  // The event loop this connection lives on (its one thread's).
+  boost::asio::io_context& context() { return registry_.context(); }
 
  private:
   using Parser = boost::beast::http::request_parser<boost::beast::http::string_body>;
