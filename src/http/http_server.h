@@ -85,6 +85,8 @@ class DeferredAnswer {
   friend struct Exchange;
   explicit DeferredAnswer(std::shared_ptr<internal::DeferredState> state)
       : state_(std::move(state)) {}
+  // Unsent: answers 500 (and logs that the handler dropped it).
+  void Abandon() noexcept;
   std::shared_ptr<internal::DeferredState> state_;
 };
 

@@ -87,17 +87,23 @@ DeferredAnswer Exchange::Defer() const {
 
 DeferredAnswer& DeferredAnswer::operator=(DeferredAnswer&& other) noexcept {
   if (this != &other) {
-    if (state_ != nullptr && !state_->sent) Send(internal::ErrorResponse(500, "internal error"));
+    Abandon();
     state_ = std::move(other.state_);
   }
   return *this;
 }
 
-DeferredAnswer::~DeferredAnswer() {
+DeferredAnswer::~DeferredAnswer() { Abandon(); }
+
+void DeferredAnswer::Abandon() noexcept {
   if (state_ == nullptr || state_->sent) return;
-  log::Error("http: {} {}: the handler dropped its deferred answer; answering 500",
-             state_->request.method, state_->request.path);
-  Send(internal::ErrorResponse(500, "internal error"));
+  try {
+    log::Error("http: {} {}: the handler dropped its deferred answer; answering 500",
+               state_->request.method, state_->request.path);
+    Send(internal::ErrorResponse(500, "internal error"));
+  } catch (const std::exception& e) {  // out of memory: the connection closes with the server
+    log::Error("http: a deferred answer could not be sent: {}", e.what());
+  }
 }
 
 const Request& DeferredAnswer::request() const { return state_->request; }

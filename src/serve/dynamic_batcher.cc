@@ -163,26 +163,39 @@ void DynamicBatcher::Core::Submit(std::span<const Input> inputs, Done done, Post
   auto submission = std::make_unique<Submission>();
   submission->post = std::move(post);
   submission->thread = std::this_thread::get_id();
-  submission->answers.reserve(inputs.size());
+  std::vector<bool> valid(inputs.size());
+  for (size_t i = 0; i < inputs.size(); ++i) {
+    const Input& in = inputs[i];
+    valid[i] = in.rows >= 1 && static_cast<int64_t>(in.features.size()) == in.rows * inputs_per_row;
+    submission->answers.emplace_back(
+        valid[i] ? InternalError("not run")
+                 : InvalidArgumentError(
+                       fmt::format("model {} takes {} values per row; got {} for {} rows", name,
+                                   inputs_per_row, in.features.size(), in.rows)));
+  }
   const auto keep = shared_from_this();  // see Core
   std::unique_lock lock(mu);
   const auto now = std::chrono::steady_clock::now();
-  for (size_t i = 0; i < inputs.size(); ++i) {
-    const Input& in = inputs[i];
-    if (in.rows < 1 || static_cast<int64_t>(in.features.size()) != in.rows * inputs_per_row) {
-      submission->answers.emplace_back(
-          InvalidArgumentError(fmt::format("model {} takes {} values per row; got {} for {} rows",
-                                           name, inputs_per_row, in.features.size(), in.rows)));
-      continue;
+  try {
+    for (size_t i = 0; i < inputs.size(); ++i) {
+      if (!valid[i]) continue;
+      if (Status s = Admit(inputs[i].rows); !s.ok()) {
+        submission->answers[i] = std::move(s);
+        continue;
+      }
+      queue.push_back({inputs[i].features, inputs[i].rows, now, submission.get(), i});
+      queued_rows += inputs[i].rows;
+      ++submission->outstanding;
     }
-    if (Status s = Admit(in.rows); !s.ok()) {
-      submission->answers.emplace_back(std::move(s));
-      continue;
+  } catch (...) {
+    // Out of memory: nothing of this submission stays queued (its requests
+    // are the last ones), and the caller hears of it by the exception.
+    while (submission->outstanding > 0) {
+      queued_rows -= queue.back().rows;
+      queue.pop_back();
+      --submission->outstanding;
     }
-    submission->answers.emplace_back(InternalError("not run"));
-    queue.push_back({in.features, in.rows, now, submission.get(), i});
-    queued_rows += in.rows;
-    ++submission->outstanding;
+    throw;
   }
   if (submission->outstanding == 0) {
     lock.unlock();
@@ -268,7 +281,13 @@ void DynamicBatcher::Core::Drive(std::unique_lock<std::mutex> lock) {
     lead_again = !HandOff() || lead_again;
     if (!finished.empty()) {
       lock.unlock();
-      for (auto& s : finished) s->done(std::move(s->answers));
+      for (auto& s : finished) {
+        try {
+          s->done(std::move(s->answers));
+        } catch (const std::exception& e) {  // not this thread's to fail on
+          log::Error("serve: model {}: delivering answers failed: {}", name, e.what());
+        }
+      }
       lock.lock();
       submissions -= static_cast<int64_t>(finished.size());
     }

@@ -77,7 +77,8 @@ class DynamicBatcher {
   // instance is free. Each input is admitted or refused (a bad size, the
   // queue full, shutting down) on its own; when none is admitted, `done`
   // is called before Submit returns. A request larger than max_batch_size
-  // runs as a batch of its own.
+  // runs as a batch of its own. Out of memory, it throws with nothing
+  // queued and `done` not called.
   void Submit(std::span<const Input> inputs, Done done, Post post);
 
   // Blocking: one answer per input, in order, once all are computed.

@@ -5,8 +5,10 @@
 #pragma once
 
 #include <chrono>
+#include <memory>
 #include <optional>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "http/http_server.h"
@@ -35,14 +37,46 @@ struct InferenceServer::InferJob {
   Result<std::vector<float>> probabilities = InternalError("not run");
 };
 
-// One request of an HTTP thread's pass, from its start to its answer.
+// One request of an HTTP thread's pass, from its start to its answer. One
+// that goes to a batcher leaves the pass (Defer): it then owns its request
+// and response, and is answered when its forward pass is done, while the
+// thread reads on.
 struct InferenceServer::Slot {
-  const http::Exchange& exchange;
-  const http::Request& req;
-  http::Response& res;
+  explicit Slot(const http::Exchange& x)
+      : exchange(&x),
+        req(x.request),
+        res(x.response),
+        started(std::chrono::steady_clock::now()) {}
+  Slot(const Slot&) = delete;
+  Slot& operator=(const Slot&) = delete;
+
+  void Defer() {
+    deferred = exchange->Defer();
+    req = &deferred.request();
+    own = std::move(*res);
+    res = &own;
+  }
+
+  const http::Exchange* exchange;
+  http::DeferredAnswer deferred;  // set by Defer
+  const http::Request* req;
+  http::Response* res;
+  http::Response own;  // a deferred request's response
   std::chrono::steady_clock::time_point started;
   Outcome outcome;
   std::optional<InferJob> job;  // an inference request that passed its checks
+};
+
+// One model's requests of a pass, handed to its batcher together: alive
+// until their answers are sent, on the thread that read them.
+struct InferenceServer::ModelCall {
+  std::shared_ptr<ServedModel> model;
+  std::vector<std::unique_ptr<Slot>> slots;
+  std::thread::id home = std::this_thread::get_id();
+  bool submitting = true;       // inside Submit (read on `home` only)
+  bool answered_inline = false;  // the answers came during Submit, on `home`
+  DynamicBatcher::Answers answers;
+  std::chrono::steady_clock::time_point computed;
 };
 
 namespace internal {

@@ -78,55 +78,82 @@ void InferenceServer::PrepareInfer(const http::Request& req, const Caller& calle
   j.started = started;
 }
 
-void InferenceServer::RunInferences(std::vector<Slot*>& infer) {
-  std::vector<bool> taken(infer.size(), false);
-  for (size_t i = 0; i < infer.size(); ++i) {
-    if (taken[i]) continue;
-    ServedModel* model = infer[i]->job->model.get();
-    std::vector<Slot*> group;
-    for (size_t j = i; j < infer.size(); ++j) {
-      if (taken[j] || infer[j]->job->model.get() != model) continue;
-      taken[j] = true;
-      group.push_back(infer[j]);
+void InferenceServer::RunInferences(std::vector<std::unique_ptr<Slot>>& slots) {
+  for (size_t i = 0; i < slots.size(); ++i) {
+    if (slots[i] == nullptr || !slots[i]->job) continue;
+    auto call = std::make_shared<ModelCall>();
+    call->model = slots[i]->job->model;
+    for (size_t j = i; j < slots.size(); ++j) {
+      if (slots[j] != nullptr && slots[j]->job && slots[j]->job->model == call->model) {
+        call->slots.push_back(std::move(slots[j]));
+      }
     }
+    ServedModel& model = *call->model;
     // An input-space detector judges a request before the model runs, so
     // a refused one takes no queue space or forward pass; a penultimate one
     // needs the forward pass's activations, and judges after it.
-    const bool screen_first =
-        model->ood() != nullptr && model->ood()->space() == ml::FeatureSpace::kInputFeatures;
-    if (screen_first) {
-      ScreenGroup(*model, group);
-      for (Slot* s : group) {
+    if (model.ood() != nullptr && model.ood()->space() == ml::FeatureSpace::kInputFeatures) {
+      std::vector<Slot*> group;
+      for (auto& s : call->slots) group.push_back(s.get());
+      ScreenGroup(model, group);
+      for (auto& s : call->slots) {
         if (!s->job) Respond(*s, /*now=*/true);  // refused: it need not wait for the pass
       }
-      std::erase_if(group, [](const Slot* s) { return !s->job; });
+      std::erase_if(call->slots, [](const auto& s) { return !s->job; });
+      if (call->slots.empty()) continue;
     }
-    try {
-      std::vector<DynamicBatcher::Input> inputs;
-      for (const Slot* s : group) inputs.push_back({s->job->features, s->outcome.rows});
-      // One forward pass for the rows of all of them, with no thread
-      // hand-off (dynamic_batcher.h).
-      auto results = model->batcher->RunMany(inputs);
-      for (size_t j = 0; j < group.size(); ++j)
-        group[j]->job->probabilities = std::move(results[j]);
-    } catch (const std::exception& e) {  // out of memory queuing them: they fail, not the pass
-      for (Slot* s : group) {
-        if (s->job) s->job->probabilities = InternalError(e.what());
-      }
+    SubmitGroup(std::move(call));
+  }
+}
+
+void InferenceServer::SubmitGroup(std::shared_ptr<ModelCall> call) {
+  std::vector<DynamicBatcher::Input> inputs;
+  try {
+    for (auto& s : call->slots) {
+      s->Defer();
+      inputs.push_back({s->job->features, s->outcome.rows});
     }
-    if (!screen_first && !group.empty()) ScreenGroup(*model, group);
-    // A model's latency is its own queue and forward pass, not those of
-    // other models answered in the same pass; and its requests are sent
-    // before the next model's forward pass.
-    const bool last = std::find(taken.begin(), taken.end(), false) == taken.end();
-    const auto done = std::chrono::steady_clock::now();
-    for (Slot* s : group) {
-      if (s->job) {
-        s->job->computed = done;
-        Isolate(*s, [&] { FinishInfer(s->req, s->res, s->outcome, *s->job); });
-      }
-      Respond(*s, /*now=*/!last);
-    }
+    // Where the answers and any lead handed to this thread are run: the
+    // connection's event loop, which every request of the call shares.
+    http::DeferredAnswer& home = call->slots.front()->deferred;
+    call->model->batcher->Submit(
+        inputs,
+        [this, call](DynamicBatcher::Answers answers) {
+          call->answers = std::move(answers);
+          call->computed = std::chrono::steady_clock::now();
+          // On this thread, inside Submit: answered once Submit returns.
+          // Never from here: the batcher is still counting this call.
+          if (std::this_thread::get_id() == call->home && call->submitting) {
+            call->answered_inline = true;
+            return;
+          }
+          call->slots.front()->deferred.Post([this, call] { FinishCall(*call); });
+        },
+        [&home](std::function<void()> task) { home.Post(std::move(task)); });
+  } catch (const std::exception& e) {  // out of memory queuing them: they fail, not the pass
+    call->answers.assign(call->slots.size(), InternalError(e.what()));
+    call->computed = std::chrono::steady_clock::now();
+    call->answered_inline = true;
+  }
+  call->submitting = false;
+  if (call->answered_inline) FinishCall(*call);
+}
+
+void InferenceServer::FinishCall(ModelCall& call) {
+  ServedModel& model = *call.model;
+  std::vector<Slot*> group;
+  for (size_t i = 0; i < call.slots.size(); ++i) {
+    Slot& s = *call.slots[i];
+    s.job->probabilities = std::move(call.answers[i]);
+    s.job->computed = call.computed;  // its own queue and forward pass
+    group.push_back(&s);
+  }
+  if (model.ood() != nullptr && model.ood()->space() == ml::FeatureSpace::kPenultimate) {
+    ScreenGroup(model, group);
+  }
+  for (Slot* s : group) {
+    if (s->job) Isolate(*s, [&] { FinishInfer(*s->req, *s->res, s->outcome, *s->job); });
+    Respond(*s, /*now=*/true);
   }
 }
 
@@ -139,7 +166,7 @@ void InferenceServer::ScreenGroup(ServedModel& model, std::span<Slot* const> gro
     log::Error("serve: screening {} requests for {}: {}", group.size(), model.Label(), e.what());
     for (Slot* s : group) {
       if (!s->job) continue;
-      Fail(s->res, s->outcome.error, InternalError("internal error"));
+      Fail(*s->res, s->outcome.error, InternalError("internal error"));
       s->job.reset();
     }
   }
@@ -200,7 +227,7 @@ void InferenceServer::ScreenOutOfDistribution(ServedModel& model,
     model.stats.ood_rows->Increment(static_cast<double>(flagged));
     if (s->job->state->spec.reject_ood) {
       CountRejection("ood");
-      Refuse(s->res, s->outcome.error, 422,
+      Refuse(*s->res, s->outcome.error, 422,
              fmt::format("{} of {} rows are out of distribution for model {} (row {} scores "
                          "{:.4g}, the threshold is {:.4g}); this endpoint refuses them",
                          flagged, s->outcome.rows, model.Label(), first, first_score, threshold));

@@ -96,25 +96,24 @@ void InferenceServer::Stop() {
 }
 
 void InferenceServer::HandleBatch(std::span<const http::Exchange> batch) {
-  std::vector<Slot> slots;
+  std::vector<std::unique_ptr<Slot>> slots;
   slots.reserve(batch.size());
-  for (const http::Exchange& x : batch) {
-    slots.push_back(Slot{x, *x.request, *x.response, std::chrono::steady_clock::now(), {}, {}});
-  }
-  std::vector<Slot*> infer;
-  for (Slot& slot : slots) {
-    Isolate(slot, [&] { HandleOne(slot.req, slot.res, slot.outcome, slot.job); });
-    if (slot.job) infer.push_back(&slot);
+  for (const http::Exchange& x : batch) slots.push_back(std::make_unique<Slot>(x));
+  bool infer = false;
+  for (auto& slot : slots) {
+    Slot& s = *slot;
+    Isolate(s, [&] { HandleOne(*s.req, *s.res, s.outcome, s.job); });
+    infer = infer || s.job.has_value();
   }
   // Health, metadata, metrics and refusals do not wait for forward passes.
-  for (Slot& slot : slots) {
-    if (!slot.job) Respond(slot, /*now=*/!infer.empty());
+  for (auto& slot : slots) {
+    if (!slot->job) Respond(*slot, /*now=*/infer);
   }
-  RunInferences(infer);  // responds to each of them
+  RunInferences(slots);  // responds to each of them, now or once computed
 }
 
 void InferenceServer::Isolate(Slot& slot, const std::function<void()>& work) {
-  if (!http::HandleIsolated(slot.req, slot.res, work)) {
+  if (!http::HandleIsolated(*slot.req, *slot.res, work)) {
     slot.outcome.error = "internal error";
     slot.job.reset();
   }
@@ -123,10 +122,14 @@ void InferenceServer::Isolate(Slot& slot, const std::function<void()>& work) {
 void InferenceServer::Respond(Slot& slot, bool now) {
   if (access_log_ != nullptr) {
     const auto done = std::chrono::steady_clock::now();
-    WriteAccessLog(slot.req, slot.res, slot.outcome,
+    WriteAccessLog(*slot.req, *slot.res, slot.outcome,
                    std::chrono::duration<double>(done - slot.started).count());
   }
-  if (now) slot.exchange.AnswerNow();
+  if (slot.deferred) {
+    slot.deferred.Send(std::move(*slot.res));
+  } else if (now) {
+    slot.exchange->AnswerNow();
+  }
 }
 
 void InferenceServer::HandleOne(const http::Request& req, http::Response& res, Outcome& outcome,

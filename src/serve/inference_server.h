@@ -69,6 +69,7 @@ class InferenceServer {
   struct Outcome;
   struct InferJob;
   struct Slot;
+  struct ModelCall;
   // The requests one HTTP thread read in one pass: each routed and checked,
   // the inference requests of each model run through its batcher together,
   // then each answered and logged.
@@ -95,12 +96,20 @@ class InferenceServer {
   void PrepareInfer(const http::Request& request, const Caller& caller, std::string_view endpoint,
                     int64_t version, http::Response& response, Outcome& outcome,
                     std::optional<InferJob>& job);
-  // Each model's requests of a pass screened together and run through its
-  // batcher as one group (an input-space detector screens before the
-  // forward pass, a penultimate one after it, on the activations that
-  // come back with the answers). Each group's requests are answered at
-  // once except the last group's, which the end of the pass sends.
-  void RunInferences(std::vector<Slot*>& infer);
+  // Each model's requests of a pass (the slots with a job, taken from
+  // `slots`) screened together and handed to its batcher as one group (an
+  // input-space detector screens before the forward pass; a refused
+  // request is answered at once).
+  void RunInferences(std::vector<std::unique_ptr<Slot>>& slots);
+  // Defers the group's requests and submits them to the batcher, which
+  // runs them on this thread when an instance is free and otherwise
+  // returns: the thread reads on while another thread's forward pass runs.
+  // The answers come back here (FinishCall), through the event loop.
+  void SubmitGroup(std::shared_ptr<ModelCall> call);
+  // On the thread that read the requests: a penultimate detector screens
+  // the activations that came back with the answers, then each is
+  // answered.
+  void FinishCall(ModelCall& call);
   // ScreenOutOfDistribution, its failure (out of memory) a 500 for every
   // request of the group still unanswered, not counted against the model.
   void ScreenGroup(ServedModel& model, std::span<Slot* const> group);
