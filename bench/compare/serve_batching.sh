@@ -21,6 +21,11 @@
 # the batched deployment's p95 is no worse than the unbatched one's, its
 # throughput over the unbatched throughput.
 #
+# BASELINE=/path/to/an/older/citadel serves the same workspace from a second
+# process on its own port, measured in the same repetitions, interleaved:
+# an A/B of two builds on a noisy machine, each side's table printed, then
+# each build's batched throughput over the best unbatched one of either.
+#
 #   bench/compare/serve_batching.sh [BUILD_DIR]
 #   NICE=-10 DURATION=5 WARMUP=1 REPS=3 CONNECTIONS="1 8 32 64" MAX_DELAY_MS=0 THREADS=1 INSTANCES=1 \
 #     SERVE_ARGS="--threads 4" \
@@ -95,13 +100,20 @@ if [[ "$ENCODING" == binary ]]; then
     --header "Content-Type: application/octet-stream")
 fi
 
-PORT=$(free_port)
-# shellcheck disable=SC2086 # SERVE_ARGS: extra `citadel serve` flags, word-split on purpose
-nice -n "$NICE" "$CITADEL" serve --port "$PORT" --no-auth --access-log none ${SERVE_ARGS:-} \
-  >"$WORK/serve.log" 2>&1 &
-PIDS+=($!)
-SERVER_PID=$!
-wait_ready "citadel serve" "http://127.0.0.1:$PORT/v2/health/ready" "$WORK/serve.log"
+# One server per side: "name port pid".
+SIDES=()
+start_side() {
+  local name=$1 binary=$2 port
+  port=$(free_port)
+  # shellcheck disable=SC2086 # SERVE_ARGS: extra `citadel serve` flags, word-split on purpose
+  nice -n "$NICE" "$binary" serve --port "$port" --no-auth --access-log none ${SERVE_ARGS:-} \
+    >"$WORK/$name.log" 2>&1 &
+  PIDS+=($!)
+  SIDES+=("$name $port $!")
+  wait_ready "$name serve" "http://127.0.0.1:$port/v2/health/ready" "$WORK/$name.log"
+}
+start_side citadel "$CITADEL"
+[[ -n "${BASELINE:-}" ]] && start_side baseline "$BASELINE"
 
 machine_line
 echo "closed loop, 1 load thread, ${DURATION} s after ${WARMUP} s warm-up, medians of $REPS;" \
@@ -111,13 +123,15 @@ echo "closed loop, 1 load thread, ${DURATION} s after ${WARMUP} s warm-up, media
 : >"$WORK/results.tsv"
 for c in $CONNECTIONS; do
   for _ in $(seq "$REPS"); do
-    for endpoint in cnn_single cnn_batched; do
-      before=$(cpu_ticks "$SERVER_PID")
-      nice -n "$NICE" "$LOADGEN" --url "http://127.0.0.1:$PORT/v2/models/$endpoint/infer" \
-        "${BODY_ARGS[@]}" --connections "$c" --duration "$DURATION" \
-        --warmup "$WARMUP" --timeout 10 --json >"$WORK/run.json" 2>/dev/null || true
-      after=$(cpu_ticks "$SERVER_PID")
-      "$PYTHON" -c '
+    for side in "${SIDES[@]}"; do
+      read -r name port pid <<<"$side"
+      for endpoint in cnn_single cnn_batched; do
+        before=$(cpu_ticks "$pid")
+        nice -n "$NICE" "$LOADGEN" --url "http://127.0.0.1:$port/v2/models/$endpoint/infer" \
+          "${BODY_ARGS[@]}" --connections "$c" --duration "$DURATION" \
+          --warmup "$WARMUP" --timeout 10 --json >"$WORK/run.json" 2>/dev/null || true
+        after=$(cpu_ticks "$pid")
+        "$PYTHON" -c '
 import json, os, sys
 r = json.load(open(sys.argv[1]))
 ticks = (int(sys.argv[5]) - int(sys.argv[4])) / os.sysconf("SC_CLK_TCK")
@@ -126,11 +140,17 @@ print(sys.argv[2], sys.argv[3], r["throughput_rps"], r["latency_ms"]["p50"],
       r["latency_ms"]["p95"],
       r["latency_ms"]["p99"], r["errors_including_warmup"],
       ticks * 1e6 / requests if requests else 0, r.get("cpu_us_per_request", 0), sep="\t")' \
-        "$WORK/run.json" "$endpoint" "$c" "$before" "$after" >>"$WORK/results.tsv"
+          "$WORK/run.json" "$name/$endpoint" "$c" "$before" "$after" >>"$WORK/results.tsv"
+      done
     done
   done
 done
-curl -s "http://127.0.0.1:$PORT/metrics" | grep -E '^citadel_batch_rows_(sum|count)' >"$WORK/batches.txt" || true
+: >"$WORK/batches.txt"
+for side in "${SIDES[@]}"; do
+  read -r name port pid <<<"$side"
+  curl -s "http://127.0.0.1:$port/metrics" | grep -E '^citadel_batch_rows_(sum|count)' |
+    sed "s/^/$name /" >>"$WORK/batches.txt" || true
+done
 
 "$PYTHON" - "$WORK/results.tsv" "$WORK/batches.txt" <<'PY'
 import statistics, sys
@@ -139,22 +159,38 @@ for line in open(sys.argv[1]).read().splitlines():
     endpoint, c, *values = line.split("\t")
     results.setdefault((int(c), endpoint), []).append([float(x) for x in values])
 med = {k: [statistics.median(x) for x in zip(*v)] for k, v in results.items()}
-print(f"{'conns':>5} | {'single req/s':>12} {'p50':>7} {'p95':>7} {'p99':>7} {'CPU us':>6} "
-      f"{'load':>5} | {'batched req/s':>13} {'p50':>7} {'p95':>7} {'p99':>7} {'CPU us':>6} "
-      f"{'load':>5} | gain  (p95 batched <= single?)")
-for c in sorted({k[0] for k in med}):
-    s, b = med[(c, "cnn_single")], med[(c, "cnn_batched")]
-    gain = b[0] / s[0] if s[0] else float("nan")
-    print(f"{c:>5} | {s[0]:>12.0f} {s[1]:>7.2f} {s[2]:>7.2f} {s[3]:>7.2f} {s[5]:>6.0f} {s[6]:>5.0f} | "
-          f"{b[0]:>13.0f} {b[1]:>7.2f} {b[2]:>7.2f} {b[3]:>7.2f} {b[5]:>6.0f} {b[6]:>5.0f} | {gain:5.2f} "
-          f"({'yes' if b[2] <= s[2] else 'no'})  errors {s[4]:.0f}/{b[4]:.0f}")
+sides = sorted({k[1].split("/")[0] for k in med}, key=lambda n: n != "citadel")
+conns = sorted({k[0] for k in med})
+for side in sides:
+    if len(sides) > 1:
+        print(f"{side}:")
+    print(f"{'conns':>5} | {'single req/s':>12} {'p50':>7} {'p95':>7} {'p99':>7} {'CPU us':>6} "
+          f"{'load':>5} | {'batched req/s':>13} {'p50':>7} {'p95':>7} {'p99':>7} {'CPU us':>6} "
+          f"{'load':>5} | gain  (p95 batched <= single?)")
+    for c in conns:
+        s, b = med[(c, side + "/cnn_single")], med[(c, side + "/cnn_batched")]
+        gain = b[0] / s[0] if s[0] else float("nan")
+        print(f"{c:>5} | {s[0]:>12.0f} {s[1]:>7.2f} {s[2]:>7.2f} {s[3]:>7.2f} {s[5]:>6.0f} {s[6]:>5.0f} | "
+              f"{b[0]:>13.0f} {b[1]:>7.2f} {b[2]:>7.2f} {b[3]:>7.2f} {b[5]:>6.0f} {b[6]:>5.0f} | {gain:5.2f} "
+              f"({'yes' if b[2] <= s[2] else 'no'})  errors {s[4]:.0f}/{b[4]:.0f}")
+if len(sides) > 1:
+    # A build's gain could come from slowing its own unbatched side down:
+    # each batched throughput over the best unbatched one of either build.
+    print("batched over the best unbatched of either build (p95 batched <= that unbatched's?):")
+    for c in conns:
+        best = max((med[(c, s + "/cnn_single")] for s in sides), key=lambda v: v[0])
+        cells = []
+        for side in sides:
+            b = med[(c, side + "/cnn_batched")]
+            cells.append(f"{side} {b[0] / best[0]:.2f} ({'yes' if b[2] <= best[2] else 'no'})")
+        print(f"{c:>5} | " + " | ".join(cells))
 sums = {}
 for line in open(sys.argv[2]):
-    name, value = line.rsplit(" ", 1)
+    side, name, value = line.split(" ")
     endpoint = name.split('endpoint="')[1].split('"')[0]
-    sums.setdefault(endpoint, {})[name.split("{")[0].rsplit("_", 1)[1]] = float(value)
-for endpoint, v in sorted(sums.items()):
-    print(f"{endpoint}: {v['sum'] / v['count']:.1f} rows per forward pass on average")
+    sums.setdefault((side, endpoint), {})[name.split("{")[0].rsplit("_", 1)[1]] = float(value)
+for (side, endpoint), v in sorted(sums.items()):
+    print(f"{side} {endpoint}: {v['sum'] / v['count']:.1f} rows per forward pass on average")
 print("latency in ms; p95 = the load generator's p95; CPU us = the server's CPU time per request "
       "(all its threads); load = the load generator's own CPU time per request")
 PY

@@ -9,6 +9,12 @@
 
 namespace citadel::serve {
 
+// How long a thread goes on running full batches while more are queued
+// before it hands the instance over (Drive). Long enough for several
+// one-row passes of a small CNN, short next to the latency a client sees
+// under load.
+constexpr auto kLeadSlice = std::chrono::microseconds(1000);
+
 // Everything behind the lock. A thread inside Submit, or running a lead
 // handed to it, holds a reference: the answers it delivers may release the
 // last reference to the model, and with it the batcher, under its feet.
@@ -50,6 +56,9 @@ struct DynamicBatcher::Core : std::enable_shared_from_this<Core> {
   // runs a batch nor has a lead waiting already. False when a hand-off
   // that was due could not be posted (out of memory): the caller leads.
   bool HandOff();
+  // This thread gives its instance up and hands the queued rows on; false
+  // (the thread keeps the instance) when they wait and could not be handed.
+  bool Release(std::thread::id self);
   void RunBatch(std::vector<Pending>& batch, int64_t rows);
   void RunBatchUnchecked(std::vector<Pending>& batch, int64_t rows);
   Result<std::vector<float>>& AnswerOf(const Pending& p) {
@@ -235,12 +244,24 @@ bool DynamicBatcher::Core::HandOff() {
   return true;
 }
 
+bool DynamicBatcher::Core::Release(std::thread::id self) {
+  --leaders;
+  Erase(leading, self);
+  if (HandOff()) return true;
+  ++leaders;
+  leading.push_back(self);
+  return false;
+}
+
 void DynamicBatcher::Core::Drive(std::unique_lock<std::mutex> lock) {
+  if (queue.empty() || leaders >= options.instances || filling) return;
   const auto keep = shared_from_this();  // see Core
   const std::thread::id self = std::this_thread::get_id();
-  while (!queue.empty() && leaders < options.instances && !filling) {
-    ++leaders;
-    leading.push_back(self);
+  ++leaders;
+  leading.push_back(self);
+  const auto slice_end = std::chrono::steady_clock::now() + kLeadSlice;
+  bool lead = true;
+  while (lead) {
     if (options.max_queue_delay_ms > 0) {
       // Wait for the batch to fill, but never past the oldest request's
       // deadline; stopping cuts the wait short (drain quickly). Other
@@ -265,20 +286,25 @@ void DynamicBatcher::Core::Drive(std::unique_lock<std::mutex> lock) {
       queue.pop_front();
     }
     queued_rows -= rows;
-    bool lead_again = !HandOff();  // another instance is free: it need not wait for this one
+    const bool stuck = !HandOff();  // another instance is free: it need not wait for this one
     lock.unlock();
     RunBatch(batch, rows);  // fills each request's answer
     lock.lock();
-    --leaders;
-    Erase(leading, self);
     std::vector<std::unique_ptr<Submission>> finished;
     for (const Pending& p : batch) {
       if (--p.submission->outstanding == 0) finished.emplace_back(p.submission);
     }
-    // The rows still queued go to a thread whose requests wait among them,
-    // this one included: each thread gets back to its own connections
-    // between the batches it runs.
-    lead_again = !HandOff() || lead_again;
+    // A full batch waiting runs now, on this thread, for a slice: handing
+    // the instance over costs the other thread's way round its event loop
+    // (a pass of parsing, say), all of it idle time for the model, and
+    // waiting cannot make that batch larger. A partial batch goes to a
+    // thread whose rows wait among it, this one included: rows keep
+    // arriving while the lead passes, and each thread gets back to its own
+    // connections between the batches it runs.
+    lead = !queue.empty() &&
+           (stuck || (queued_rows >= options.max_batch_size &&
+                      std::chrono::steady_clock::now() < slice_end));
+    if (!lead) lead = !Release(self);
     if (!finished.empty()) {
       lock.unlock();
       for (auto& s : finished) {
@@ -290,6 +316,9 @@ void DynamicBatcher::Core::Drive(std::unique_lock<std::mutex> lock) {
       }
       lock.lock();
       submissions -= static_cast<int64_t>(finished.size());
+      // Meanwhile another leader may be filling its batch, or have taken
+      // the rows.
+      if (lead && (queue.empty() || filling)) lead = !Release(self);
     }
     if (stopping && submissions == 0 && leaders == 0) idle.notify_all();
     if (!finished.empty()) {
@@ -299,7 +328,6 @@ void DynamicBatcher::Core::Drive(std::unique_lock<std::mutex> lock) {
       finished.clear();
       lock.lock();
     }
-    if (!lead_again) return;
   }
 }
 

@@ -143,10 +143,11 @@ class EventLoop {
 };
 
 TEST(DynamicBatcher, ASubmitterWhoseRowsWaitGoesBackToItsLoopAndIsHandedTheirBatch) {
-  // Loop A's request holds the one instance; loop B's request queues behind
-  // it. B's Submit must return at once (its loop stays free for its
-  // connections), and when A's pass ends the next batch runs on B — the
-  // thread whose request waits — not on A.
+  // Loop A's request holds the one instance; loop C's request queues behind
+  // it. C's Submit must return at once (its loop stays free for its
+  // connections), and when A's pass ends the next batch — a partial one,
+  // which A hands over rather than runs — runs on C, the thread whose
+  // request waits.
   std::latch release(1);
   std::atomic<bool> first{true};
   std::mutex mu;
