@@ -73,8 +73,6 @@ struct InferenceServer::ModelCall {
   std::shared_ptr<ServedModel> model;
   std::vector<std::unique_ptr<Slot>> slots;
   std::thread::id home = std::this_thread::get_id();
-  bool submitting = true;       // inside Submit (read on `home` only)
-  bool answered_inline = false;  // the answers came during Submit, on `home`
   DynamicBatcher::Answers answers;
   std::chrono::steady_clock::time_point computed;
 };

@@ -121,22 +121,19 @@ void InferenceServer::SubmitGroup(std::shared_ptr<ModelCall> call) {
         [this, call](DynamicBatcher::Answers answers) {
           call->answers = std::move(answers);
           call->computed = std::chrono::steady_clock::now();
-          // On this thread, inside Submit: answered once Submit returns.
-          // Never from here: the batcher is still counting this call.
-          if (std::this_thread::get_id() == call->home && call->submitting) {
-            call->answered_inline = true;
-            return;
-          }
+          // On the thread that read the requests (it ran their batch):
+          // answered now. `call` outlives this — the batcher destroys this
+          // closure, with the model reference it holds, only once it has
+          // stopped counting the call.
+          if (std::this_thread::get_id() == call->home) return FinishCall(*call);
           call->slots.front()->deferred.Post([this, call] { FinishCall(*call); });
         },
         [&home](std::function<void()> task) { home.Post(std::move(task)); });
   } catch (const std::exception& e) {  // out of memory queuing them: they fail, not the pass
     call->answers.assign(call->slots.size(), InternalError(e.what()));
     call->computed = std::chrono::steady_clock::now();
-    call->answered_inline = true;
+    FinishCall(*call);
   }
-  call->submitting = false;
-  if (call->answered_inline) FinishCall(*call);
 }
 
 void InferenceServer::FinishCall(ModelCall& call) {
