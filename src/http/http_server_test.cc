@@ -351,74 +351,78 @@ class AnswerLater {
   std::vector<DeferredAnswer> held_;
 };
 
-// A handler that defers /later and answers the rest at once, on one thread.
-std::unique_ptr<HttpServer> StartDeferring(AnswerLater& later, std::thread::id* handler_thread) {
-  ServerOptions options;
-  options.threads = 1;  // every connection on the same thread
-  BatchHandler handler = [&later, handler_thread](std::span<const Exchange> exchanges) {
-    *handler_thread = std::this_thread::get_id();
-    for (const Exchange& x : exchanges) {
-      if (x.request->path.starts_with("/later")) {
-        DeferredAnswer d = x.Defer();
-        EXPECT_TRUE(x.request->path.empty()) << "the request moved into the deferred answer";
-        EXPECT_FALSE(x.Defer()) << "deferred twice";
-        later.Hold(std::move(d));
-        continue;
+// A server on one thread whose handler defers /later (to `later`) and
+// answers the rest at once.
+class DeferringServer : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    ServerOptions options;
+    options.threads = 1;  // every connection on the same thread
+    BatchHandler handler = [this](std::span<const Exchange> exchanges) {
+      handler_thread = std::this_thread::get_id();
+      for (const Exchange& x : exchanges) {
+        if (x.request->path.starts_with("/later")) {
+          DeferredAnswer d = x.Defer();
+          EXPECT_TRUE(x.request->path.empty()) << "the request moved into the deferred answer";
+          EXPECT_FALSE(x.Defer()) << "deferred twice";
+          later.Hold(std::move(d));
+          continue;
+        }
+        x.response->content_type = "text/plain";
+        x.response->body = "now " + x.request->path;
       }
-      x.response->content_type = "text/plain";
-      x.response->body = "now " + x.request->path;
-    }
-  };
-  auto started = HttpServer::Start(options, handler);
-  EXPECT_TRUE(started.ok()) << started.status().ToString();
-  return started.ok() ? std::move(*started) : nullptr;
-}
+    };
+    auto started = HttpServer::Start(options, handler);
+    ASSERT_TRUE(started.ok()) << started.status().ToString();
+    server = std::move(*started);
+  }
+  // Answers left held would keep Stop() waiting: dropped first (500).
+  void TearDown() override {
+    later.Drop();
+    server.reset();
+  }
+  // A connection whose GET /later the handler has deferred.
+  std::unique_ptr<RawConnection> Deferred() {
+    auto c = std::make_unique<RawConnection>(server->port());
+    EXPECT_TRUE(c->Send("GET /later HTTP/1.1\r\nHost: x\r\n\r\n"));
+    while (later.held() == 0) std::this_thread::sleep_for(std::chrono::milliseconds(1));
+    return c;
+  }
+  // Sends GET /now and expects its immediate answer.
+  static void ExpectAnsweredNow(RawConnection& c) {
+    ASSERT_TRUE(c.Send("GET /now HTTP/1.1\r\nHost: x\r\n\r\n"));
+    EXPECT_EQ(BodyOf(c.ReadResponse()), "now /now");
+  }
 
-TEST(HttpServer, ADeferredAnswerLeavesItsThreadFreeForOtherConnections) {
   AnswerLater later;
   std::thread::id handler_thread;
-  auto server = StartDeferring(later, &handler_thread);
-  ASSERT_NE(server, nullptr);
-  RawConnection waiting(server->port()), other(server->port());
-  ASSERT_TRUE(waiting.Send("GET /later HTTP/1.1\r\nHost: x\r\n\r\n"));
-  while (later.held() == 0) std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  std::unique_ptr<HttpServer> server;
+};
+
+TEST_F(DeferringServer, ADeferredAnswerLeavesItsThreadFreeForOtherConnections) {
+  auto waiting = Deferred();
   // The only thread is free: another connection is answered meanwhile,
   // twice.
-  for (int i = 0; i < 2; ++i) {
-    ASSERT_TRUE(other.Send("GET /now HTTP/1.1\r\nHost: x\r\n\r\n"));
-    EXPECT_EQ(BodyOf(other.ReadResponse()), "now /now");
-  }
+  RawConnection other(server->port());
+  ExpectAnsweredNow(other);
+  ExpectAnsweredNow(other);
   // Sent from another thread, the answer is written by the connection's
   // own, and the connection stays alive for its next request.
   EXPECT_EQ(later.Release("sent"), handler_thread);
-  EXPECT_EQ(BodyOf(waiting.ReadResponse()), "sent /later");
-  ASSERT_TRUE(waiting.Send("GET /now HTTP/1.1\r\nHost: x\r\n\r\n"));
-  EXPECT_EQ(BodyOf(waiting.ReadResponse()), "now /now");
+  EXPECT_EQ(BodyOf(waiting->ReadResponse()), "sent /later");
+  ExpectAnsweredNow(*waiting);
 }
 
-TEST(HttpServer, ADeferredAnswerDroppedUnsentIsA500) {
-  AnswerLater later;
-  std::thread::id handler_thread;
-  auto server = StartDeferring(later, &handler_thread);
-  ASSERT_NE(server, nullptr);
-  RawConnection waiting(server->port());
-  ASSERT_TRUE(waiting.Send("GET /later HTTP/1.1\r\nHost: x\r\n\r\n"));
-  while (later.held() == 0) std::this_thread::sleep_for(std::chrono::milliseconds(1));
+TEST_F(DeferringServer, ADeferredAnswerDroppedUnsentIsA500) {
+  auto waiting = Deferred();
   later.Drop();
-  const std::string r = waiting.ReadResponse();
+  const std::string r = waiting->ReadResponse();
   EXPECT_EQ(StatusOf(r), 500) << r;
-  ASSERT_TRUE(waiting.Send("GET /now HTTP/1.1\r\nHost: x\r\n\r\n"));
-  EXPECT_EQ(BodyOf(waiting.ReadResponse()), "now /now");
+  ExpectAnsweredNow(*waiting);
 }
 
-TEST(HttpServer, StopWaitsForDeferredAnswersAndSendsThem) {
-  AnswerLater later;
-  std::thread::id handler_thread;
-  auto server = StartDeferring(later, &handler_thread);
-  ASSERT_NE(server, nullptr);
-  RawConnection waiting(server->port());
-  ASSERT_TRUE(waiting.Send("GET /later HTTP/1.1\r\nHost: x\r\n\r\n"));
-  while (later.held() == 0) std::this_thread::sleep_for(std::chrono::milliseconds(1));
+TEST_F(DeferringServer, StopWaitsForDeferredAnswersAndSendsThem) {
+  auto waiting = Deferred();
   std::atomic<bool> stopped{false};
   std::thread stopper([&] {
     server->Stop();
@@ -428,10 +432,10 @@ TEST(HttpServer, StopWaitsForDeferredAnswersAndSendsThem) {
   EXPECT_FALSE(stopped.load()) << "Stop returned with an answer still owed";
   later.Release("drained");
   stopper.join();
-  const std::string r = waiting.ReadResponse();
+  const std::string r = waiting->ReadResponse();
   EXPECT_EQ(BodyOf(r), "drained /later");
   EXPECT_NE(r.find("Connection: close"), std::string::npos) << r;
-  EXPECT_TRUE(waiting.ClosedByServer());
+  EXPECT_TRUE(waiting->ClosedByServer());
 }
 
 TEST(HandleIsolated, AThrowBecomesA500ForThatRequestOnly) {

@@ -8,10 +8,12 @@
 // Submit queues a caller's requests and returns; `done` is called with their
 // answers on whichever thread ran their batch. A submitting thread that
 // finds one of the `instances` free (the model session is thread-safe) runs
-// one batch itself — the oldest queued rows first, its own among them — and
-// then, if rows are still queued, hands the lead to the thread of the oldest
-// of them that is not already running a batch, through the `post` that
-// thread gave with them. So an HTTP thread whose requests wait for another
+// one batch itself — the oldest queued rows first, its own among them. After
+// it, a full batch still queued runs at once on the same thread (for up to a
+// millisecond: handing the instance over would idle it, and waiting cannot
+// make that batch larger); a partial one is handed to the thread of the
+// oldest of its rows that is not already running a batch, through the
+// `post` that thread gave with them, and fills while the lead passes. So an HTTP thread whose requests wait for another
 // thread's forward pass goes back to reading its connections (their next
 // requests join the next batch) instead of blocking, which left a core 15 %
 // idle under load (docs/benchmarks.md, serving); the threads whose rows wait
