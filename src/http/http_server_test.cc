@@ -330,6 +330,7 @@ class AnswerLater {
         std::lock_guard lock(mu_);
         answers.swap(held_);
       }
+      if (answers.empty()) return;
       answers.front().Post([&] { posted_on.set_value(std::this_thread::get_id()); });
       for (DeferredAnswer& a : answers) {
         Response r;
@@ -339,7 +340,12 @@ class AnswerLater {
         a.Send(Response{});  // a second call does nothing
       }
     }).join();
-    return posted_on.get_future().get();
+    auto posted = posted_on.get_future();
+    if (posted.wait_for(std::chrono::seconds(5)) != std::future_status::ready) {
+      ADD_FAILURE() << "a task posted to the connection's thread never ran";
+      return {};
+    }
+    return posted.get();
   }
   void Drop() {
     std::lock_guard lock(mu_);
@@ -359,7 +365,7 @@ class DeferringServer : public ::testing::Test {
     ServerOptions options;
     options.threads = 1;  // every connection on the same thread
     BatchHandler handler = [this](std::span<const Exchange> exchanges) {
-      handler_thread = std::this_thread::get_id();
+      handler_thread.store(std::this_thread::get_id());
       for (const Exchange& x : exchanges) {
         if (x.request->path.starts_with("/later")) {
           DeferredAnswer d = x.Defer();
@@ -385,7 +391,11 @@ class DeferringServer : public ::testing::Test {
   std::unique_ptr<RawConnection> Deferred() {
     auto c = std::make_unique<RawConnection>(server->port());
     EXPECT_TRUE(c->Send("GET /later HTTP/1.1\r\nHost: x\r\n\r\n"));
-    while (later.held() == 0) std::this_thread::sleep_for(std::chrono::milliseconds(1));
+    const auto deadline = Clock::now() + std::chrono::seconds(5);
+    while (later.held() == 0 && Clock::now() < deadline) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(1));
+    }
+    EXPECT_EQ(later.held(), 1u) << "the handler never deferred GET /later";
     return c;
   }
   // Sends GET /now and expects its immediate answer.
@@ -395,7 +405,7 @@ class DeferringServer : public ::testing::Test {
   }
 
   AnswerLater later;
-  std::thread::id handler_thread;
+  std::atomic<std::thread::id> handler_thread;
   std::unique_ptr<HttpServer> server;
 };
 
@@ -408,7 +418,7 @@ TEST_F(DeferringServer, ADeferredAnswerLeavesItsThreadFreeForOtherConnections) {
   ExpectAnsweredNow(other);
   // Sent from another thread, the answer is written by the connection's
   // own, and the connection stays alive for its next request.
-  EXPECT_EQ(later.Release("sent"), handler_thread);
+  EXPECT_EQ(later.Release("sent"), handler_thread.load());
   EXPECT_EQ(BodyOf(waiting->ReadResponse()), "sent /later");
   ExpectAnsweredNow(*waiting);
 }

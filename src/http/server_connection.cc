@@ -80,9 +80,11 @@ void Exchange::AnswerNow() const {
 
 DeferredAnswer Exchange::Defer() const {
   if (pending == nullptr || pending->answered) return {};
+  // Out of memory, nothing has moved yet and the pass still answers it.
+  auto state = std::make_shared<internal::DeferredState>(std::move(pending->connection),
+                                                         std::move(pending->request));
   pending->answered = true;  // the pass no longer answers it
-  return DeferredAnswer(std::make_shared<internal::DeferredState>(
-      std::move(pending->connection), std::move(pending->request)));
+  return DeferredAnswer(std::move(state));
 }
 
 DeferredAnswer& DeferredAnswer::operator=(DeferredAnswer&& other) noexcept {
@@ -110,21 +112,29 @@ const Request& DeferredAnswer::request() const { return state_->request; }
 
 void DeferredAnswer::Send(Response response) {
   if (state_ == nullptr || state_->sent) return;
-  state_->sent = true;
-  internal::Connection& connection = *state_->connection;
-  if (connection.context().get_executor().running_in_this_thread()) {
-    connection.Answer(state_->request, std::move(response));
+  // The connection is dropped by its own thread only (its registry is that
+  // thread's): this DeferredAnswer, which may be destroyed anywhere, keeps
+  // no reference to it once sent.
+  if (state_->context->get_executor().running_in_this_thread()) {
+    state_->sent = true;
+    const std::shared_ptr<internal::Connection> connection = std::move(state_->connection);
+    connection->Answer(state_->request, std::move(response));
   } else {
-    boost::asio::post(connection.context(), [state = state_, response = std::move(response)]() mutable {
-      state->connection->Answer(state->request, std::move(response));
+    // Out of memory, post throws with the answer still owed (a 500 when
+    // this is destroyed). After it, this thread no longer touches the
+    // connection: the posted write takes it, on its own thread.
+    boost::asio::post(*state_->context, [state = state_, response = std::move(response)]() mutable {
+      const std::shared_ptr<internal::Connection> connection = std::move(state->connection);
+      connection->Answer(state->request, std::move(response));
     });
+    state_->sent = true;
   }
   // The queued write is work of its own: the thread runs until it is done.
   state_->guard.reset();
 }
 
 void DeferredAnswer::Post(std::function<void()> task) const {
-  boost::asio::post(state_->connection->context(), std::move(task));
+  boost::asio::post(*state_->context, std::move(task));
 }
 
 }  // namespace citadel::http
@@ -134,7 +144,8 @@ namespace citadel::http::internal {
 DeferredState::DeferredState(std::shared_ptr<Connection> c, Request r)
     : connection(std::move(c)),
       request(std::move(r)),
-      guard(boost::asio::make_work_guard(connection->context())) {}
+      context(&connection->context()),
+      guard(boost::asio::make_work_guard(*context)) {}
 
 BatchHandler OneAtATime(Handler handler) {
   return [handler = std::move(handler)](std::span<const Exchange> exchanges) {

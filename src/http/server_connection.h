@@ -48,8 +48,9 @@ struct PendingAnswer {
 struct DeferredState {
   using WorkGuard = boost::asio::executor_work_guard<boost::asio::io_context::executor_type>;
   DeferredState(std::shared_ptr<Connection> c, Request r);
-  std::shared_ptr<Connection> connection;
+  std::shared_ptr<Connection> connection;  // until sent; then taken by its own thread
   Request request;
+  boost::asio::io_context* context;  // the connection's thread's
   WorkGuard guard;
   bool sent = false;  // touched only by the DeferredAnswer's owner
 };

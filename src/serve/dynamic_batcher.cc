@@ -42,14 +42,18 @@ struct DynamicBatcher::Core : std::enable_shared_from_this<Core> {
         outputs_per_row(outputs_per_row),
         options(options),
         compute(std::move(compute)),
-        observer(std::move(observer)) {}
+        observer(std::move(observer)) {
+    // Pushed to under the lock, where nothing may throw (Drive).
+    leading.reserve(static_cast<size_t>(options.instances));
+    handed.reserve(static_cast<size_t>(options.instances));
+  }
 
   void Submit(std::span<const Input> inputs, Done done, Post post);
   // Why `rows` more cannot be queued now, or OK; called with the lock held.
   Status Admit(int64_t rows) const;
-  // Runs one batch from the front of the queue when an instance is free
-  // and no leader waits for its batch to fill; takes the lock and returns
-  // without it.
+  // Runs batches from the front of the queue when an instance is free and
+  // no leader waits for its batch to fill: one, or more while full batches
+  // are queued (kLeadSlice); takes the lock and returns without it.
   void Drive(std::unique_lock<std::mutex> lock);
   // With the lock held: while an instance is free and rows are queued,
   // hands a lead to the thread of the oldest queued request that neither
@@ -255,17 +259,36 @@ bool DynamicBatcher::Core::Release(std::thread::id self) {
 
 void DynamicBatcher::Core::Drive(std::unique_lock<std::mutex> lock) {
   if (queue.empty() || leaders >= options.instances || filling) return;
+  // Everything that allocates comes before the counts change: from here on
+  // nothing throws (RunBatch and the callbacks catch their own), so a lead
+  // never leaks and Submit never throws with rows queued. Out of memory
+  // here, this thread does not lead; the rows wait for the next Submit or
+  // the running leader's hand-off.
+  std::vector<Pending> batch;
+  std::vector<std::unique_ptr<Submission>> finished;
+  try {
+    batch.reserve(static_cast<size_t>(std::max<int64_t>(options.max_batch_size, 1)));
+    finished.reserve(batch.capacity());
+  } catch (const std::exception& e) {
+    log::Error("serve: model {}: cannot lead a batch: {}", name, e.what());
+    return;
+  }
   const auto keep = shared_from_this();  // see Core
   const std::thread::id self = std::this_thread::get_id();
   ++leaders;
-  leading.push_back(self);
+  leading.push_back(self);  // reserved for `instances` threads
   const auto slice_end = std::chrono::steady_clock::now() + kLeadSlice;
-  bool lead = true;
-  while (lead) {
+  while (true) {
+    // Another leader took the rows, or waits for its batch to fill (only
+    // one leader ever fills).
+    if (queue.empty() || filling) {
+      Release(self);  // nothing to hand over: never fails
+      break;
+    }
     if (options.max_queue_delay_ms > 0) {
       // Wait for the batch to fill, but never past the oldest request's
       // deadline; stopping cuts the wait short (drain quickly). Other
-      // threads keep queueing meanwhile.
+      // threads keep queueing meanwhile, and no other leader takes rows.
       const auto deadline =
           queue.front().enqueued +
           std::chrono::duration_cast<std::chrono::steady_clock::duration>(
@@ -277,7 +300,7 @@ void DynamicBatcher::Core::Drive(std::unique_lock<std::mutex> lock) {
       }
       filling = false;
     }
-    std::vector<Pending> batch;
+    batch.clear();
     int64_t rows = 0;
     while (!queue.empty() &&
            (batch.empty() || rows + queue.front().rows <= options.max_batch_size)) {
@@ -285,12 +308,12 @@ void DynamicBatcher::Core::Drive(std::unique_lock<std::mutex> lock) {
       batch.push_back(queue.front());
       queue.pop_front();
     }
+    if (batch.empty()) continue;  // (cannot happen: nobody takes rows while this one fills)
     queued_rows -= rows;
     const bool stuck = !HandOff();  // another instance is free: it need not wait for this one
     lock.unlock();
     RunBatch(batch, rows);  // fills each request's answer
     lock.lock();
-    std::vector<std::unique_ptr<Submission>> finished;
     for (const Pending& p : batch) {
       if (--p.submission->outstanding == 0) finished.emplace_back(p.submission);
     }
@@ -301,9 +324,9 @@ void DynamicBatcher::Core::Drive(std::unique_lock<std::mutex> lock) {
     // thread whose rows wait among it, this one included: rows keep
     // arriving while the lead passes, and each thread gets back to its own
     // connections between the batches it runs.
-    lead = !queue.empty() &&
-           (stuck || (queued_rows >= options.max_batch_size &&
-                      std::chrono::steady_clock::now() < slice_end));
+    bool lead = !queue.empty() &&
+                (stuck || (queued_rows >= options.max_batch_size &&
+                           std::chrono::steady_clock::now() < slice_end));
     if (!lead) lead = !Release(self);
     if (!finished.empty()) {
       lock.unlock();
@@ -316,9 +339,6 @@ void DynamicBatcher::Core::Drive(std::unique_lock<std::mutex> lock) {
       }
       lock.lock();
       submissions -= static_cast<int64_t>(finished.size());
-      // Meanwhile another leader may be filling its batch, or have taken
-      // the rows.
-      if (lead && (queue.empty() || filling)) lead = !Release(self);
     }
     if (stopping && submissions == 0 && leaders == 0) idle.notify_all();
     if (!finished.empty()) {
@@ -328,6 +348,7 @@ void DynamicBatcher::Core::Drive(std::unique_lock<std::mutex> lock) {
       finished.clear();
       lock.lock();
     }
+    if (!lead) break;
   }
 }
 

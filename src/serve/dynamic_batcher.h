@@ -4,7 +4,7 @@
 // delay (the default) it batches only what piles up while the network is
 // busy: an idle server answers at once, a loaded one batches by itself.
 //
-// No worker thread, and no caller ever waits for another's forward pass.
+// No worker thread, and no HTTP thread waits for another's forward pass.
 // Submit queues a caller's requests and returns; `done` is called with their
 // answers on whichever thread ran their batch. A submitting thread that
 // finds one of the `instances` free (the model session is thread-safe) runs
@@ -13,14 +13,17 @@
 // millisecond: handing the instance over would idle it, and waiting cannot
 // make that batch larger); a partial one is handed to the thread of the
 // oldest of its rows that is not already running a batch, through the
-// `post` that thread gave with them, and fills while the lead passes. So an HTTP thread whose requests wait for another
-// thread's forward pass goes back to reading its connections (their next
-// requests join the next batch) instead of blocking, which left a core 15 %
-// idle under load (docs/benchmarks.md, serving); the threads whose rows wait
-// take turns running passes, so none starves its own connections; and an
-// idle server still answers on the request's own thread with no hand-off.
-// Run / RunMany are the blocking form (the shadow worker, tests): the
-// caller waits, and runs whatever lead is handed to it while it waits.
+// `post` that thread gave with them, and fills while the lead passes. So an
+// HTTP thread whose requests wait for another thread's forward pass goes
+// back to reading its connections (their next requests join the next
+// batch) instead of blocking, which left a core 15 % idle under load
+// (docs/benchmarks.md, serving); the threads whose rows wait take turns
+// running passes, so none starves its own connections; and an idle server
+// still answers on the request's own thread with no hand-off. Waiting is
+// left where it is meant: a leader filling its batch under
+// max_queue_delay_ms, and Run / RunMany, the blocking form (the shadow
+// worker, tests), whose caller runs whatever lead is handed to it while it
+// waits.
 //
 // The queue is bounded in rows: past max_queue_rows a request is refused at
 // once (ResourceExhausted → HTTP 429) instead of waiting, so memory and

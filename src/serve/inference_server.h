@@ -78,9 +78,10 @@ class InferenceServer {
   // and drops its job; the other requests of the pass go on.
   static void Isolate(Slot& slot, const std::function<void()>& work);
   // The slot's response is final: written to the access log, timed from
-  // the request's own start, and with `now` sent at once rather than with
-  // the rest of the pass (sending early costs ~5 % of the throughput of a
-  // pass of one model's requests, where nothing would be gained).
+  // the request's own start, and sent — a deferred slot's at once; one still
+  // in the pass at once with `now`, else with the rest of the pass (sending
+  // early costs ~5 % of the throughput of a pass of one model's requests,
+  // where nothing would be gained).
   void Respond(Slot& slot, bool now);
   // Answers `request`, or for an inference request that passed the checks
   // of the request alone leaves `job` for RunInferences (which screens it
