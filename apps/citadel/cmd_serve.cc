@@ -38,7 +38,8 @@ Status ReadConfig(const std::string& path, serve::InferenceServerOptions& o) {
   SpecReader s(doc, "");
   RETURN_IF_ERROR(s.ExpectObject({"host", "port", "threads", "auth", "max_body_bytes",
                                   "read_timeout_seconds", "rate_limit", "budget", "access_log",
-                                  "poll_seconds", "rollout_interval_seconds"}));
+                                  "poll_seconds", "rollout_interval_seconds",
+                                  "wait_for_passes_below_us"}));
   ASSIGN_OR_RETURN(o.http.host, s.String("host", o.http.host));
   ASSIGN_OR_RETURN(int64_t port, s.Int("port", 0, 65535, o.http.port));
   o.http.port = static_cast<int>(port);
@@ -68,6 +69,9 @@ Status ReadConfig(const std::string& path, serve::InferenceServerOptions& o) {
   ASSIGN_OR_RETURN(
       o.watcher.rollout_interval_seconds,
       s.Number("rollout_interval_seconds", 0.05, 3600, o.watcher.rollout_interval_seconds));
+  ASSIGN_OR_RETURN(const double wait_us, s.Number("wait_for_passes_below_us", 0, 1e6,
+                                                  1e6 * o.wait_for_passes_below_seconds));
+  o.wait_for_passes_below_seconds = wait_us / 1e6;
   return Status::Ok();
 }
 

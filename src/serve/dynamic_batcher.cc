@@ -90,7 +90,8 @@ struct DynamicBatcher::Core : std::enable_shared_from_this<Core> {
   std::vector<std::thread::id> handed;   // threads with a lead posted, not yet run
   bool filling = false;                  // a leader waits on `fill` for more rows
   std::condition_variable fill;
-  int64_t submissions = 0;  // not yet answered; the destructor waits for 0
+  double batch_seconds = 0;  // a forward pass's wall time, moving average (0: none yet)
+  int64_t submissions = 0;   // not yet answered; the destructor waits for 0
   std::condition_variable idle;
   bool stopping = false;
 };
@@ -107,6 +108,11 @@ DynamicBatcher::~DynamicBatcher() {
   c.stopping = true;
   c.fill.notify_all();
   c.idle.wait(lock, [&] { return c.submissions == 0 && c.leaders == 0; });
+}
+
+double DynamicBatcher::typical_batch_seconds() const {
+  std::lock_guard lock(core_->mu);
+  return core_->batch_seconds;
 }
 
 int64_t DynamicBatcher::queued_rows() const {
@@ -176,22 +182,23 @@ void DynamicBatcher::Core::Submit(std::span<const Input> inputs, Done done, Post
   auto submission = std::make_unique<Submission>();
   submission->post = std::move(post);
   submission->thread = std::this_thread::get_id();
-  std::vector<bool> valid(inputs.size());
-  for (size_t i = 0; i < inputs.size(); ++i) {
-    const Input& in = inputs[i];
-    valid[i] = in.rows >= 1 && static_cast<int64_t>(in.features.size()) == in.rows * inputs_per_row;
+  auto valid = [&](const Input& in) {
+    return in.rows >= 1 && static_cast<int64_t>(in.features.size()) == in.rows * inputs_per_row;
+  };
+  submission->answers.reserve(inputs.size());
+  for (const Input& in : inputs) {
     submission->answers.emplace_back(
-        valid[i] ? InternalError("not run")
-                 : InvalidArgumentError(
-                       fmt::format("model {} takes {} values per row; got {} for {} rows", name,
-                                   inputs_per_row, in.features.size(), in.rows)));
+        valid(in) ? InternalError("not run")
+                  : InvalidArgumentError(
+                        fmt::format("model {} takes {} values per row; got {} for {} rows", name,
+                                    inputs_per_row, in.features.size(), in.rows)));
   }
   const auto keep = shared_from_this();  // see Core
   std::unique_lock lock(mu);
   const auto now = std::chrono::steady_clock::now();
   try {
     for (size_t i = 0; i < inputs.size(); ++i) {
-      if (!valid[i]) continue;
+      if (!valid(inputs[i])) continue;
       if (Status s = Admit(inputs[i].rows); !s.ok()) {
         submission->answers[i] = std::move(s);
         continue;
@@ -259,25 +266,13 @@ bool DynamicBatcher::Core::Release(std::thread::id self) {
 
 void DynamicBatcher::Core::Drive(std::unique_lock<std::mutex> lock) {
   if (queue.empty() || leaders >= options.instances || filling) return;
-  // Everything that allocates comes before the counts change: from here on
-  // nothing throws (RunBatch and the callbacks catch their own), so a lead
-  // never leaks and Submit never throws with rows queued. Out of memory
-  // here, this thread does not lead; the rows wait for the next Submit or
-  // the running leader's hand-off.
-  std::vector<Pending> batch;
-  std::vector<std::unique_ptr<Submission>> finished;
-  try {
-    batch.reserve(static_cast<size_t>(std::max<int64_t>(options.max_batch_size, 1)));
-    finished.reserve(batch.capacity());
-  } catch (const std::exception& e) {
-    log::Error("serve: model {}: cannot lead a batch: {}", name, e.what());
-    return;
-  }
   const auto keep = shared_from_this();  // see Core
   const std::thread::id self = std::this_thread::get_id();
   ++leaders;
   leading.push_back(self);  // reserved for `instances` threads
   const auto slice_end = std::chrono::steady_clock::now() + kLeadSlice;
+  std::vector<Pending> batch;
+  std::vector<std::unique_ptr<Submission>> finished;
   while (true) {
     // Another leader took the rows, or waits for its batch to fill (only
     // one leader ever fills).
@@ -300,6 +295,20 @@ void DynamicBatcher::Core::Drive(std::unique_lock<std::mutex> lock) {
       }
       filling = false;
     }
+    // What the batch can hold is reserved before anything is taken: from
+    // there on nothing throws (RunBatch and the callbacks catch their own),
+    // so no row is lost and no lead leaks. Out of memory, this thread
+    // stops leading and the rows wait for the next Submit.
+    try {
+      const auto most = static_cast<size_t>(std::max<int64_t>(options.max_batch_size, 1));
+      batch.reserve(std::min(queue.size(), most));
+      finished.reserve(batch.capacity());
+    } catch (const std::exception& e) {
+      log::Error("serve: model {}: cannot lead a batch: {}", name, e.what());
+      --leaders;
+      Erase(leading, self);
+      break;
+    }
     batch.clear();
     int64_t rows = 0;
     while (!queue.empty() &&
@@ -312,8 +321,12 @@ void DynamicBatcher::Core::Drive(std::unique_lock<std::mutex> lock) {
     queued_rows -= rows;
     const bool stuck = !HandOff();  // another instance is free: it need not wait for this one
     lock.unlock();
+    const auto began = std::chrono::steady_clock::now();
     RunBatch(batch, rows);  // fills each request's answer
+    const double took =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - began).count();
     lock.lock();
+    batch_seconds = batch_seconds == 0 ? took : 0.8 * batch_seconds + 0.2 * took;
     for (const Pending& p : batch) {
       if (--p.submission->outstanding == 0) finished.emplace_back(p.submission);
     }

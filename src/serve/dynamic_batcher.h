@@ -91,6 +91,10 @@ class DynamicBatcher {
   Result<std::vector<float>> Run(std::vector<float> features, int64_t rows);
 
   int64_t queued_rows() const;
+  // How long a forward pass takes, lately (a moving average of wall time;
+  // 0 before the first): the caller's measure of whether waiting for a pass
+  // costs less than going back to its event loop.
+  double typical_batch_seconds() const;
   const BatchingOptions& options() const { return options_; }
 
  private:

@@ -70,6 +70,7 @@ struct InferenceServer::Slot {
 // One model's requests of a pass, handed to its batcher together: alive
 // until their answers are sent, on the thread that read them.
 struct InferenceServer::ModelCall {
+  InferenceServer* server = nullptr;
   std::shared_ptr<ServedModel> model;
   std::vector<std::unique_ptr<Slot>> slots;
   std::thread::id home = std::this_thread::get_id();

@@ -82,6 +82,7 @@ void InferenceServer::RunInferences(std::vector<std::unique_ptr<Slot>>& slots) {
   for (size_t i = 0; i < slots.size(); ++i) {
     if (slots[i] == nullptr || !slots[i]->job) continue;
     auto call = std::make_shared<ModelCall>();
+    call->server = this;
     call->model = slots[i]->job->model;
     for (size_t j = i; j < slots.size(); ++j) {
       if (slots[j] != nullptr && slots[j]->job && slots[j]->job->model == call->model) {
@@ -102,8 +103,35 @@ void InferenceServer::RunInferences(std::vector<std::unique_ptr<Slot>>& slots) {
       std::erase_if(call->slots, [](const auto& s) { return !s->job; });
       if (call->slots.empty()) continue;
     }
-    SubmitGroup(std::move(call));
+    // Below the threshold, another thread's forward pass ends sooner than a
+    // hand-off through the event loops costs: this thread waits for it
+    // (RunMany: a futex wake), where going back to its event loop would
+    // cost an eventfd write, an epoll wake-up and a read — about 5 µs of a
+    // 30 µs request for the benchmark MLP at 16 connections
+    // (docs/benchmarks.md). Above it (the CNN's passes), it reads on.
+    if (model.batcher->typical_batch_seconds() < options_.wait_for_passes_below_seconds) {
+      // The pass's last group is sent with the rest of the pass (sending
+      // early costs ~5 % of the throughput of a pass of one model's
+      // requests, where nothing would be gained).
+      const bool last = std::none_of(slots.begin() + static_cast<ptrdiff_t>(i) + 1, slots.end(),
+                                     [](const auto& s) { return s != nullptr && s->job; });
+      RunGroupHere(*call, /*now=*/!last);
+    } else {
+      SubmitGroup(std::move(call));
+    }
   }
+}
+
+void InferenceServer::RunGroupHere(ModelCall& call, bool now) {
+  try {
+    std::vector<DynamicBatcher::Input> inputs;
+    for (auto& s : call.slots) inputs.push_back({s->job->features, s->outcome.rows});
+    call.answers = call.model->batcher->RunMany(inputs);
+  } catch (const std::exception& e) {  // out of memory queuing them: they fail, not the pass
+    call.answers.assign(call.slots.size(), InternalError(e.what()));
+  }
+  call.computed = std::chrono::steady_clock::now();
+  FinishCall(call, now);
 }
 
 void InferenceServer::SubmitGroup(std::shared_ptr<ModelCall> call) {
@@ -118,15 +146,16 @@ void InferenceServer::SubmitGroup(std::shared_ptr<ModelCall> call) {
     http::DeferredAnswer& home = call->slots.front()->deferred;
     call->model->batcher->Submit(
         inputs,
-        [this, call](DynamicBatcher::Answers answers) {
+        // Captures one pointer's worth (std::function keeps it inline).
+        [call](DynamicBatcher::Answers answers) {
           call->answers = std::move(answers);
           call->computed = std::chrono::steady_clock::now();
           // On the thread that read the requests (it ran their batch):
           // answered now. `call` outlives this — the batcher destroys this
           // closure, with the model reference it holds, only once it has
           // stopped counting the call.
-          if (std::this_thread::get_id() == call->home) return FinishCall(*call);
-          call->slots.front()->deferred.Post([this, call] { FinishCall(*call); });
+          if (std::this_thread::get_id() == call->home) return call->server->FinishCall(*call);
+          call->slots.front()->deferred.Post([call] { call->server->FinishCall(*call); });
         },
         [&home](std::function<void()> task) { home.Post(std::move(task)); });
   } catch (const std::exception& e) {  // out of memory queuing them: they fail, not the pass
@@ -136,7 +165,7 @@ void InferenceServer::SubmitGroup(std::shared_ptr<ModelCall> call) {
   }
 }
 
-void InferenceServer::FinishCall(ModelCall& call) {
+void InferenceServer::FinishCall(ModelCall& call, bool now) {
   ServedModel& model = *call.model;
   std::vector<Slot*> group;
   for (size_t i = 0; i < call.slots.size(); ++i) {
@@ -150,7 +179,7 @@ void InferenceServer::FinishCall(ModelCall& call) {
   }
   for (Slot* s : group) {
     if (s->job) Isolate(*s, [&] { FinishInfer(*s->req, *s->res, s->outcome, *s->job); });
-    Respond(*s, /*now=*/true);
+    Respond(*s, now);
   }
 }
 

@@ -46,6 +46,10 @@ struct InferenceServerOptions {
   WatcherOptions watcher;
   // One JSON line per request; empty = none, "-" = standard output.
   std::filesystem::path access_log;
+  // A thread whose requests wait for another thread's forward pass waits
+  // for it when the model's passes take less than this (a hand-off through
+  // the event loops costs more), and reads on otherwise. 0: never waits.
+  double wait_for_passes_below_seconds = 50e-6;
   PayloadLogOptions payload_log;
 };
 
@@ -100,8 +104,12 @@ class InferenceServer {
   // Each model's requests of a pass (the slots with a job, taken from
   // `slots`) screened together and handed to its batcher as one group (an
   // input-space detector screens before the forward pass; a refused
-  // request is answered at once).
+  // request is answered at once): submitted, or, for a model whose passes
+  // are shorter than a hand-off between threads, run here.
   void RunInferences(std::vector<std::unique_ptr<Slot>>& slots);
+  // The group through the blocking RunMany, answered on this thread, with
+  // the rest of the pass unless `now`.
+  void RunGroupHere(ModelCall& call, bool now);
   // Defers the group's requests and submits them to the batcher, which
   // runs them on this thread when an instance is free and otherwise
   // returns: the thread reads on while another thread's forward pass runs.
@@ -109,8 +117,8 @@ class InferenceServer {
   void SubmitGroup(std::shared_ptr<ModelCall> call);
   // On the thread that read the requests: a penultimate detector screens
   // the activations that came back with the answers, then each is
-  // answered.
-  void FinishCall(ModelCall& call);
+  // answered (Respond's `now`).
+  void FinishCall(ModelCall& call, bool now = true);
   // ScreenOutOfDistribution, its failure (out of memory) a 500 for every
   // request of the group still unanswered, not counted against the model.
   void ScreenGroup(ServedModel& model, std::span<Slot* const> group);
