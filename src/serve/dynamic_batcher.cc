@@ -15,9 +15,9 @@ namespace citadel::serve {
 // under load.
 constexpr auto kLeadSlice = std::chrono::microseconds(1000);
 
-// Everything behind the lock. A thread inside Submit, or running a lead
-// handed to it, holds a reference: the answers it delivers may release the
-// last reference to the model, and with it the batcher, under its feet.
+// Everything behind the lock. A thread in Drive (from Submit, or running a
+// lead handed to it) holds a reference: the answers it delivers may release
+// the last reference to the model, and with it the batcher, under its feet.
 struct DynamicBatcher::Core : std::enable_shared_from_this<Core> {
   // One Submit's requests: answered together once the last is computed.
   struct Submission {
@@ -85,8 +85,8 @@ struct DynamicBatcher::Core : std::enable_shared_from_this<Core> {
   mutable std::mutex mu;
   std::deque<Pending> queue;
   int64_t queued_rows = 0;
-  int leaders = 0;  // running (or filling) a batch; at most options.instances
-  std::vector<std::thread::id> leading;  // their threads
+  // Threads running (or filling) a batch: at most options.instances.
+  std::vector<std::thread::id> leading;
   std::vector<std::thread::id> handed;   // threads with a lead posted, not yet run
   bool filling = false;                  // a leader waits on `fill` for more rows
   std::condition_variable fill;
@@ -98,8 +98,7 @@ struct DynamicBatcher::Core : std::enable_shared_from_this<Core> {
 
 DynamicBatcher::DynamicBatcher(std::string name, int64_t inputs_per_row, int64_t outputs_per_row,
                                BatchingOptions options, Compute compute, BatchObserver observer)
-    : options_(options),
-      core_(std::make_shared<Core>(std::move(name), inputs_per_row, outputs_per_row, options,
+    : core_(std::make_shared<Core>(std::move(name), inputs_per_row, outputs_per_row, options,
                                    std::move(compute), std::move(observer))) {}
 
 DynamicBatcher::~DynamicBatcher() {
@@ -107,8 +106,10 @@ DynamicBatcher::~DynamicBatcher() {
   std::unique_lock lock(c.mu);
   c.stopping = true;
   c.fill.notify_all();
-  c.idle.wait(lock, [&] { return c.submissions == 0 && c.leaders == 0; });
+  c.idle.wait(lock, [&] { return c.submissions == 0 && c.leading.empty(); });
 }
+
+const BatchingOptions& DynamicBatcher::options() const { return core_->options; }
 
 double DynamicBatcher::typical_batch_seconds() const {
   std::lock_guard lock(core_->mu);
@@ -193,7 +194,6 @@ void DynamicBatcher::Core::Submit(std::span<const Input> inputs, Done done, Post
                         fmt::format("model {} takes {} values per row; got {} for {} rows", name,
                                     inputs_per_row, in.features.size(), in.rows)));
   }
-  const auto keep = shared_from_this();  // see Core
   std::unique_lock lock(mu);
   const auto now = std::chrono::steady_clock::now();
   try {
@@ -231,7 +231,7 @@ void DynamicBatcher::Core::Submit(std::span<const Input> inputs, Done done, Post
 
 bool DynamicBatcher::Core::HandOff() {
   if (filling) return true;  // the filling leader takes the queue next
-  const int free = options.instances - leaders - static_cast<int>(handed.size());
+  const int free = options.instances - static_cast<int>(leading.size() + handed.size());
   if (free <= 0 || queue.empty()) return true;
   int given = 0;
   for (const Pending& p : queue) {
@@ -256,19 +256,16 @@ bool DynamicBatcher::Core::HandOff() {
 }
 
 bool DynamicBatcher::Core::Release(std::thread::id self) {
-  --leaders;
   Erase(leading, self);
   if (HandOff()) return true;
-  ++leaders;
   leading.push_back(self);
   return false;
 }
 
 void DynamicBatcher::Core::Drive(std::unique_lock<std::mutex> lock) {
-  if (queue.empty() || leaders >= options.instances || filling) return;
+  if (queue.empty() || static_cast<int>(leading.size()) >= options.instances || filling) return;
   const auto keep = shared_from_this();  // see Core
   const std::thread::id self = std::this_thread::get_id();
-  ++leaders;
   leading.push_back(self);  // reserved for `instances` threads
   const auto slice_end = std::chrono::steady_clock::now() + kLeadSlice;
   std::vector<Pending> batch;
@@ -305,7 +302,6 @@ void DynamicBatcher::Core::Drive(std::unique_lock<std::mutex> lock) {
       finished.reserve(batch.capacity());
     } catch (const std::exception& e) {
       log::Error("serve: model {}: cannot lead a batch: {}", name, e.what());
-      --leaders;
       Erase(leading, self);
       break;
     }
@@ -353,7 +349,7 @@ void DynamicBatcher::Core::Drive(std::unique_lock<std::mutex> lock) {
       lock.lock();
       submissions -= static_cast<int64_t>(finished.size());
     }
-    if (stopping && submissions == 0 && leaders == 0) idle.notify_all();
+    if (stopping && submissions == 0 && leading.empty()) idle.notify_all();
     if (!finished.empty()) {
       // The answers' closures may hold the last reference to the model:
       // they go after the count, without the lock.

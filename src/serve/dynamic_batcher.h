@@ -95,11 +95,10 @@ class DynamicBatcher {
   // 0 before the first): the caller's measure of whether waiting for a pass
   // costs less than going back to its event loop.
   double typical_batch_seconds() const;
-  const BatchingOptions& options() const { return options_; }
+  const BatchingOptions& options() const;
 
  private:
   struct Core;
-  const BatchingOptions options_;
   // Shared with the leads handed to other threads, which may run after the
   // batcher is gone (they then find nothing to do).
   std::shared_ptr<Core> core_;
