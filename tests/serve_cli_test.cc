@@ -677,6 +677,23 @@ TEST_F(Serve, APenultimateLayerDetectorScreensTheRowsItsForwardPassAnswers) {
   }
 }
 
+// A bad serve.yaml stops the server before it listens, naming the file,
+// line and field.
+TEST_F(Serve, ABadServeConfigIsRefusedNamingTheField) {
+  const fs::path config = tmp_ / "bad_serve.yaml";
+  ASSERT_TRUE(WriteFileAtomic(config, "poll_seconds: 1\nwait_for_passes_below_us: -1\n").ok());
+  CliResult r = Citadel({"serve", "--port", "0", "--config", config.string()});
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_NE(r.err.find("bad_serve.yaml:2: wait_for_passes_below_us: expected a number in [0, "
+                       "1000000], got '-1'"),
+            std::string::npos)
+      << r.err;
+  ASSERT_TRUE(WriteFileAtomic(config, "wait_for_passes_below: 3\n").ok());
+  r = Citadel({"serve", "--port", "0", "--config", config.string()});
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_NE(r.err.find("unknown field 'wait_for_passes_below'"), std::string::npos) << r.err;
+}
+
 TEST_F(Serve, SigtermDrainsRequestsInFlight) {
   // A batch that waits 1.5 s to fill keeps the request in flight.
   const fs::path settings = tmp_ / "slow.yaml";
