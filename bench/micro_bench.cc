@@ -10,6 +10,7 @@
 #include "catalog/catalog.h"
 #include "crypto/sha256.h"
 #include "data/dataset_prep.h"
+#include "ml/kernels/mahalanobis_kernels.h"
 #include "store/blob_store.h"
 
 namespace citadel {
@@ -115,6 +116,46 @@ void BM_PrepareDigits(benchmark::State& state) {
   state.SetItemsProcessed(static_cast<int64_t>(state.iterations()) * 1797);
 }
 BENCHMARK(BM_PrepareDigits)->Unit(benchmark::kMillisecond);
+
+// The out-of-distribution detector's whitening (its cost per served row):
+// a 784-feature factor (a 28×28 image's), `count` rows solved together, on
+// the variant with index `variant` in SolveLowerVariants() (0 = the one
+// serving uses). Items = rows.
+void BM_OodWhiten(benchmark::State& state) {
+  const auto variant = static_cast<size_t>(state.range(0));
+  const int64_t count = state.range(1);
+  const std::vector<const char*> variants = ml::internal::SolveLowerVariants();
+  if (variant >= variants.size()) {
+    state.SkipWithError("this variant does not run on this machine");
+    return;
+  }
+  constexpr int64_t kDims = 784;
+  std::vector<double> lower(static_cast<size_t>(kDims * kDims), 0.0);
+  uint64_t seed = 42;
+  const auto next = [&] {  // splitmix-style, in [-0.05, 0.05)
+    seed = seed * 6364136223846793005ULL + 1442695040888963407ULL;
+    return static_cast<double>(seed >> 11) / 9007199254740992.0 * 0.1 - 0.05;
+  };
+  for (int64_t i = 0; i < kDims; ++i) {
+    for (int64_t j = 0; j < i; ++j) lower[static_cast<size_t>(i * kDims + j)] = next();
+    lower[static_cast<size_t>(i * kDims + i)] = 1.0;
+  }
+  const ml::internal::PackedFactor factor(lower.data(), kDims, kDims);
+  const int64_t stride = ml::internal::PaddedDims(kDims);
+  std::vector<double> rows(static_cast<size_t>(count * stride), 0.0);
+  for (int64_t r = 0; r < count; ++r) {
+    for (int64_t i = 0; i < kDims; ++i) rows[static_cast<size_t>(r * stride + i)] = next();
+  }
+  std::vector<double> z;
+  for (auto _ : state) {
+    z = rows;
+    ml::internal::SolveLowerWith(variants[variant], factor, z.data(), count);
+    benchmark::DoNotOptimize(z.data());
+  }
+  state.SetLabel(variants[variant]);
+  state.SetItemsProcessed(static_cast<int64_t>(state.iterations()) * count);
+}
+BENCHMARK(BM_OodWhiten)->ArgsProduct({{0, 1}, {1, 2, 4, 16}})->Unit(benchmark::kMicrosecond);
 
 }  // namespace
 }  // namespace citadel

@@ -16,16 +16,7 @@
 #include <set>
 
 #include "formats/safetensors.h"
-
-// The two O(dims²) kernels get an AVX2 build beside the baseline one,
-// chosen at load time. Neither fuses a multiply with an add (fp-contract is
-// off for this file, CMakeLists.txt) nor reorders a sum, so both give the
-// same bits.
-#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__) && defined(__linux__)
-#define CITADEL_OOD_KERNEL __attribute__((target_clones("avx2", "default")))
-#else
-#define CITADEL_OOD_KERNEL
-#endif
+#include "ml/kernels/mahalanobis_kernels.h"
 
 namespace citadel::ml {
 namespace {
@@ -80,160 +71,6 @@ std::vector<int64_t> SortedSlice(const std::vector<int64_t>& order, size_t begin
                            order.begin() + static_cast<ptrdiff_t>(end));
   std::sort(out.begin(), out.end());
   return out;
-}
-
-// Four doubles, one SSE2 pair or one AVX2 register; loads and stores go
-// through memcpy (no alignment assumed). GCC warns that returning one
-// without AVX has another ABI: these helpers have internal linkage and are
-// inlined, so no ABI is crossed.
-typedef double V4 __attribute__((vector_size(32)));
-#if defined(__GNUC__) && !defined(__clang__)
-#pragma GCC diagnostic ignored "-Wpsabi"
-#endif
-
-inline V4 Load4(const double* p) {
-  V4 v;
-  std::memcpy(&v, p, sizeof v);
-  return v;
-}
-inline void Store4(double* p, const V4& v) { std::memcpy(p, &v, sizeof v); }
-inline V4 Splat4(double s) { return V4{s, s, s, s}; }
-
-// cov[i][j] += Σ_b block[b][i]·block[b][j] for j <= i, on rows of
-// `stride` doubles (a multiple of 4, zero-padded), in tiles of 4×4 whose
-// accumulators stay in registers over the block's rows. Each element still
-// receives its terms one at a time in row order: the result is the plain
-// loop's, bit for bit, whichever instruction set runs it. Diagonal tiles
-// write a few entries above the diagonal, which are ignored.
-CITADEL_OOD_KERNEL void AccumulateLower(const double* block, int64_t nb, int64_t stride,
-                                        double* cov) {
-  for (int64_t i0 = 0; i0 < stride; i0 += 4) {
-    for (int64_t j0 = 0; j0 <= i0; j0 += 4) {
-      double* c = cov + i0 * stride + j0;
-      V4 acc0 = Load4(c), acc1 = Load4(c + stride), acc2 = Load4(c + 2 * stride),
-         acc3 = Load4(c + 3 * stride);
-      for (int64_t b = 0; b < nb; ++b) {
-        const double* x = block + b * stride;
-        const V4 v = Load4(x + j0);
-        acc0 += Splat4(x[i0]) * v;
-        acc1 += Splat4(x[i0 + 1]) * v;
-        acc2 += Splat4(x[i0 + 2]) * v;
-        acc3 += Splat4(x[i0 + 3]) * v;
-      }
-      Store4(c, acc0);
-      Store4(c + stride, acc1);
-      Store4(c + 2 * stride, acc2);
-      Store4(c + 3 * stride, acc3);
-    }
-  }
-}
-
-// The four solved values of one vector's panel, splatted: SubtractFrom
-// takes their multiples of the panel's four columns off four elements, in
-// column order.
-struct Multiples {
-  explicit Multiples(const double* z) : s{Splat4(z[0]), Splat4(z[1]), Splat4(z[2]), Splat4(z[3])} {}
-  void SubtractFrom(double* z, const V4 (&c)[4]) const {
-    V4 acc = Load4(z);
-    acc -= c[0] * s[0];
-    acc -= c[1] * s[1];
-    acc -= c[2] * s[2];
-    acc -= c[3] * s[3];
-    Store4(z, acc);
-  }
-  V4 s[4];
-};
-
-// z = L⁻¹ z for `count` vectors z (vector r at zs + r·stride), by columns of
-// L (rows of `upper` = Lᵀ, stride × stride, zero-padded), four columns at a
-// time: each panel's own 4×4 triangle first, then one pass over the rest of
-// each z subtracting the four columns' multiples. Each element receives its
-// terms in column order, so one vector or many, any instruction set, give
-// the same bits. Many at once because one solve is bound by reading the
-// factor (dims²/2 doubles, megabytes): each panel is read once for the
-// block and applied to two vectors per load.
-CITADEL_OOD_KERNEL void SolveLower(const double* upper, int64_t dims, int64_t stride, double* zs,
-                                   int64_t count) {
-  for (int64_t j0 = 0; j0 < stride; j0 += 4) {
-    const int64_t jend = std::min(j0 + 4, dims);
-    for (int64_t r = 0; r < count; ++r) {
-      double* z = zs + r * stride;
-      for (int64_t j = j0; j < jend; ++j) {
-        const double* u = upper + j * stride;
-        z[j] /= u[j];
-        for (int64_t i = j + 1; i < jend; ++i) z[i] -= u[i] * z[j];
-      }
-    }
-    const double* u0 = upper + j0 * stride;
-    const double* u1 = u0 + stride;
-    const double* u2 = u1 + stride;
-    const double* u3 = u2 + stride;
-    int64_t r = 0;
-    for (; r + 2 <= count; r += 2) {  // two vectors per load of the panel
-      double* a = zs + r * stride;
-      const Multiples ma(a + j0), mb(a + stride + j0);
-      for (int64_t i = j0 + 4; i < stride; i += 4) {
-        const V4 c[4] = {Load4(u0 + i), Load4(u1 + i), Load4(u2 + i), Load4(u3 + i)};
-        ma.SubtractFrom(a + i, c);
-        mb.SubtractFrom(a + stride + i, c);
-      }
-    }
-    if (r < count) {  // an odd vector out
-      double* z = zs + r * stride;
-      const Multiples mz(z + j0);
-      for (int64_t i = j0 + 4; i < stride; i += 4) {
-        const V4 c[4] = {Load4(u0 + i), Load4(u1 + i), Load4(u2 + i), Load4(u3 + i)};
-        mz.SubtractFrom(z + i, c);
-      }
-    }
-  }
-}
-
-// sums[c] = Σ_i (z[i] − means[i·width + c])² for c < width (a multiple of
-// 4: the class means interleaved, feature by feature), four classes per
-// vector and up to sixteen per pass over z. Each class's sum takes its
-// terms in feature order, as a plain loop over one class would.
-CITADEL_OOD_KERNEL void SquaredDistances(const double* z, int64_t dims, const double* means,
-                                         int64_t width, double* sums) {
-  for (int64_t c0 = 0; c0 < width; c0 += 16) {
-    const int64_t groups = std::min<int64_t>(4, (width - c0) / 4);
-    V4 acc[4] = {};
-    for (int64_t i = 0; i < dims; ++i) {
-      const V4 zi = Splat4(z[i]);
-      const double* m = means + i * width + c0;
-      for (int64_t g = 0; g < groups; ++g) {
-        const V4 diff = zi - Load4(m + 4 * g);
-        acc[g] += diff * diff;
-      }
-    }
-    for (int64_t g = 0; g < groups; ++g) Store4(sums + c0 + 4 * g, acc[g]);
-  }
-}
-
-// In place: the lower triangle of `a` (dims × dims of a stride × stride
-// matrix, symmetric positive definite) becomes L with L·Lᵀ = a; the entries
-// above the diagonal become zero. dims³/6 multiply-adds.
-Status FactorCholesky(double* a, int64_t dims, int64_t stride) {
-  for (int64_t i = 0; i < dims; ++i) {
-    double* li = a + i * stride;
-    for (int64_t j = 0; j <= i; ++j) {
-      const double* lj = a + j * stride;
-      double sum = li[j];
-      for (int64_t k = 0; k < j; ++k) sum -= li[k] * lj[k];
-      if (j == i) {
-        if (!(sum > 0.0) || !std::isfinite(sum)) {
-          return InternalError(fmt::format(
-              "the covariance plus ridge is not positive definite at feature {} (pivot {})", i,
-              sum));
-        }
-        li[i] = std::sqrt(sum);
-      } else {
-        li[j] = sum / lj[j];
-      }
-    }
-    for (int64_t j = i + 1; j < stride; ++j) li[j] = 0.0;
-  }
-  return Status::Ok();
 }
 
 std::string F64Bytes(std::span<const double> values) { return formats::BytesOf(values); }
@@ -370,7 +207,7 @@ Result<OodDetector> OodDetector::Fit(std::span<const float> features, int64_t ro
   OodDetector d;
   d.space_ = space;
   d.dims_ = dims;
-  d.stride_ = (dims + 3) / 4 * 4;
+  d.stride_ = internal::PaddedDims(dims);
   d.classes_ = classes;
   d.quantile_ = quantile;
   d.fit_rows_ = static_cast<int64_t>(fit.size());
@@ -404,7 +241,7 @@ Result<OodDetector> OodDetector::Fit(std::span<const float> features, int64_t ro
       double* out = block.data() + b * stride;
       for (int64_t i = 0; i < dims; ++i) out[i] = static_cast<double>(x[i]) - mean[i];
     }
-    AccumulateLower(block.data(), nb, stride, cov.data());
+    internal::AccumulateLower(block.data(), nb, stride, cov.data());
   }
   double trace = 0.0;
   for (int64_t i = 0; i < dims; ++i) {
@@ -415,7 +252,7 @@ Result<OodDetector> OodDetector::Fit(std::span<const float> features, int64_t ro
   d.ridge_ =
       mean_variance > std::numeric_limits<double>::min() ? kRelativeRidge * mean_variance : 1.0;
   for (int64_t i = 0; i < dims; ++i) cov[static_cast<size_t>(i * stride + i)] += d.ridge_;
-  Status factored = FactorCholesky(cov.data(), dims, stride);
+  Status factored = internal::FactorCholesky(cov.data(), dims, stride);
   if (!factored.ok()) return factored.WithContext("fitting the out-of-distribution detector");
   d.Prepare(cov.data(), stride);
 
@@ -485,19 +322,13 @@ Result<OodDetector::LabelledRows> OodDetector::ReadLabelledRows(const DatasetVie
 }
 
 void OodDetector::Prepare(const double* lower, int64_t lower_stride) {
-  const auto n = static_cast<size_t>(stride_);
-  upper_.assign(n * n, 0.0);
-  for (int64_t i = 0; i < dims_; ++i) {
-    for (int64_t j = 0; j <= i; ++j) {
-      upper_[static_cast<size_t>(j) * n + static_cast<size_t>(i)] = lower[i * lower_stride + j];
-    }
-  }
+  factor_ = internal::PackedFactor(lower, dims_, lower_stride);
   // L⁻¹·mean per class, stored feature by feature for SquaredDistances: all
   // classes' distances take one pass over a row. A class without rows
   // keeps zeros (NearestMean skips it).
   class_width_ = (classes_ + 3) / 4 * 4;
   interleaved_.assign(static_cast<size_t>(dims_ * class_width_), 0.0);
-  std::vector<double> z(n);
+  std::vector<double> z(static_cast<size_t>(stride_));
   for (int64_t c = 0; c < classes_; ++c) {
     if (counts_[static_cast<size_t>(c)] == 0) continue;
     std::fill(z.begin(), z.end(), 0.0);
@@ -509,7 +340,7 @@ void OodDetector::Prepare(const double* lower, int64_t lower_stride) {
   }
 }
 
-void OodDetector::Whiten(double* z) const { SolveLower(upper_.data(), dims_, stride_, z, 1); }
+void OodDetector::Whiten(double* z) const { internal::SolveLower(factor_, z, 1); }
 
 double OodDetector::Score(std::span<const float> row) const {
   if (row.size() != static_cast<size_t>(dims_)) return kInfinity;
@@ -541,7 +372,7 @@ void OodDetector::ScoreBlock(const float* rows, int64_t count, double* scores) c
     for (int64_t i = 0; i < dims_; ++i) z[i] = finite[r] ? row[i] : 0.0;
     std::fill(z + dims_, z + stride_, 0.0);
   }
-  SolveLower(upper_.data(), dims_, stride_, scratch.data(), count);
+  internal::SolveLower(factor_, scratch.data(), count);
   for (int64_t r = 0; r < count; ++r) {
     scores[r] = finite[r] ? NearestMean(scratch.data() + r * stride_) : kInfinity;
   }
@@ -550,7 +381,7 @@ void OodDetector::ScoreBlock(const float* rows, int64_t count, double* scores) c
 double OodDetector::NearestMean(const double* z) const {
   thread_local std::vector<double> sums;
   sums.resize(static_cast<size_t>(class_width_));
-  SquaredDistances(z, dims_, interleaved_.data(), class_width_, sums.data());
+  internal::SquaredDistances(z, dims_, interleaved_.data(), class_width_, sums.data());
   double best = kInfinity;
   for (int64_t c = 0; c < classes_; ++c) {
     if (counts_[static_cast<size_t>(c)] == 0) continue;
@@ -570,14 +401,13 @@ std::string OodDetector::ToSafetensors() const {
   w.Add("counts", formats::DType::kI64, {classes_},
         formats::BytesOf(std::span<const int64_t>(counts_)))
       .IgnoreError();
-  const auto n = static_cast<size_t>(stride_);
-  // L, row-major: the transpose of upper_ without its padding, written at
-  // Serialize() below (the zeros above the diagonal are the writer's).
+  // L, row-major, without its padding, written at Serialize() below (the
+  // zeros above the diagonal are the writer's).
   const auto fill_lower = [&](int64_t first_row, std::span<char> bytes) {
     const auto rows = static_cast<int64_t>(bytes.size() / (dims_ * sizeof(double)));
     for (int64_t i = first_row; i < first_row + rows; ++i) {
       for (int64_t j = 0; j <= i; ++j) {
-        const double v = upper_[static_cast<size_t>(j) * n + static_cast<size_t>(i)];
+        const double v = factor_.at(i, j);
         std::memcpy(bytes.data() + ((i - first_row) * dims_ + j) * sizeof(double), &v, sizeof v);
       }
     }
@@ -603,9 +433,10 @@ Result<OodDetector> OodDetector::FromSafetensors(std::string_view bytes, std::st
   // "input_features", which still reads as it did.
   std::optional<FeatureSpace> space;
   for (const FeatureSpace s : {FeatureSpace::kInputFeatures, FeatureSpace::kPenultimate}) {
-    const std::map<std::string, std::string> expected = {{"format", std::string(kOodFormat)},
-                                                         {"method", std::string(kMethod)},
-                                                         {"space", std::string(FeatureSpaceName(s))}};
+    const std::map<std::string, std::string> expected = {
+        {"format", std::string(kOodFormat)},
+        {"method", std::string(kMethod)},
+        {"space", std::string(FeatureSpaceName(s))}};
     if (file.metadata() == expected) space = s;
   }
   if (!space) {
@@ -696,7 +527,7 @@ Result<OodDetector> OodDetector::FromSafetensors(std::string_view bytes, std::st
   }
   ASSIGN_OR_RETURN(d.ridge_, in.Scalar("ridge"));
   if (!(d.ridge_ > 0.0)) return in.Error("ridge", fmt::format("is {}: expected > 0", d.ridge_));
-  d.stride_ = (d.dims_ + 3) / 4 * 4;
+  d.stride_ = internal::PaddedDims(d.dims_);
   d.Prepare(lower.data(), d.dims_);
   return d;
 }

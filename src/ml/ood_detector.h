@@ -19,6 +19,7 @@
 #include "base/status.h"
 #include "base/text/json.h"
 #include "ml/dataset_view.h"
+#include "ml/kernels/mahalanobis_kernels.h"
 
 namespace citadel::ml {
 
@@ -150,7 +151,7 @@ class OodDetector {
 
  private:
   OodDetector() = default;
-  // Sets upper_ from the lower factor (dims rows of `lower_stride` doubles)
+  // Sets factor_ from the lower factor (dims rows of `lower_stride` doubles)
   // and interleaved_ from means_.
   void Prepare(const double* lower, int64_t lower_stride);
   // z = L⁻¹ z in place; z holds stride_ values, those past dims_ zero.
@@ -162,7 +163,7 @@ class OodDetector {
 
   int64_t dims_ = 0;
   FeatureSpace space_ = FeatureSpace::kInputFeatures;
-  int64_t stride_ = 0;  // dims_ rounded up to 4: the kernels work on 4 doubles at a time
+  int64_t stride_ = 0;  // internal::PaddedDims(dims_): the width of a row the kernels work on
   int64_t classes_ = 0;
   int64_t fit_rows_ = 0;
   int64_t calibration_rows_ = 0;
@@ -171,9 +172,8 @@ class OodDetector {
   double ridge_ = 0;
   std::vector<int64_t> counts_;  // rows per class the means were computed on; 0 = no mean
   std::vector<double> means_;    // classes × dims
-  // Lᵀ (L·Lᵀ = covariance + ridge·I), stride_ × stride_, zero-padded: the
-  // solve walks L by columns, which are Lᵀ's contiguous rows.
-  std::vector<double> upper_;
+  // L (L·Lᵀ = covariance + ridge·I), packed for the solve.
+  internal::PackedFactor factor_;
   // L⁻¹·mean per class, feature by feature: dims_ × class_width_ (classes_
   // rounded up to 4, zero-padded), so that all classes' distances take one
   // pass over a row.
