@@ -5,7 +5,8 @@
 # serve` under two deployments of the same artifact that differ only in
 # batching:
 #   cnn_single   batching: { max_batch_size: 1 }   one forward pass per request
-#   cnn_batched  batching: { max_batch_size: 32, max_queue_delay_ms: MAX_DELAY_MS }
+#   cnn_batched  batching: { max_batch_size: MAX_BATCH, max_queue_delay_ms: MAX_DELAY_MS }
+# MAX_BATCH defaults to 32.
 # MAX_DELAY_MS defaults to 0: each HTTP thread already hands the requests it
 # read in one pass to the batcher together, and a fill wait would hold that
 # thread (and the requests of its other connections) idle.
@@ -41,6 +42,7 @@ WARMUP=${WARMUP:-1}
 REPS=${REPS:-3}
 CONNECTIONS=${CONNECTIONS:-1 8 32 64}
 MAX_DELAY_MS=${MAX_DELAY_MS:-0}
+MAX_BATCH=${MAX_BATCH:-32}
 THREADS=${THREADS:-1}
 INSTANCES=${INSTANCES:-1}
 ENCODING=${ENCODING:-json}
@@ -70,8 +72,8 @@ echo "training the Fashion-MNIST CNN (one epoch)…"
 "$CITADEL" --quiet models register fashion fashion/train.model >/dev/null
 printf 'batching: { max_batch_size: 1, threads: %s, instances: %s }\n' "$THREADS" "$INSTANCES" \
   >"$WORK/single.yaml"
-printf 'batching: { max_batch_size: 32, max_queue_delay_ms: %s, threads: %s, instances: %s }\n' \
-  "$MAX_DELAY_MS" "$THREADS" "$INSTANCES" >"$WORK/batched.yaml"
+printf 'batching: { max_batch_size: %s, max_queue_delay_ms: %s, threads: %s, instances: %s }\n' \
+  "$MAX_BATCH" "$MAX_DELAY_MS" "$THREADS" "$INSTANCES" >"$WORK/batched.yaml"
 "$CITADEL" --quiet deploy cnn_single --model fashion:1 --settings "$WORK/single.yaml" >/dev/null
 "$CITADEL" --quiet deploy cnn_batched --model fashion:1 --settings "$WORK/batched.yaml" >/dev/null
 
@@ -117,7 +119,7 @@ start_side citadel "$CITADEL"
 
 machine_line
 echo "closed loop, 1 load thread, ${DURATION} s after ${WARMUP} s warm-up, medians of $REPS;" \
-  "batched: max_batch_size 32, max_queue_delay_ms $MAX_DELAY_MS; intra-op threads $THREADS;" \
+  "batched: max_batch_size $MAX_BATCH, max_queue_delay_ms $MAX_DELAY_MS; intra-op threads $THREADS;" \
   "instances $INSTANCES;" \
   "$ENCODING request bodies"
 : >"$WORK/results.tsv"
