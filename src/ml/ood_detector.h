@@ -67,8 +67,9 @@ std::string_view FeatureSpaceName(FeatureSpace space);
 
 class OodDetector {
  public:
-  // The most features a detector is fitted for: the factor is dims² doubles
-  // (8 MiB at this size) and fitting costs ~3 s here, ~2 s at 784 features
+  // The most features a detector is fitted for: fitting holds dims² doubles
+  // (8 MiB at this size), a loaded detector's factor about half of that,
+  // and fitting costs ~3 s here, ~2 s at 784 features
   // (more features would need the covariance on fewer rows than 8 per
   // feature, or longer).
   static constexpr int64_t kMaxDims = 1024;

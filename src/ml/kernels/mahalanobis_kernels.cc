@@ -57,9 +57,11 @@ CITADEL_INLINE V4 Splat4(double s) { return V4{s, s, s, s}; }
 // (the panels' columns j < i0, read once for the R rows), then each panel's
 // own triangle is solved element by element and its values subtracted from
 // the tile's later panels. Each element still receives its terms in column
-// order, then its division: the plain loop's bits. S and R are chosen per
-// variant so that the tile's accumulators fill the registers: 2·S·R of 8
-// doubles with AVX-512, 4·S·R of 4 with AVX2.
+// order, then its division: the plain loop's bits. A tile keeps 16·S·R
+// sums in registers (2·S·R registers of 8 doubles with AVX-512, 4·S·R of 4
+// with AVX2): enough independent chains to hide the subtractions' latency,
+// few enough not to spill. S and R per variant and row count were measured
+// (below).
 template <typename V, int S, int R>
 CITADEL_INLINE void SolveTile(const double* panels, int64_t block, int64_t stride, double* zs) {
   constexpr int kLanes = sizeof(V) / sizeof(double);
@@ -155,9 +157,10 @@ CITADEL_INLINE void SolveRows(const double* panels, int64_t blocks, int64_t stri
 using SolveFn = void (*)(const double* panels, int64_t blocks, int64_t stride, double* zs,
                          int64_t count);
 
-// Tile shapes measured on a 2-core AMD EPYC (Zen 5) VM, 784 features
-// (docs/benchmarks.md): one row is bound by reading the factor, so more
-// panels at once let it stream; from four rows on, the arithmetic.
+// Tile shapes measured on a 2-core AMD EPYC (Zen 5) VM at 784 features
+// (docs/benchmarks.md, thirteenth session): one or two rows are bound by
+// reading the factor (2.5 MB, from L3), so a row takes several panels at
+// once to keep enough sums in flight; from four rows on, the arithmetic.
 #if CITADEL_X86_VARIANTS
 __attribute__((target("avx512f"))) void SolveAvx512(const double* panels, int64_t blocks,
                                                     int64_t stride, double* zs, int64_t count) {
@@ -172,8 +175,9 @@ __attribute__((target("avx512f"))) void SolveAvx512(const double* panels, int64_
 __attribute__((target("avx2"))) void SolveAvx2(const double* panels, int64_t blocks, int64_t stride,
                                                double* zs, int64_t count) {
   int64_t r = 0;
+  for (; r + 3 <= count; r += 3) SolveRows<V4, 1, 3>(panels, blocks, stride, zs + r * stride);
   for (; r + 2 <= count; r += 2) SolveRows<V4, 1, 2>(panels, blocks, stride, zs + r * stride);
-  for (; r < count; ++r) SolveRows<V4, 2, 1>(panels, blocks, stride, zs + r * stride);
+  for (; r < count; ++r) SolveRows<V4, 4, 1>(panels, blocks, stride, zs + r * stride);
 }
 #endif
 
