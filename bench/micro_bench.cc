@@ -132,7 +132,7 @@ void BM_OodWhiten(benchmark::State& state) {
   constexpr int64_t kDims = 784;
   std::vector<double> lower(static_cast<size_t>(kDims * kDims), 0.0);
   uint64_t seed = 42;
-  const auto next = [&] {  // splitmix-style, in [-0.05, 0.05)
+  const auto next = [&] {  // a 64-bit LCG's top bits, in [-0.05, 0.05)
     seed = seed * 6364136223846793005ULL + 1442695040888963407ULL;
     return static_cast<double>(seed >> 11) / 9007199254740992.0 * 0.1 - 0.05;
   };

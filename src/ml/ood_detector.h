@@ -127,8 +127,9 @@ class OodDetector {
   // the wrong length or with a NaN / ±inf value scores +infinity.
   double Score(std::span<const float> row) const;
   // Score of each of `rows` rows of `features` (rows × dims, row-major), bit
-  // for bit Score's, in a fraction of the time per row: the factor is read
-  // once for a block of kScoreBlock rows (Score is bound by reading it).
+  // for bit Score's. With AVX-512 or AVX2, in a fraction of the time per
+  // row: the solve takes several rows per read of the factor (Score is bound
+  // by reading it; kernels/mahalanobis_kernels.h), in blocks of kScoreBlock.
   // Every row scores +infinity when features holds other than rows × dims
   // values.
   std::vector<double> ScoreRows(std::span<const float> features, int64_t rows) const;

@@ -31,9 +31,9 @@ inline int64_t PaddedDims(int64_t dims) {
 // diagonal: entry (i, j), j <= i, at Offset(i / 16) + j·16 + i % 16. What a
 // row of the panel has right of the diagonal is zero, and a padded row
 // (i >= dims) is the identity's, so its whitened value stays zero. Column
-// panels because whitening a block of rows reads each panel once, top to
+// panels because whitening a tile of rows reads each panel once, top to
 // bottom, and a panel's columns are contiguous there; about dims²/2 doubles
-// (2.5 MB at 784 features).
+// (2.5 MB at 784 features) plus the padding to a multiple of 16 rows.
 class PackedFactor {
  public:
   PackedFactor() = default;
@@ -49,8 +49,8 @@ class PackedFactor {
   }
   const double* data() const { return values_.data(); }
 
-  // Where panel `block` starts: the panels before it hold 16·(16·b + 16)
-  // doubles each.
+  // Where panel `block` starts: each panel c before it holds 16·(16·c + 16)
+  // doubles.
   static int64_t Offset(int64_t block) {
     return kFactorPanel * kFactorPanel * block * (block + 1) / 2;
   }
