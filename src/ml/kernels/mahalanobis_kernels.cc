@@ -46,8 +46,6 @@ template <typename V>
 CITADEL_INLINE void Store(double* p, const V& v) {
   std::memcpy(p, &v, sizeof v);
 }
-CITADEL_INLINE V4 Load4(const double* p) { return Load<V4>(p); }
-CITADEL_INLINE void Store4(double* p, const V4& v) { Store<V4>(p, v); }
 CITADEL_INLINE V4 Splat4(double s) { return V4{s, s, s, s}; }
 
 // ---- The solve ----------------------------------------------------------
@@ -241,20 +239,20 @@ CITADEL_OOD_KERNEL void AccumulateLowerKernel(const double* block, int64_t nb, i
   for (int64_t i0 = 0; i0 < stride; i0 += 4) {
     for (int64_t j0 = 0; j0 <= i0; j0 += 4) {
       double* c = cov + i0 * stride + j0;
-      V4 acc0 = Load4(c), acc1 = Load4(c + stride), acc2 = Load4(c + 2 * stride),
-         acc3 = Load4(c + 3 * stride);
+      V4 acc0 = Load<V4>(c), acc1 = Load<V4>(c + stride), acc2 = Load<V4>(c + 2 * stride),
+         acc3 = Load<V4>(c + 3 * stride);
       for (int64_t b = 0; b < nb; ++b) {
         const double* x = block + b * stride;
-        const V4 v = Load4(x + j0);
+        const V4 v = Load<V4>(x + j0);
         acc0 += Splat4(x[i0]) * v;
         acc1 += Splat4(x[i0 + 1]) * v;
         acc2 += Splat4(x[i0 + 2]) * v;
         acc3 += Splat4(x[i0 + 3]) * v;
       }
-      Store4(c, acc0);
-      Store4(c + stride, acc1);
-      Store4(c + 2 * stride, acc2);
-      Store4(c + 3 * stride, acc3);
+      Store<V4>(c, acc0);
+      Store<V4>(c + stride, acc1);
+      Store<V4>(c + 2 * stride, acc2);
+      Store<V4>(c + 3 * stride, acc3);
     }
   }
 }
@@ -272,11 +270,11 @@ CITADEL_OOD_KERNEL void SquaredDistancesKernel(const double* z, int64_t dims, co
       const V4 zi = Splat4(z[i]);
       const double* m = means + i * width + c0;
       for (int64_t g = 0; g < groups; ++g) {
-        const V4 diff = zi - Load4(m + 4 * g);
+        const V4 diff = zi - Load<V4>(m + 4 * g);
         acc[g] += diff * diff;
       }
     }
-    for (int64_t g = 0; g < groups; ++g) Store4(sums + c0 + 4 * g, acc[g]);
+    for (int64_t g = 0; g < groups; ++g) Store<V4>(sums + c0 + 4 * g, acc[g]);
   }
 }
 
