@@ -127,6 +127,10 @@ Result<std::shared_ptr<ServedModel>> LoadServedModel(
                                         "Inference requests the model failed", labels);
   m->stats.ood_rows =
       &metrics.GetCounter("citadel_ood_flags_total", "Rows flagged out of distribution", labels);
+  m->stats.screened_rows = &metrics.GetHistogram(
+      "citadel_ood_screened_rows",
+      "Rows scored together by the out-of-distribution detector, per call", labels,
+      BatchSizeBuckets());
   m->stats.compared_rows = &metrics.GetCounter(
       "citadel_compared_rows_total",
       "Rows answered by both a version and the one it is compared with", labels);

@@ -42,6 +42,7 @@ struct VersionStats {
   Counter* rows = nullptr;
   Counter* failed = nullptr;
   Counter* ood_rows = nullptr;
+  Histogram* screened_rows = nullptr;  // rows per detector call
   Counter* compared_rows = nullptr;
   Counter* disagreeing_rows = nullptr;
 };
