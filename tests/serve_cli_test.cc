@@ -626,22 +626,19 @@ TEST_F(Serve, RowsOutOfDistributionAreCountedAndRefusedWhereTheEndpointSaysSo) {
   EXPECT_LT(std::stoi(metrics.substr(at + passes.size())), 81) << metrics;
 }
 
-// Where the endpoint only counts rows out of distribution, a request that
-// leaves its HTTP thread's pass for the batcher is screened after its
-// answer, together with the other such rows its thread answered meanwhile;
-// an endpoint that refuses still screens before the queue. Each row is
-// scored exactly once either way, and each verdict counted.
-TEST_F(Serve, RowsThatOnlyCountAreScreenedAfterTheirAnswersEachOnce) {
+// With two HTTP threads and every model's requests submitted to its batcher
+// (never waited for), each row is still scored exactly once, before the
+// queue, and each verdict counted by the time its answer arrives; a refused
+// request never reaches the batcher.
+TEST_F(Serve, SubmittedRowsAreEachScoredOnceBeforeTheQueue) {
   const fs::path strict = tmp_ / "strict.yaml";
   ASSERT_TRUE(WriteFileAtomic(strict, "ood: { reject: true }\n").ok());
   ASSERT_EQ(Citadel({"deploy", "digits", "--model", "digits:1"}).exit_code, 0);
   ASSERT_EQ(
       Citadel({"deploy", "strict", "--model", "digits:1", "--settings", strict.string()}).exit_code,
       0);
-  // Two threads, every model's requests submitted (never waited for).
   StartServer({"--threads", "2", "--config", NeverWaitConfig().string()});
-  const std::string mixed = UniformRowsBody({0.0f, 8.0f, 0.0f});
-  auto refused = Post("/v2/models/strict/infer", mixed);
+  auto refused = Post("/v2/models/strict/infer", UniformRowsBody({0.0f, 8.0f, 0.0f}));
   EXPECT_EQ(refused.status, 422) << refused.body;
   EXPECT_NE(refused.body.find("1 of 3 rows are out of distribution"), std::string::npos)
       << refused.body;
@@ -651,25 +648,18 @@ TEST_F(Serve, RowsThatOnlyCountAreScreenedAfterTheirAnswersEachOnce) {
                                        r.body.find("\"shape\":[") != std::string::npos;
                               }),
             0);
+  const std::string metrics = Get("/metrics").body;
   // 80 near requests of 2 rows and 80 far ones of 3, one far row each.
-  // The last verdicts may still be queued on the other thread: polled.
-  const std::string flags =
-      "citadel_ood_flags_total{endpoint=\"digits\",model=\"digits\",version=\"1\"} 80\n";
-  const std::string scored =
-      "citadel_ood_screened_rows_sum{endpoint=\"digits\",model=\"digits\",version=\"1\"} 400\n";
-  std::string metrics;
-  for (int i = 0; i < 100; ++i) {
-    metrics = Get("/metrics").body;
-    if (metrics.find(flags) != std::string::npos && metrics.find(scored) != std::string::npos) {
-      break;
-    }
-    std::this_thread::sleep_for(std::chrono::milliseconds(50));
-  }
-  EXPECT_NE(metrics.find(flags), std::string::npos) << metrics;
-  EXPECT_NE(metrics.find(scored), std::string::npos) << metrics;
-  // The refused request never reached strict's batcher.
-  EXPECT_NE(metrics.find(
-                "citadel_batch_rows_count{endpoint=\"strict\",model=\"digits\",version=\"1\"} 0\n"),
+  EXPECT_NE(metrics.find("citadel_ood_flags_total{endpoint=\"digits\",model=\"digits\","
+                         "version=\"1\"} 80\n"),
+            std::string::npos)
+      << metrics;
+  EXPECT_NE(metrics.find("citadel_ood_screened_rows_sum{endpoint=\"digits\",model=\"digits\","
+                         "version=\"1\"} 400\n"),
+            std::string::npos)
+      << metrics;
+  EXPECT_NE(metrics.find("citadel_batch_rows_count{endpoint=\"strict\",model=\"digits\","
+                         "version=\"1\"} 0\n"),
             std::string::npos)
       << metrics;
   EXPECT_NE(metrics.find("citadel_rejections_total{reason=\"ood\"} 1\n"), std::string::npos)

@@ -35,7 +35,6 @@ struct InferenceServer::InferJob {
   std::chrono::steady_clock::time_point started;
   std::chrono::steady_clock::time_point computed;  // its forward pass answered
   Result<std::vector<float>> probabilities = InternalError("not run");
-  bool screened = false;  // its rows have had the detector's verdict
 };
 
 // One request of an HTTP thread's pass, from its start to its answer. One

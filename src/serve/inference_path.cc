@@ -1,8 +1,7 @@
 // The inference path of InferenceServer: an inference request parsed,
 // checked and charged (PrepareInfer), each model's requests of a pass run
 // through its batcher together (RunInferences), their rows screened for
-// being out of distribution together (ScreenOutOfDistribution, or after
-// their answers where the verdict only counts: ScreenAfterAnswer), then
+// being out of distribution together (ScreenOutOfDistribution), then
 // answered, mirrored and sampled (FinishInfer, Mirror).
 #include <fmt/format.h>
 
@@ -12,7 +11,6 @@
 #include "base/logging.h"
 #include "serve/inference_exchange.h"
 #include "serve/protocol/model_io.h"
-#include "serve/screening/deferred_screening.h"
 
 namespace citadel::serve {
 
@@ -92,24 +90,12 @@ void InferenceServer::RunInferences(std::vector<std::unique_ptr<Slot>>& slots) {
       }
     }
     ServedModel& model = *call->model;
-    // Below the threshold, another thread's forward pass ends sooner than a
-    // hand-off through the event loops costs: this thread waits for it
-    // (RunMany: a futex wake), where going back to its event loop would
-    // cost an eventfd write, an epoll wake-up and a read — about 5 µs of a
-    // 30 µs request for the benchmark MLP at 16 connections
-    // (docs/benchmarks.md). Above it (the CNN's passes), it reads on.
-    const bool here =
-        model.batcher->typical_batch_seconds() < options_.wait_for_passes_below_seconds;
-    // An input-space detector judges a request that its endpoint would
-    // refuse before the model runs, so a refused one takes no queue space
-    // or forward pass. Where the verdict only counts, a submitted request
-    // is screened after its answer, with more rows at once
-    // (screening/deferred_screening.h); one run here, with its pass's.
+    // An input-space detector judges a request before the model runs, so
+    // a refused one takes no queue space or forward pass; a penultimate one
+    // needs the forward pass's activations, and judges after it.
     if (model.ood() != nullptr && model.ood()->space() == ml::FeatureSpace::kInputFeatures) {
       std::vector<Slot*> group;
-      for (auto& s : call->slots) {
-        if (here || s->job->state->spec.reject_ood) group.push_back(s.get());
-      }
+      for (auto& s : call->slots) group.push_back(s.get());
       ScreenGroup(model, group);
       for (auto& s : call->slots) {
         if (!s->job) Respond(*s, /*now=*/true);  // refused: it need not wait for the pass
@@ -117,7 +103,13 @@ void InferenceServer::RunInferences(std::vector<std::unique_ptr<Slot>>& slots) {
       std::erase_if(call->slots, [](const auto& s) { return !s->job; });
       if (call->slots.empty()) continue;
     }
-    if (here) {
+    // Below the threshold, another thread's forward pass ends sooner than a
+    // hand-off through the event loops costs: this thread waits for it
+    // (RunMany: a futex wake), where going back to its event loop would
+    // cost an eventfd write, an epoll wake-up and a read — about 5 µs of a
+    // 30 µs request for the benchmark MLP at 16 connections
+    // (docs/benchmarks.md). Above it (the CNN's passes), it reads on.
+    if (model.batcher->typical_batch_seconds() < options_.wait_for_passes_below_seconds) {
       // The pass's last group is sent with the rest of the pass (sending
       // early costs ~5 % of the throughput of a pass of one model's
       // requests, where nothing would be gained).
@@ -182,38 +174,13 @@ void InferenceServer::FinishCall(ModelCall& call, bool now) {
     s.job->computed = call.computed;  // its own queue and forward pass
     group.push_back(&s);
   }
-  if (model.ood() != nullptr) {
-    // The rows not judged before the queue: a deferred request whose
-    // endpoint only counts flags is screened after its answer, with the
-    // other rows this thread answers meanwhile; the others now, together.
-    std::vector<Slot*> now_group;
-    for (Slot* s : group) {
-      if (s->job->screened) continue;
-      if (s->deferred && !s->job->state->spec.reject_ood) {
-        Isolate(*s, [&] { ScreenAfterAnswer(call.model, *s); });
-      } else {
-        now_group.push_back(s);
-      }
-    }
-    ScreenGroup(model, now_group);
+  if (model.ood() != nullptr && model.ood()->space() == ml::FeatureSpace::kPenultimate) {
+    ScreenGroup(model, group);
   }
   for (Slot* s : group) {
     if (s->job) Isolate(*s, [&] { FinishInfer(*s->req, *s->res, s->outcome, *s->job); });
     Respond(*s, now);
   }
-}
-
-void InferenceServer::ScreenAfterAnswer(const std::shared_ptr<ServedModel>& model, Slot& slot) {
-  InferJob& job = *slot.job;
-  if (!job.probabilities.ok()) return;  // answered with the model's error; nothing to judge
-  const PostTask post = [&slot](std::function<void()> task) { slot.deferred.Post(std::move(task)); };
-  if (model->row_width == model->classes) {  // input space: the request's own features
-    ScreenLater(model, job.features, slot.outcome.rows, post);
-    return;
-  }
-  std::vector<float> activations;  // penultimate: split off the answer, which keeps the rest
-  SplitAnswer(*model, *job.probabilities, slot.outcome.rows, &activations);
-  ScreenLater(model, activations, slot.outcome.rows, post);
 }
 
 void InferenceServer::ScreenGroup(ServedModel& model, std::span<Slot* const> group) {
@@ -268,21 +235,29 @@ void InferenceServer::ScreenOutOfDistribution(ServedModel& model,
   const double threshold = detector->threshold();
   size_t at = 0;
   for (Slot* s : screened) {
-    s->job->screened = true;
-    const RowVerdict v =
-        JudgeRows({scores.data() + at, static_cast<size_t>(s->outcome.rows)}, threshold);
-    at += static_cast<size_t>(s->outcome.rows);
+    int64_t flagged = 0;
+    int64_t first = -1;
+    double first_score = 0;
+    for (int64_t r = 0; r < s->outcome.rows; ++r, ++at) {
+      if (scores[at] <= threshold) continue;
+      if (first < 0) {
+        first = r;
+        first_score = scores[at];
+      }
+      ++flagged;
+    }
+    if (flagged == 0) continue;
     // Rows unlike the training data: counted (rollouts judge the rate; they
     // judge requests, metrics count rows), and refused when the deployment
     // says so.
-    CountFlags(model, v.flagged);
-    if (v.flagged > 0 && s->job->state->spec.reject_ood) {
+    model.stats.ood_flags.fetch_add(1, std::memory_order_relaxed);
+    model.stats.ood_rows->Increment(static_cast<double>(flagged));
+    if (s->job->state->spec.reject_ood) {
       CountRejection("ood");
       Refuse(*s->res, s->outcome.error, 422,
              fmt::format("{} of {} rows are out of distribution for model {} (row {} scores "
                          "{:.4g}, the threshold is {:.4g}); this endpoint refuses them",
-                         v.flagged, s->outcome.rows, model.Label(), v.first, v.first_score,
-                         threshold));
+                         flagged, s->outcome.rows, model.Label(), first, first_score, threshold));
       s->job.reset();
     }
   }

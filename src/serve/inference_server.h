@@ -103,10 +103,9 @@ class InferenceServer {
                     std::optional<InferJob>& job);
   // Each model's requests of a pass (the slots with a job, taken from
   // `slots`) screened together and handed to its batcher as one group (an
-  // input-space detector screens before the forward pass those its
-  // endpoint would refuse, and all that run here; a refused request is
-  // answered at once): submitted, or, for a model whose passes are shorter
-  // than a hand-off between threads, run here.
+  // input-space detector screens before the forward pass; a refused
+  // request is answered at once): submitted, or, for a model whose passes
+  // are shorter than a hand-off between threads, run here.
   void RunInferences(std::vector<std::unique_ptr<Slot>>& slots);
   // The group through the blocking RunMany, answered on this thread, with
   // the rest of the pass unless `now`.
@@ -116,15 +115,10 @@ class InferenceServer {
   // returns: the thread reads on while another thread's forward pass runs.
   // The answers come back here (FinishCall), through the event loop.
   void SubmitGroup(std::shared_ptr<ModelCall> call);
-  // On the thread that read the requests: the rows not screened before the
-  // queue are screened (a penultimate detector's, the activations that came
-  // back with the answers), or queued for ScreenAfterAnswer; then each
-  // request is answered (Respond's `now`).
+  // On the thread that read the requests: a penultimate detector screens
+  // the activations that came back with the answers, then each is
+  // answered (Respond's `now`).
   void FinishCall(ModelCall& call, bool now = true);
-  // A deferred request whose endpoint only counts flags: its rows (features,
-  // or activations split off its answer) join this thread's rows screened
-  // after their answers (screening/deferred_screening.h).
-  void ScreenAfterAnswer(const std::shared_ptr<ServedModel>& model, Slot& slot);
   // ScreenOutOfDistribution, its failure (out of memory) a 500 for every
   // request of the group still unanswered, not counted against the model.
   void ScreenGroup(ServedModel& model, std::span<Slot* const> group);
