@@ -24,6 +24,14 @@
 #
 # The citadel half is skipped, saying so, while `citadel serve` does not exist.
 #
+# The floor: bench/compare/http_libs' Boost.Beast echo server (one
+# io_context per core, as citadel serve runs) answers the same request
+# bodies on POST /echo with no work at all. Its ratio to FastAPI is the
+# most any HTTP server could show on this machine with this load generator;
+# at one connection, a closed loop of one request at a time, it is bound
+# by the loopback round trip of two processes, not by the server. Skipped
+# when that binary was not built.
+#
 # NICE=-10 (root) runs both servers, the load generator and this session's
 # scheduling group at that priority on a shared machine (see http_libs.sh).
 #
@@ -39,6 +47,7 @@ REPO=$(cd "$(dirname "$0")/../.." && pwd)
 BUILD=$(realpath "${1:-build}")
 CITADEL=${CITADEL:-$BUILD/apps/citadel/citadel}
 LOADGEN=${LOADGEN:-$BUILD/bench/loadgen/citadel_loadgen}
+ECHO_SERVER=${ECHO_SERVER:-$BUILD/bench/compare/http_libs/beast_echo_server}
 PYTHON=/usr/bin/python3
 DURATION=${DURATION:-5}
 WARMUP=${WARMUP:-2}
@@ -147,6 +156,23 @@ SIDES+=(fastapi)
 # shellcheck disable=SC2034
 HEADERS_fastapi=()
 
+# shellcheck disable=SC2034 # read through ${!port_var} and friends below
+PATH_citadel=/v2/models/mlp/infer PATH_baseline=/v2/models/mlp/infer \
+  PATH_fastapi=/v2/models/mlp/infer PATH_echo=/echo
+if [[ -x "$ECHO_SERVER" ]]; then
+  ECHO_PORT=$(free_port)
+  nice -n "$NICE" "$ECHO_SERVER" "$(nproc)" "$ECHO_PORT" >"$WORK/echo.log" 2>&1 &
+  PIDS+=($!)
+  # shellcheck disable=SC2034
+  PID_echo=$!
+  wait_ready "beast_echo_server" "http://127.0.0.1:$ECHO_PORT/health" "$WORK/echo.log"
+  SIDES+=(echo)
+  # shellcheck disable=SC2034
+  HEADERS_echo=()
+else
+  echo "no echo server at $ECHO_SERVER (ninja -C $BUILD beast_echo_server): no floor side"
+fi
+
 # Both answer the same request with the same probabilities.
 "$PYTHON" - "$WORK/request.json" "${SIDES[@]}" <<PY
 import json, sys, urllib.request
@@ -156,6 +182,8 @@ headers = {"Content-Type": "application/json"}
 token = """${HEADERS_citadel[1]:-}""".partition(": ")[2]
 answers = {}
 for side in sys.argv[2:]:
+    if side == "echo":
+        continue
     h = dict(headers, **({"Authorization": token} if side != "fastapi" and token else {}))
     req = urllib.request.Request(f"http://127.0.0.1:{ports[side]}/v2/models/mlp/infer", body, h)
     out = json.load(urllib.request.urlopen(req, timeout=10))["outputs"][0]
@@ -180,8 +208,9 @@ for c in $CONNECTIONS; do
       port_var=${side^^}_PORT
       headers_var="HEADERS_${side}[@]"
       pid_var="PID_${side}"
+      path_var="PATH_${side}"
       before=$(cpu_ticks "${!pid_var}")
-      nice -n "$NICE" "$LOADGEN" --url "http://127.0.0.1:${!port_var}/v2/models/mlp/infer" \
+      nice -n "$NICE" "$LOADGEN" --url "http://127.0.0.1:${!port_var}${!path_var}" \
         --body-lines "$WORK/requests.jsonl" "${!headers_var}" --connections "$c" \
         --duration "$DURATION" --warmup "$WARMUP" --timeout 10 --json >"$WORK/run.json" \
         2>/dev/null || true
@@ -209,14 +238,16 @@ results = {}
 for line in open(sys.argv[1]).read().splitlines():
     side, c, *values = line.split("\t")
     results.setdefault((int(c), side), []).append([float(x) for x in values])
-sides = [s for s in ("citadel", "baseline", "fastapi") if any(k[1] == s for k in results)]
+sides = [s for s in ("citadel", "baseline", "fastapi", "echo") if any(k[1] == s for k in results)]
 med = {k: [statistics.median(x) for x in zip(*v)] for k, v in results.items()}
 head = f"{'conns':>5}"
 for s in sides:
     head += f" | {s + ' req/s':>14} {'p50 ms':>7} {'p99 ms':>7} {'err':>4} {'CPU us/req':>10}"
-pairs = [(a, "fastapi") for a in ("citadel", "baseline") if a in sides and "fastapi" in sides]
+pairs = [(a, "fastapi") for a in ("citadel", "baseline", "echo") if a in sides and "fastapi" in sides]
 if "citadel" in sides and "baseline" in sides:
     pairs.append(("citadel", "baseline"))
+if "citadel" in sides and "echo" in sides:
+    pairs.append(("citadel", "echo"))
 for a, b in pairs:
     head += f" | {a[:3]}/{b[:4]} req/s  p50  CPU"
 print(head)
