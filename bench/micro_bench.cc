@@ -119,9 +119,18 @@ void BM_PrepareDigits(benchmark::State& state) {
 BENCHMARK(BM_PrepareDigits)->Unit(benchmark::kMillisecond);
 
 // Max pooling, 2×2, in a forward pass of the Fashion CNN (examples/fashion):
-// its first pool over `images` images of 16 planes of 28×28. Items = images.
+// its first pool over `images` images of 16 planes of 28×28, with the
+// argmax training records when `argmax` is 1, on the variant with index
+// `variant` in MaxPoolVariants() (0 = the one chosen). Items = images.
 void BM_MaxPool2(benchmark::State& state) {
   const int64_t images = state.range(0);
+  const bool with_argmax = state.range(1) != 0;
+  const auto variant = static_cast<size_t>(state.range(2));
+  const std::vector<const char*> variants = ml::internal::MaxPoolVariants();
+  if (variant >= variants.size()) {
+    state.SkipWithError("this variant does not run on this machine");
+    return;
+  }
   const int64_t planes = 16 * images;
   std::vector<float> in(static_cast<size_t>(planes * 28 * 28));
   uint32_t seed = 7;
@@ -130,13 +139,19 @@ void BM_MaxPool2(benchmark::State& state) {
     v = static_cast<float>(seed >> 8) / 16777216.0f - 0.5f;
   }
   std::vector<float> out(static_cast<size_t>(planes * 14 * 14));
+  std::vector<int32_t> argmax(with_argmax ? out.size() : 0);
   for (auto _ : state) {
-    ml::internal::MaxPoolPlanes(in.data(), planes, 28, 28, 2, out.data());
+    ml::internal::MaxPoolPlanesWith(variants[variant], in.data(), planes, 28, 28, 2, out.data(),
+                                    with_argmax ? argmax.data() : nullptr);
     benchmark::DoNotOptimize(out.data());
   }
   state.SetItemsProcessed(state.iterations() * images);
+  state.SetLabel(variants[variant]);
 }
-BENCHMARK(BM_MaxPool2)->Arg(1)->Arg(32)->Unit(benchmark::kMicrosecond);
+BENCHMARK(BM_MaxPool2)
+    ->ArgNames({"images", "argmax", "variant"})
+    ->ArgsProduct({{1, 32}, {0, 1}, {0, 1}})
+    ->Unit(benchmark::kMicrosecond);
 
 // The out-of-distribution detector's whitening (its cost per served row):
 // a 784-feature factor (a 28×28 image's), `count` rows solved together, on

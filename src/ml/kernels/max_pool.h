@@ -12,6 +12,7 @@
 #pragma once
 
 #include <cstdint>
+#include <vector>
 
 namespace citadel::ml::internal {
 
@@ -32,5 +33,13 @@ void MaxPoolPlanesWithArgmax(const float* in, int64_t planes, int64_t height, in
 // `grad_out` and `argmax` hold planes × (height / pool) × (width / pool).
 void MaxPoolBackwardPlanes(const float* grad_out, const int32_t* argmax, int64_t planes,
                            int64_t height, int64_t width, int64_t pool, float* grad_in);
+
+// The variants both choose from for pool = 2, for tests and benchmarks:
+// each one this machine runs, by name ("avx512", "baseline"), and
+// MaxPoolPlanes (argmax null) or MaxPoolPlanesWithArgmax through the named
+// one (false when it does not run here).
+std::vector<const char*> MaxPoolVariants();
+bool MaxPoolPlanesWith(const char* variant, const float* in, int64_t planes, int64_t height,
+                       int64_t width, int64_t pool, float* out, int32_t* argmax = nullptr);
 
 }  // namespace citadel::ml::internal

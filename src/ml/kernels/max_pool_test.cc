@@ -76,7 +76,8 @@ TEST(MaxPoolPlanes, GivesTorchsValuesBitForBit) {
   };
   for (const Case c : {Case{3, 28, 28, 2}, Case{2, 6, 40, 2}, Case{1, 4, 32, 2}, Case{1, 3, 17, 2},
                        Case{5, 7, 9, 2}, Case{2, 9, 11, 3}, Case{4, 8, 8, 4}, Case{2, 5, 5, 1},
-                       Case{1, 3, 2, 2}}) {
+                       Case{1, 3, 2, 2}, Case{2, 4, 65, 2}, Case{1, 2, 63, 2},
+                       Case{16, 14, 14, 2}}) {
     SCOPED_TRACE(::testing::Message()
                  << c.planes << "×" << c.h << "×" << c.w << " pool " << c.pool);
     const std::vector<float> in =
@@ -85,6 +86,21 @@ TEST(MaxPoolPlanes, GivesTorchsValuesBitForBit) {
     std::vector<float> got(want.values.size(), 123.0f);
     MaxPoolPlanes(in.data(), c.planes, c.h, c.w, c.pool, got.data());
     ExpectSameBits(got, want.values);
+    EXPECT_FALSE(MaxPoolPlanesWith("no such variant", in.data(), c.planes, c.h, c.w, c.pool,
+                                   got.data()));
+    // Every variant this machine runs, not only the one it chose.
+    for (const char* variant : MaxPoolVariants()) {
+      SCOPED_TRACE(variant);
+      std::vector<float> v(want.values.size(), 123.0f);
+      ASSERT_TRUE(MaxPoolPlanesWith(variant, in.data(), c.planes, c.h, c.w, c.pool, v.data()));
+      ExpectSameBits(v, want.values);
+      std::vector<float> w(want.values.size(), 123.0f);
+      std::vector<int32_t> a(want.values.size(), -1);
+      ASSERT_TRUE(
+          MaxPoolPlanesWith(variant, in.data(), c.planes, c.h, c.w, c.pool, w.data(), a.data()));
+      ExpectSameBits(w, want.values);
+      EXPECT_EQ(a, want.argmax);
+    }
 
     std::vector<float> trained(want.values.size(), 123.0f);
     std::vector<int32_t> argmax(want.values.size(), -1);
