@@ -43,132 +43,94 @@ void MaxPool2(const float* in, int64_t planes, int64_t height, int64_t width, fl
 #if CITADEL_MAX_POOL_AVX512
 // MaxPool2 sixteen outputs at a time: the even and odd columns of two rows
 // pulled apart by permutes, then the same four comparisons in the same
-// order, as masks. A row's last outputs (all of them, for the 14 and 7 of
-// a 28×28 image's two pools) go through masked loads and stores, which
-// never touch the elements they leave out. 2.1–2.5× the SSE2 loop the
-// compiler makes of MaxPool2, 2.7–3.2× with the argmax (BM_MaxPool2,
-// docs/benchmarks.md, fourteenth session).
+// order, as masks (and, for training, the offsets of the window's four
+// elements moved with the same masks). A row's last outputs (all of them,
+// for the 14 and 7 of a 28×28 image's two pools) go through masked loads
+// and stores, which never touch the elements they leave out. 2.1–2.5× the
+// SSE2 loop the compiler makes of MaxPool2, 2.7–3.2× with the argmax
+// (BM_MaxPool2, docs/benchmarks.md, fourteenth session).
+
 // Lanes where `v` replaces the maximum `m`: larger, or NaN.
 __attribute__((target("avx512f"))) inline __mmask16 Takes(__m512 m, __m512 v) {
   return _mm512_cmp_ps_mask(v, m, _CMP_GT_OQ) | _mm512_cmp_ps_mask(v, v, _CMP_UNORD_Q);
 }
 
-__attribute__((target("avx512f"))) inline __m512 Larger16(__m512 m, __m512 v) {
-  return _mm512_mask_blend_ps(Takes(m, v), m, v);
-}
-
-// Sixteen outputs from 32 inputs of the top row (t0, t1) and 32 of the
-// bottom one (b0, b1).
-__attribute__((target("avx512f"))) inline __m512 Pool16(__m512 t0, __m512 t1, __m512 b0,
-                                                        __m512 b1) {
+// Up to sixteen outputs (the lanes in `keep`) from 32 inputs of the top row
+// (t0, t1) and 32 of the bottom one (b0, b1); `at` is the first input's
+// offset in its plane.
+template <bool kArgmax>
+__attribute__((target("avx512f"), always_inline)) inline void Pool16(
+    __m512 t0, __m512 t1, __m512 b0, __m512 b1, int32_t at, int32_t width, __mmask16 keep,
+    float* out, int32_t* argmax) {
   const __m512i evens =
       _mm512_setr_epi32(0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24, 26, 28, 30);
   const __m512i odds =
       _mm512_setr_epi32(1, 3, 5, 7, 9, 11, 13, 15, 17, 19, 21, 23, 25, 27, 29, 31);
+  const __m512 candidates[3] = {_mm512_permutex2var_ps(t0, odds, t1),
+                                _mm512_permutex2var_ps(b0, evens, b1),
+                                _mm512_permutex2var_ps(b0, odds, b1)};
+  const int32_t steps[3] = {1, width, width + 1};
   __m512 m = _mm512_permutex2var_ps(t0, evens, t1);
-  m = Larger16(m, _mm512_permutex2var_ps(t0, odds, t1));
-  m = Larger16(m, _mm512_permutex2var_ps(b0, evens, b1));
-  return Larger16(m, _mm512_permutex2var_ps(b0, odds, b1));
+  const __m512i first = _mm512_add_epi32(_mm512_set1_epi32(at), evens);
+  __m512i best = first;
+  for (int k = 0; k < 3; ++k) {
+    const __mmask16 take = Takes(m, candidates[k]);
+    m = _mm512_mask_blend_ps(take, m, candidates[k]);
+    if constexpr (kArgmax) {
+      best = _mm512_mask_mov_epi32(best, take,
+                                   _mm512_add_epi32(first, _mm512_set1_epi32(steps[k])));
+    }
+  }
+  _mm512_mask_storeu_ps(out, keep, m);
+  if constexpr (kArgmax) _mm512_mask_storeu_epi32(argmax, keep, best);
 }
 
-__attribute__((target("avx512f"))) void MaxPool2Avx512(const float* in, int64_t planes,
-                                                        int64_t height, int64_t width, float* out) {
+template <bool kArgmax>
+__attribute__((target("avx512f"))) void Pool2Avx512(const float* in, int64_t planes,
+                                                     int64_t height, int64_t width, float* out,
+                                                     int32_t* argmax) {
   const int64_t oh = height / 2, ow = width / 2;
   // The tail: n < 16 outputs from 2n inputs.
   const int64_t tail = ow % 16;
   const auto low = static_cast<__mmask16>(tail >= 8 ? 0xffff : (1u << (2 * tail)) - 1);
   const auto high = static_cast<__mmask16>(tail > 8 ? (1u << (2 * tail - 16)) - 1 : 0);
   const auto stored = static_cast<__mmask16>((1u << tail) - 1);
+  const auto w = static_cast<int32_t>(width);
   for (int64_t p = 0; p < planes; ++p) {
     const float* plane = in + p * height * width;
-    float* o = out + p * oh * ow;
     for (int64_t y = 0; y < oh; ++y) {
       const float* top = plane + 2 * y * width;
       const float* bottom = top + width;
-      float* row = o + y * ow;
-      int64_t x = 0;
-      for (; x + 16 <= ow; x += 16) {
-        const float* t = top + 2 * x;
-        const float* b = bottom + 2 * x;
-        _mm512_storeu_ps(row + x, Pool16(_mm512_loadu_ps(t), _mm512_loadu_ps(t + 16),
-                                         _mm512_loadu_ps(b), _mm512_loadu_ps(b + 16)));
-      }
-      if (tail > 0) {
-        const float* t = top + 2 * x;
-        const float* b = bottom + 2 * x;
-        _mm512_mask_storeu_ps(row + x, stored,
-                              Pool16(_mm512_maskz_loadu_ps(low, t),
-                                     _mm512_maskz_loadu_ps(high, t + 16),
-                                     _mm512_maskz_loadu_ps(low, b),
-                                     _mm512_maskz_loadu_ps(high, b + 16)));
-      }
-    }
-  }
-}
-
-// MaxPool2Avx512 that also records where each maximum was: the offsets
-// of the window's four elements move with the same masks.
-__attribute__((target("avx512f"))) void MaxPool2WithArgmaxAvx512(const float* in, int64_t planes,
-                                                                  int64_t height, int64_t width,
-                                                                  float* out, int32_t* argmax) {
-  const int64_t oh = height / 2, ow = width / 2;
-  const int64_t tail = ow % 16;
-  const auto low = static_cast<__mmask16>(tail >= 8 ? 0xffff : (1u << (2 * tail)) - 1);
-  const auto high = static_cast<__mmask16>(tail > 8 ? (1u << (2 * tail - 16)) - 1 : 0);
-  const auto stored = static_cast<__mmask16>((1u << tail) - 1);
-  const __m512i evens =
-      _mm512_setr_epi32(0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24, 26, 28, 30);
-  const __m512i odds =
-      _mm512_setr_epi32(1, 3, 5, 7, 9, 11, 13, 15, 17, 19, 21, 23, 25, 27, 29, 31);
-  const __m512i one = _mm512_set1_epi32(1);
-  const __m512i below = _mm512_set1_epi32(static_cast<int32_t>(width));
-  auto pool = [&](__m512 t0, __m512 t1, __m512 b0, __m512 b1, int32_t at, float* o,
-                  int32_t* a, __mmask16 keep) __attribute__((target("avx512f"))) {
-    // The window's first element's offset, per lane: at + 2·lane.
-    __m512i best = _mm512_add_epi32(_mm512_set1_epi32(at), evens);
-    const __m512i top_odd = _mm512_add_epi32(best, one);
-    __m512 m = _mm512_permutex2var_ps(t0, evens, t1);
-    __m512 v = _mm512_permutex2var_ps(t0, odds, t1);
-    __mmask16 take = Takes(m, v);
-    m = _mm512_mask_blend_ps(take, m, v);
-    best = _mm512_mask_mov_epi32(best, take, top_odd);
-    v = _mm512_permutex2var_ps(b0, evens, b1);
-    take = Takes(m, v);
-    m = _mm512_mask_blend_ps(take, m, v);
-    const __m512i bottom_even = _mm512_add_epi32(_mm512_sub_epi32(top_odd, one), below);
-    best = _mm512_mask_mov_epi32(best, take, bottom_even);
-    v = _mm512_permutex2var_ps(b0, odds, b1);
-    take = Takes(m, v);
-    m = _mm512_mask_blend_ps(take, m, v);
-    best = _mm512_mask_mov_epi32(best, take, _mm512_add_epi32(bottom_even, one));
-    _mm512_mask_storeu_ps(o, keep, m);
-    _mm512_mask_storeu_epi32(a, keep, best);
-  };
-  for (int64_t p = 0; p < planes; ++p) {
-    const float* plane = in + p * height * width;
-    float* o = out + p * oh * ow;
-    int32_t* a = argmax + p * oh * ow;
-    for (int64_t y = 0; y < oh; ++y) {
-      const float* top = plane + 2 * y * width;
-      const float* bottom = top + width;
+      const int64_t first = (p * oh + y) * ow;  // the row's first output
+      int32_t* a = kArgmax ? argmax + first : nullptr;
       const auto row = static_cast<int32_t>(2 * y * width);
       int64_t x = 0;
       for (; x + 16 <= ow; x += 16) {
         const float* t = top + 2 * x;
         const float* b = bottom + 2 * x;
-        pool(_mm512_loadu_ps(t), _mm512_loadu_ps(t + 16), _mm512_loadu_ps(b),
-             _mm512_loadu_ps(b + 16), row + static_cast<int32_t>(2 * x), o + y * ow + x,
-             a + y * ow + x, 0xffff);
+        Pool16<kArgmax>(_mm512_loadu_ps(t), _mm512_loadu_ps(t + 16), _mm512_loadu_ps(b),
+                        _mm512_loadu_ps(b + 16), row + static_cast<int32_t>(2 * x), w, 0xffff,
+                        out + first + x, kArgmax ? a + x : nullptr);
       }
       if (tail > 0) {
         const float* t = top + 2 * x;
         const float* b = bottom + 2 * x;
-        pool(_mm512_maskz_loadu_ps(low, t), _mm512_maskz_loadu_ps(high, t + 16),
-             _mm512_maskz_loadu_ps(low, b), _mm512_maskz_loadu_ps(high, b + 16),
-             row + static_cast<int32_t>(2 * x), o + y * ow + x, a + y * ow + x, stored);
+        Pool16<kArgmax>(_mm512_maskz_loadu_ps(low, t), _mm512_maskz_loadu_ps(high, t + 16),
+                        _mm512_maskz_loadu_ps(low, b), _mm512_maskz_loadu_ps(high, b + 16),
+                        row + static_cast<int32_t>(2 * x), w, stored, out + first + x,
+                        kArgmax ? a + x : nullptr);
       }
     }
   }
+}
+
+void MaxPool2Avx512(const float* in, int64_t planes, int64_t height, int64_t width, float* out) {
+  Pool2Avx512<false>(in, planes, height, width, out, nullptr);
+}
+
+void MaxPool2WithArgmaxAvx512(const float* in, int64_t planes, int64_t height, int64_t width,
+                              float* out, int32_t* argmax) {
+  Pool2Avx512<true>(in, planes, height, width, out, argmax);
 }
 
 bool RunsAvx512() {
