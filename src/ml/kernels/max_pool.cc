@@ -191,7 +191,7 @@ constexpr Pool2Variant kPool2Variants[] = {
 };
 
 const Pool2Variant& ChosenPool2() {
-  static const Pool2Variant& chosen = [&]() -> const Pool2Variant& {
+  static const Pool2Variant& chosen = []() -> const Pool2Variant& {
     for (const Pool2Variant& v : kPool2Variants) {
       if (v.runs()) return v;
     }
