@@ -6,6 +6,7 @@
 // version keeps serving, canary rollouts that roll back or promote by
 // themselves, malformed and abusive requests answered 4xx with the server
 // unharmed, and a graceful drain on SIGTERM.
+#include <fmt/format.h>
 #include <gtest/gtest.h>
 #include <netinet/in.h>
 #include <signal.h>
@@ -16,6 +17,7 @@
 #include <chrono>
 #include <fstream>
 #include <functional>
+#include <string_view>
 #include <thread>
 
 #include "base/system/files.h"
@@ -156,6 +158,14 @@ class Serve : public DigitsWorkspaceTest {
     }
     for (std::thread& t : threads) t.join();
     return wrong.load();
+  }
+
+  // One line of /metrics: `name` for the digits model's `version` on
+  // `endpoint`, and its value.
+  static std::string DigitsSample(std::string_view name, std::string_view endpoint, int version,
+                                  std::string_view value) {
+    return fmt::format("{}{{endpoint=\"{}\",model=\"digits\",version=\"{}\"}} {}\n", name,
+                       endpoint, version, value);
   }
 
   // One preprocessed-features request of `rows` rows (all zeros: the mean
@@ -607,12 +617,10 @@ TEST_F(Serve, RowsOutOfDistributionAreCountedAndRefusedWhereTheEndpointSaysSo) {
 
   const std::string metrics = Get("/metrics").body;
   // Rows: 1 on digits; 1 + 80 on strict. Refusals: 1 + 80.
-  EXPECT_NE(metrics.find("citadel_ood_flags_total{endpoint=\"digits\",model=\"digits\","
-                         "version=\"1\"} 1\n"),
+  EXPECT_NE(metrics.find(DigitsSample("citadel_ood_flags_total", "digits", 1, "1")),
             std::string::npos)
       << metrics;
-  EXPECT_NE(metrics.find("citadel_ood_flags_total{endpoint=\"strict\",model=\"digits\","
-                         "version=\"1\"} 81\n"),
+  EXPECT_NE(metrics.find(DigitsSample("citadel_ood_flags_total", "strict", 1, "81")),
             std::string::npos)
       << metrics;
   EXPECT_NE(metrics.find("citadel_rejections_total{reason=\"ood\"} 81\n"), std::string::npos)
@@ -650,18 +658,12 @@ TEST_F(Serve, SubmittedRowsAreEachScoredOnceBeforeTheQueue) {
             0);
   const std::string metrics = Get("/metrics").body;
   // 80 near requests of 2 rows and 80 far ones of 3, one far row each.
-  EXPECT_NE(metrics.find("citadel_ood_flags_total{endpoint=\"digits\",model=\"digits\","
-                         "version=\"1\"} 80\n"),
-            std::string::npos)
-      << metrics;
-  EXPECT_NE(metrics.find("citadel_ood_screened_rows_sum{endpoint=\"digits\",model=\"digits\","
-                         "version=\"1\"} 400\n"),
-            std::string::npos)
-      << metrics;
-  EXPECT_NE(metrics.find("citadel_batch_rows_count{endpoint=\"strict\",model=\"digits\","
-                         "version=\"1\"} 0\n"),
-            std::string::npos)
-      << metrics;
+  for (const std::string& sample :
+       {DigitsSample("citadel_ood_flags_total", "digits", 1, "80"),
+        DigitsSample("citadel_ood_screened_rows_sum", "digits", 1, "400"),
+        DigitsSample("citadel_batch_rows_count", "strict", 1, "0")}) {
+    EXPECT_NE(metrics.find(sample), std::string::npos) << sample << metrics;
+  }
   EXPECT_NE(metrics.find("citadel_rejections_total{reason=\"ood\"} 1\n"), std::string::npos)
       << metrics;
 }
@@ -709,9 +711,8 @@ TEST_F(Serve, APenultimateLayerDetectorScreensTheRowsItsForwardPassAnswers) {
   const std::string metrics = Get("/metrics").body;
   // strict: the mixed request's row and one row in each of 36 far requests.
   for (const auto& [endpoint, rows] : {std::pair{"strict", 37}, std::pair{"plain", 1}}) {
-    EXPECT_NE(metrics.find("citadel_ood_flags_total{endpoint=\"" + std::string(endpoint) +
-                           "\",model=\"digits\",version=\"2\"} " + std::to_string(rows) +
-                           "\n"),
+    EXPECT_NE(metrics.find(DigitsSample("citadel_ood_flags_total", endpoint, 2,
+                                        std::to_string(rows))),
               std::string::npos)
         << endpoint << "\n" << metrics;
   }
