@@ -160,6 +160,17 @@ class Serve : public DigitsWorkspaceTest {
     return wrong.load();
   }
 
+  // digits:1 on two endpoints: "digits" counts rows out of distribution,
+  // "strict" refuses them.
+  void DeployCountingAndRefusing() {
+    const fs::path strict = tmp_ / "strict.yaml";
+    ASSERT_TRUE(WriteFileAtomic(strict, "ood: { reject: true }\n").ok());
+    ASSERT_EQ(Citadel({"deploy", "digits", "--model", "digits:1"}).exit_code, 0);
+    ASSERT_EQ(Citadel({"deploy", "strict", "--model", "digits:1", "--settings", strict.string()})
+                  .exit_code,
+              0);
+  }
+
   // One line of /metrics: `name` for the digits model's `version` on
   // `endpoint`, and its value.
   static std::string DigitsSample(std::string_view name, std::string_view endpoint, int version,
@@ -587,12 +598,7 @@ TEST_F(Serve, TokenBudgetsAndRateLimitsAnswer429) {
 // passes hold several requests of different sizes, and each must still get
 // its own verdict.
 TEST_F(Serve, RowsOutOfDistributionAreCountedAndRefusedWhereTheEndpointSaysSo) {
-  const fs::path strict = tmp_ / "strict.yaml";
-  ASSERT_TRUE(WriteFileAtomic(strict, "ood: { reject: true }\n").ok());
-  ASSERT_EQ(Citadel({"deploy", "digits", "--model", "digits:1"}).exit_code, 0);
-  ASSERT_EQ(
-      Citadel({"deploy", "strict", "--model", "digits:1", "--settings", strict.string()}).exit_code,
-      0);
+  ASSERT_NO_FATAL_FAILURE(DeployCountingAndRefusing());
   StartServer({"--threads", "1"});
   const std::string mixed = UniformRowsBody({0.0f, 8.0f, 0.0f});
   auto counted = Post("/v2/models/digits/infer", mixed);
@@ -639,12 +645,7 @@ TEST_F(Serve, RowsOutOfDistributionAreCountedAndRefusedWhereTheEndpointSaysSo) {
 // queue, and each verdict counted by the time its answer arrives; a refused
 // request never reaches the batcher.
 TEST_F(Serve, SubmittedRowsAreEachScoredOnceBeforeTheQueue) {
-  const fs::path strict = tmp_ / "strict.yaml";
-  ASSERT_TRUE(WriteFileAtomic(strict, "ood: { reject: true }\n").ok());
-  ASSERT_EQ(Citadel({"deploy", "digits", "--model", "digits:1"}).exit_code, 0);
-  ASSERT_EQ(
-      Citadel({"deploy", "strict", "--model", "digits:1", "--settings", strict.string()}).exit_code,
-      0);
+  ASSERT_NO_FATAL_FAILURE(DeployCountingAndRefusing());
   StartServer({"--threads", "2", "--config", NeverWaitConfig().string()});
   auto refused = Post("/v2/models/strict/infer", UniformRowsBody({0.0f, 8.0f, 0.0f}));
   EXPECT_EQ(refused.status, 422) << refused.body;
