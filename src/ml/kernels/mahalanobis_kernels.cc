@@ -8,16 +8,14 @@
 #include <algorithm>
 #include <cmath>
 #include <cstring>
-#include <string_view>
+#include "ml/kernels/cpu_variants.h"
 
 // The covariance and distance kernels get an AVX2 build beside the
 // baseline one, chosen at load time; the solve has its own variants
 // (SolveLower below).
-#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__) && defined(__linux__)
-#define CITADEL_X86_VARIANTS 1
+#if CITADEL_X86_VARIANTS
 #define CITADEL_OOD_KERNEL __attribute__((target_clones("avx2", "default")))
 #else
-#define CITADEL_X86_VARIANTS 0
 #define CITADEL_OOD_KERNEL
 #endif
 #define CITADEL_INLINE __attribute__((always_inline)) inline
@@ -187,39 +185,14 @@ void SolveBaseline(const double* panels, int64_t blocks, int64_t stride, double*
   }
 }
 
-struct SolveVariant {
-  const char* name;
-  SolveFn fn;
-  bool (*runs)();
-};
-
-#if CITADEL_X86_VARIANTS
-bool RunsAvx512() {
-  __builtin_cpu_init();
-  return __builtin_cpu_supports("avx512f");
-}
-bool RunsAvx2() {
-  __builtin_cpu_init();
-  return __builtin_cpu_supports("avx2");
-}
-#endif
-bool RunsAlways() { return true; }
-
 // Fastest first.
-constexpr SolveVariant kSolveVariants[] = {
+constexpr KernelVariant<SolveFn> kSolveVariants[] = {
 #if CITADEL_X86_VARIANTS
     {"avx512", SolveAvx512, RunsAvx512},
     {"avx2", SolveAvx2, RunsAvx2},
 #endif
     {"baseline", SolveBaseline, RunsAlways},
 };
-
-SolveFn ChooseSolve() {
-  for (const SolveVariant& v : kSolveVariants) {
-    if (v.runs()) return v.fn;
-  }
-  return SolveBaseline;
-}
 
 void Solve(SolveFn fn, const PackedFactor& factor, double* zs, int64_t count) {
   const int64_t stride = PaddedDims(factor.dims());
@@ -320,26 +293,17 @@ PackedFactor::PackedFactor(const double* lower, int64_t dims, int64_t lower_stri
 }
 
 void SolveLower(const PackedFactor& factor, double* zs, int64_t count) {
-  static const SolveFn fn = ChooseSolve();
+  static const SolveFn fn = FastestVariant(kSolveVariants).fns;
   Solve(fn, factor, zs, count);
 }
 
-std::vector<const char*> SolveLowerVariants() {
-  std::vector<const char*> names;
-  for (const SolveVariant& v : kSolveVariants) {
-    if (v.runs()) names.push_back(v.name);
-  }
-  return names;
-}
+std::vector<const char*> SolveLowerVariants() { return RunnableVariants(kSolveVariants); }
 
 bool SolveLowerWith(const char* variant, const PackedFactor& factor, double* zs, int64_t count) {
-  for (const SolveVariant& v : kSolveVariants) {
-    if (std::string_view(v.name) != variant) continue;
-    if (!v.runs()) return false;
-    Solve(v.fn, factor, zs, count);
-    return true;
-  }
-  return false;
+  const KernelVariant<SolveFn>* v = RunnableVariant(kSolveVariants, variant);
+  if (v == nullptr) return false;
+  Solve(v->fns, factor, zs, count);
+  return true;
 }
 
 void AccumulateLower(const double* block, int64_t nb, int64_t stride, double* cov) {

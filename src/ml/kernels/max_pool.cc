@@ -1,13 +1,9 @@
 #include "ml/kernels/max_pool.h"
 
-#include <iterator>
-#include <string_view>
+#include "ml/kernels/cpu_variants.h"
 
-#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__) && defined(__linux__)
+#if CITADEL_X86_VARIANTS
 #include <immintrin.h>
-#define CITADEL_MAX_POOL_AVX512 1
-#else
-#define CITADEL_MAX_POOL_AVX512 0
 #endif
 
 namespace citadel::ml::internal {
@@ -40,7 +36,7 @@ void MaxPool2(const float* in, int64_t planes, int64_t height, int64_t width, fl
   }
 }
 
-#if CITADEL_MAX_POOL_AVX512
+#if CITADEL_X86_VARIANTS
 // MaxPool2 sixteen outputs at a time: the even and odd columns of two rows
 // pulled apart by permutes, then the same four comparisons in the same
 // order, as masks (and, for training, the offsets of the window's four
@@ -133,10 +129,6 @@ void MaxPool2WithArgmaxAvx512(const float* in, int64_t planes, int64_t height, i
   Pool2Avx512<true>(in, planes, height, width, out, argmax);
 }
 
-bool RunsAvx512() {
-  __builtin_cpu_init();
-  return __builtin_cpu_supports("avx512f");
-}
 #endif
 
 // MaxPool2 that also records where each maximum was, as offsets within the
@@ -171,32 +163,22 @@ void MaxPool2WithArgmax(const float* in, int64_t planes, int64_t height, int64_t
   }
 }
 
-using Pool2Fn = void (*)(const float* in, int64_t planes, int64_t height, int64_t width,
-                         float* out);
-using Pool2ArgmaxFn = void (*)(const float* in, int64_t planes, int64_t height, int64_t width,
-                               float* out, int32_t* argmax);
-struct Pool2Variant {
-  const char* name;
-  Pool2Fn fn;
-  Pool2ArgmaxFn with_argmax;
-  bool (*runs)();
+// A 2×2 pool's two entry points: forward only, and with the argmax.
+struct Pool2Fns {
+  void (*forward)(const float* in, int64_t planes, int64_t height, int64_t width, float* out);
+  void (*with_argmax)(const float* in, int64_t planes, int64_t height, int64_t width, float* out,
+                      int32_t* argmax);
 };
-bool RunsAlways() { return true; }
 // Fastest first.
-constexpr Pool2Variant kPool2Variants[] = {
-#if CITADEL_MAX_POOL_AVX512
-    {"avx512", MaxPool2Avx512, MaxPool2WithArgmaxAvx512, RunsAvx512},
+constexpr KernelVariant<Pool2Fns> kPool2Variants[] = {
+#if CITADEL_X86_VARIANTS
+    {"avx512", {MaxPool2Avx512, MaxPool2WithArgmaxAvx512}, RunsAvx512},
 #endif
-    {"baseline", MaxPool2, MaxPool2WithArgmax, RunsAlways},
+    {"baseline", {MaxPool2, MaxPool2WithArgmax}, RunsAlways},
 };
 
-const Pool2Variant& ChosenPool2() {
-  static const Pool2Variant& chosen = []() -> const Pool2Variant& {
-    for (const Pool2Variant& v : kPool2Variants) {
-      if (v.runs()) return v;
-    }
-    return kPool2Variants[std::size(kPool2Variants) - 1];
-  }();
+const Pool2Fns& ChosenPool2() {
+  static const Pool2Fns& chosen = FastestVariant(kPool2Variants).fns;
   return chosen;
 }
 
@@ -242,37 +224,29 @@ void MaxPoolBackwardPlanes(const float* grad_out, const int32_t* argmax, int64_t
   }
 }
 
-std::vector<const char*> MaxPoolVariants() {
-  std::vector<const char*> names;
-  for (const Pool2Variant& v : kPool2Variants) {
-    if (v.runs()) names.push_back(v.name);
-  }
-  return names;
-}
+std::vector<const char*> MaxPoolVariants() { return RunnableVariants(kPool2Variants); }
 
 bool MaxPoolPlanesWith(const char* variant, const float* in, int64_t planes, int64_t height,
                        int64_t width, int64_t pool, float* out, int32_t* argmax) {
-  for (const Pool2Variant& v : kPool2Variants) {
-    if (std::string_view(v.name) != variant || !v.runs()) continue;
-    if (pool != 2) {  // one loop for every other pool
-      if (argmax != nullptr) {
-        MaxPoolPlanesWithArgmax(in, planes, height, width, pool, out, argmax);
-      } else {
-        MaxPoolPlanes(in, planes, height, width, pool, out);
-      }
-    } else if (argmax != nullptr) {
-      v.with_argmax(in, planes, height, width, out, argmax);
+  const KernelVariant<Pool2Fns>* v = RunnableVariant(kPool2Variants, variant);
+  if (v == nullptr) return false;
+  if (pool != 2) {  // one loop for every other pool
+    if (argmax != nullptr) {
+      MaxPoolPlanesWithArgmax(in, planes, height, width, pool, out, argmax);
     } else {
-      v.fn(in, planes, height, width, out);
+      MaxPoolPlanes(in, planes, height, width, pool, out);
     }
-    return true;
+  } else if (argmax != nullptr) {
+    v->fns.with_argmax(in, planes, height, width, out, argmax);
+  } else {
+    v->fns.forward(in, planes, height, width, out);
   }
-  return false;
+  return true;
 }
 
 void MaxPoolPlanes(const float* in, int64_t planes, int64_t height, int64_t width, int64_t pool,
                    float* out) {
-  if (pool == 2) return ChosenPool2().fn(in, planes, height, width, out);
+  if (pool == 2) return ChosenPool2().forward(in, planes, height, width, out);
   const int64_t oh = height / pool, ow = width / pool;
   for (int64_t p = 0; p < planes; ++p) {
     const float* plane = in + p * height * width;
